@@ -1,0 +1,69 @@
+/**
+ * The summary contract: `run --json` and summary.json use exactly these keys (more may be added).
+ * Invariant: requests.arrived = completed + dropped + rejected + timedOut + inFlightAtEnd.
+ */
+export interface LatencyStats {
+  ttftMeanMs: number | null;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  ttftP99Ms: number | null;
+  tpotMeanMs: number | null;
+  tpotP50Ms: number | null;
+  tpotP95Ms: number | null;
+  e2eMeanMs: number | null;
+  e2eP95Ms: number | null;
+  /** Completed requests the figures are computed from. */
+  samples: number;
+}
+
+export type RolloutOutcome = 'completed' | 'aborted' | 'rolled-back' | 'stalled' | 'none';
+
+export interface Summary {
+  scenario: string;
+  strategy: string;
+  seed: number;
+  simulatedSeconds: number;
+  requests: {
+    arrived: number;
+    completed: number;
+    dropped: number;
+    rejected: number;
+    timedOut: number;
+    inFlightAtEnd: number;
+    /** Break-downs by cause, e.g. { 'sigkill': 3 }. */
+    droppedByCause: Record<string, number>;
+    rejectedByCause: Record<string, number>;
+    timedOutByCause: Record<string, number>;
+    /** Output tokens that had been streamed by generations that were then dropped. */
+    droppedStreamedTokens: number;
+    retries: number;
+  };
+  latency: {
+    overall: LatencyStats;
+    baseline: LatencyStats;
+    rollout: LatencyStats;
+    peakWindow: { ttftP95Ms: number | null; at: number | null };
+    /** Peak-window TTFT p95 over baseline TTFT p95; null without a rollout or a baseline. */
+    spikeRatio: number | null;
+  };
+  rollout: {
+    startedAt: number | null;
+    finishedAt: number | null;
+    durationSeconds: number | null;
+    outcome: RolloutOutcome;
+    /** Fewest ready replicas (both versions) seen during the rollout. */
+    minReadyReplicas: number | null;
+    reason?: string;
+  };
+  capacity: {
+    clusterGpus: number;
+    steadyGpus: number;
+    peakGpus: number;
+    surgeGpus: number;
+    pendingPodSeconds: number;
+    gpuHours: number;
+    nodesAdded: number;
+  };
+  goodput: { sloAttainment: number | null };
+  engine: { events: number; wallSeconds: number };
+}

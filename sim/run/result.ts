@@ -1,0 +1,47 @@
+import type { Summary } from '../metrics/summary-types.js';
+import type { SeriesRow } from '../metrics/series.js';
+
+/** One line of the pod event log (events.csv): enough to replay a rollout by eye. */
+export interface PodEvent {
+  t: number;
+  pod: string;
+  version: string;
+  node: string;
+  event: string;
+  reason: string;
+}
+
+/** A named stretch of the rollout (e.g. "surge", "analysis", "soak"), shaded on the charts. */
+export interface RolloutPhase {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** One finished request, only collected when asked for (--requests). */
+export interface RequestRecord {
+  id: number;
+  attempt: number;
+  version: string;
+  pod: number;
+  arrival: number;
+  firstTokenAt: number | null;
+  finishedAt: number;
+  promptTokens: number;
+  outputTokens: number;
+  tokensStreamed: number;
+  outcome: 'completed' | 'dropped' | 'rejected' | 'timedOut';
+  cause: string;
+}
+
+export interface RunResult {
+  summary: Summary;
+  series: SeriesRow[];
+  events: PodEvent[];
+  phases: RolloutPhase[];
+  requests?: RequestRecord[];
+  /** Scenario name, content hash and the SLO, for report headers. */
+  scenario: { name: string; hash: string; slo: { ttftP95?: number; tpotP95?: number; e2eP95?: number } };
+  /** Allocatable GPUs of the cluster over time is in the series; this is the configured total at t=0. */
+  clusterGpus: number;
+}

@@ -1,0 +1,30 @@
+import type { DropCause, RejectCause, Request } from '../traffic/request.js';
+
+/**
+ * A model server's serving engine as the rest of the simulation sees it: the continuous-batching LLM replica
+ * (replica.ts) or the plain n-server station used for queueing validation (queue-station.ts).
+ * Outcomes are reported to the RequestSink given at construction.
+ */
+export interface Server {
+  /** Take a request; may reject it at once (queue full, injected server error) through the sink. */
+  submit(req: Request): void;
+  /** The client gave up: forget the request without reporting an outcome (the client reports it). */
+  cancel(req: Request): void;
+  /**
+   * Stop everything now (SIGTERM without drain, drain deadline, SIGKILL, eviction): running generations are
+   * reported dropped with `dropCause`, queued ones rejected with `rejectCause`.
+   */
+  abortAll(dropCause: DropCause, rejectCause: RejectCause): void;
+  /** Requests waiting + running. */
+  outstanding(): number;
+  waitingCount(): number;
+  runningCount(): number;
+  /** Fraction of KV blocks in use, 0..1 (0 for the queue station). */
+  kvUsage(): number;
+  /** Can it start another request now without queueing (for gateway flow control)? */
+  hasRoom(): boolean;
+  /** Does its prefix cache hold this prefix group (for prefix-aware routing)? */
+  hasPrefix(group: number): boolean;
+  /** Called once each time outstanding() drops to 0 (a draining pod can exit early). */
+  onIdle(listener: () => void): void;
+}
