@@ -1,0 +1,153 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../../errors.js';
+import { zBandwidth, zBytes } from '../../scenario/zod-units.js';
+import { KV_DTYPES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from './dtypes.js';
+import type { GpuSpec } from './gpus.js';
+import { loadModelConfig } from './model-config.js';
+import { validateArchitecture, validateTensorParallel, type ModelArchitecture } from './models.js';
+import { resolveGpu, resolveModel } from './resolve.js';
+
+/**
+ * Runs a catalog/validation function inside a zod transform: its InputError becomes an issue at `field` (the
+ * error's own path prefix is dropped, the issue path says where).
+ */
+function asIssue<T>(ctx: z.core.$RefinementCtx, input: unknown, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const field = error.path;
+    const message = field === undefined ? error.message : error.message.slice(field.length + 2);
+    ctx.issues.push({ code: 'custom', message, input, path: field === undefined ? [] : field.split('.') });
+    return z.NEVER;
+  }
+}
+
+const positiveInt = z.int().min(1);
+
+/** An architecture written in the scenario; the optional fields default as transformers does for config.json. */
+export const zModelArchitecture = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    layers: positiveInt,
+    hidden: positiveInt,
+    heads: positiveInt,
+    kvHeads: positiveInt.optional().meta({ description: 'KV heads; default = heads (multi-head attention)' }),
+    headDim: positiveInt.optional().meta({ description: 'default = hidden / heads' }),
+    ffn: positiveInt.meta({ description: 'MLP intermediate size (per expert for MoE)' }),
+    vocab: positiveInt,
+    experts: positiveInt.default(1).meta({ description: 'MLP experts per layer; 1 = dense' }),
+    expertsPerToken: positiveInt.optional().meta({ description: 'required when experts > 1' }),
+    tiedEmbeddings: z.boolean().default(false),
+    qkvBias: z.boolean().default(false),
+    maxContext: positiveInt.meta({ description: 'max_position_embeddings' }),
+  })
+  .meta({ description: 'a decoder-only transformer (SwiGLU MLP, Llama layout) given field by field' });
+
+const zModelSpecObject = z.strictObject({
+  name: z.string().min(1).optional(),
+  tensorParallel: positiveInt.default(1),
+  weightDtype: z.enum(WEIGHT_DTYPES).default('bf16'),
+  kvDtype: z.enum(KV_DTYPES).default('bf16'),
+  architecture: zModelArchitecture.optional(),
+  configJson: z.string().min(1).optional().meta({ description: 'a Hugging Face config.json, relative to the scenario file' }),
+});
+
+/**
+ * The scenario's `model`: a catalog name (bf16, TP 1), or an object. In the object, `name` is a catalog name
+ * unless `architecture` or `configJson` (a Hugging Face config.json, relative to the scenario file) describes
+ * the model, in which case it only labels it. tensorParallel defaults to 1, both dtypes to bf16.
+ */
+export const zModelSpec = z
+  .union([z.string().min(1), zModelSpecObject])
+  .meta({ description: 'a catalog model name, or { name, tensorParallel, weightDtype, kvDtype, architecture | configJson }' })
+  .transform((input, ctx): ModelSpec => {
+    if (typeof input !== 'string') return asIssue(ctx, input, () => modelSpecFromObject(input));
+    return asIssue(ctx, input, () => {
+      const architecture = resolveModel(input);
+      return { name: architecture.name, tensorParallel: 1, weightDtype: 'bf16', kvDtype: 'bf16', architecture };
+    });
+  });
+
+/** Errors carry the field as their path (no prefix: the zod issue path says where the spec is). */
+function modelSpecFromObject(spec: z.output<typeof zModelSpecObject>): ModelSpec {
+  const { name, tensorParallel, weightDtype, kvDtype, architecture, configJson } = spec;
+  if (architecture !== undefined && configJson !== undefined) throw new InputError('give either architecture or configJson, not both', 'configJson');
+  if (configJson !== undefined) return { name, tensorParallel, weightDtype, kvDtype, configJson };
+  let resolved: ModelArchitecture;
+  if (architecture !== undefined) {
+    resolved = inlineArchitecture(architecture, name);
+    validateArchitecture(resolved, 'architecture');
+  } else if (name !== undefined) {
+    resolved = resolveModel(name, 'name');
+  } else {
+    throw new InputError('missing model: give name (a catalog model), architecture, or configJson');
+  }
+  validateTensorParallel(resolved, tensorParallel, 'tensorParallel');
+  return { name: resolved.name, tensorParallel, weightDtype, kvDtype, architecture: resolved };
+}
+
+/** zModelSpec's output: the architecture is known unless it comes from a configJson file, read at resolve time. */
+export interface ModelSpec {
+  readonly name?: string;
+  readonly tensorParallel: number;
+  readonly weightDtype: WeightDtype;
+  readonly kvDtype: KvDtype;
+  readonly architecture?: ModelArchitecture;
+  readonly configJson?: string;
+}
+
+/** What a replica serves: the architecture, how it is sharded, and its storage formats. */
+export interface ServingModel {
+  readonly architecture: ModelArchitecture;
+  readonly tensorParallel: number;
+  readonly weightDtype: WeightDtype;
+  readonly kvDtype: KvDtype;
+}
+
+/** Reads a configJson (relative to `baseDir`, the scenario's folder) and checks the TP sharding. */
+export function resolveModelSpec(spec: ModelSpec, baseDir: string, path = 'model'): ServingModel {
+  const architecture = spec.architecture ?? (spec.configJson !== undefined ? loadModelConfig(resolve(baseDir, spec.configJson), spec.name) : undefined);
+  if (architecture === undefined) throw new InputError('missing model: give name (a catalog model), architecture, or configJson', path);
+  validateTensorParallel(architecture, spec.tensorParallel, `${path}.tensorParallel`);
+  return { architecture, tensorParallel: spec.tensorParallel, weightDtype: spec.weightDtype, kvDtype: spec.kvDtype };
+}
+
+function inlineArchitecture(a: z.output<typeof zModelArchitecture>, specName: string | undefined): ModelArchitecture {
+  const name = a.name ?? specName;
+  if (name === undefined) throw new InputError('missing: give the model a name (here or as the spec\'s name), for reports', 'architecture.name');
+  if (a.experts > 1 && a.expertsPerToken === undefined) throw new InputError(`missing; required when experts (${a.experts}) > 1`, 'architecture.expertsPerToken');
+  return {
+    name,
+    layers: a.layers,
+    hidden: a.hidden,
+    heads: a.heads,
+    kvHeads: a.kvHeads ?? a.heads,
+    headDim: a.headDim ?? Math.floor(a.hidden / a.heads),
+    ffn: a.ffn,
+    vocab: a.vocab,
+    experts: a.experts,
+    expertsPerToken: a.expertsPerToken ?? 1,
+    tiedEmbeddings: a.tiedEmbeddings,
+    qkvBias: a.qkvBias,
+    maxContext: a.maxContext,
+  };
+}
+
+/** The scenario's GPU: a catalog name, or a GPU given inline (sizes and bandwidths may carry units). */
+export const zGpuSpec = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      name: z.string().min(1),
+      memoryBytes: zBytes,
+      hbmBytesPerSec: zBandwidth,
+      bf16Flops: z.number().positive().meta({ description: 'dense BF16 tensor-core FLOP/s' }),
+      fp8Flops: z.number().min(0).default(0).meta({ description: 'dense FP8 FLOP/s; 0 = no FP8 tensor cores' }),
+      nvlinkBytesPerSec: zBandwidth.meta({ description: 'GPU-to-GPU bandwidth per direction (NVLink, else PCIe)' }),
+    }),
+  ])
+  .meta({ description: 'a catalog GPU name, or { name, memoryBytes, hbmBytesPerSec, bf16Flops, fp8Flops, nvlinkBytesPerSec }' })
+  // An inline GPU is fully checked by the object schema above.
+  .transform((input, ctx): GpuSpec => (typeof input === 'string' ? asIssue(ctx, input, () => resolveGpu(input)) : input));

@@ -1,0 +1,117 @@
+import { InputError } from '../errors.js';
+import type { KvDtype, WeightDtype } from './catalog/dtypes.js';
+import type { GpuSpec } from './catalog/gpus.js';
+import { parameterCounts, validateTensorParallel, type ModelArchitecture } from './catalog/models.js';
+import { resolveGpu, resolveModel } from './catalog/resolve.js';
+import { kvBytesPerToken, kvBytesPerTokenPerGpu, kvCacheCapacity } from './memory.js';
+import { createStepTimeModel, type StepTimeSpec } from './step-time/factory.js';
+
+export interface EstimateInput {
+  readonly model: string | ModelArchitecture;
+  readonly gpu: string | GpuSpec;
+  readonly tp: number;
+  /** Decoding sequences in the step. */
+  readonly batch: number;
+  /** Context tokens of each decoding sequence. */
+  readonly context: number;
+  /** Tokens of the one prompt prefilled. */
+  readonly prompt: number;
+  readonly weightDtype?: WeightDtype;
+  readonly kvDtype?: KvDtype;
+  readonly gpuMemoryUtilization?: number;
+  /** vLLM's logged "# GPU blocks", replacing the derived KV capacity. */
+  readonly measuredBlocks?: number;
+  readonly stepTime?: StepTimeSpec;
+  /** Resolves a profile step-time file. */
+  readonly baseDir?: string;
+}
+
+export interface ServingEstimate {
+  readonly model: string;
+  readonly gpu: string;
+  readonly tensorParallel: number;
+  readonly weightDtype: WeightDtype;
+  readonly kvDtype: KvDtype;
+  readonly parameters: number;
+  readonly activeParameters: number;
+  readonly weightBytes: number;
+  readonly weightBytesPerGpu: number;
+  /** The model's KV per token, counted once (2 · layers · kvHeads · headDim · bytes). */
+  readonly kvBytesPerToken: number;
+  /** What each GPU stores per token (kvHeads / TP heads, at least one). */
+  readonly kvBytesPerTokenPerGpu: number;
+  readonly kvCacheBytes: number;
+  readonly kvCacheTokens: number;
+  readonly kvCacheBlocks: number;
+  readonly kvCacheSource: 'derived' | 'measured';
+  /** Sequences of `context` tokens the KV cache holds at once (whole blocks each). */
+  readonly maxConcurrentAtContext: number;
+  readonly stepTimeModel: string;
+  /** One decode step of `batch` sequences at `context` tokens each. */
+  readonly decodeStepMs: number;
+  /** batch / decode step: output tokens per second of the replica at that batch. */
+  readonly decodeTokensPerSec: number;
+  /** One step prefilling a single `prompt`-token prompt (no chunking, no cached prefix). */
+  readonly prefillMs: number;
+}
+
+/** Back-of-the-envelope serving figures for one replica; throws an InputError if the model does not fit. */
+export function estimateServing(input: EstimateInput): ServingEstimate {
+  const model = resolveModel(input.model, 'model');
+  const gpu = resolveGpu(input.gpu, 'gpu');
+  validateTensorParallel(model, input.tp, 'tp');
+  const batch = positiveInt(input.batch, 'batch');
+  const context = contextLength(input.context, 'context', model);
+  const prompt = contextLength(input.prompt, 'prompt', model);
+  if (prompt < 1) throw new InputError(`${prompt} is not a prompt length; expected at least 1 token`, 'prompt');
+  const weightDtype = input.weightDtype ?? 'bf16';
+  const kvDtype = input.kvDtype ?? 'bf16';
+
+  const capacity = kvCacheCapacity({
+    model,
+    gpu,
+    tensorParallel: input.tp,
+    weightDtype,
+    kvDtype,
+    gpuMemoryUtilization: input.gpuMemoryUtilization,
+    measuredBlocks: input.measuredBlocks,
+  });
+  const stepTime = createStepTimeModel(input.stepTime ?? { roofline: {} }, model, gpu, input.tp, { weightDtype, kvDtype }, input.baseDir);
+  const decodeStepMs = 1000 * stepTime.stepSeconds({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: batch, decodeContextTokens: batch * context });
+  const prefillMs = 1000 * stepTime.stepSeconds({ prefillTokens: prompt, prefillSeqs: 1, prefillAttentionPairs: prompt * prompt, decodeSeqs: 0, decodeContextTokens: 0 });
+  const counts = parameterCounts(model);
+  const blocksPerSequence = Math.max(1, Math.ceil(context / capacity.blockSize));
+  return {
+    model: model.name,
+    gpu: gpu.name,
+    tensorParallel: input.tp,
+    weightDtype,
+    kvDtype,
+    parameters: counts.total,
+    activeParameters: counts.active,
+    weightBytes: capacity.weightBytes,
+    weightBytesPerGpu: capacity.weightBytesPerGpu,
+    kvBytesPerToken: kvBytesPerToken(model, kvDtype),
+    kvBytesPerTokenPerGpu: kvBytesPerTokenPerGpu(model, kvDtype, input.tp),
+    kvCacheBytes: capacity.kvCacheBytes,
+    kvCacheTokens: capacity.kvCacheTokens,
+    kvCacheBlocks: capacity.kvCacheBlocks,
+    kvCacheSource: capacity.source,
+    maxConcurrentAtContext: Math.floor(capacity.kvCacheBlocks / blocksPerSequence),
+    stepTimeModel: stepTime.name,
+    decodeStepMs,
+    decodeTokensPerSec: batch / (decodeStepMs / 1000),
+    prefillMs,
+  };
+}
+
+function positiveInt(v: number, field: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new InputError(`${JSON.stringify(v)} is not a count; expected a positive integer`, field);
+  return v;
+}
+
+function contextLength(v: number, field: string, model: ModelArchitecture): number {
+  if (!Number.isInteger(v) || v < 0) throw new InputError(`${JSON.stringify(v)} is not a token count; expected an integer ≥ 0`, field);
+  if (v > model.maxContext) throw new InputError(`${v} tokens exceed ${model.name}'s maximum context of ${model.maxContext}`, field);
+  return v;
+}
