@@ -1,0 +1,104 @@
+/**
+ * Surge and unavailability budgets of a rolling update (rollout-semantics.md §1.2), shared by the Kubernetes
+ * Deployment RollingUpdate and the Argo Rollouts canary, which resolves its maxSurge/maxUnavailable the same way
+ * (§3.1). Mirrors k8s util/deployment_util.go `ResolveFenceposts`, `MaxSurge`, `MaxUnavailable`.
+ */
+import { InputError } from '../errors.js';
+import type { PercentOrInt } from '../scenario/zod-units.js';
+
+/**
+ * A Kubernetes IntOrString as used by maxSurge/maxUnavailable: an absolute pod count or a percentage — the value
+ * the scenario's `zPercentOrInt` produces.
+ */
+export type IntOrPercent = PercentOrInt;
+
+/** What the budget functions need from a Deployment (or an Argo canary strategy). */
+export interface RollingUpdateParams {
+  readonly replicas: number;
+  readonly maxSurge: IntOrPercent;
+  readonly maxUnavailable: IntOrPercent;
+}
+
+export interface Fenceposts {
+  readonly surge: number;
+  readonly unavailable: number;
+}
+
+export const intCount = (value: number): IntOrPercent => ({ kind: 'int', value });
+export const percent = (value: number): IntOrPercent => ({ kind: 'percent', value });
+
+/**
+ * intstr.GetScaledValueFromIntOrPercent: a percentage of `total`, rounded up or down; an int as is.
+ * Example: 25% of 10 is 2.5 → 3 rounded up, 2 rounded down.
+ */
+export function scaledValue(v: IntOrPercent, total: number, roundUp: boolean): number {
+  if (v.kind === 'int') return v.value;
+  const exact = (v.value * total) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+/**
+ * Surge rounds UP and unavailability rounds DOWN, so percentages never shrink the surge budget to nothing nor
+ * overshoot availability. When both resolve to 0 (only reachable through rounding, e.g. replicas 2 with
+ * maxSurge 0% and maxUnavailable 25% → floor(0.5) = 0) unavailability becomes 1, or the rollout could never move:
+ * the Kubernetes comment says "surge might not work due to quota".
+ * Examples: replicas 4 @25%/25% → (1,1); replicas 10 → (3,2); replicas 1 → (1,0).
+ */
+export function resolveFenceposts(
+  maxSurge: IntOrPercent | undefined,
+  maxUnavailable: IntOrPercent | undefined,
+  replicas: number,
+): Fenceposts {
+  const surge = maxSurge ? scaledValue(maxSurge, replicas, true) : 0;
+  const unavailable = maxUnavailable ? scaledValue(maxUnavailable, replicas, false) : 0;
+  if (surge === 0 && unavailable === 0) return { surge: 0, unavailable: 1 };
+  return { surge, unavailable };
+}
+
+/** How many pods above `replicas` the controller may create. */
+export function maxSurge(d: RollingUpdateParams): number {
+  return resolveFenceposts(d.maxSurge, d.maxUnavailable, d.replicas).surge;
+}
+
+/**
+ * How many of `replicas` may be unavailable. Capped at `replicas` (an int budget larger than the fleet means
+ * "all of it"), and 0 for an empty Deployment so the both-zero rule cannot invent a budget out of nothing.
+ */
+export function maxUnavailable(d: RollingUpdateParams): number {
+  if (d.replicas === 0) return 0;
+  return Math.min(resolveFenceposts(d.maxSurge, d.maxUnavailable, d.replicas).unavailable, d.replicas);
+}
+
+/** The availability floor the controllers keep: replicas − maxUnavailable. */
+export function minAvailable(d: RollingUpdateParams): number {
+  return d.replicas - maxUnavailable(d);
+}
+
+/**
+ * The API-server validation of a RollingUpdate strategy (apps validation `ValidateRollingUpdateDeployment`):
+ * maxUnavailable at most 100%, and not both explicitly zero — the both-zero fallback of `resolveFenceposts` is
+ * only for values that round to zero.
+ */
+export function validateRollingUpdateParams(d: RollingUpdateParams, path: string): void {
+  if (!Number.isInteger(d.replicas) || d.replicas < 0) {
+    throw new InputError(`expected a non-negative integer, got ${d.replicas}`, `${path}.replicas`);
+  }
+  for (const [field, v] of [['maxSurge', d.maxSurge], ['maxUnavailable', d.maxUnavailable]] as const) {
+    if (!Number.isInteger(v.value) || v.value < 0) {
+      throw new InputError(`expected a non-negative integer or percentage, got ${formatIntOrPercent(v)}`, `${path}.${field}`);
+    }
+  }
+  if (d.maxUnavailable.kind === 'percent' && d.maxUnavailable.value > 100) {
+    throw new InputError(`must not be more than 100%, got ${formatIntOrPercent(d.maxUnavailable)}`, `${path}.maxUnavailable`);
+  }
+  if (d.maxSurge.value === 0 && d.maxUnavailable.value === 0) {
+    throw new InputError(
+      'may not be 0 when maxSurge is 0: the rollout could never replace a pod (give one of them a value)',
+      `${path}.maxUnavailable`,
+    );
+  }
+}
+
+export function formatIntOrPercent(v: IntOrPercent): string {
+  return v.kind === 'percent' ? `${v.value}%` : String(v.value);
+}
