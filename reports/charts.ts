@@ -1,0 +1,224 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { SeriesRow } from '../sim/metrics/series.js';
+import type { RunResult } from '../sim/run/result.js';
+
+type LayeredSpec = Extract<TopLevelSpec, { layer: unknown }>;
+type Layer = LayeredSpec['layer'][number];
+
+/** A chart of a run: `id` names its HTML element and SVG file. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  spec: LayeredSpec;
+}
+
+const WIDTH = 720;
+const HEIGHT = 220;
+
+/** Per-window figures cover (t − window, t]: drawn as steps ending at t. Gauges hold from their sample on. */
+const WINDOW_STEP = 'step-before';
+const GAUGE_STEP = 'step-after';
+type Step = typeof WINDOW_STEP | typeof GAUGE_STEP;
+
+/** One point of a long-format line: `series` names the line, `order` stacks areas in a fixed order. */
+interface Point {
+  minutes: number;
+  series: string;
+  value: number;
+  order: number;
+}
+
+/** The x encoding every layer shares: minutes over the whole run, so all charts line up. */
+function timeAxis(result: RunResult, field: string) {
+  return {
+    field,
+    type: 'quantitative' as const,
+    title: 'time (min)',
+    scale: { domain: [0, result.summary.simulatedSeconds / 60] },
+  };
+}
+
+/** Long-format points of the given columns (labelled), skipping windows without a value. */
+function points(series: readonly SeriesRow[], columns: readonly (readonly [string, keyof SeriesRow])[], scale = 1): Point[] {
+  const out: Point[] = [];
+  for (const row of series) {
+    columns.forEach(([label, column], order) => {
+      const value = row[column];
+      if (value !== null) out.push({ minutes: row.t / 60, series: label, value: value * scale, order });
+    });
+  }
+  return out;
+}
+
+/** The rollout phases as shaded bands behind a chart (fill has its own legend, apart from the lines' colours). */
+function phaseBands(result: RunResult): Layer[] {
+  if (result.phases.length === 0) return [];
+  return [
+    {
+      data: { values: result.phases.map((p) => ({ phase: p.name, start: p.start / 60, end: p.end / 60 })) },
+      mark: { type: 'rect', opacity: 0.18 },
+      encoding: {
+        x: timeAxis(result, 'start'),
+        x2: { field: 'end' },
+        fill: { field: 'phase', type: 'nominal', title: 'rollout phase', scale: { scheme: 'pastel2' } },
+        tooltip: [{ field: 'phase', type: 'nominal' }],
+      },
+    },
+  ];
+}
+
+function chart(result: RunResult, id: string, title: string, layers: Layer[], extra: Partial<LayeredSpec> = {}): ChartSpec {
+  return {
+    id,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title,
+      width: WIDTH,
+      height: HEIGHT,
+      layer: [...phaseBands(result), ...layers],
+      ...extra,
+    },
+  };
+}
+
+interface LineStyle {
+  yTitle: string;
+  legendTitle: string;
+  interpolate: Step;
+  colors?: { domain: string[]; range: string[] };
+}
+
+function lines(result: RunResult, values: Point[], style: LineStyle): Layer {
+  return {
+    data: { values },
+    mark: { type: 'line', interpolate: style.interpolate },
+    encoding: {
+      x: timeAxis(result, 'minutes'),
+      y: { field: 'value', type: 'quantitative', title: style.yTitle },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: style.legendTitle,
+        ...(style.colors ? { scale: style.colors } : {}),
+      },
+    },
+  };
+}
+
+/** Areas stacked in column order (the first column at the bottom). */
+function stackedAreas(result: RunResult, values: Point[], yTitle: string, legendTitle: string, colors?: LineStyle['colors']): Layer {
+  return {
+    data: { values },
+    mark: { type: 'area', interpolate: GAUGE_STEP, opacity: 0.85 },
+    encoding: {
+      x: timeAxis(result, 'minutes'),
+      y: { field: 'value', type: 'quantitative', stack: 'zero', title: yTitle },
+      color: { field: 'series', type: 'nominal', title: legendTitle, ...(colors ? { scale: colors } : {}) },
+      order: { field: 'order', type: 'quantitative' },
+    },
+  };
+}
+
+function ttftChart(result: RunResult): ChartSpec {
+  const values = points(result.series, [
+    ['p50', 'ttftP50Ms'],
+    ['p95', 'ttftP95Ms'],
+    ['p99', 'ttftP99Ms'],
+  ]);
+  return chart(result, 'ttft', 'Time to first token per window', [
+    lines(result, values, { yTitle: 'TTFT (ms)', legendTitle: 'percentile', interpolate: WINDOW_STEP }),
+  ]);
+}
+
+function readyChart(result: RunResult): ChartSpec {
+  const values = points(result.series, [
+    ['old', 'readyOld'],
+    ['new', 'readyNew'],
+  ]);
+  const colors = { domain: ['old', 'new'], range: ['#9d9d9d', '#1f77b4'] };
+  return chart(result, 'ready', 'Ready replicas by version', [
+    lines(result, values, { yTitle: 'ready replicas', legendTitle: 'version', interpolate: GAUGE_STEP, colors }),
+  ]);
+}
+
+/** Held GPUs stacked by pod stage under the allocatable line: the gap between them is the surge headroom. */
+function gpuChart(result: RunResult): ChartSpec {
+  const colors = {
+    domain: ['serving', 'starting', 'draining', 'allocatable'],
+    range: ['#4c78a8', '#f58518', '#e45756', '#222222'],
+  };
+  const held = points(result.series, [
+    ['serving', 'gpusServing'],
+    ['starting', 'gpusStarting'],
+    ['draining', 'gpusDraining'],
+  ]);
+  const allocatable = points(result.series, [['allocatable', 'gpusAllocatable']]);
+  return chart(result, 'gpus', 'GPUs held against allocatable GPUs', [
+    stackedAreas(result, held, 'GPUs', 'GPUs', colors),
+    lines(result, allocatable, { yTitle: 'GPUs', legendTitle: 'GPUs', interpolate: GAUGE_STEP, colors }),
+  ]);
+}
+
+/** Failures per window as bars over the window, stacked here (vega-lite does not stack ranged bars). */
+function failuresChart(result: RunResult): ChartSpec {
+  const outcomes = [
+    ['dropped', 'dropped'],
+    ['rejected', 'rejected'],
+    ['timed out', 'timedOut'],
+  ] as const;
+  const values = result.series.flatMap((row) => {
+    let low = 0;
+    return outcomes
+      .filter(([, column]) => row[column] > 0)
+      .map(([outcome, column]) => {
+        const bar = { start: (row.t - row.windowSeconds) / 60, end: row.t / 60, outcome, low, high: low + row[column] };
+        low = bar.high;
+        return bar;
+      });
+  });
+  const bars: Layer = {
+    data: { values },
+    mark: { type: 'rect' },
+    encoding: {
+      x: timeAxis(result, 'start'),
+      x2: { field: 'end' },
+      y: { field: 'low', type: 'quantitative', title: 'requests per window' },
+      y2: { field: 'high' },
+      color: {
+        field: 'outcome',
+        type: 'nominal',
+        title: 'outcome',
+        scale: { domain: outcomes.map(([outcome]) => outcome), range: ['#e45756', '#f58518', '#b279a2'] },
+      },
+      tooltip: [
+        { field: 'outcome', type: 'nominal' },
+        { field: 'end', type: 'quantitative', title: 'window end (min)' },
+      ],
+    },
+  };
+  return chart(result, 'failures', 'Drops, rejections and time-outs per window', [bars]);
+}
+
+function queueChart(result: RunResult): ChartSpec {
+  const queued = points(result.series, [
+    ['server queues', 'waiting'],
+    ['gateway queue', 'gatewayQueue'],
+  ]);
+  const kv: Layer = {
+    data: { values: points(result.series, [['KV-cache use', 'kvUsage']], 100) },
+    mark: { type: 'line', interpolate: GAUGE_STEP, color: '#54a24b' },
+    encoding: {
+      x: timeAxis(result, 'minutes'),
+      y: { field: 'value', type: 'quantitative', title: 'KV-cache use (%)', scale: { domain: [0, 100] } },
+    },
+  };
+  return chart(result, 'queue', 'Queue depth and KV-cache use', [stackedAreas(result, queued, 'requests waiting', 'queue'), kv], {
+    resolve: { scale: { y: 'independent' } },
+  });
+}
+
+/** Every chart of a run, in report order. */
+export function buildCharts(result: RunResult): ChartSpec[] {
+  return [ttftChart(result), readyChart(result), gpuChart(result), failuresChart(result), queueChart(result)];
+}

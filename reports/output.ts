@@ -1,0 +1,37 @@
+import type { RunResult } from '../sim/run/result.js';
+import { SUMMARY_FILE, writeOutputFolder } from './atomic-write.js';
+import { renderEventsCsv } from './events-csv.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+import { renderRequestsCsv } from './requests-csv.js';
+import { renderSummaryJson } from './summary-json.js';
+import { renderChartSvgs } from './svg.js';
+import { renderTimeseriesCsv } from './timeseries-csv.js';
+
+export interface RunOutputOptions {
+  /** Add requests.csv (the run must have collected requests). */
+  requests?: boolean;
+  /** Add charts/<id>.svg for each chart. */
+  svg?: boolean;
+}
+
+/**
+ * Every output file of a run, keyed by its name in the output folder. Async because vega renders SVG
+ * asynchronously; without `svg` nothing waits.
+ */
+export async function renderRunOutputs(result: RunResult, options: RunOutputOptions = {}): Promise<Record<string, string>> {
+  return {
+    'timeseries.csv': renderTimeseriesCsv(result),
+    'events.csv': renderEventsCsv(result),
+    'report.md': renderMarkdown(result),
+    'report.html': renderHtml(result),
+    ...(options.requests ? { 'requests.csv': renderRequestsCsv(result) } : {}),
+    ...(options.svg ? await renderChartSvgs(result) : {}),
+    [SUMMARY_FILE]: renderSummaryJson(result),
+  };
+}
+
+/** Renders and writes a run's outputs into `dir` (summary.json last; other files in `dir` are left alone). */
+export async function writeRunOutputs(dir: string, result: RunResult, options: RunOutputOptions = {}): Promise<void> {
+  writeOutputFolder(dir, await renderRunOutputs(result, options));
+}

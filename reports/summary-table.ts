@@ -1,0 +1,128 @@
+import type { LatencyStats, Summary } from '../sim/metrics/summary-types.js';
+import type { RunResult } from '../sim/run/result.js';
+import {
+  MISSING,
+  formatCount,
+  formatDecimal,
+  formatDuration,
+  formatMs,
+  formatPercent,
+  formatRatio,
+} from './format.js';
+
+/** A table of plain text cells; each output format escapes and lays it out its own way. */
+export interface TextTable {
+  header: string[];
+  rows: string[][];
+}
+
+/** The headline figures of a run, one row per topic: what a reviewer wants to see in a PR. */
+export function keyFiguresTable(result: RunResult): TextTable {
+  const { summary } = result;
+  return {
+    header: ['', result.scenario.name],
+    rows: [
+      ['Run', `${summary.strategy} · seed ${summary.seed} · ${formatDuration(summary.simulatedSeconds)} simulated`],
+      ['Requests', requestsLine(summary.requests)],
+      ['Failures by cause', causesLine(summary.requests)],
+      ['TTFT p95', latencyLine(summary.latency)],
+      ['Rollout', rolloutLine(summary.rollout)],
+      ['Capacity', capacityLine(summary.capacity)],
+      ['Goodput', goodputLine(summary.goodput.sloAttainment, result.scenario.slo)],
+    ],
+  };
+}
+
+/** Latency figures side by side for the whole run, the baseline before the rollout, and the rollout. */
+export function latencyTable(latency: Summary['latency']): TextTable {
+  const columns: LatencyStats[] = [latency.overall, latency.baseline, latency.rollout];
+  const row = (label: string, pick: (s: LatencyStats) => number | null): string[] => [
+    label,
+    ...columns.map((s) => formatMs(pick(s))),
+  ];
+  return {
+    header: ['', 'Overall', 'Baseline', 'Rollout'],
+    rows: [
+      row('TTFT mean', (s) => s.ttftMeanMs),
+      row('TTFT p50', (s) => s.ttftP50Ms),
+      row('TTFT p95', (s) => s.ttftP95Ms),
+      row('TTFT p99', (s) => s.ttftP99Ms),
+      row('TPOT mean', (s) => s.tpotMeanMs),
+      row('TPOT p50', (s) => s.tpotP50Ms),
+      row('TPOT p95', (s) => s.tpotP95Ms),
+      row('E2E mean', (s) => s.e2eMeanMs),
+      row('E2E p95', (s) => s.e2eP95Ms),
+      ['Completed requests', ...columns.map((s) => formatCount(s.samples))],
+    ],
+  };
+}
+
+function requestsLine(r: Summary['requests']): string {
+  const parts = [
+    `${formatCount(r.arrived)} arrived`,
+    `${formatCount(r.completed)} completed`,
+    `${formatCount(r.dropped)} dropped`,
+    `${formatCount(r.rejected)} rejected`,
+    `${formatCount(r.timedOut)} timed out`,
+    `${formatCount(r.inFlightAtEnd)} in flight at the end`,
+    `${formatCount(r.retries)} ${r.retries === 1 ? 'retry' : 'retries'}`,
+  ];
+  if (r.droppedStreamedTokens > 0) parts.push(`${formatCount(r.droppedStreamedTokens)} tokens lost in dropped streams`);
+  return parts.join(' · ');
+}
+
+function causesLine(r: Summary['requests']): string {
+  const groups = [
+    ['dropped', r.droppedByCause],
+    ['rejected', r.rejectedByCause],
+    ['timed out', r.timedOutByCause],
+  ] as const;
+  const parts = groups
+    .filter(([, byCause]) => Object.keys(byCause).length > 0)
+    .map(
+      ([label, byCause]) =>
+        `${label}: ${Object.entries(byCause)
+          .map(([cause, n]) => `${cause} ${formatCount(n)}`)
+          .join(', ')}`,
+    );
+  return parts.length > 0 ? parts.join('; ') : 'none';
+}
+
+function latencyLine(latency: Summary['latency']): string {
+  const { baseline, rollout, peakWindow, spikeRatio } = latency;
+  const peak =
+    peakWindow.ttftP95Ms === null ? `peak ${MISSING}` : `peak ${formatMs(peakWindow.ttftP95Ms)} at ${formatDuration(peakWindow.at)}`;
+  return `baseline ${formatMs(baseline.ttftP95Ms)} → rollout ${formatMs(rollout.ttftP95Ms)} · ${peak} · spike ${formatRatio(spikeRatio)}`;
+}
+
+function rolloutLine(rollout: Summary['rollout']): string {
+  if (rollout.outcome === 'none') return 'no rollout';
+  const parts = [`${rollout.outcome} after ${formatDuration(rollout.durationSeconds)}`];
+  if (rollout.startedAt !== null) {
+    parts.push(`${formatDuration(rollout.startedAt)} → ${formatDuration(rollout.finishedAt)}`);
+  }
+  if (rollout.minReadyReplicas !== null) parts.push(`at least ${formatCount(rollout.minReadyReplicas)} ready replicas`);
+  if (rollout.reason) parts.push(rollout.reason);
+  return parts.join(' · ');
+}
+
+function capacityLine(c: Summary['capacity']): string {
+  return [
+    `${formatCount(c.clusterGpus)} GPUs in the cluster`,
+    `steady ${formatCount(c.steadyGpus)}`,
+    `peak ${formatCount(c.peakGpus)} (+${formatCount(c.surgeGpus)} surge)`,
+    `${formatDecimal(c.gpuHours, 2)} GPU-hours`,
+    `${formatCount(c.pendingPodSeconds)} pending pod-seconds`,
+    `${formatCount(c.nodesAdded)} nodes added`,
+  ].join(' · ');
+}
+
+function goodputLine(attainment: number | null, slo: RunResult['scenario']['slo']): string {
+  const limits = [
+    slo.ttftP95 === undefined ? null : `TTFT ≤ ${formatMs(slo.ttftP95 * 1000)}`,
+    slo.tpotP95 === undefined ? null : `TPOT ≤ ${formatMs(slo.tpotP95 * 1000)}`,
+    slo.e2eP95 === undefined ? null : `E2E ≤ ${formatMs(slo.e2eP95 * 1000)}`,
+  ].filter((limit) => limit !== null);
+  if (limits.length === 0) return 'no SLO configured';
+  return `${formatPercent(attainment)} of finished requests met the SLO (${limits.join(', ')})`;
+}
