@@ -1,0 +1,21 @@
+import type { Request, VersionRole } from '../traffic/request.js';
+
+/** One pod behind the service, as the gateway sees it. Implemented by the cluster's pods. */
+export interface Endpoint {
+  readonly podId: number;
+  /** Takes the request, or reports a rejection (synchronously or later) to the router's RequestSink. */
+  accept(req: Request): void;
+  /** The client gave up: stop work on it and report nothing more about it. */
+  cancel(req: Request): void;
+  /** Requests sent to it and not finished (running and waiting). */
+  outstanding(): number;
+  /** Whether it can start another request now (gateway flow control holds requests until one can). */
+  hasRoom(): boolean;
+  /** Whether its prefix cache holds the shared prefix of `group` (prefix-aware routing). */
+  hasPrefix?(group: number): boolean;
+}
+
+/** The pods currently in a version's service endpoints (after propagation delay). Implemented by the cluster. */
+export interface EndpointSource {
+  endpoints(version: VersionRole): readonly Endpoint[];
+}
