@@ -69,6 +69,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     surgeGpus: true,
     pendingPodSeconds: true,
     gpuHours: true,
+    nodeGpuHours: true,
     nodesAdded: true,
   },
   goodput: { sloAttainment: true },

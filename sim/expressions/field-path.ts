@@ -8,7 +8,7 @@ import { ExpressionError, UnknownFieldError } from './errors.js';
 export type FieldPath = readonly (string | number)[];
 
 /** A value an expression can compute with. Lists come from vector results (`result`) or list-valued fields. */
-export type FieldValue = number | boolean | readonly FieldValue[];
+export type FieldValue = number | boolean | string | readonly FieldValue[];
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -60,7 +60,7 @@ export function resolveField(scope: object, path: FieldPath, expression: string)
 }
 
 function checkValue(value: unknown, field: string, expression: string): FieldValue {
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
   if (Array.isArray(value)) {
     for (const item of value) checkValue(item, field, expression);
     return value as FieldValue[];
@@ -70,6 +70,6 @@ function checkValue(value: unknown, field: string, expression: string): FieldVal
   }
   throw new ExpressionError(
     expression,
-    `field "${field}" holds ${value === null ? 'null' : `a ${typeof value}`}; expressions work on numbers, true/false and lists of them`,
+    `field "${field}" holds ${value === null ? 'null' : `a ${typeof value}`}; expressions work on numbers, text, true/false and lists of them`,
   );
 }

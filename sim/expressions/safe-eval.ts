@@ -76,7 +76,7 @@ export function compileExpression(text: string): CompiledExpression {
   const tree = parseChecked(text);
   validate(tree, text);
   const slots = new Map<string, Slot>();
-  const rewritten = tree.transform((node: MathNode, path: string, parent: MathNode | null) => {
+  const rewritten = compareTextAsText(tree).transform((node: MathNode, path: string, parent: MathNode | null) => {
     if (parent?.type === 'FunctionNode' && path === 'fn') return node;
     const fieldPath = fieldPathOf(node, text);
     if (fieldPath === null) return node;
@@ -111,6 +111,21 @@ export function compileExpression(text: string): CompiledExpression {
       throw new ExpressionError(text, `expected true or false, got ${JSON.stringify(value)}${hint}`);
     },
   };
+}
+
+/**
+ * `rollout.outcome == 'completed'`: mathjs' == converts text to numbers, so a comparison with a text constant
+ * becomes equalText (and != its negation). Text anywhere else fails at evaluation with a clear error.
+ */
+function compareTextAsText(tree: MathNode): MathNode {
+  const isText = (n: MathNode) => n.type === 'ConstantNode' && typeof (n as ConstantNode).value === 'string';
+  return tree.transform((node: MathNode) => {
+    if (node.type !== 'OperatorNode') return node;
+    const op = node as OperatorNode;
+    if ((op.fn !== 'equal' && op.fn !== 'unequal') || !op.args.some(isText)) return node;
+    const same = new hardenedMath.FunctionNode(new hardenedMath.SymbolNode('equalText'), op.args);
+    return op.fn === 'equal' ? same : new hardenedMath.OperatorNode('not', 'not', [same]);
+  });
 }
 
 function parseChecked(text: string): MathNode {
@@ -205,9 +220,9 @@ function describeNode(type: string): string {
 }
 
 function validateConstant(value: unknown, text: string): void {
-  if (typeof value === 'number' || typeof value === 'boolean') return;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return;
   const what = typeof value === 'string' ? `the text ${JSON.stringify(value)}` : String(value);
-  throw new ExpressionError(text, `${what} is not allowed: expressions work on numbers, true/false and fields`);
+  throw new ExpressionError(text, `${what} is not allowed: expressions work on numbers, text, true/false and fields`);
 }
 
 function validateCall(call: FunctionNode, text: string): void {

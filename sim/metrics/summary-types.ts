@@ -61,7 +61,10 @@ export interface Summary {
     peakGpus: number;
     surgeGpus: number;
     pendingPodSeconds: number;
+    /** GPU-hours held by pods (binding to fully gone). */
     gpuHours: number;
+    /** GPU-hours of the nodes that existed (the bill, idle surge nodes included). */
+    nodeGpuHours: number;
     nodesAdded: number;
   };
   goodput: { sloAttainment: number | null };

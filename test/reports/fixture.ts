@@ -102,6 +102,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         surgeGpus: 4,
         pendingPodSeconds: 0,
         gpuHours: 0.7333333,
+        nodeGpuHours: 3,
         nodesAdded: 0,
       },
       goodput: rec.goodput(),

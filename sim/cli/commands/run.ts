@@ -1,0 +1,53 @@
+import { writeRunOutputs } from '../../../reports/output.js';
+import { renderMarkdown } from '../../../reports/markdown.js';
+import { renderSummaryJson } from '../../../reports/summary-json.js';
+import { assertionExitCode, evaluateAssertions, type AssertionResult } from '../../run/assertions.js';
+import { runScenario } from '../../run/run-scenario.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { limitsFromFlags, parseSeed, printWarnings, toStringList } from '../options.js';
+
+export interface RunArgs {
+  scenario: string;
+  seed?: unknown;
+  out?: string;
+  json?: boolean;
+  set?: unknown;
+  requests?: boolean;
+  svg?: boolean;
+  'max-events'?: unknown;
+  'max-memory'?: unknown;
+}
+
+export function printAssertions(results: readonly AssertionResult[], stream: NodeJS.WritableStream): void {
+  for (const r of results) {
+    const mark = r.passed ? 'PASS' : r.unknownField ? 'ERROR' : 'FAIL';
+    const values = r.value ? ` (${Object.entries(r.value).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')})` : '';
+    stream.write(`  ${mark}  ${r.expression}${values}${r.error ? `: ${r.error}` : ''}\n`);
+  }
+}
+
+export async function runCommand(args: RunArgs): Promise<number> {
+  const loaded = loadScenarioFile(args.scenario, toStringList(args.set));
+  printWarnings(loaded);
+  const result = runScenario(loaded, {
+    seed: parseSeed(args.seed),
+    limits: limitsFromFlags(args),
+    collectRequests: args.requests === true,
+  });
+  if (args.out) {
+    await writeRunOutputs(args.out, result, { requests: args.requests === true, svg: args.svg !== false });
+    process.stderr.write(`wrote ${args.out}/ (summary.json, timeseries.csv, events.csv, report.md, report.html)\n`);
+  }
+  const assertions = evaluateAssertions(result.summary, loaded.scenario.spec.assertions);
+  if (args.json) {
+    process.stdout.write(renderSummaryJson(result));
+  } else {
+    process.stdout.write(renderMarkdown(result));
+    if (assertions.length > 0) {
+      process.stdout.write('\nAssertions:\n');
+      printAssertions(assertions, process.stdout);
+    }
+  }
+  if (args.json && assertions.some((a) => !a.passed)) printAssertions(assertions.filter((a) => !a.passed), process.stderr);
+  return assertionExitCode(assertions);
+}

@@ -1,0 +1,215 @@
+import type { ReplicaSet } from '../cluster/replicaset.js';
+import type { AnalysisMetric } from './analysis-schema.js';
+import { AnalysisRunner } from './analysis-runner.js';
+import { newRolloutState, type RolloutController } from './controller.js';
+import type { RolloutHost } from './host.js';
+
+export interface BlueGreenParams {
+  replicas: number;
+  previewReplicaCount: number | undefined;
+  autoPromotionEnabled: boolean;
+  autoPromotionSeconds: number;
+  scaleDownDelaySeconds: number;
+  abortScaleDownDelaySeconds: number;
+  prePromotionAnalysis: AnalysisMetric[] | null;
+  postPromotionAnalysis: AnalysisMetric[] | null;
+}
+
+/**
+ * Argo Rollouts blue-green (rollout-semantics.md §3.2): the preview ReplicaSet comes up beside the active one
+ * (no maxSurge: peak pods = replicas + preview size), pre-promotion analysis, an optional pause, the preview
+ * scaled to full size, the active-service switch at the gateway, post-promotion analysis, and the old
+ * ReplicaSet kept for scaleDownDelaySeconds (instant rollback) before it is scaled to zero.
+ * Abort (failed analysis or an operator): the active service points at the stable ReplicaSet again and the
+ * preview is scaled to zero after abortScaleDownDelaySeconds (0 = never).
+ */
+export class BlueGreenController implements RolloutController {
+  readonly state = newRolloutState();
+  readonly strategy = 'blueGreen';
+  private preview: ReplicaSet | null = null;
+  private preAnalysis: AnalysisRunner | null = null;
+  private postAnalysis: AnalysisRunner | null = null;
+  private pauseStartedAt: number | null = null;
+  private promoted = false;
+  private scaledUpPreview = false;
+  private switchedAt: number | null = null;
+  private scaleDownAt: number | null = null;
+  private abortedAt: number | null = null;
+  private abortReason = '';
+  private abortByAnalysis = false;
+  private phaseEnd: (() => void) | null = null;
+
+  constructor(
+    private readonly host: RolloutHost,
+    private readonly params: BlueGreenParams,
+    private readonly active: ReplicaSet,
+  ) {}
+
+  start(): void {
+    this.state.startedAt = this.host.now();
+    this.preview = this.host.createReplicaSet('new');
+    this.enterPhase('preview up');
+    this.host.log('RolloutStarted', `blue-green, preview ${this.previewSize()} of ${this.params.replicas} replicas`);
+  }
+
+  promote(): void {
+    if (this.pauseStartedAt !== null && !this.promoted) {
+      this.promoted = true;
+      this.host.log('Promoted', 'operator promoted the rollout');
+      this.host.wakeAt(this.host.now());
+    }
+  }
+
+  abort(reason: string, byAnalysis = false): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
+    this.abortedAt = this.host.now();
+    this.abortReason = reason;
+    this.abortByAnalysis = byAnalysis;
+    this.preAnalysis?.terminate();
+    this.postAnalysis?.terminate();
+    this.host.log('RolloutAborted', reason);
+    this.enterPhase('abort');
+    this.host.wakeAt(this.host.now());
+  }
+
+  finish(): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
+    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
+    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
+    this.phaseEnd?.();
+  }
+
+  sync(): boolean {
+    const preview = this.preview;
+    if (!preview || this.state.finishedAt !== null) return false;
+    const now = this.host.now();
+    if (this.abortedAt !== null) return this.syncAbort(preview, now);
+
+    const desired = this.scaledUpPreview ? this.params.replicas : this.previewSize();
+    if (preview.spec !== desired) {
+      this.host.setReplicas(preview, desired);
+      return true;
+    }
+    const available = this.host.status(preview).availableReplicas;
+    if (this.switchedAt === null) {
+      if (available < desired) return false;
+      if (!this.prePromotionDone(now)) return false;
+      if (!this.pauseDone(now)) return false;
+      if (!this.scaledUpPreview && this.params.previewReplicaCount !== undefined && desired < this.params.replicas) {
+        this.scaledUpPreview = true;
+        this.host.log('ScalingPreview', `preview to ${this.params.replicas} replicas before the switch`);
+        return true;
+      }
+      if (available < this.params.replicas) return false;
+      this.switchedAt = now;
+      this.host.log('SwitchActive', `active service → new version (reaches the gateway in ${this.params.replicas && this.host.gatewayDelay}s)`);
+      this.host.setSplit([{ version: 'new', weight: 100 }]);
+      this.enterPhase('post-promotion');
+      if (this.params.postPromotionAnalysis) {
+        this.postAnalysis = new AnalysisRunner(this.host, 'post-promotion', this.params.postPromotionAnalysis);
+      }
+      return true;
+    }
+    if (this.scaleDownAt === null) {
+      if (this.postAnalysis) {
+        this.postAnalysis.tick();
+        const phase = this.postAnalysis.phase;
+        if (phase === 'Failed' || phase === 'Error') {
+          this.abort(`post-promotion analysis ${phase}`, true);
+          return true;
+        }
+        if (phase !== 'Successful') return false;
+      }
+      this.scaleDownAt = Math.max(now, this.switchedAt + this.params.scaleDownDelaySeconds);
+      this.enterPhase('scale-down delay');
+      this.host.log('ScaleDownDelay', `old ReplicaSet kept until t=${this.scaleDownAt.toFixed(0)}s for instant rollback`);
+      this.host.wakeAt(this.scaleDownAt);
+      return true;
+    }
+    if (now < this.scaleDownAt) return false;
+    this.host.setReplicas(this.active, 0);
+    this.complete(now, 'completed', undefined);
+    return true;
+  }
+
+  private previewSize(): number {
+    return this.params.previewReplicaCount ?? this.params.replicas;
+  }
+
+  private prePromotionDone(now: number): boolean {
+    const metrics = this.params.prePromotionAnalysis;
+    if (!metrics) return true;
+    if (!this.preAnalysis) {
+      this.enterPhase('pre-promotion analysis');
+      this.preAnalysis = new AnalysisRunner(this.host, 'pre-promotion', metrics);
+    }
+    this.preAnalysis.tick();
+    const phase = this.preAnalysis.phase;
+    if (phase === 'Failed' || phase === 'Error') {
+      this.abort(`pre-promotion analysis ${phase}`, true);
+      return false;
+    }
+    if (phase === 'Inconclusive') return this.pauseDone(now, true);
+    return phase === 'Successful';
+  }
+
+  /** needsBlueGreenControllerPause: auto-promotion off (wait for promote) or a timed auto-promotion. */
+  private pauseDone(now: number, inconclusive = false): boolean {
+    const { autoPromotionEnabled, autoPromotionSeconds } = this.params;
+    if (!inconclusive && autoPromotionEnabled && autoPromotionSeconds <= 0) return true;
+    if (this.pauseStartedAt === null) {
+      this.pauseStartedAt = now;
+      this.enterPhase('paused');
+      this.host.log('Paused', inconclusive ? 'inconclusive analysis: waiting for promote' : 'waiting for promotion');
+    }
+    if (this.promoted) return true;
+    if (!inconclusive && autoPromotionEnabled) {
+      const at = this.pauseStartedAt + autoPromotionSeconds;
+      if (now >= at) return true;
+      this.host.wakeAt(at);
+    }
+    return false;
+  }
+
+  private syncAbort(preview: ReplicaSet, now: number): boolean {
+    if (this.switchedAt !== null || this.abortedAt === now) {
+      this.host.setSplit([{ version: 'old', weight: 100 }]);
+    }
+    if (this.active.spec !== this.params.replicas) {
+      this.host.setReplicas(this.active, this.params.replicas);
+      return true;
+    }
+    const delay = this.params.abortScaleDownDelaySeconds;
+    const stableReady = this.host.status(this.active).availableReplicas >= this.params.replicas;
+    if (!stableReady) return false;
+    if (delay > 0) {
+      const at = Math.max(this.abortedAt ?? now, now - delay) + delay;
+      if (now < at) {
+        this.host.wakeAt(at);
+        return false;
+      }
+    }
+    if (delay === 0 && preview.spec > 0) {
+      // abortScaleDownDelaySeconds 0: the preview is never scaled down.
+      this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+      return true;
+    }
+    this.host.setReplicas(preview, 0);
+    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    return true;
+  }
+
+  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
+    this.state.finishedAt = now;
+    this.state.outcome = outcome;
+    this.state.reason = reason;
+    this.phaseEnd?.();
+    this.phaseEnd = null;
+    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'old ReplicaSet scaled to 0');
+  }
+
+  private enterPhase(name: string): void {
+    this.phaseEnd?.();
+    this.phaseEnd = this.host.beginPhase(name);
+  }
+}

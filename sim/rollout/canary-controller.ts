@@ -1,0 +1,278 @@
+import type { ReplicaSet } from '../cluster/replicaset.js';
+import type { AnalysisMetric } from './analysis-schema.js';
+import { AnalysisRunner } from './analysis-runner.js';
+import {
+  activeSetCanaryScale,
+  calculateReplicaCountsForBasicCanary,
+  currentSetWeight,
+  trafficRoutedReplicaCounts,
+  type CanaryCounts,
+} from './canary-arithmetic.js';
+import { newRolloutState, type RolloutController } from './controller.js';
+import type { IntOrPercent } from './fenceposts.js';
+import type { RolloutHost } from './host.js';
+import type { CanaryStep } from './strategy-schema.js';
+
+export interface CanaryParams {
+  replicas: number;
+  steps: readonly CanaryStep[];
+  maxSurge: IntOrPercent;
+  maxUnavailable: IntOrPercent;
+  trafficRouting: boolean;
+  dynamicStableScale: boolean;
+  scaleDownDelaySeconds: number;
+  abortScaleDownDelaySeconds: number;
+  /** Metrics of each analysis step, by step index, and of the background analysis. */
+  stepAnalyses: ReadonlyMap<number, AnalysisMetric[]>;
+  backgroundAnalysis: AnalysisMetric[] | null;
+}
+
+/**
+ * Argo Rollouts canary (rollout-semantics.md §3.3). Each sync scales the stable ReplicaSet first, then the canary,
+ * toward the counts of the current step (basic canary: the pod split is the traffic split, within maxSurge /
+ * maxUnavailable; traffic-routed: canary = ceil(R·w/100), stable full unless dynamicStableScale), moves the
+ * router's weight only once the canary has its pods, and advances a step when it is complete. After the last
+ * step the canary is promoted to stable; with traffic routing the old stable is kept scaleDownDelaySeconds.
+ */
+export class CanaryController implements RolloutController {
+  readonly state = newRolloutState();
+  readonly strategy = 'canary';
+  private canary: ReplicaSet | null = null;
+  private stepIndex = 0;
+  private pauseStartedAt: number | null = null;
+  private promoted = false;
+  private stepAnalysis: AnalysisRunner | null = null;
+  private background: AnalysisRunner | null = null;
+  /** Canary weight the gateway applies (traffic routing only). */
+  private routedWeight = 0;
+  private promotedAt: number | null = null;
+  private abortedAt: number | null = null;
+  private abortReason = '';
+  private abortByAnalysis = false;
+  private phaseEnd: (() => void) | null = null;
+
+  constructor(
+    private readonly host: RolloutHost,
+    private readonly params: CanaryParams,
+    private readonly stable: ReplicaSet,
+  ) {}
+
+  start(): void {
+    this.state.startedAt = this.host.now();
+    this.canary = this.host.createReplicaSet('new');
+    if (this.params.backgroundAnalysis) {
+      this.background = new AnalysisRunner(this.host, 'background', this.params.backgroundAnalysis);
+    }
+    this.host.log('RolloutStarted', `canary, ${this.params.steps.length} steps, ${this.params.trafficRouting ? 'traffic routing' : 'basic (pod split)'}`);
+    this.enterStepPhase();
+  }
+
+  promote(): void {
+    if (this.pauseStartedAt !== null) {
+      this.promoted = true;
+      this.host.log('Promoted', `operator promoted step ${this.stepIndex}`);
+      this.host.wakeAt(this.host.now());
+    }
+  }
+
+  abort(reason: string, byAnalysis = false): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
+    this.abortedAt = this.host.now();
+    this.abortReason = reason;
+    this.abortByAnalysis = byAnalysis;
+    this.stepAnalysis?.terminate();
+    this.background?.terminate();
+    this.host.log('RolloutAborted', reason);
+    this.enterPhase('abort');
+    this.host.wakeAt(this.host.now());
+  }
+
+  finish(): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
+    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
+    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
+    this.phaseEnd?.();
+  }
+
+  sync(): boolean {
+    const canary = this.canary;
+    if (!canary || this.state.finishedAt !== null) return false;
+    const now = this.host.now();
+    const aborted = this.abortedAt !== null;
+    if (!aborted && this.background) {
+      this.background.tick();
+      const phase = this.background.phase;
+      if (phase === 'Failed' || phase === 'Error') {
+        this.abort(`background analysis ${phase}`, true);
+        return true;
+      }
+    }
+    if (this.promotedAt !== null) return this.syncScaleDownOld(now);
+
+    const counts = this.desiredCounts(canary, aborted);
+    if (this.stable.spec !== counts.stable) {
+      this.host.setReplicas(this.stable, counts.stable);
+      return true;
+    }
+    if (canary.spec !== counts.canary) {
+      this.host.setReplicas(canary, counts.canary);
+      return true;
+    }
+    const canaryAvailable = this.host.status(canary).availableReplicas;
+    if (this.params.trafficRouting && this.syncTraffic(canaryAvailable, counts, aborted)) return true;
+
+    if (aborted) return this.syncAbort(canary, now);
+    if (this.stepIndex < this.params.steps.length) {
+      if (!this.stepComplete(now, canaryAvailable, counts)) return false;
+      this.stepIndex++;
+      this.pauseStartedAt = null;
+      this.promoted = false;
+      this.stepAnalysis = null;
+      this.enterStepPhase();
+      return true;
+    }
+    // All steps done: full promotion once the canary carries the whole fleet.
+    if (canaryAvailable < this.params.replicas) return false;
+    if (this.params.trafficRouting) {
+      if (this.routedWeight < 100) return false;
+      this.promotedAt = now;
+      this.enterPhase('scale-down delay');
+      this.host.log('Promoted', `canary is the new stable; old ReplicaSet kept ${this.params.scaleDownDelaySeconds}s`);
+      this.host.wakeAt(now + this.params.scaleDownDelaySeconds);
+      return true;
+    }
+    if (this.host.status(this.stable).replicas > 0) return false;
+    this.complete(now, 'completed', undefined);
+    return true;
+  }
+
+  private desiredCounts(canary: ReplicaSet, aborted: boolean): CanaryCounts {
+    const { replicas, steps } = this.params;
+    const weight = currentSetWeight(steps, this.stepIndex, aborted);
+    if (this.params.trafficRouting) {
+      const scale = aborted ? null : activeSetCanaryScale(steps, this.stepIndex, true);
+      return trafficRoutedReplicaCounts({
+        replicas,
+        weight: scale?.weight ?? weight,
+        canaryReplicasOverride: scale?.replicas,
+        dynamicStableScale: this.params.dynamicStableScale,
+        currentWeights: { canary: this.routedWeight, stable: 100 - this.routedWeight },
+        aborted,
+      });
+    }
+    const status = (rs: ReplicaSet) => ({ spec: rs.spec, available: this.host.status(rs).availableReplicas });
+    return calculateReplicaCountsForBasicCanary({
+      rollout: { replicas, maxSurge: this.params.maxSurge, maxUnavailable: this.params.maxUnavailable },
+      weight,
+      canary: status(canary),
+      stable: status(this.stable),
+      olderSpec: 0,
+    });
+  }
+
+  /** The gateway's weight follows the step only once the canary has its pods (AtDesiredReplicaCountsForCanary). */
+  private syncTraffic(canaryAvailable: number, counts: CanaryCounts, aborted: boolean): boolean {
+    const { steps } = this.params;
+    const scale = aborted ? null : activeSetCanaryScale(steps, this.stepIndex, true);
+    const wanted = aborted ? 0 : (scale?.weight ?? currentSetWeight(steps, this.stepIndex, false));
+    let target = this.routedWeight;
+    if (aborted || canaryAvailable === 0) target = canaryAvailable === 0 ? 0 : wanted;
+    else if (canaryAvailable >= counts.canary) target = wanted;
+    if (target === this.routedWeight) return false;
+    this.routedWeight = target;
+    this.host.setSplit([
+      { version: 'old', weight: 100 - target },
+      { version: 'new', weight: target },
+    ]);
+    this.host.log('SetWeight', `gateway weight → ${target}% new`);
+    return true;
+  }
+
+  private stepComplete(now: number, canaryAvailable: number, counts: CanaryCounts): boolean {
+    const step = this.params.steps[this.stepIndex];
+    if ('setWeight' in step || 'setCanaryScale' in step) {
+      if (canaryAvailable < counts.canary) return false;
+      if (this.host.status(this.stable).availableReplicas < Math.min(counts.stable, this.stable.spec)) return false;
+      return !this.params.trafficRouting || 'setCanaryScale' in step || this.routedWeight === step.setWeight;
+    }
+    if ('pause' in step) return this.paused(now, step.pause.duration);
+    const runner = (this.stepAnalysis ??= new AnalysisRunner(
+      this.host,
+      `step ${this.stepIndex}`,
+      this.params.stepAnalyses.get(this.stepIndex) ?? [],
+    ));
+    runner.tick();
+    const phase = runner.phase;
+    if (phase === 'Failed' || phase === 'Error') {
+      this.abort(`analysis at step ${this.stepIndex} ${phase}`, true);
+      return false;
+    }
+    if (phase === 'Inconclusive') return this.paused(now, undefined);
+    return phase === 'Successful';
+  }
+
+  private paused(now: number, duration: number | undefined): boolean {
+    if (this.pauseStartedAt === null) this.pauseStartedAt = now;
+    if (this.promoted) return true;
+    if (duration === undefined) return false;
+    const until = this.pauseStartedAt + duration;
+    if (now >= until) return true;
+    this.host.wakeAt(until);
+    return false;
+  }
+
+  private syncScaleDownOld(now: number): boolean {
+    const at = (this.promotedAt ?? now) + this.params.scaleDownDelaySeconds;
+    if (now < at) return false;
+    this.host.setReplicas(this.stable, 0);
+    this.complete(now, 'completed', undefined);
+    return true;
+  }
+
+  private syncAbort(canary: ReplicaSet, now: number): boolean {
+    const stableAvailable = this.host.status(this.stable).availableReplicas;
+    if (stableAvailable < this.params.replicas) return false;
+    if (this.params.trafficRouting && canary.spec > 0) {
+      const delay = this.params.abortScaleDownDelaySeconds;
+      if (delay === 0) {
+        this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+        return true;
+      }
+      const at = (this.abortedAt ?? now) + delay;
+      if (now < at) {
+        this.host.wakeAt(at);
+        return false;
+      }
+      this.host.setReplicas(canary, 0);
+    }
+    if (canary.spec > 0) return false;
+    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    return true;
+  }
+
+  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
+    this.state.finishedAt = now;
+    this.state.outcome = outcome;
+    this.state.reason = reason;
+    this.phaseEnd?.();
+    this.phaseEnd = null;
+    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'canary promoted');
+  }
+
+  private enterStepPhase(): void {
+    const step = this.params.steps[this.stepIndex];
+    if (!step) {
+      this.enterPhase('promotion');
+      return;
+    }
+    const [kind, value] = Object.entries(step)[0];
+    const label = kind === 'setWeight' ? `weight ${String(value)}%` : kind === 'pause' ? 'pause' : kind;
+    this.enterPhase(label);
+    this.host.log('CanaryStep', `step ${this.stepIndex}: ${label}`);
+  }
+
+  private enterPhase(name: string): void {
+    this.phaseEnd?.();
+    this.phaseEnd = this.host.beginPhase(name);
+  }
+}

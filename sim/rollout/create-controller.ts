@@ -1,0 +1,109 @@
+import type { ReplicaSet } from '../cluster/replicaset.js';
+import { resolveTemplates } from './analysis-runner.js';
+import type { AnalysisMetric } from './analysis-schema.js';
+import { BlueGreenController } from './blue-green-controller.js';
+import { CanaryController } from './canary-controller.js';
+import type { RolloutController } from './controller.js';
+import { DeploymentController } from './deployment-controller.js';
+import { validateRollingUpdateParams } from './fenceposts.js';
+import type { RolloutHost } from './host.js';
+import { ShadowBlueGreenController } from './shadow-controller.js';
+import type { RolloutSpec } from './strategy-schema.js';
+
+/** The strategy's name as reports show it. */
+export function strategyName(rollout: RolloutSpec | undefined): string {
+  if (!rollout) return 'none';
+  return Object.keys(rollout.strategy)[0];
+}
+
+/** Does the strategy route traffic by weight at the gateway (rather than by pods behind one Service)? */
+export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
+  if (!rollout) return false;
+  const s = rollout.strategy;
+  return 'blueGreen' in s || 'shadowBlueGreen' in s || ('canary' in s && s.canary.trafficRouting);
+}
+
+export function createController(
+  rollout: RolloutSpec,
+  host: RolloutHost,
+  stable: ReplicaSet,
+  replicas: number,
+): RolloutController {
+  const s = rollout.strategy;
+  const templates = rollout.analysisTemplates;
+  const metrics = (names: readonly string[] | undefined, path: string): AnalysisMetric[] | null =>
+    names ? resolveTemplates(names, templates, path) : null;
+  const base = 'spec.rollout.strategy';
+  if ('rollingUpdate' in s) {
+    const params = { replicas, ...s.rollingUpdate };
+    validateRollingUpdateParams(params, `${base}.rollingUpdate`);
+    return new DeploymentController(
+      host,
+      { replicas, strategy: { kind: 'rollingUpdate', ...s.rollingUpdate }, progressDeadlineSeconds: rollout.progressDeadlineSeconds },
+      stable,
+    );
+  }
+  if ('recreate' in s) {
+    return new DeploymentController(
+      host,
+      { replicas, strategy: { kind: 'recreate' }, progressDeadlineSeconds: rollout.progressDeadlineSeconds },
+      stable,
+    );
+  }
+  if ('blueGreen' in s) {
+    const bg = s.blueGreen;
+    return new BlueGreenController(
+      host,
+      {
+        replicas,
+        previewReplicaCount: bg.previewReplicaCount,
+        autoPromotionEnabled: bg.autoPromotionEnabled,
+        autoPromotionSeconds: bg.autoPromotionSeconds,
+        scaleDownDelaySeconds: bg.scaleDownDelaySeconds,
+        abortScaleDownDelaySeconds: bg.abortScaleDownDelaySeconds,
+        prePromotionAnalysis: metrics(bg.prePromotionAnalysis?.templates, `${base}.blueGreen.prePromotionAnalysis`),
+        postPromotionAnalysis: metrics(bg.postPromotionAnalysis?.templates, `${base}.blueGreen.postPromotionAnalysis`),
+      },
+      stable,
+    );
+  }
+  if ('canary' in s) {
+    const c = s.canary;
+    validateRollingUpdateParams({ replicas, maxSurge: c.maxSurge, maxUnavailable: c.maxUnavailable }, `${base}.canary`);
+    const stepAnalyses = new Map<number, AnalysisMetric[]>();
+    for (const [i, step] of c.steps.entries()) {
+      if ('analysis' in step) {
+        stepAnalyses.set(i, resolveTemplates(step.analysis.templates, templates, `${base}.canary.steps[${i}].analysis`));
+      }
+    }
+    return new CanaryController(
+      host,
+      {
+        replicas,
+        steps: c.steps,
+        maxSurge: c.maxSurge,
+        maxUnavailable: c.maxUnavailable,
+        trafficRouting: c.trafficRouting,
+        dynamicStableScale: c.dynamicStableScale,
+        scaleDownDelaySeconds: c.scaleDownDelaySeconds,
+        abortScaleDownDelaySeconds: c.abortScaleDownDelaySeconds,
+        stepAnalyses,
+        backgroundAnalysis: metrics(c.analysis?.templates, `${base}.canary.analysis`),
+      },
+      stable,
+    );
+  }
+  const sh = s.shadowBlueGreen;
+  return new ShadowBlueGreenController(
+    host,
+    {
+      replicas,
+      mirrorShare: sh.mirrorPercent / 100,
+      shadowDuration: sh.shadowDuration,
+      soakSeconds: sh.soakSeconds,
+      abortScaleDownDelaySeconds: sh.abortScaleDownDelaySeconds,
+      analysis: metrics(sh.analysis?.templates, `${base}.shadowBlueGreen.analysis`),
+    },
+    stable,
+  );
+}

@@ -1,0 +1,169 @@
+import type { ReplicaSet } from '../cluster/replicaset.js';
+import { InternalError } from '../errors.js';
+import { newRolloutState, type RolloutController } from './controller.js';
+import type { IntOrPercent } from './fenceposts.js';
+import type { RolloutHost } from './host.js';
+import {
+  nextProgressCheck,
+  syncProgressingCondition,
+  type DeploymentCounts,
+  type ProgressingCondition,
+} from './progress.js';
+import { recreateSyncStep } from './recreate.js';
+import { rollingSyncStep, type Action, type RsSnapshot } from './rolling-update.js';
+
+export type DeploymentStrategy =
+  | { kind: 'rollingUpdate'; maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }
+  | { kind: 'recreate' };
+
+export interface DeploymentParams {
+  replicas: number;
+  strategy: DeploymentStrategy;
+  progressDeadlineSeconds: number;
+}
+
+/**
+ * The Kubernetes Deployment controller over the simulated cluster: the pure sync of rolling-update.ts or
+ * recreate.ts applied one sync at a time, the Progressing condition, and `kubectl rollout undo` for an abort
+ * (the previous template becomes the new ReplicaSet again and rolls back with the same algorithm). Traffic
+ * follows pods: one Service over both versions' endpoints.
+ */
+export class DeploymentController implements RolloutController {
+  readonly state = newRolloutState();
+  readonly strategy: string;
+  private newRS: ReplicaSet | null = null;
+  private oldRSs: ReplicaSet[];
+  private progress: ProgressingCondition | null = null;
+  private lastCounts: DeploymentCounts | null = null;
+  private rolledBack = false;
+  private endPhase: (() => void) | null = null;
+
+  constructor(
+    private readonly host: RolloutHost,
+    private readonly params: DeploymentParams,
+    stableRS: ReplicaSet,
+  ) {
+    this.oldRSs = [stableRS];
+    this.strategy = params.strategy.kind;
+  }
+
+  start(): void {
+    this.state.startedAt = this.host.now();
+    this.state.outcome = 'none';
+    this.endPhase = this.host.beginPhase(this.params.strategy.kind === 'recreate' ? 'recreate' : 'rolling update');
+    this.host.log('RolloutStarted', `${this.params.strategy.kind}, ${this.params.replicas} replicas`);
+  }
+
+  sync(): boolean {
+    if (this.state.startedAt === null || this.state.finishedAt !== null) return false;
+    const actions = this.nextActions();
+    if (actions.length > 0) {
+      for (const action of actions) this.apply(action);
+      return true;
+    }
+    this.updateProgress();
+    return false;
+  }
+
+  promote(): void {
+    // A Deployment has no pause to promote from.
+  }
+
+  /** `kubectl rollout undo`: the stable template is the target again. */
+  abort(reason: string): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null || this.rolledBack || !this.newRS) return;
+    this.rolledBack = true;
+    const stable = this.oldRSs[0];
+    this.oldRSs = [...this.oldRSs.filter((rs) => rs !== stable), this.newRS];
+    this.newRS = stable;
+    this.progress = null;
+    this.host.log('RolloutUndo', reason);
+    this.host.wakeAt(this.host.now());
+  }
+
+  finish(): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
+    this.state.outcome = 'stalled';
+    this.state.reason ??= 'still in progress when the simulation ended';
+    this.endPhase?.();
+  }
+
+  private nextActions(): Action[] {
+    const snapshot = (rs: ReplicaSet): RsSnapshot => ({
+      id: rs.id,
+      spec: rs.spec,
+      available: this.host.status(rs).availableReplicas,
+      createdAt: rs.id,
+    });
+    const newRS = this.newRS ? snapshot(this.newRS) : null;
+    const oldRSs = this.oldRSs.map(snapshot);
+    const strategy = this.params.strategy;
+    if (strategy.kind === 'recreate') {
+      const remaining = this.oldRSs.reduce((sum, rs) => sum + this.host.status(rs).existing, 0);
+      return recreateSyncStep(this.params.replicas, newRS, oldRSs, remaining);
+    }
+    return rollingSyncStep({ replicas: this.params.replicas, ...strategy }, newRS, oldRSs);
+  }
+
+  private apply(action: Action): void {
+    if (action.type === 'createNewRS') {
+      if (this.newRS) throw new InternalError('deployment: the new ReplicaSet already exists');
+      this.newRS = this.host.createReplicaSet('new');
+      this.host.setReplicas(this.newRS, action.replicas);
+      return;
+    }
+    const rs = action.id === this.newRS?.id ? this.newRS : this.oldRSs.find((r) => r.id === action.id);
+    if (!rs) throw new InternalError(`deployment: no ReplicaSet ${action.id}`);
+    this.host.setReplicas(rs, action.replicas);
+  }
+
+  private counts(): DeploymentCounts {
+    let replicas = 0;
+    let ready = 0;
+    let available = 0;
+    for (const rs of [...this.oldRSs, ...(this.newRS ? [this.newRS] : [])]) {
+      const s = this.host.status(rs);
+      replicas += s.replicas;
+      ready += s.readyReplicas;
+      available += s.availableReplicas;
+    }
+    const updated = this.newRS ? this.host.status(this.newRS).replicas : 0;
+    return { replicas, updatedReplicas: updated, readyReplicas: ready, availableReplicas: available };
+  }
+
+  private updateProgress(): void {
+    const now = this.host.now();
+    const counts = this.counts();
+    const before = this.lastCounts ?? counts;
+    this.progress ??= { status: 'True', reason: 'NewReplicaSetCreated', lastUpdateTime: now, lastTransitionTime: now };
+    const wasTimedOut = this.progress.reason === 'ProgressDeadlineExceeded';
+    this.progress =
+      syncProgressingCondition(this.progress, {
+        desiredReplicas: this.params.replicas,
+        deadlineSeconds: this.params.progressDeadlineSeconds,
+        before,
+        after: counts,
+        now,
+      }) ?? this.progress;
+    this.lastCounts = counts;
+    const reason = this.progress.reason;
+    if (reason === 'NewReplicaSetAvailable' && this.newRS) {
+      this.state.finishedAt = now;
+      this.state.outcome = this.rolledBack ? 'rolled-back' : 'completed';
+      this.state.reason = this.rolledBack ? 'rolled back to the previous ReplicaSet' : undefined;
+      this.endPhase?.();
+      this.host.log('RolloutComplete', `${this.params.replicas}/${this.params.replicas} available`);
+      return;
+    }
+    if (reason === 'ProgressDeadlineExceeded' && !wasTimedOut) {
+      this.state.outcome = 'stalled';
+      this.state.reason = `ProgressDeadlineExceeded: no progress for ${this.params.progressDeadlineSeconds}s`;
+      this.host.log('ProgressDeadlineExceeded', 'the rollout is stalled; Kubernetes keeps trying and does not roll back');
+    } else if (reason !== 'ProgressDeadlineExceeded' && this.state.outcome === 'stalled') {
+      this.state.outcome = 'none';
+      this.state.reason = undefined;
+    }
+    const next = nextProgressCheck(this.progress, this.params.progressDeadlineSeconds, false, now);
+    if (next !== null && next > now) this.host.wakeAt(next);
+  }
+}

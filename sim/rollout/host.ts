@@ -1,0 +1,30 @@
+import type { ReplicaSet, ReplicaSetStatus } from '../cluster/replicaset.js';
+import type { Telemetry } from '../metrics/recorder.js';
+import type { MirrorSpec } from '../routing/router.js';
+import type { Split } from '../routing/split.js';
+import type { VersionRole } from '../traffic/request.js';
+
+/**
+ * What a rollout controller may do to the world: the Kubernetes API (ReplicaSets), the gateway (splits and
+ * mirrors), the telemetry analyses read, and timers. Controllers hold no reference to the cluster or router
+ * themselves, so they can be driven by a scripted host in tests.
+ */
+export interface RolloutHost {
+  now(): number;
+  /** A new ReplicaSet (spec 0) from the version's pod template. */
+  createReplicaSet(version: VersionRole): ReplicaSet;
+  setReplicas(rs: ReplicaSet, replicas: number): void;
+  status(rs: ReplicaSet): ReplicaSetStatus;
+  setSplit(split: Split): void;
+  setMirror(mirror: MirrorSpec | null): void;
+  /** Gateway changes (active service switch, weights) reach the data path after this delay. */
+  readonly gatewayDelay: number;
+  /** `shadow`: the mirrored copies' telemetry. */
+  telemetry(source: VersionRole | 'all' | 'shadow', from: number, to: number): Telemetry;
+  /** Run a controller sync at time t (after every other event at t). */
+  wakeAt(t: number): void;
+  /** A named stretch of the rollout for the charts; returns a function that ends it. */
+  beginPhase(name: string): () => void;
+  /** A rollout event for the event log. */
+  log(event: string, reason: string): void;
+}

@@ -1,0 +1,152 @@
+import type { ReplicaSet } from '../cluster/replicaset.js';
+import type { AnalysisMetric } from './analysis-schema.js';
+import { AnalysisRunner } from './analysis-runner.js';
+import { newRolloutState, type RolloutController } from './controller.js';
+import type { RolloutHost } from './host.js';
+
+export interface ShadowParams {
+  replicas: number;
+  /** Share of live requests copied to green while shadowing, 0..1. */
+  mirrorShare: number;
+  shadowDuration: number;
+  soakSeconds: number;
+  abortScaleDownDelaySeconds: number;
+  analysis: AnalysisMetric[] | null;
+}
+
+type Stage = 'green-up' | 'shadow' | 'soak';
+
+/**
+ * Shadow to blue-green: green comes up at full size beside blue; a share of live traffic is mirrored to it for
+ * shadowDuration (its load is real, its answers discarded) while analysis compares it with blue (queries read
+ * `shadow.*` for the mirrored copies); then the gateway cuts over, blue soaks for soakSeconds (instant
+ * rollback: a failed analysis during the soak switches back), and blue is scaled down.
+ */
+export class ShadowBlueGreenController implements RolloutController {
+  readonly state = newRolloutState();
+  readonly strategy = 'shadowBlueGreen';
+  private green: ReplicaSet | null = null;
+  private stage: Stage = 'green-up';
+  private stageStartedAt = 0;
+  private analysis: AnalysisRunner | null = null;
+  private abortedAt: number | null = null;
+  private abortReason = '';
+  private abortByAnalysis = false;
+  private phaseEnd: (() => void) | null = null;
+
+  constructor(
+    private readonly host: RolloutHost,
+    private readonly params: ShadowParams,
+    private readonly blue: ReplicaSet,
+  ) {}
+
+  start(): void {
+    this.state.startedAt = this.host.now();
+    this.green = this.host.createReplicaSet('new');
+    this.enter('green-up', 'green up');
+    this.host.log('RolloutStarted', `shadow→blue-green, ${this.params.replicas} green replicas`);
+  }
+
+  promote(): void {
+    // Every stage here is timed; nothing waits for an operator.
+  }
+
+  abort(reason: string, byAnalysis = false): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
+    this.abortedAt = this.host.now();
+    this.abortReason = reason;
+    this.abortByAnalysis = byAnalysis;
+    this.analysis?.terminate();
+    this.host.setMirror(null);
+    this.host.setSplit([{ version: 'old', weight: 100 }]);
+    this.host.log('RolloutAborted', `${reason}; gateway back to blue`);
+    this.phaseEnd?.();
+    this.phaseEnd = this.host.beginPhase('abort');
+    this.host.wakeAt(this.host.now());
+  }
+
+  finish(): void {
+    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
+    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
+    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
+    this.phaseEnd?.();
+  }
+
+  sync(): boolean {
+    const green = this.green;
+    if (!green || this.state.finishedAt !== null) return false;
+    const now = this.host.now();
+    if (this.abortedAt !== null) return this.syncAbort(green, now);
+    if (green.spec !== this.params.replicas && this.stage === 'green-up') {
+      this.host.setReplicas(green, this.params.replicas);
+      return true;
+    }
+    if (this.analysis) {
+      this.analysis.tick();
+      const phase = this.analysis.phase;
+      if (phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive') {
+        this.abort(`analysis ${phase} during ${this.stage}`, true);
+        return true;
+      }
+    }
+    if (this.stage === 'green-up') {
+      if (this.host.status(green).availableReplicas < this.params.replicas) return false;
+      this.host.setMirror({ version: 'new', share: this.params.mirrorShare });
+      this.host.log('Mirroring', `${(this.params.mirrorShare * 100).toFixed(0)}% of live requests copied to green`);
+      this.enter('shadow', 'shadow');
+      if (this.params.analysis) this.analysis = new AnalysisRunner(this.host, 'shadow', this.params.analysis);
+      this.host.wakeAt(now + this.params.shadowDuration);
+      return true;
+    }
+    if (this.stage === 'shadow') {
+      if (now < this.stageStartedAt + this.params.shadowDuration) return false;
+      // An analysis still measuring (no count: background-style) ends successfully with the shadow stage.
+      this.analysis?.terminate();
+      this.host.setMirror(null);
+      this.host.setSplit([{ version: 'new', weight: 100 }]);
+      this.host.log('SwitchActive', 'gateway cut over to green; blue kept for instant rollback');
+      this.enter('soak', 'soak');
+      this.host.wakeAt(now + this.params.soakSeconds);
+      return true;
+    }
+    if (now < this.stageStartedAt + this.params.soakSeconds) return false;
+    this.host.setReplicas(this.blue, 0);
+    this.complete(now, 'completed', undefined);
+    return true;
+  }
+
+  private syncAbort(green: ReplicaSet, now: number): boolean {
+    if (this.blue.spec !== this.params.replicas) {
+      this.host.setReplicas(this.blue, this.params.replicas);
+      return true;
+    }
+    if (this.host.status(this.blue).availableReplicas < this.params.replicas) return false;
+    const delay = this.params.abortScaleDownDelaySeconds;
+    if (delay > 0) {
+      const at = (this.abortedAt ?? now) + delay;
+      if (now < at) {
+        this.host.wakeAt(at);
+        return false;
+      }
+    }
+    if (delay > 0 || green.spec === 0) this.host.setReplicas(green, 0);
+    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    return true;
+  }
+
+  private enter(stage: Stage, phase: string): void {
+    this.stage = stage;
+    this.stageStartedAt = this.host.now();
+    this.phaseEnd?.();
+    this.phaseEnd = this.host.beginPhase(phase);
+  }
+
+  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
+    this.state.finishedAt = now;
+    this.state.outcome = outcome;
+    this.state.reason = reason;
+    this.phaseEnd?.();
+    this.phaseEnd = null;
+    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'blue scaled to 0');
+  }
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { zDuration, zPercentOrInt } from '../scenario/zod-units.js';
+import { zAnalysisTemplate } from './analysis-schema.js';
+
+/**
+ * The scenario's `rollout` field. Defaults mirror the real controllers' (rollout-semantics.md §1.1, §3.1, §7);
+ * each is written out here so `rollout-sim schema` shows it.
+ */
+
+const zNonNegativeInt = z.number().int().min(0);
+
+/** Kubernetes Deployment RollingUpdate (apps/v1). */
+export const zRollingUpdate = z.strictObject({
+  maxSurge: zPercentOrInt.prefault('25%'),
+  maxUnavailable: zPercentOrInt.prefault('25%'),
+});
+
+export const zRecreate = z.strictObject({});
+
+/** A reference to analysis templates declared under rollout.analysisTemplates. */
+export const zAnalysisRef = z.strictObject({
+  templates: z.array(z.string().min(1)).min(1),
+});
+
+/** Argo Rollouts blue-green (rollout-semantics.md §3.2). */
+export const zBlueGreen = z.strictObject({
+  previewReplicaCount: zNonNegativeInt.optional(),
+  autoPromotionEnabled: z.boolean().default(true),
+  autoPromotionSeconds: zDuration.prefault(0),
+  scaleDownDelaySeconds: zDuration.prefault(30),
+  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  prePromotionAnalysis: zAnalysisRef.optional(),
+  postPromotionAnalysis: zAnalysisRef.optional(),
+});
+
+const zCanaryStep = z.union([
+  z.strictObject({ setWeight: z.number().min(0).max(100) }),
+  z.strictObject({ pause: z.strictObject({ duration: zDuration.optional() }) }),
+  z.strictObject({ analysis: zAnalysisRef }),
+  z.strictObject({
+    setCanaryScale: z.union([
+      z.strictObject({ replicas: zNonNegativeInt }),
+      z.strictObject({ weight: z.number().min(0).max(100) }),
+      z.strictObject({ matchTrafficWeight: z.literal(true) }),
+    ]),
+  }),
+]);
+export type CanaryStep = z.output<typeof zCanaryStep>;
+
+/** Argo Rollouts canary (rollout-semantics.md §3.3). */
+export const zCanary = z.strictObject({
+  steps: z.array(zCanaryStep).default([]),
+  maxSurge: zPercentOrInt.prefault('25%'),
+  maxUnavailable: zPercentOrInt.prefault('25%'),
+  /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
+  trafficRouting: z.boolean().default(false),
+  dynamicStableScale: z.boolean().default(false),
+  scaleDownDelaySeconds: zDuration.prefault(30),
+  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  /** Background analysis over the whole canary. */
+  analysis: zAnalysisRef.optional(),
+});
+
+/**
+ * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic
+ * to it (real load, answers discarded), analyse green against blue, cut over at the gateway, soak with blue kept
+ * for instant rollback, then scale blue down.
+ */
+export const zShadowBlueGreen = z.strictObject({
+  mirrorPercent: z.number().min(0).max(100).default(100),
+  shadowDuration: zDuration.prefault('10m'),
+  analysis: zAnalysisRef.optional(),
+  soakSeconds: zDuration.prefault('30m'),
+  abortScaleDownDelaySeconds: zDuration.prefault(30),
+});
+
+export const zStrategy = z.union(
+  [
+    z.strictObject({ rollingUpdate: zRollingUpdate }),
+    z.strictObject({ recreate: zRecreate }),
+    z.strictObject({ blueGreen: zBlueGreen }),
+    z.strictObject({ canary: zCanary }),
+    z.strictObject({ shadowBlueGreen: zShadowBlueGreen }),
+  ],
+  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen' },
+);
+export type StrategySpec = z.output<typeof zStrategy>;
+
+/** What is different about the new version: so rollback paths can be planned and tested. */
+export const zNewVersion = z.strictObject({
+  /** Multiplies every engine step time (a slower build). */
+  stepTimeFactor: z.number().positive().default(1),
+  /** Share of requests the new version fails with a server error. */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** The container exits during start-up every time (CrashLoopBackOff). */
+  crashOnStart: z.boolean().default(false),
+  /** Multiplies every start-up phase (a bigger image or slower load). */
+  startupFactor: z.number().positive().default(1),
+});
+
+export const zRollout = z.strictObject({
+  at: zDuration,
+  strategy: zStrategy,
+  newVersion: zNewVersion.prefault({}),
+  /** Reported as a stalled rollout when no progress is made for this long (no automatic rollback). */
+  progressDeadlineSeconds: zDuration.prefault(600),
+  /** Times at which an operator promotes a paused rollout (blue-green without auto-promotion, canary pauses). */
+  promoteAt: z.array(zDuration).default([]),
+  /** Time at which an operator aborts the rollout. */
+  abortAt: zDuration.optional(),
+  /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
+  analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
+});
+export type RolloutSpec = z.output<typeof zRollout>;

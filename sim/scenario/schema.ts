@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { zCluster, zPodResources, zPodSettings, zStartup } from '../cluster/schema.js';
+import { zRouting } from '../routing/config.js';
+import { zRollout } from '../rollout/strategy-schema.js';
+import { zModelSpec } from '../serving/catalog/schema.js';
+import { zServer } from '../serving/server-schema.js';
+import { zTraffic } from '../traffic/config.js';
+import { zDuration } from './zod-units.js';
+
+/**
+ * The scenario file. Each model owns the schema of its part (cluster/schema.ts, serving/server-schema.ts, ...);
+ * this file only assembles them under the names of the contract. Every object is strict: an unknown field is an
+ * error that names it, never silently ignored.
+ */
+
+export const zDeployment = zPodSettings.extend({
+  replicas: z.int().min(1).max(100_000).default(1).meta({ description: 'spec.replicas of the Deployment (default 1)' }),
+  resources: zPodResources.prefault({}),
+  /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
+  manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
+});
+
+export const zSlo = z.strictObject({
+  ttftP95: zDuration.optional(),
+  tpotP95: zDuration.optional(),
+  e2eP95: zDuration.optional(),
+});
+
+export const zSpec = z.strictObject({
+  seed: z.int().default(1).meta({ description: 'seed of every random stream; same seed, same results' }),
+  duration: zDuration.refine((s) => s > 0, { error: 'must be longer than 0s' }).meta({ description: 'simulated time' }),
+  cluster: zCluster,
+  model: zModelSpec,
+  server: zServer.prefault({}),
+  startup: zStartup.prefault({}),
+  deployment: zDeployment.prefault({}),
+  rollout: zRollout.optional(),
+  traffic: zTraffic,
+  routing: zRouting.prefault({}),
+  slo: zSlo.prefault({}),
+  /** Expressions over the summary; `rollout-sim check` and `run` fail (exit 1) when one is false. */
+  assertions: z.array(z.string().min(1)).default([]),
+  metrics: z.strictObject({ windowSeconds: zDuration.prefault(10) }).prefault({}),
+  /** The initial fleet starts cold (start-up pipeline at t=0) instead of up, warm and serving. */
+  coldStart: z.boolean().default(false),
+});
+
+export const scenarioSchema = z.strictObject({
+  apiVersion: z.literal('rollout-sim/v1alpha1', { error: 'expected apiVersion: rollout-sim/v1alpha1' }),
+  kind: z.literal('Scenario', { error: 'expected kind: Scenario' }),
+  metadata: z.strictObject({
+    name: z.string().min(1).max(200),
+    description: z.string().optional(),
+  }),
+  spec: zSpec,
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioSpec = Scenario['spec'];
+
+/** The JSON Schema of what a user writes (input forms: `90s`, `25%`), for editors' autocompletion. */
+export function scenarioJsonSchema(): object {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' });
+}
