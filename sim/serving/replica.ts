@@ -1,0 +1,641 @@
+import type { Rng } from '../engine/random.js';
+import type { Simulator } from '../engine/simulator.js';
+import { InputError, InternalError } from '../errors.js';
+import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/request.js';
+import { KvCache } from './kv-cache.js';
+import { FifoQueue, IdleNotifier } from './queue-station.js';
+import type { Server } from './server.js';
+import type { BatchShape, StepTimeModel } from './step-time/types.js';
+
+/**
+ * Cold kernels of a freshly started engine. Our H200 measurement (serving-model.md, intro) saw the very first
+ * inference after load take ~1.1 s against 13 ms warm: that is `firstStepSeconds`, added to the first step.
+ * Later steps still meet batch shapes for the first time (allocator growth, kernel autotuning, graph sizes
+ * not yet replayed); nothing was measured there, so the default is a mild multiplier `initialFactor` on step 1
+ * falling linearly to 1 after `steps` steps. Set firstStepSeconds 0 and initialFactor 1 for no cold start.
+ */
+export interface ColdStart {
+  firstStepSeconds: number;
+  steps: number;
+  initialFactor: number;
+}
+
+/** The engine knobs of one replica (vLLM's names). */
+export interface ReplicaConfig {
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** KV capacity in blocks (derived from memory, or vLLM's logged "# GPU blocks"). */
+  kvBlocks: number;
+  blockSize: number;
+  /** Bound on the waiting queue; a request arriving to a full queue is rejected 'queue-full'. Unbounded if absent. */
+  maxWaiting?: number;
+  prefixCaching: boolean;
+  coldStart: ColdStart;
+}
+
+export interface ReplicaOptions {
+  sim: Simulator;
+  sink: RequestSink;
+  stepTime: StepTimeModel;
+  config: ReplicaConfig;
+  /** Kernels already warm (e.g. the fleet serving at time 0): no cold-start cost. The prefix cache starts empty anyway. */
+  warm?: boolean;
+  /** Bad version: every step takes this many times longer. Default 1. */
+  stepTimeFactor?: number;
+  /** Bad version: this share of requests is failed with 'server-error' when submitted. Default 0. */
+  errorRate?: number;
+  /** The seeded stream the error draws come from; required when errorRate > 0. */
+  errorRng?: Rng;
+  /**
+   * Most engine steps simulated by one event when the batch cannot change (pure decode). 1 = one event per step.
+   * Results do not depend on it. Default unlimited.
+   */
+  maxStepsPerEvent?: number;
+}
+
+/** Counters over the replica's life, as of the last materialised step. */
+export interface ReplicaStats {
+  steps: number;
+  preemptions: number;
+  /** Prompt tokens served from the prefix cache instead of being prefilled. */
+  prefixHitTokens: number;
+  /** Requests refused because prompt + output can never fit the KV cache (vLLM answers 400). */
+  tooLong: number;
+}
+
+const FIRST_TOKEN = 1;
+const COMPLETED = 2;
+
+/** One request's engine state (vLLM V1's Request: token counts, not token lists). */
+class Sequence {
+  /** Tokens whose KV is in the cache: prefix hit plus computed. */
+  numComputed = 0;
+  /** Prompt plus generated tokens; the last generated one is computed by the next decode step. */
+  numTokens: number;
+  /** numTokens when last admitted: below it the sequence is prefilling (after a preemption, recomputing). */
+  prefillEnd = 0;
+  generated = 0;
+  privateBlocks = 0;
+  sharedBlocks = 0;
+  /** Prefix-cache entry referenced while running, else -1. */
+  prefixEntry = -1;
+  /** Full blocks of the shared prefix the prefix cache can serve (0 when none or caching is off). */
+  readonly prefixBlocks: number;
+  /** Tokens scheduled in the step in progress. */
+  scheduled = 0;
+
+  constructor(
+    readonly req: Request,
+    prefixBlocks: number,
+  ) {
+    this.numTokens = req.promptTokens;
+    this.prefixBlocks = prefixBlocks;
+  }
+
+  get blocks(): number {
+    return this.privateBlocks + this.sharedBlocks;
+  }
+}
+
+/**
+ * A vLLM V1 engine on one replica (serving-model.md §2.2–2.3): continuous batching with chunked prefill under a
+ * token budget and a sequence cap, a paged KV cache with recompute preemption from the tail of the running list,
+ * FCFS admission that never preempts, and a prefix cache.
+ *
+ * One event per engine step, and one event for a whole run of steps whose batch cannot change: pure decode with
+ * nothing admissible waiting, no completion and no block shortage before its last step. Those steps' end times
+ * are still accumulated one step at a time, so results are bit-identical to stepping one by one. A submit,
+ * cancel or abort in the middle of such a run cuts it at the end of the step in progress. Between events,
+ * requests' tokensStreamed and the read-only accessors reflect the last materialised step; cancel() and
+ * abortAll() materialise first, and materialise() does it on request. A same-instant tie between a submit and a step boundary inside a run counts as
+ * the boundary first (the new request waits for the next step).
+ */
+export class Replica implements Server {
+  private readonly sim: Simulator;
+  private readonly sink: RequestSink;
+  private readonly stepTime: StepTimeModel;
+  private readonly config: ReplicaConfig;
+  private readonly kv: KvCache;
+  private readonly maxWaiting: number;
+  private readonly stepTimeFactor: number;
+  private readonly errorRate: number;
+  private readonly errorRng: Rng | undefined;
+  private readonly maxStepsPerEvent: number;
+  /** Steps that pay the cold-start cost: 1 + coldStart.steps, or 0 when warm. */
+  private readonly coldSteps: number;
+
+  private readonly running: Sequence[] = [];
+  private readonly waiting = new FifoQueue<Sequence>();
+  private readonly sequenceOf = new Map<Request, Sequence>();
+  private readonly idle = new IdleNotifier();
+  private readonly batch: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
+
+  /** The planned run of steps: active while its end event is pending. */
+  private planActive = false;
+  private planSteps = 0;
+  /** Steps of the plan whose results are already applied (always before the last one). */
+  private planDone = 0;
+  /** Engine step index of the plan's first step (counts from 0 over the replica's life). */
+  private planFirstStep = 0;
+  /** planEnds[m] = end time of the plan's m-th step (1-based). */
+  private planEnds = new Float64Array(64);
+  private stepEvent = -1;
+  private wakeEvent = -1;
+  /** Inside the step-end handler: submits wait for its planning, cancels need no cut. */
+  private inStep = false;
+  private readonly stepEndHandler: number;
+  private readonly wakeHandler: number;
+
+  private readonly notifyRequests: (Request | undefined)[] = [];
+  private readonly notifyFlags: number[] = [];
+
+  private counters: ReplicaStats = { steps: 0, preemptions: 0, prefixHitTokens: 0, tooLong: 0 };
+
+  constructor(options: ReplicaOptions) {
+    const { config } = options;
+    validateConfig(config);
+    this.sim = options.sim;
+    this.sink = options.sink;
+    this.stepTime = options.stepTime;
+    this.config = config;
+    this.kv = new KvCache(config.kvBlocks, config.blockSize);
+    this.maxWaiting = config.maxWaiting ?? Infinity;
+    this.stepTimeFactor = options.stepTimeFactor ?? 1;
+    this.errorRate = options.errorRate ?? 0;
+    this.errorRng = options.errorRng;
+    this.maxStepsPerEvent = options.maxStepsPerEvent ?? Infinity;
+    this.coldSteps = options.warm ? 0 : 1 + config.coldStart.steps;
+    if (!(this.stepTimeFactor > 0 && Number.isFinite(this.stepTimeFactor))) {
+      throw new InputError(`expected a step-time factor greater than 0, got ${this.stepTimeFactor}`, 'stepTimeFactor');
+    }
+    if (!(this.errorRate >= 0 && this.errorRate <= 1)) {
+      throw new InputError(`expected an error rate between 0 and 1, got ${this.errorRate}`, 'errorRate');
+    }
+    if (this.errorRate > 0 && this.errorRng === undefined) {
+      throw new InternalError('a replica with an error rate needs a random stream for the error draws');
+    }
+    if (!(this.maxStepsPerEvent >= 1 && (Number.isInteger(this.maxStepsPerEvent) || this.maxStepsPerEvent === Infinity))) {
+      throw new InputError(`expected a whole number of steps, 1 or more, got ${this.maxStepsPerEvent}`, 'maxStepsPerEvent');
+    }
+    this.stepEndHandler = this.sim.handler(() => this.endPlan());
+    this.wakeHandler = this.sim.handler(() => this.wake());
+  }
+
+  get stats(): Readonly<ReplicaStats> {
+    return this.counters;
+  }
+
+  submit(req: Request): void {
+    if (this.sequenceOf.has(req)) throw new InternalError(`request ${req.id} submitted twice to the same replica`);
+    const now = this.sim.now;
+    if (this.waiting.size >= this.maxWaiting) {
+      this.sink.rejected(req, now, 'queue-full');
+      return;
+    }
+    if (this.errorRate > 0 && this.errorRng!.next() < this.errorRate) {
+      this.sink.rejected(req, now, 'server-error');
+      return;
+    }
+    // Without this a request could preempt itself forever; vLLM refuses it up front (max_model_len).
+    if (this.kv.blocksFor(req.promptTokens + Math.max(req.outputTokens, 1) - 1) > this.kv.totalBlocks) {
+      this.counters.tooLong++;
+      this.sink.rejected(req, now, 'server-error');
+      return;
+    }
+    const prefixBlocks =
+      this.config.prefixCaching && req.prefixGroup >= 0 ? this.kv.fullBlocks(Math.min(req.prefixTokens, req.promptTokens)) : 0;
+    const seq = new Sequence(req, prefixBlocks);
+    const queueWasEmpty = this.waiting.size === 0;
+    this.sequenceOf.set(req, seq);
+    this.waiting.pushBack(seq);
+    this.idle.markBusy();
+    if (this.inStep) return;
+    // Behind a waiting request that cannot be admitted, FCFS admission cannot reach this one: nothing changes.
+    if (this.planActive) {
+      if (queueWasEmpty) this.cutPlan();
+    } else if (this.wakeEvent < 0) {
+      this.wakeEvent = this.sim.at(now, this.wakeHandler);
+    }
+  }
+
+  cancel(req: Request): void {
+    const seq = this.sequenceOf.get(req);
+    if (seq === undefined) return;
+    this.materialise();
+    this.sequenceOf.delete(req);
+    // Only the running list and the head of the queue decide the next step's make-up.
+    if (this.waiting.peek() === seq) {
+      this.waiting.shift();
+      this.cutPlan();
+    } else if (!this.waiting.remove(seq)) {
+      this.running.splice(this.running.indexOf(seq), 1);
+      this.release(seq);
+      this.cutPlan();
+    }
+    this.idle.check(this.outstanding());
+  }
+
+  abortAll(dropCause: DropCause, rejectCause: RejectCause): void {
+    const now = this.sim.now;
+    if (this.planActive) {
+      this.materialise();
+      this.counters.steps = this.planFirstStep + this.stepInProgress();
+      this.sim.cancel(this.stepEvent);
+      this.stepEvent = -1;
+      this.planActive = false;
+    }
+    this.sim.cancel(this.wakeEvent);
+    this.wakeEvent = -1;
+    const cut = this.running.splice(0, this.running.length);
+    for (const seq of cut) this.release(seq);
+    const queued: Sequence[] = [];
+    this.waiting.drainInto(queued);
+    this.sequenceOf.clear();
+    for (const seq of cut) this.sink.dropped(seq.req, now, dropCause);
+    // A preempted request waits again, but its generation had started: cut, not refused.
+    for (const seq of queued) {
+      if (seq.generated > 0) this.sink.dropped(seq.req, now, dropCause);
+      else this.sink.rejected(seq.req, now, rejectCause);
+    }
+    this.idle.check(this.outstanding());
+  }
+
+  outstanding(): number {
+    return this.running.length + this.waiting.size;
+  }
+
+  waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  runningCount(): number {
+    return this.running.length;
+  }
+
+  kvUsage(): number {
+    return this.kv.usage();
+  }
+
+  hasRoom(): boolean {
+    return this.waiting.size === 0 && this.running.length < this.config.maxNumSeqs && this.kv.availableBlocks > 0;
+  }
+
+  hasPrefix(group: number): boolean {
+    return this.config.prefixCaching && this.kv.prefix.residentBlocks(group) > 0;
+  }
+
+  onIdle(listener: () => void): void {
+    this.idle.add(listener);
+  }
+
+  // ---- event handlers --------------------------------------------------------------------------------------
+
+  private wake(): void {
+    this.wakeEvent = -1;
+    if (!this.planActive) this.startPlan();
+    this.idle.check(this.outstanding());
+  }
+
+  /** The last step of the plan ended: apply it, tell the sink, plan the next steps. */
+  private endPlan(): void {
+    this.stepEvent = -1;
+    this.inStep = true;
+    if (this.planSteps > 1) this.applyDecodeSteps(this.planSteps - 1 - this.planDone);
+    this.counters.steps = this.planFirstStep + this.planSteps;
+    this.planActive = false;
+    const notices = this.applyStepResults();
+    this.notify(notices);
+    this.inStep = false;
+    this.startPlan();
+    this.idle.check(this.outstanding());
+  }
+
+  // ---- scheduling (vLLM V1 Scheduler.schedule) ---------------------------------------------------------------
+
+  /** Schedules the next step (and as many identical ones after it as allowed) and its end event. */
+  private startPlan(): void {
+    if (this.running.length === 0 && this.waiting.size === 0) return;
+    const preempted = this.scheduleStep();
+    const batch = this.batch;
+    if (batch.prefillSeqs === 0 && batch.decodeSeqs === 0) {
+      throw new InternalError('an engine step scheduled nothing although requests are outstanding');
+    }
+    const first = this.counters.steps;
+    this.planFirstStep = first;
+    this.planDone = 0;
+    const firstEnd = this.sim.now + this.stepDuration(first);
+    const steps = !preempted && batch.prefillSeqs === 0 && batch.decodeSeqs === this.running.length ? this.unchangingDecodeSteps() : 1;
+    if (steps >= this.planEnds.length) this.planEnds = new Float64Array(Math.max(steps + 1, 2 * this.planEnds.length));
+    const ends = this.planEnds;
+    ends[1] = firstEnd;
+    // Each following step reads one more token of context per sequence; its end is added step by step, exactly
+    // as one event per step would.
+    for (let m = 2; m <= steps; m++) {
+      batch.decodeContextTokens += batch.decodeSeqs;
+      ends[m] = ends[m - 1] + this.stepDuration(first + m - 1);
+    }
+    this.planSteps = steps;
+    this.planActive = true;
+    this.stepEvent = this.sim.at(this.planEnds[steps], this.stepEndHandler);
+  }
+
+  /**
+   * Phase A serves the running requests in order (remaining prompt chunked by the budget, or one decode token),
+   * preempting from the tail when a block cannot be allocated; phase B admits waiting requests FCFS while
+   * budget, sequence slots and blocks allow, unless this step preempted. Fills this.batch; returns whether it
+   * preempted.
+   */
+  private scheduleStep(): boolean {
+    const batch = this.batch;
+    batch.prefillTokens = 0;
+    batch.prefillSeqs = 0;
+    batch.prefillAttentionPairs = 0;
+    batch.decodeSeqs = 0;
+    batch.decodeContextTokens = 0;
+    const running = this.running;
+    const kv = this.kv;
+    let budget = this.config.maxNumBatchedTokens;
+    let preempted = false;
+    let i = 0;
+    while (i < running.length && budget > 0) {
+      const seq = running[i];
+      const tokens = Math.min(seq.numTokens - seq.numComputed, budget);
+      const need = kv.blocksFor(seq.numComputed + tokens) - seq.blocks;
+      while (need > 0 && !kv.tryAllocate(need)) {
+        const victim = running.pop()!;
+        this.preempt(victim);
+        preempted = true;
+        if (victim === seq) break;
+      }
+      if (i >= running.length) break; // seq itself was preempted
+      seq.privateBlocks += Math.max(need, 0);
+      this.schedule(seq, tokens);
+      budget -= tokens;
+      i++;
+    }
+    for (let j = i; j < running.length; j++) running[j].scheduled = 0;
+    if (preempted) return true;
+    while (budget > 0 && running.length < this.config.maxNumSeqs) {
+      const seq = this.waiting.peek();
+      if (seq === undefined || !this.admit(seq, budget)) break;
+      this.waiting.shift();
+      running.push(seq);
+      budget -= seq.scheduled;
+    }
+    return false;
+  }
+
+  /** Takes the prefix-cache hit and the blocks for the first chunk, if they fit; no side effect otherwise. */
+  private admit(seq: Sequence, budget: number): boolean {
+    const kv = this.kv;
+    const group = seq.req.prefixGroup;
+    let hitBlocks = 0;
+    let pinnedByAdmission = 0;
+    if (seq.prefixBlocks > 0) {
+      // At least one token must be computed to produce logits, so a full hit stops one token short (as vLLM).
+      hitBlocks = Math.min(kv.prefix.residentBlocks(group), seq.prefixBlocks, kv.fullBlocks(seq.numTokens - 1));
+      pinnedByAdmission = kv.prefix.unpinnedBlocks(group);
+    }
+    const computed = hitBlocks * kv.blockSize;
+    const tokens = Math.min(seq.numTokens - computed, budget);
+    const need = kv.blocksFor(computed + tokens) - hitBlocks;
+    if (need > kv.availableBlocks - pinnedByAdmission) return false;
+    if (seq.prefixBlocks > 0) seq.prefixEntry = kv.prefix.acquire(group);
+    kv.allocate(need);
+    seq.privateBlocks = need;
+    seq.sharedBlocks = hitBlocks;
+    seq.numComputed = computed;
+    seq.prefillEnd = seq.numTokens;
+    this.counters.prefixHitTokens += computed;
+    this.schedule(seq, tokens);
+    return true;
+  }
+
+  private schedule(seq: Sequence, tokens: number): void {
+    const batch = this.batch;
+    seq.scheduled = tokens;
+    if (seq.numComputed < seq.prefillEnd) {
+      batch.prefillTokens += tokens;
+      batch.prefillSeqs++;
+      batch.prefillAttentionPairs += tokens * (seq.numComputed + tokens);
+    } else {
+      batch.decodeSeqs++;
+      batch.decodeContextTokens += seq.numComputed;
+    }
+  }
+
+  /** Recompute preemption (vidur's restart): the KV is freed and every token so far will be prefilled again. */
+  private preempt(seq: Sequence): void {
+    this.release(seq);
+    seq.numComputed = 0;
+    this.waiting.pushFront(seq);
+    this.counters.preemptions++;
+  }
+
+  private release(seq: Sequence): void {
+    this.kv.release(seq.privateBlocks);
+    if (seq.prefixEntry >= 0) this.kv.prefix.release(seq.prefixEntry);
+    seq.privateBlocks = 0;
+    seq.sharedBlocks = 0;
+    seq.prefixEntry = -1;
+    seq.scheduled = 0;
+  }
+
+  /**
+   * How many steps, starting with the one just scheduled (pure decode, every running request in it), keep the
+   * same make-up: none completes before the last, and the KV blocks the growing contexts need fit without
+   * preemption. Admission stays impossible meanwhile: budget and slots do not change and free blocks only shrink.
+   */
+  private unchangingDecodeSteps(): number {
+    let limit = this.maxStepsPerEvent;
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) limit = Math.min(limit, running[i].req.outputTokens - running[i].generated);
+    if (limit <= 1) return 1;
+    const available = this.kv.availableBlocks;
+    if (this.blocksNeededBy(limit) <= available) return limit;
+    let fits = 1;
+    let fails = limit;
+    while (fails - fits > 1) {
+      const mid = Math.floor((fits + fails) / 2);
+      if (this.blocksNeededBy(mid) <= available) fits = mid;
+      else fails = mid;
+    }
+    return fits;
+  }
+
+  /** Extra blocks the running requests need to hold their KV through `steps` more decode steps. */
+  private blocksNeededBy(steps: number): number {
+    const kv = this.kv;
+    let need = 0;
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) need += Math.max(0, kv.blocksFor(running[i].numComputed + steps) - running[i].blocks);
+    return need;
+  }
+
+  private stepDuration(step: number): number {
+    const base = this.stepTime.stepSeconds(this.batch) * this.stepTimeFactor;
+    if (!(base >= 0)) throw new InternalError(`step-time model ${this.stepTime.name} returned ${base} s`);
+    if (step >= this.coldSteps) return base;
+    const cold = this.config.coldStart;
+    if (step === 0) return base + cold.firstStepSeconds;
+    return base * (1 + ((cold.initialFactor - 1) * (cold.steps + 1 - step)) / cold.steps);
+  }
+
+  // ---- results -----------------------------------------------------------------------------------------------
+
+  /**
+   * Applies the step that just ended to every running request: computed tokens advance, a request whose
+   * computed tokens caught up with its tokens emits one (the first at the end of prefill), finished ones leave.
+   * Returns the number of notices queued for the sink.
+   */
+  private applyStepResults(): number {
+    const now = this.sim.now;
+    const running = this.running;
+    let notices = 0;
+    let kept = 0;
+    for (let i = 0; i < running.length; i++) {
+      const seq = running[i];
+      const tokens = seq.scheduled;
+      if (tokens > 0) {
+        const wasPrefilling = seq.numComputed < seq.prefillEnd;
+        seq.numComputed += tokens;
+        seq.scheduled = 0;
+        if (wasPrefilling && seq.prefixEntry >= 0) this.publishPrefix(seq);
+        if (seq.numComputed === seq.numTokens) {
+          const req = seq.req;
+          seq.generated++;
+          seq.numTokens++;
+          req.tokensStreamed = seq.generated;
+          let flags = 0;
+          if (seq.generated === 1) {
+            req.firstTokenAt = now;
+            flags = FIRST_TOKEN;
+          }
+          if (seq.generated >= req.outputTokens) {
+            req.finishedAt = now;
+            flags |= COMPLETED;
+            this.release(seq);
+            this.sequenceOf.delete(req);
+          }
+          if (flags !== 0) {
+            this.notifyRequests[notices] = req;
+            this.notifyFlags[notices++] = flags;
+          }
+          if (flags & COMPLETED) continue;
+        }
+      }
+      running[kept++] = seq;
+    }
+    running.length = kept;
+    return notices;
+  }
+
+  /** Full prefix blocks this request computed beyond what the cache holds join the cache. */
+  private publishPrefix(seq: Sequence): void {
+    const computedFull = Math.min(this.kv.fullBlocks(seq.numComputed), seq.prefixBlocks);
+    const grown = computedFull - this.kv.prefix.blocksOf(seq.prefixEntry);
+    if (grown <= 0) return;
+    this.kv.publish(seq.prefixEntry, grown);
+    seq.privateBlocks -= grown;
+    seq.sharedBlocks += grown;
+  }
+
+  private notify(count: number): void {
+    const now = this.sim.now;
+    for (let n = 0; n < count; n++) {
+      const req = this.notifyRequests[n]!;
+      const flags = this.notifyFlags[n];
+      this.notifyRequests[n] = undefined;
+      if (flags & FIRST_TOKEN) {
+        // A sink callback earlier in this loop may have cancelled or aborted it.
+        if (!(flags & COMPLETED) && !this.sequenceOf.has(req)) continue;
+        this.sink.firstToken(req, now);
+      }
+      if (flags & COMPLETED) this.sink.completed(req, now);
+    }
+  }
+
+  // ---- multi-step plans --------------------------------------------------------------------------------------
+
+  /** Index (1-based) of the plan's step in progress now: the first whose end lies after now, else the last. */
+  private stepInProgress(): number {
+    const ends = this.planEnds;
+    let lo = this.planDone + 1;
+    let hi = this.planSteps;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid] > this.sim.now) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Brings requests' tokensStreamed and the accessors up to now inside a run of skipped steps: for whoever reads
+   * them between events (metrics sampling, the end of a run). Applies the ended steps (pure decode, no
+   * completion) and allocates the blocks of the one in progress.
+   */
+  materialise(): void {
+    if (!this.planActive || this.planSteps === 1) return;
+    const ended = this.stepInProgress() - 1;
+    if (ended > this.planDone) {
+      this.applyDecodeSteps(ended - this.planDone);
+      this.planDone = ended;
+    }
+  }
+
+  /** `steps` decode steps of the plan, then the blocks of the following step (proved to fit when planned). */
+  private applyDecodeSteps(steps: number): void {
+    if (steps <= 0) return;
+    const kv = this.kv;
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) {
+      const seq = running[i];
+      seq.numComputed += steps;
+      seq.numTokens += steps;
+      seq.generated += steps;
+      seq.req.tokensStreamed = seq.generated;
+      const need = kv.blocksFor(seq.numComputed + 1) - seq.blocks;
+      if (need > 0) {
+        kv.allocate(need);
+        seq.privateBlocks += need;
+      }
+    }
+  }
+
+  /** The batch is about to change: the plan ends with the step in progress. */
+  private cutPlan(): void {
+    if (!this.planActive || this.inStep) return;
+    const current = this.stepInProgress();
+    if (current === this.planSteps) return;
+    this.sim.cancel(this.stepEvent);
+    this.planSteps = current;
+    this.stepEvent = this.sim.at(this.planEnds[current], this.stepEndHandler);
+  }
+}
+
+function validateConfig(config: ReplicaConfig): void {
+  const wholeAtLeast = (value: number, min: number, field: string): void => {
+    if (!(Number.isInteger(value) && value >= min)) {
+      throw new InputError(`expected a whole number, ${min} or more, got ${value}`, `server.${field}`);
+    }
+  };
+  wholeAtLeast(config.maxNumSeqs, 1, 'maxNumSeqs');
+  wholeAtLeast(config.maxNumBatchedTokens, 1, 'maxNumBatchedTokens');
+  if (config.maxNumBatchedTokens < config.maxNumSeqs) {
+    // vLLM refuses this too: a full batch of decodes must fit in one step's budget.
+    throw new InputError(
+      `maxNumBatchedTokens (${config.maxNumBatchedTokens}) must be at least maxNumSeqs (${config.maxNumSeqs})`,
+      'server.maxNumBatchedTokens',
+    );
+  }
+  if (config.maxWaiting !== undefined) wholeAtLeast(config.maxWaiting, 0, 'maxWaiting');
+  const cold = config.coldStart;
+  if (!(cold.firstStepSeconds >= 0 && Number.isFinite(cold.firstStepSeconds))) {
+    throw new InputError(`expected a duration of 0 s or more, got ${cold.firstStepSeconds}`, 'server.coldStart.firstStepSeconds');
+  }
+  wholeAtLeast(cold.steps, 0, 'coldStart.steps');
+  if (!(cold.initialFactor >= 1 && Number.isFinite(cold.initialFactor))) {
+    throw new InputError(`expected a factor of 1 or more, got ${cold.initialFactor}`, 'server.coldStart.initialFactor');
+  }
+}
