@@ -1,0 +1,373 @@
+import type { RandomStreams } from '../engine/random.js';
+import type { Simulator } from '../engine/simulator.js';
+import { InputError } from '../errors.js';
+import type { Endpoint, EndpointSource } from '../routing/endpoint.js';
+import type { PodEvent } from '../run/result.js';
+import type { RequestSink, VersionRole } from '../traffic/request.js';
+import { ClusterAccounting } from './accounting.js';
+import { ClusterAutoscaler, type AutoscalerConfig } from './autoscaler.js';
+import { EndpointTable, type EndpointPropagation } from './endpoints.js';
+import { PodEventLog } from './event-log.js';
+import { PressureMonitor, type EvictionConfig } from './eviction.js';
+import { Kubelet } from './kubelet.js';
+import { Node, type NodePoolSpec } from './nodes.js';
+import { Pod, type PodContext } from './pod.js';
+import { ReplicaSet, syncReplicaSet, type PodActions, type ReplicaSetStatus } from './replicaset.js';
+import { Scheduler, findNode, poolMatches, requirementsOf, unschedulableMessage, type PodRequirements } from './scheduler.js';
+import type { StoreLimits, WeightSource } from './storage.js';
+import { validateTemplate, type PodTemplate } from './template.js';
+
+export interface ClusterConfig {
+  readonly nodePools: readonly NodePoolSpec[];
+  readonly autoscaler: AutoscalerConfig;
+  readonly endpointPropagation: EndpointPropagation;
+  readonly eviction: EvictionConfig;
+  readonly storage: Readonly<Record<WeightSource, StoreLimits>>;
+}
+
+export interface ClusterHooks {
+  /** A ReplicaSet's status may have changed: controllers should sync (the run schedules one atLate sync). */
+  statusChanged(): void;
+  /** A version's endpoint list changed (the router's central queue re-dispatches). */
+  endpointsChanged(version: VersionRole): void;
+  podEvent(event: PodEvent): void;
+}
+
+/** Gauges for the time series. */
+export interface ClusterStats {
+  /** GPUs held by pods that are not terminating and do not serve yet (start-up, crash loop). */
+  gpusStarting: number;
+  /** GPUs held by pods whose engine serves, not terminating. */
+  gpusServing: number;
+  /** GPUs held by terminating pods. */
+  gpusDraining: number;
+  /** All GPUs held by pods (the three above). */
+  gpusHeld: number;
+  /** GPUs pods can bind to: nodes whose nvidia.com/gpu is allocatable. */
+  gpusAllocatable: number;
+  pendingPods: number;
+  /** Nodes that exist (provisioning ones included). */
+  nodes: number;
+  /** Active (non-terminating) pods per version. */
+  podsOld: number;
+  podsNew: number;
+  readyOld: number;
+  readyNew: number;
+  endpointsOld: number;
+  endpointsNew: number;
+}
+
+/** Totals for the summary's capacity block. */
+export interface ClusterSummary {
+  /** Allocatable GPUs at t=0. */
+  clusterGpus: number;
+  /** Most GPUs held by pods at once. */
+  peakGpus: number;
+  pendingPodSeconds: number;
+  /** GPU-hours held by pods (binding → fully gone). */
+  podGpuHours: number;
+  /** GPU-hours of existing nodes (VM request → removal): the bill. */
+  nodeGpuHours: number;
+  nodesAdded: number;
+}
+
+/**
+ * The Kubernetes side of a run: node pools and the cluster autoscaler, the scheduler, ReplicaSets and their
+ * controller, the kubelet (start-up, probes, restarts, termination), node-pressure eviction, and each version's
+ * endpoints. Controllers only call the ReplicaSet API; the router reads `endpoints(version)`.
+ */
+export class Cluster implements EndpointSource, PodActions {
+  private readonly nodeList: Node[] = [];
+  private readonly podList: Pod[] = [];
+  private readonly replicaSets: ReplicaSet[] = [];
+  private readonly context: PodContext;
+  private readonly log: PodEventLog;
+  private readonly scheduler: Scheduler;
+  private readonly kubelet: Kubelet;
+  private readonly endpointTable: EndpointTable;
+  private readonly pressure: PressureMonitor;
+  private readonly autoscaler: ClusterAutoscaler;
+  private readonly accounting: ClusterAccounting;
+  private readonly initialGpus: number;
+
+  constructor(
+    private readonly sim: Simulator,
+    streams: RandomStreams,
+    private readonly config: ClusterConfig,
+    private readonly hooks: ClusterHooks,
+  ) {
+    validatePools(config.nodePools);
+    this.context = { sim, sink: null };
+    this.log = new PodEventLog(sim, (e) => hooks.podEvent(e));
+    this.accounting = new ClusterAccounting(sim.now);
+    const pod = (id: number): Pod => this.podList[id];
+    this.scheduler = new Scheduler(this.nodeList, () => sim.now, {
+      bound: (p, node) => this.bound(p, node),
+      unschedulable: (p, message) => this.unschedulable(p, message),
+    });
+    this.kubelet = new Kubelet(sim, streams, config.storage, pod, {
+      readinessChanged: (p) => this.readinessChanged(p),
+      becameAvailable: () => hooks.statusChanged(),
+      podGone: (p) => this.podGone(p),
+      usageChanged: (node) => this.pressure.usageChanged(node),
+    }, this.log);
+    this.endpointTable = new EndpointTable(sim, streams, config.endpointPropagation, (v) => hooks.endpointsChanged(v));
+    this.pressure = new PressureMonitor(sim, config.eviction, this.nodeList, pod, {
+      evict: (p, reason) => this.kubelet.evict(p, reason),
+      taintLifted: () => this.scheduler.schedule(),
+    }, this.log);
+    for (const pool of config.nodePools) {
+      for (let i = 0; i < pool.nodes; i++) this.addNode(pool, 'allocatable');
+    }
+    this.initialGpus = this.nodeList.reduce((sum, n) => sum + n.gpusAllocatable, 0);
+    this.autoscaler = new ClusterAutoscaler(sim, streams, config.autoscaler, config.nodePools, this.nodeList, () => this.scheduler.pending, {
+      addNode: (pool) => this.addNode(pool, 'provisioning'),
+      nodeAllocatable: () => this.scheduler.schedule(),
+      nodeRemoved: (node) => this.nodeRemoved(node),
+    }, this.log);
+  }
+
+  /** Where pods report requests they refuse (the router). Must be set before traffic starts. */
+  setRequestSink(sink: RequestSink): void {
+    this.context.sink = sink;
+  }
+
+  // ReplicaSet API
+
+  /** A ReplicaSet with spec.replicas = 0. Throws an InputError when no node pool could ever run its pods. */
+  createReplicaSet(template: PodTemplate): ReplicaSet {
+    validateTemplate(template);
+    checkPodFitsSomePool(this.config.nodePools, requirementsOf(template), `template ${template.name}`);
+    const rs = new ReplicaSet(this.replicaSets.length, template.name, template);
+    this.replicaSets.push(rs);
+    return rs;
+  }
+
+  setReplicas(rs: ReplicaSet, replicas: number): void {
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new InputError(`${replicas} replicas requested for ${rs.name}; expected a whole number of 0 or more`, 'replicas');
+    }
+    rs.spec = replicas;
+    syncReplicaSet(rs, this, this.sim.now);
+    this.scheduler.schedule();
+    this.hooks.statusChanged();
+  }
+
+  status(rs: ReplicaSet): ReplicaSetStatus {
+    return rs.status(this.sim.now);
+  }
+
+  /**
+   * Brings up `replicas` pods of `rs` at the current time (t=0), already Ready, warm and serving, with their
+   * images, weights and compile caches on their nodes; `cold` starts them through the normal pipeline instead.
+   */
+  initialFleet(rs: ReplicaSet, replicas: number, options: { cold?: boolean } = {}): void {
+    if (options.cold) {
+      this.setReplicas(rs, replicas);
+      return;
+    }
+    rs.spec = replicas;
+    const req = requirementsOf(rs.template);
+    for (let i = rs.activePods().length; i < replicas; i++) {
+      const node = findNode(this.nodeList, req, this.sim.now);
+      if (node === null) {
+        throw new InputError(
+          `the initial fleet of ${replicas} ${rs.name} pods does not fit the node pools (pod ${i + 1}: ` +
+            `${unschedulableMessage(this.nodeList, req, this.sim.now)}); add nodes or lower the replicas`,
+          'cluster.nodePools',
+        );
+      }
+      const pod = this.newPod(rs);
+      this.scheduler.reserve(pod, node);
+      this.accounting.change(this.sim.now, pod.gpus, 0, 0);
+      this.log.pod(pod, 'Scheduled', node.name);
+      this.kubelet.runWarm(pod, node);
+      this.endpointTable.addNow(pod);
+    }
+    this.hooks.statusChanged();
+  }
+
+  endpoints(version: VersionRole): readonly Endpoint[] {
+    return this.endpointTable.endpoints(version);
+  }
+
+  get nodes(): readonly Node[] {
+    return this.nodeList;
+  }
+
+  /** Every pod ever created, by id (gone ones included). */
+  get pods(): readonly Pod[] {
+    return this.podList;
+  }
+
+  stats(): ClusterStats {
+    const s: ClusterStats = {
+      gpusStarting: 0,
+      gpusServing: 0,
+      gpusDraining: 0,
+      gpusHeld: 0,
+      gpusAllocatable: 0,
+      pendingPods: this.scheduler.pending.length,
+      nodes: 0,
+      podsOld: 0,
+      podsNew: 0,
+      readyOld: 0,
+      readyNew: 0,
+      endpointsOld: this.endpointTable.count('old'),
+      endpointsNew: this.endpointTable.count('new'),
+    };
+    for (const node of this.nodeList) {
+      if (!node.exists) continue;
+      s.nodes++;
+      s.gpusAllocatable += node.gpusAllocatable;
+    }
+    for (const rs of this.replicaSets) {
+      for (const pod of rs.pods) {
+        const old = pod.version === 'old';
+        if (pod.active) {
+          if (old) s.podsOld++;
+          else s.podsNew++;
+          if (pod.ready) {
+            if (old) s.readyOld++;
+            else s.readyNew++;
+          }
+        }
+        if (!pod.holdsResources) continue;
+        s.gpusHeld += pod.gpus;
+        if (pod.deleting) s.gpusDraining += pod.gpus;
+        else if (pod.admitting) s.gpusServing += pod.gpus;
+        else s.gpusStarting += pod.gpus;
+      }
+    }
+    return s;
+  }
+
+  summary(): ClusterSummary {
+    const a = this.accounting;
+    a.advance(this.sim.now);
+    return {
+      clusterGpus: this.initialGpus,
+      peakGpus: a.peakGpus,
+      pendingPodSeconds: a.pendingPodSeconds,
+      podGpuHours: a.podGpuSeconds / 3600,
+      nodeGpuHours: a.nodeGpuSeconds / 3600,
+      nodesAdded: this.autoscaler.nodesAdded,
+    };
+  }
+
+  // PodActions (the ReplicaSet controller's)
+
+  createPod(rs: ReplicaSet): void {
+    const pod = this.newPod(rs);
+    this.accounting.change(this.sim.now, 0, 1, 0);
+    this.scheduler.enqueue(pod);
+  }
+
+  deletePod(pod: Pod): void {
+    if (pod.node === null && this.scheduler.remove(pod)) this.accounting.change(this.sim.now, 0, -1, 0);
+    this.kubelet.delete(pod);
+    this.endpointTable.update(pod);
+  }
+
+  colocated(pod: Pod): number {
+    const node = pod.node;
+    if (node === null) return 0;
+    let n = 0;
+    for (const id of node.pods) if (this.podList[id].active) n++;
+    return n;
+  }
+
+  // Reactions
+
+  private newPod(rs: ReplicaSet): Pod {
+    const pod = new Pod(this.podList.length, rs.id, rs.template, this.context);
+    this.podList.push(pod);
+    rs.pods.push(pod);
+    this.log.pod(pod, 'Created');
+    return pod;
+  }
+
+  private addNode(pool: NodePoolSpec, state: 'allocatable' | 'provisioning'): Node {
+    const index = this.nodeList.filter((n) => n.pool === pool).length;
+    const node = new Node(this.nodeList.length, `${pool.name}-${index}`, pool, state, this.sim.now);
+    this.nodeList.push(node);
+    this.accounting.change(this.sim.now, 0, 0, pool.gpusPerNode);
+    return node;
+  }
+
+  private nodeRemoved(node: Node): void {
+    this.accounting.change(this.sim.now, 0, 0, -node.pool.gpusPerNode);
+    this.log.node(node, 'NodeRemoved');
+  }
+
+  private bound(pod: Pod, node: Node): void {
+    this.accounting.change(this.sim.now, pod.gpus, -1, 0);
+    this.log.pod(pod, 'Scheduled', node.name);
+    this.kubelet.run(pod);
+  }
+
+  private unschedulable(pod: Pod, message: string): void {
+    if (message === pod.unschedulableMessage) return;
+    pod.unschedulableMessage = message;
+    this.log.pod(pod, 'FailedScheduling', message);
+  }
+
+  private readinessChanged(pod: Pod): void {
+    this.endpointTable.update(pod);
+    this.hooks.statusChanged();
+  }
+
+  private podGone(pod: Pod): void {
+    if (pod.node === null) {
+      if (this.scheduler.remove(pod)) this.accounting.change(this.sim.now, 0, -1, 0);
+    } else {
+      this.scheduler.release(pod);
+      this.accounting.change(this.sim.now, -pod.gpus, 0, 0);
+    }
+    this.endpointTable.update(pod);
+    const rs = this.replicaSets[pod.replicaSetId];
+    rs.pods.splice(rs.pods.indexOf(pod), 1);
+    // A failed (evicted) pod is replaced; a deleted one was already discounted at deletion.
+    if (pod.failedReason !== null && !pod.deleting) syncReplicaSet(rs, this, this.sim.now);
+    this.scheduler.schedule();
+    this.hooks.statusChanged();
+  }
+}
+
+function validatePools(pools: readonly NodePoolSpec[]): void {
+  if (pools.length === 0) throw new InputError('no node pools; declare at least one', 'cluster.nodePools');
+  const names = new Set<string>();
+  pools.forEach((pool, i) => {
+    const path = `cluster.nodePools[${i}]`;
+    if (names.has(pool.name)) throw new InputError(`pool name "${pool.name}" is used twice; names must be unique`, `${path}.name`);
+    names.add(pool.name);
+    if (!Number.isInteger(pool.gpusPerNode) || pool.gpusPerNode < 1) {
+      throw new InputError(`gpusPerNode is ${pool.gpusPerNode}; expected a whole number of 1 or more`, `${path}.gpusPerNode`);
+    }
+    if (!(pool.minNodes <= pool.nodes && pool.nodes <= pool.maxNodes)) {
+      throw new InputError(
+        `expected minNodes ≤ nodes ≤ maxNodes, got ${pool.minNodes} ≤ ${pool.nodes} ≤ ${pool.maxNodes}`,
+        `${path}.nodes`,
+      );
+    }
+  });
+}
+
+/** A pod that no node of any pool could ever hold is a configuration error, not a Pending pod. */
+export function checkPodFitsSomePool(pools: readonly NodePoolSpec[], req: PodRequirements, path: string): void {
+  const matching = pools.filter((p) => poolMatches(p, req));
+  if (matching.length === 0) {
+    const selector = Object.keys(req.selector).length > 0 ? ` with labels ${JSON.stringify(req.selector)}` : '';
+    throw new InputError(
+      `no node pool has GPU "${req.gpu}"${selector}; pools: ${pools.map((p) => `${p.name} (${p.gpu})`).join(', ')}`,
+      path,
+    );
+  }
+  const biggest = Math.max(...matching.map((p) => p.gpusPerNode));
+  if (biggest < req.gpus) {
+    throw new InputError(`a pod needs ${req.gpus} GPUs but the largest matching node has ${biggest}; lower tensorParallel or use bigger nodes`, `${path}.tensorParallel`);
+  }
+  if (!matching.some((p) => p.gpusPerNode >= req.gpus && p.hostMemory >= req.memory)) {
+    throw new InputError(`a pod requests ${req.memory} bytes of host memory, more than any matching node has`, `${path}.resources.hostMemory`);
+  }
+}

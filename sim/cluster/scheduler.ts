@@ -1,0 +1,184 @@
+import type { Node, NodePoolSpec } from './nodes.js';
+import type { Pod } from './pod.js';
+import type { PodTemplate } from './template.js';
+
+/** What a pod asks of a node. */
+export interface PodRequirements {
+  readonly gpus: number;
+  readonly memory: number;
+  readonly gpu: string;
+  readonly selector: Readonly<Record<string, string>>;
+}
+
+export function requirementsOf(t: PodTemplate): PodRequirements {
+  return { gpus: t.tensorParallel, memory: t.resources.hostMemoryRequest, gpu: t.gpu, selector: t.nodeSelector };
+}
+
+/** The pool's nodes carry the pod's GPU and every label of its nodeSelector. */
+export function poolMatches(pool: NodePoolSpec, req: PodRequirements): boolean {
+  if (pool.gpu !== req.gpu) return false;
+  for (const key in req.selector) if (pool.labels[key] !== req.selector[key]) return false;
+  return true;
+}
+
+/** A node the scheduler can see: registered with the API server (a provisioning VM is not a node yet). */
+function registered(node: Node): boolean {
+  return node.state === 'ready' || node.state === 'allocatable';
+}
+
+function tainted(node: Node, now: number): boolean {
+  return node.pressureUntil > now;
+}
+
+function fits(node: Node, req: PodRequirements): boolean {
+  return node.gpusFree >= req.gpus && node.memoryFree >= req.memory;
+}
+
+/**
+ * NodeResourcesFit with the MostAllocated strategy (bin-packing, what GPU clusters configure): the mean over
+ * GPUs and memory of the fraction allocated after placing the pod.
+ */
+export function mostAllocatedScore(node: Node, req: PodRequirements): number {
+  const gpu = (node.gpusUsed + req.gpus) / node.pool.gpusPerNode;
+  const memory = (node.memoryRequested + req.memory) / node.pool.hostMemory;
+  return (gpu + memory) / 2;
+}
+
+/** The best feasible node, or null. Ties go to the lowest node id (kube-scheduler picks at random among them). */
+export function findNode(nodes: readonly Node[], req: PodRequirements, now: number): Node | null {
+  let best: Node | null = null;
+  let bestScore = -Infinity;
+  for (const node of nodes) {
+    if (!registered(node) || !poolMatches(node.pool, req) || tainted(node, now) || !fits(node, req)) continue;
+    const score = mostAllocatedScore(node, req);
+    if (score > bestScore) {
+      best = node;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** kube-scheduler's FailedScheduling message: "0/3 nodes are available: 2 Insufficient nvidia.com/gpu, …". */
+export function unschedulableMessage(nodes: readonly Node[], req: PodRequirements, now: number): string {
+  const counts = new Map<string, number>();
+  const add = (reason: string): void => void counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  let total = 0;
+  for (const node of nodes) {
+    if (!registered(node)) continue;
+    total++;
+    if (!poolMatches(node.pool, req)) add("node(s) didn't match selector");
+    else if (tainted(node, now)) add(`node(s) had untolerated taint {node.kubernetes.io/${node.pressureKind}-pressure: }`);
+    else {
+      if (node.gpusFree < req.gpus) add('Insufficient nvidia.com/gpu');
+      if (node.memoryFree < req.memory) add('Insufficient memory');
+    }
+  }
+  const reasons = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([reason, n]) => `${n} ${reason}`);
+  return `0/${total} nodes are available${reasons.length > 0 ? `: ${reasons.join(', ')}` : ''}.`;
+}
+
+export interface SchedulerListener {
+  bound(pod: Pod, node: Node): void;
+  /** Called on every failed attempt; the listener decides what to log. */
+  unschedulable(pod: Pod, message: string): void;
+}
+
+/**
+ * The scheduling queue: pending pods in creation order, tried whenever capacity may have appeared (a pod
+ * created, a pod fully gone, a node allocatable, a taint lifted). A pod that does not fit stays Pending with
+ * the reason. Binding reserves the pod's GPUs and memory request until it is fully gone.
+ */
+export class Scheduler {
+  private readonly queue: Pod[] = [];
+  private passing = false;
+  private again = false;
+
+  constructor(
+    private readonly nodes: readonly Node[],
+    private readonly now: () => number,
+    private readonly listener: SchedulerListener,
+  ) {}
+
+  get pending(): readonly Pod[] {
+    return this.queue;
+  }
+
+  enqueue(pod: Pod): void {
+    this.queue.push(pod);
+  }
+
+  /** Drops a pod from the queue (deleted while Pending); false if it was not queued. */
+  remove(pod: Pod): boolean {
+    const i = this.queue.indexOf(pod);
+    if (i < 0) return false;
+    this.queue.splice(i, 1);
+    return true;
+  }
+
+  /** One pass over the queue, oldest first; a pass requested during a pass runs right after it. */
+  schedule(): void {
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = true;
+    try {
+      do {
+        this.again = false;
+        this.pass();
+      } while (this.again);
+    } finally {
+      this.passing = false;
+    }
+  }
+
+  /** Reserves the pod's requests on the node (also used to place the initial fleet). */
+  reserve(pod: Pod, node: Node): void {
+    const req = requirementsOf(pod.template);
+    node.gpusUsed += req.gpus;
+    node.memoryRequested += req.memory;
+    node.pods.push(pod.podId);
+    node.emptySince = NaN;
+    pod.node = node;
+  }
+
+  /** Frees what the pod reserved (it is fully gone). */
+  release(pod: Pod): void {
+    const node = pod.node;
+    if (node === null) return;
+    const req = requirementsOf(pod.template);
+    node.gpusUsed -= req.gpus;
+    node.memoryRequested -= req.memory;
+    node.pods.splice(node.pods.indexOf(pod.podId), 1);
+    if (node.pods.length === 0) node.emptySince = this.now();
+  }
+
+  private pass(): void {
+    const now = this.now();
+    // Pods of one template ask for the same thing: once one fails in a pass, the rest fail the same way.
+    const failed = new Map<PodTemplate, string>();
+    let i = 0;
+    while (i < this.queue.length) {
+      const pod = this.queue[i];
+      const known = failed.get(pod.template);
+      if (known !== undefined) {
+        this.listener.unschedulable(pod, known);
+        i++;
+        continue;
+      }
+      const req = requirementsOf(pod.template);
+      const node = findNode(this.nodes, req, now);
+      if (node === null) {
+        const message = unschedulableMessage(this.nodes, req, now);
+        failed.set(pod.template, message);
+        this.listener.unschedulable(pod, message);
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.reserve(pod, node);
+      this.listener.bound(pod, node);
+    }
+  }
+}

@@ -1,0 +1,328 @@
+import { z } from 'zod';
+import type { Distribution } from '../engine/distributions.js';
+import { buildDistribution, zDistribution, type DistributionSpec } from '../scenario/distribution-spec.js';
+import { zBandwidth, zBytes, zDuration } from '../scenario/zod-units.js';
+import { resolveGpu } from '../serving/catalog/resolve.js';
+import { AUTOSCALER_PRESETS, CLOUD_PRESETS, type AutoscalerConfig } from './autoscaler.js';
+import type { ClusterConfig } from './cluster.js';
+import { DEFAULT_EVICTION } from './eviction.js';
+import { DEFAULT_EPHEMERAL_DISK, defaultHostMemory, type NodePoolSpec } from './nodes.js';
+import { PROBE_DEFAULTS, PROBE_KINDS } from './probes.js';
+import { COMPILE_CACHES, STARTUP_PHASES, type PhaseInput, type StartupInput, type StartupPhase } from './startup-spec.js';
+import { DEFAULT_STORE_LIMITS, WEIGHT_SOURCES, type StoreLimits, type WeightSource } from './storage.js';
+import type { PodFaults, PodResources, PodSettings } from './template.js';
+
+/**
+ * The scenario fields the cluster owns: `cluster`, `startup`, and the pod-level deployment fields (probes,
+ * preStop, terminationGracePeriodSeconds, minReadySeconds). Every default is written out so `rollout-sim schema`
+ * shows it; `resolve*` turn the parsed values into the cluster's runtime configuration.
+ */
+
+const zDurationDistribution = zDistribution(zDuration);
+/** A process can only exit once its container runs: after the image pull. */
+const CRASHABLE_PHASES = STARTUP_PHASES.filter((p) => p !== 'imagePull') as [StartupPhase, ...StartupPhase[]];
+const zWhole = (min: number) => z.int().min(min);
+
+// ---------------------------------------------------------------------------------------------------- cluster
+
+export const zNodePool = z
+  .strictObject({
+    name: z.string().min(1),
+    gpu: z.string().min(1).meta({ description: 'GPU catalog name, e.g. h100-80gb' }),
+    gpusPerNode: zWhole(1).default(8),
+    nodes: zWhole(0).meta({ description: 'nodes at t=0, Ready with GPUs allocatable' }),
+    minNodes: zWhole(0).optional().meta({ description: 'the autoscaler keeps at least this many; default: nodes' }),
+    maxNodes: zWhole(0).optional().meta({ description: 'the autoscaler adds nodes up to this many; default: nodes (no growth)' }),
+    hostMemory: zBytes
+      .optional()
+      .meta({ description: 'default by GPU: 256 GiB per H100/H200/B200, 144 GiB per A100, 96 GiB per L4/L40S (2 TiB for 8×H100)' }),
+    ephemeralDisk: zBytes.prefault(DEFAULT_EPHEMERAL_DISK).meta({ description: 'nodefs: images and emptyDirs (kubelet eviction counts it)' }),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((pool, ctx) => {
+    const min = pool.minNodes ?? pool.nodes;
+    const max = pool.maxNodes ?? pool.nodes;
+    if (min > pool.nodes) ctx.addIssue({ code: 'custom', message: `minNodes (${min}) is above nodes (${pool.nodes})`, path: ['minNodes'] });
+    if (max < pool.nodes) ctx.addIssue({ code: 'custom', message: `maxNodes (${max}) is below nodes (${pool.nodes})`, path: ['maxNodes'] });
+  });
+
+const zAutoscalerObject = z.strictObject({
+  cloud: z.enum(CLOUD_PRESETS).default('generic').meta({ description: 'preset timings; none turns the autoscaler off' }),
+  scanInterval: zDuration.optional(),
+  scaleUpDelay: zDuration.optional().meta({ description: 'a pending pod must be this old to trigger a scale-up (CA: 30 s for GPU pods)' }),
+  nodeReady: zDurationDistribution.optional().meta({ description: 'VM request → node Ready' }),
+  gpuAllocatable: zDurationDistribution.optional().meta({ description: 'node Ready → nvidia.com/gpu allocatable (UNCONFIRMED)' }),
+  maxNodeProvisionTime: zDuration.optional(),
+  nodeGroupBackoff: zDuration.optional(),
+  scaleDownUnneededTime: zDuration.optional(),
+  scaleDownDelayAfterAdd: zDuration.optional(),
+});
+
+export const zAutoscaler = z
+  .union([z.enum(CLOUD_PRESETS).transform((cloud) => zAutoscalerObject.parse({ cloud })), zAutoscalerObject])
+  .meta({ description: `a preset (${CLOUD_PRESETS.join(', ')}) or an object with cloud and overrides` });
+
+const zBandwidthOrUnlimited = z.union([z.literal('unlimited').transform(() => Infinity), zBandwidth]);
+
+const zStoreLimits = z.strictObject({
+  perReader: zBandwidthOrUnlimited.optional(),
+  perNode: zBandwidthOrUnlimited.optional(),
+  aggregate: zBandwidthOrUnlimited.optional(),
+});
+
+export const zStorage = z.strictObject(Object.fromEntries(WEIGHT_SOURCES.map((s) => [s, zStoreLimits.optional()])) as Record<WeightSource, z.ZodOptional<typeof zStoreLimits>>);
+
+export const zEndpointPropagation = z
+  .strictObject({
+    add: zDurationDistribution.prefault('1s').meta({ description: 'Ready → in the gateway endpoints (UNCONFIRMED)' }),
+    remove: zDurationDistribution.prefault('2s').meta({ description: 'deleted/NotReady → out of the gateway endpoints (UNCONFIRMED)' }),
+  })
+  .meta({ description: 'how long endpoint changes take to reach the gateway' });
+
+const zPercent = z.number().min(0).max(100);
+
+export const zEviction = z
+  .strictObject({
+    memoryAvailable: zBytes.prefault(DEFAULT_EVICTION.memoryAvailable).meta({ description: 'kubelet memory.available hard threshold' }),
+    nodefsAvailablePercent: zPercent.default(DEFAULT_EVICTION.nodefsAvailable * 100),
+    imageGcHighPercent: zPercent.default(DEFAULT_EVICTION.imageGcHigh * 100),
+    imageGcLowPercent: zPercent.default(DEFAULT_EVICTION.imageGcLow * 100),
+    pressureTransitionPeriod: zDuration.prefault(DEFAULT_EVICTION.pressureTransitionPeriod),
+  })
+  .superRefine((e, ctx) => {
+    if (e.imageGcLowPercent > e.imageGcHighPercent) {
+      ctx.addIssue({ code: 'custom', message: `imageGcLowPercent (${e.imageGcLowPercent}) is above imageGcHighPercent (${e.imageGcHighPercent})`, path: ['imageGcLowPercent'] });
+    }
+  });
+
+export const zCluster = z.strictObject({
+  nodePools: z.array(zNodePool).min(1, { error: 'declare at least one node pool' }),
+  autoscaler: zAutoscaler.prefault('generic'),
+  endpointPropagation: zEndpointPropagation.prefault({}),
+  eviction: zEviction.prefault({}),
+  storage: zStorage.prefault({}).meta({ description: 'weight-load bandwidth overrides per source (DERIVED defaults)' }),
+});
+
+export type ClusterInput = z.output<typeof zCluster>;
+
+// ---------------------------------------------------------------------------------------------------- startup
+
+/**
+ * `schema`, or one of `keywords`. Checked in front of the union so a mistake is reported with the schema's own
+ * precise message (zod alone would only say "Invalid input" for a failed union).
+ */
+function orKeywords<K extends string, T>(keywords: readonly [K, ...K[]], schema: z.ZodType<T>) {
+  const words = keywords.join(', ');
+  return z.preprocess(
+    (input, ctx) => {
+      if (typeof input === 'string' && (keywords as readonly string[]).includes(input)) return input;
+      const result = schema.safeParse(input);
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          const message = typeof input === 'string' ? `${issue.message}; or one of ${words}` : issue.message;
+          ctx.issues.push({ code: 'custom', input, message, path: issue.path });
+        }
+      }
+      return input;
+    },
+    z.union([z.enum(keywords), schema]),
+  );
+}
+
+const zPhase = orKeywords(['auto'], zDurationDistribution)
+  .default('auto')
+  .meta({ description: 'auto (default: by model size and node caches), a duration, or a distribution of durations' });
+
+export const zStartup = z.strictObject({
+  imagePull: orKeywords(['auto', 'streaming', 'prepulled'], zDurationDistribution)
+    .default('auto')
+    .meta({ description: 'auto = imageSize / pullBandwidth; streaming = 20 s (GKE image streaming); prepulled = on every node' }),
+  processStart: zPhase,
+  weightLoad: zPhase,
+  compile: zPhase,
+  graphCapture: zPhase,
+  kvProfile: zPhase,
+  warmup: zPhase.meta({ description: 'warm-up requests before ready; auto = 0 (vLLM runs none: the first requests are slow)' }),
+  imageSize: zBytes.optional().meta({ description: 'default 22 GB (vllm-openai slim build)' }),
+  pullBandwidth: zBandwidth
+    .optional()
+    .refine((b) => b === undefined || b > 0, { error: 'must be above 0' })
+    .meta({ description: 'default 0.3 GB/s' }),
+  weightSource: z.enum(WEIGHT_SOURCES).default('objectStore'),
+  compileCache: z.enum(COMPILE_CACHES).default('none'),
+});
+
+export type StartupScenario = z.output<typeof zStartup>;
+
+// ---------------------------------------------------------------------------------------------- pod settings
+
+function zProbe(role: 'readiness' | 'liveness' | 'startup') {
+  return z
+    .strictObject({
+      kind: z.enum(PROBE_KINDS).default('health'),
+      initialDelaySeconds: zDuration.prefault(PROBE_DEFAULTS.initialDelaySeconds),
+      periodSeconds: zDuration
+        .prefault(PROBE_DEFAULTS.periodSeconds)
+        .refine((s) => s >= 1, { error: 'must be at least 1 second (Kubernetes minimum)' }),
+      timeoutSeconds: zDuration
+        .prefault(PROBE_DEFAULTS.timeoutSeconds)
+        .refine((s) => s >= 1, { error: 'must be at least 1 second (Kubernetes minimum)' }),
+      successThreshold: zWhole(1).default(PROBE_DEFAULTS.successThreshold),
+      failureThreshold: zWhole(1).default(PROBE_DEFAULTS.failureThreshold),
+      inferenceSeconds: zDuration.prefault(PROBE_DEFAULTS.inferenceSeconds).meta({ description: 'synthetic-inference: one warm probe inference' }),
+      coldInferenceSeconds: zDuration
+        .prefault(PROBE_DEFAULTS.coldInferenceSeconds)
+        .meta({ description: 'synthetic-inference: the first inference on cold kernels' }),
+    })
+    .superRefine((p, ctx) => {
+      if (role !== 'readiness' && p.successThreshold !== 1) {
+        ctx.addIssue({ code: 'custom', message: `must be 1 for a ${role} probe (Kubernetes validation)`, path: ['successThreshold'] });
+      }
+    });
+}
+
+/**
+ * Pod-level deployment fields. readinessProbe defaults to a health probe with Kubernetes' defaults (null = no
+ * probe: Ready as soon as the container starts); liveness and startup probes are off unless given.
+ */
+export const zPodSettings = z.strictObject({
+  readinessProbe: z.union([zProbe('readiness'), z.null()]).prefault({}),
+  livenessProbe: z.union([zProbe('liveness'), z.null()]).default(null),
+  startupProbe: z.union([zProbe('startup'), z.null()]).default(null),
+  preStop: z.strictObject({ sleep: zDuration.prefault(0) }).prefault({}),
+  terminationGracePeriodSeconds: zDuration.prefault(30),
+  minReadySeconds: zDuration.prefault(0),
+});
+
+export type PodSettingsInput = z.output<typeof zPodSettings>;
+
+/** Knobs that make a version bad: it crashes during start-up, or starts slower. */
+export const zPodFaults = z.strictObject({
+  crashOnStart: z
+    .union([z.boolean(), z.enum(CRASHABLE_PHASES)])
+    .default(false)
+    .meta({ description: 'the process exits at the end of this start-up phase on every start (true = kvProfile, e.g. KV-cache OOM)' }),
+  startupFactor: z.number().gt(0).default(1).meta({ description: 'multiplies every start-up phase after the image pull' }),
+  extraLoadSeconds: zDuration.prefault(0).meta({ description: 'added to the weight load' }),
+});
+
+/** Host resources of a pod; defaults in template.ts defaultPodResources (UNCONFIRMED). */
+export const zPodResources = z.strictObject({
+  hostMemoryRequest: zBytes.optional(),
+  hostMemoryUsage: zBytes.optional(),
+  loadingMemory: zBytes.optional().meta({ description: 'extra working set while weights load; default: the checkpoint size' }),
+  ephemeralUsage: zBytes.optional().meta({ description: 'emptyDir use; default: the checkpoint size for hub downloads, else 0' }),
+  priority: z.int().default(0).meta({ description: 'pod priority: lower is evicted first under node pressure' }),
+});
+
+// --------------------------------------------------------------------------------------------------- resolve
+
+export function resolvePodFaults(input: z.output<typeof zPodFaults>): PodFaults {
+  const crash = input.crashOnStart;
+  return {
+    crashAfter: crash === false ? null : crash === true ? 'kvProfile' : crash,
+    startupFactor: input.startupFactor,
+    extraLoadSeconds: input.extraLoadSeconds,
+  };
+}
+
+/** Only the fields the scenario wrote (the rest come from defaultPodResources). */
+export function resolvePodResources(input: z.output<typeof zPodResources>): Partial<PodResources> {
+  const out: { -readonly [K in keyof PodResources]?: PodResources[K] } = { priority: input.priority };
+  if (input.hostMemoryRequest !== undefined) out.hostMemoryRequest = input.hostMemoryRequest;
+  if (input.hostMemoryUsage !== undefined) out.hostMemoryUsage = input.hostMemoryUsage;
+  if (input.loadingMemory !== undefined) out.loadingMemory = input.loadingMemory;
+  if (input.ephemeralUsage !== undefined) out.ephemeralUsage = input.ephemeralUsage;
+  return out;
+}
+
+export function resolvePodSettings(input: PodSettingsInput): PodSettings {
+  return {
+    probes: { readiness: input.readinessProbe, liveness: input.livenessProbe, startup: input.startupProbe },
+    preStopSleep: input.preStop.sleep,
+    terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
+    minReadySeconds: input.minReadySeconds,
+  };
+}
+
+/** The cluster's runtime configuration; `baseDir` resolves empirical distribution files. */
+export function resolveClusterConfig(input: ClusterInput, baseDir: string, path = 'cluster'): ClusterConfig {
+  return {
+    nodePools: input.nodePools.map((pool, i) => resolveNodePool(pool, `${path}.nodePools[${i}]`)),
+    autoscaler: resolveAutoscaler(input.autoscaler, baseDir, `${path}.autoscaler`),
+    endpointPropagation: {
+      add: buildDistribution(input.endpointPropagation.add, baseDir, `${path}.endpointPropagation.add`),
+      remove: buildDistribution(input.endpointPropagation.remove, baseDir, `${path}.endpointPropagation.remove`),
+    },
+    eviction: {
+      memoryAvailable: input.eviction.memoryAvailable,
+      nodefsAvailable: input.eviction.nodefsAvailablePercent / 100,
+      imageGcHigh: input.eviction.imageGcHighPercent / 100,
+      imageGcLow: input.eviction.imageGcLowPercent / 100,
+      pressureTransitionPeriod: input.eviction.pressureTransitionPeriod,
+    },
+    storage: resolveStorage(input.storage),
+  };
+}
+
+function resolveNodePool(pool: ClusterInput['nodePools'][number], path: string): NodePoolSpec {
+  const gpu = resolveGpu(pool.gpu, `${path}.gpu`).name;
+  return {
+    name: pool.name,
+    gpu,
+    gpusPerNode: pool.gpusPerNode,
+    nodes: pool.nodes,
+    minNodes: pool.minNodes ?? pool.nodes,
+    maxNodes: pool.maxNodes ?? pool.nodes,
+    hostMemory: pool.hostMemory ?? defaultHostMemory(gpu, pool.gpusPerNode, path),
+    ephemeralDisk: pool.ephemeralDisk,
+    labels: pool.labels,
+  };
+}
+
+function resolveAutoscaler(input: z.output<typeof zAutoscalerObject>, baseDir: string, path: string): AutoscalerConfig {
+  const preset = AUTOSCALER_PRESETS[input.cloud];
+  const dist = (spec: DistributionSpec | undefined, fallback: Distribution, field: string): Distribution =>
+    spec === undefined ? fallback : buildDistribution(spec, baseDir, `${path}.${field}`);
+  return {
+    enabled: preset.enabled,
+    scanInterval: input.scanInterval ?? preset.scanInterval,
+    scaleUpDelay: input.scaleUpDelay ?? preset.scaleUpDelay,
+    nodeReady: dist(input.nodeReady, preset.nodeReady, 'nodeReady'),
+    gpuAllocatable: dist(input.gpuAllocatable, preset.gpuAllocatable, 'gpuAllocatable'),
+    maxNodeProvisionTime: input.maxNodeProvisionTime ?? preset.maxNodeProvisionTime,
+    nodeGroupBackoff: input.nodeGroupBackoff ?? preset.nodeGroupBackoff,
+    scaleDownUnneededTime: input.scaleDownUnneededTime ?? preset.scaleDownUnneededTime,
+    scaleDownDelayAfterAdd: input.scaleDownDelayAfterAdd ?? preset.scaleDownDelayAfterAdd,
+  };
+}
+
+function resolveStorage(input: ClusterInput['storage']): Record<WeightSource, StoreLimits> {
+  const out = {} as Record<WeightSource, StoreLimits>;
+  for (const source of WEIGHT_SOURCES) {
+    const d = DEFAULT_STORE_LIMITS[source];
+    const o = input[source] ?? {};
+    out[source] = { perReader: o.perReader ?? d.perReader, perNode: o.perNode ?? d.perNode, aggregate: o.aggregate ?? d.aggregate };
+  }
+  return out;
+}
+
+/** The scenario's `startup` with its distributions built, ready for resolveStartup(input, model). */
+export function resolveStartupInput(input: StartupScenario, baseDir: string, path = 'startup'): StartupInput {
+  const phase = (spec: 'auto' | DistributionSpec, field: string): PhaseInput =>
+    spec === 'auto' ? 'auto' : buildDistribution(spec, baseDir, `${path}.${field}`);
+  const pull = input.imagePull;
+  return {
+    imagePull: pull === 'auto' || pull === 'streaming' || pull === 'prepulled' ? pull : buildDistribution(pull, baseDir, `${path}.imagePull`),
+    processStart: phase(input.processStart, 'processStart'),
+    weightLoad: phase(input.weightLoad, 'weightLoad'),
+    compile: phase(input.compile, 'compile'),
+    graphCapture: phase(input.graphCapture, 'graphCapture'),
+    kvProfile: phase(input.kvProfile, 'kvProfile'),
+    warmup: phase(input.warmup, 'warmup'),
+    imageSize: input.imageSize,
+    pullBandwidth: input.pullBandwidth,
+    weightSource: input.weightSource,
+    compileCache: input.compileCache,
+  };
+}

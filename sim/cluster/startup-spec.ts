@@ -1,0 +1,166 @@
+import { constant, type Distribution } from '../engine/distributions.js';
+import { InputError } from '../errors.js';
+import type { WeightSource } from './storage.js';
+
+/**
+ * The start-up pipeline of a model-server pod, its phases and their default durations by model size, from the
+ * DERIVED tables of startup-and-drain.md (§3a load bandwidths in storage.ts, §3b compile and graph capture,
+ * §3c time-to-ready for checking).
+ */
+export const STARTUP_PHASES = ['imagePull', 'processStart', 'weightLoad', 'compile', 'graphCapture', 'kvProfile', 'warmup'] as const;
+export type StartupPhase = (typeof STARTUP_PHASES)[number];
+
+/** What start-up needs to know about the model. The run fills it from the serving catalog. */
+export interface ModelFacts {
+  readonly name: string;
+  /** Total parameters, all experts included. */
+  readonly params: number;
+  /** Bytes of the checkpoint as served (after the weight dtype). */
+  readonly weightBytes: number;
+}
+
+/**
+ * torch.compile artefacts: `none` = compiled cold at every container start (vLLM's default cache directory is
+ * inside the container); `perNode` = a hostPath cache, a hit on a node that compiled this model before;
+ * `shared` = a shared volume, a hit once any pod compiled it.
+ */
+export type CompileCache = 'none' | 'shared' | 'perNode';
+export const COMPILE_CACHES: readonly CompileCache[] = ['none', 'shared', 'perNode'];
+
+/** A pod template's start-up, resolved: `auto` phases that depend on the node and cluster stay `auto`. */
+export interface StartupSpec {
+  /** `auto`: imageBytes / pullBandwidth; `prepulled`: every node has the image (baked into the node image). */
+  readonly imagePull: Distribution | 'auto' | 'prepulled';
+  readonly imageBytes: number;
+  readonly pullBandwidth: number;
+  /** Container start to device init: interpreter, imports, config (fixed per-process cost). */
+  readonly processStart: Distribution;
+  /** `auto`: the weight bytes per TP rank read from `weightSource` through the shared stores (storage.ts). */
+  readonly weightLoad: Distribution | 'auto';
+  readonly weightSource: WeightSource;
+  /** `auto`: compileColdSeconds, or compileCachedSeconds on a compile-cache hit. */
+  readonly compile: Distribution | 'auto';
+  readonly compileCache: CompileCache;
+  readonly compileColdSeconds: number;
+  readonly compileCachedSeconds: number;
+  readonly graphCapture: Distribution;
+  /** Memory profiling and KV-cache allocation. */
+  readonly kvProfile: Distribution;
+  /** Warm-up requests the server runs before it reports healthy; 0 = it starts with cold kernels. */
+  readonly warmup: Distribution;
+}
+
+/** How the scenario may give one phase: `auto` (the default) or a distribution of seconds. */
+export type PhaseInput = Distribution | 'auto';
+
+export interface StartupInput {
+  readonly imagePull?: PhaseInput | 'streaming' | 'prepulled';
+  readonly processStart?: PhaseInput;
+  readonly weightLoad?: PhaseInput;
+  readonly compile?: PhaseInput;
+  readonly graphCapture?: PhaseInput;
+  readonly kvProfile?: PhaseInput;
+  readonly warmup?: PhaseInput;
+  readonly imageSize?: number;
+  readonly pullBandwidth?: number;
+  readonly weightSource?: WeightSource;
+  readonly compileCache?: CompileCache;
+}
+
+const GB = 1e9;
+
+/**
+ * vllm/vllm-openai slim build: 22 GB on disk, pulled in 69.7 s from a private registry (vllm-project/vllm#22377),
+ * hence ≈0.3 GB/s (§3a "Container image pull").
+ */
+export const DEFAULT_IMAGE_BYTES = 22 * GB;
+export const DEFAULT_PULL_BANDWIDTH = 0.3 * GB;
+/** GKE image streaming: "container created in 20 s instead of 3m50s" (startup-and-drain.md, image table). */
+export const STREAMING_PULL_SECONDS = 20;
+/** "a fixed 5–20 s per-process cost (r49: 19 s before device init; r17–18: ≈15 s)" (§3a). */
+export const PROCESS_START_SECONDS = 15;
+export const DEFAULT_WEIGHT_SOURCE: WeightSource = 'objectStore';
+
+/** (billions of parameters, seconds): piecewise linear in log(parameters), flat beyond the ends. */
+type SizeCurve = ReadonlyArray<readonly [number, number]>;
+
+/** §3b "compile cold": ≤4B 37–46 s (r19), 7–9B 19–29 s, 30–35B MoE 24–43 s, 70B TP4 61 s (r1–5), 235B MoE 111–113 s (r6–8). */
+const COMPILE_COLD: SizeCurve = [[3, 41.5], [8, 24], [32, 33.5], [70, 61], [235, 112]];
+/** §3b "compile, cache hit": ≤4B 7–11 s (r17–18), 8B ≈9 s, 30–35B MoE ~5 s, 70B 16 s, 235B 22–23 s. */
+const COMPILE_CACHED: SizeCurve = [[3, 9], [8, 9.2], [32, 5], [70, 16], [235, 22.5]];
+/**
+ * §3b "graph capture": ≤4B 14–37 s, 7–9B 10–32 s, 30–35B MoE 15 s, 70B 16–17 s, 235B 44 s. Within the small-model
+ * ranges the values are picked so that §3b "init engine" holds too: 8B −O3 cold 39 s ≈ compile 24 + capture 11 +
+ * KV 3; ≤4B 30–90 s; and §3c warm time-to-ready (≤2B 35–50 s, 7–9B 29–44 s) is met.
+ */
+const GRAPH_CAPTURE: SizeCurve = [[3, 20], [8, 11], [32, 15], [70, 16.5], [235, 44]];
+/**
+ * Profiling + KV allocation, what §3b "init engine" leaves after compile and capture: 70B 38 − 16 − 16.5 = 5.5 s
+ * cached, 92 − 61 − 16.5 = 14.5 s cold → 10 s; 235B 87 − 22.5 − 44 = 20.5 s and 171 − 112 − 44 = 15 s → 18 s;
+ * the ≤9B rows leave nothing measurable → 3 s.
+ */
+const KV_PROFILE: SizeCurve = [[8, 3], [70, 10], [235, 18]];
+
+export function secondsForSize(curve: SizeCurve, params: number): number {
+  const x = Math.log(params / 1e9);
+  const first = curve[0];
+  if (x <= Math.log(first[0])) return first[1];
+  for (let i = 1; i < curve.length; i++) {
+    const [b, vb] = curve[i];
+    const xb = Math.log(b);
+    if (x <= xb) {
+      const [a, va] = curve[i - 1];
+      const xa = Math.log(a);
+      return va + ((vb - va) * (x - xa)) / (xb - xa);
+    }
+  }
+  return curve[curve.length - 1][1];
+}
+
+export interface AutoSeconds {
+  readonly processStart: number;
+  readonly compileCold: number;
+  readonly compileCached: number;
+  readonly graphCapture: number;
+  readonly kvProfile: number;
+  /** vLLM sends no warm-up requests of its own: the first real request pays the cold-kernel cost. */
+  readonly warmup: number;
+}
+
+export function autoSeconds(model: ModelFacts): AutoSeconds {
+  return {
+    processStart: PROCESS_START_SECONDS,
+    compileCold: secondsForSize(COMPILE_COLD, model.params),
+    compileCached: secondsForSize(COMPILE_CACHED, model.params),
+    graphCapture: secondsForSize(GRAPH_CAPTURE, model.params),
+    kvProfile: secondsForSize(KV_PROFILE, model.params),
+    warmup: 0,
+  };
+}
+
+/** Fills the defaults of a scenario's `startup` for one model. */
+export function resolveStartup(input: StartupInput, model: ModelFacts, path = 'startup'): StartupSpec {
+  if (!(model.params > 0)) throw new InputError(`model ${model.name} has ${model.params} parameters; expected a positive count`, path);
+  if (!(model.weightBytes > 0)) throw new InputError(`model ${model.name} has ${model.weightBytes} weight bytes; expected a positive size`, path);
+  const auto = autoSeconds(model);
+  const fixedOr = (phase: PhaseInput | undefined, seconds: number): Distribution =>
+    phase === undefined || phase === 'auto' ? constant(seconds) : phase;
+  const pullBandwidth = input.pullBandwidth ?? DEFAULT_PULL_BANDWIDTH;
+  if (!(pullBandwidth > 0)) throw new InputError(`pullBandwidth is ${pullBandwidth}; expected a bandwidth above 0`, `${path}.pullBandwidth`);
+  const imagePull = input.imagePull ?? 'auto';
+  return {
+    imagePull: imagePull === 'streaming' ? constant(STREAMING_PULL_SECONDS) : imagePull,
+    imageBytes: input.imageSize ?? DEFAULT_IMAGE_BYTES,
+    pullBandwidth,
+    processStart: fixedOr(input.processStart, auto.processStart),
+    weightLoad: input.weightLoad ?? 'auto',
+    weightSource: input.weightSource ?? DEFAULT_WEIGHT_SOURCE,
+    compile: input.compile ?? 'auto',
+    compileCache: input.compileCache ?? 'none',
+    compileColdSeconds: auto.compileCold,
+    compileCachedSeconds: auto.compileCached,
+    graphCapture: fixedOr(input.graphCapture, auto.graphCapture),
+    kvProfile: fixedOr(input.kvProfile, auto.kvProfile),
+    warmup: fixedOr(input.warmup, auto.warmup),
+  };
+}

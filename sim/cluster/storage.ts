@@ -1,0 +1,191 @@
+import type { Simulator } from '../engine/simulator.js';
+
+/**
+ * Where a pod reads its model weights from, and how fast. Bandwidths are shared max-min fairly (processor
+ * sharing) between every reader loading from the same store at once, so sixteen pods loading together from one
+ * object store take longer than one alone.
+ */
+export type WeightSource = 'objectStore' | 'hub' | 'networkFs' | 'nodeLocal' | 'pageCache';
+export const WEIGHT_SOURCES: readonly WeightSource[] = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache'];
+
+/** Bytes per second; Infinity = no limit at that level. */
+export interface StoreLimits {
+  /** One reader: one TP rank (or one downloader process for the hub). */
+  readonly perReader: number;
+  /** All readers on one node together (NIC, local disks). */
+  readonly perNode: number;
+  /** All readers of the store in the cluster together. */
+  readonly aggregate: number;
+}
+
+const GiB = 1024 ** 3;
+const GB = 1e9;
+
+/**
+ * Defaults from startup-and-drain.md §3a (DERIVED rows cited); the aggregate limits of shared stores are not
+ * measured anywhere in the reference and are UNCONFIRMED knobs (cluster.storage.<source>.aggregate).
+ */
+export const DEFAULT_STORE_LIMITS: Readonly<Record<WeightSource, StoreLimits>> = {
+  // "S3 + Run:ai 1.2 GiB/s per rank with ~6 GiB/s aggregate per node" (r2–r8). Store-wide: UNCONFIRMED 20 GiB/s.
+  objectStore: { perReader: 1.2 * GiB, perNode: 6 * GiB, aggregate: 20 * GiB },
+  // "hub download 0.65 GB/s per replica" (r1, r5, r6): one downloader per pod. Cluster egress: UNCONFIRMED 10 GB/s.
+  hub: { perReader: 0.65 * GB, perNode: Infinity, aggregate: 10 * GB },
+  // ~3 GB/s GPFS read per reader (huggingface/blog#521); 100 Gbit NIC per node; VAST 400 Gbit store (r24), UNCONFIRMED.
+  networkFs: { perReader: 3 * GB, perNode: 12.5 * GB, aggregate: 50 * GB },
+  // "local NVMe 2 GiB/s per rank"; aggregates per replica 8–25 GiB/s (r1, r6, r9): 16 GiB/s per node.
+  nodeLocal: { perReader: 2 * GiB, perNode: 16 * GiB, aggregate: Infinity },
+  // A second load on the same node: 2.8–3.1 GiB/s per rank and ≈23 GiB/s per replica (r9).
+  pageCache: { perReader: 3 * GiB, perNode: 23 * GiB, aggregate: Infinity },
+};
+
+/** One stretch of a weight load: `readers` parallel readers each reading `bytesPerReader` from `source`. */
+export interface TransferStep {
+  readonly source: WeightSource;
+  readonly readers: number;
+  readonly bytesPerReader: number;
+}
+
+/**
+ * The reads a pod does to load `weightBytes` with tensor parallelism `tp`. Each TP rank reads its shard; a hub
+ * download is one process fetching the whole checkpoint to local disk, which the ranks then read back. A node
+ * that loaded the same weights before serves them from its page cache.
+ */
+export function weightLoadSteps(source: WeightSource, weightBytes: number, tp: number, cachedOnNode: boolean): TransferStep[] {
+  const shard = weightBytes / tp;
+  if (cachedOnNode) return [{ source: 'pageCache', readers: tp, bytesPerReader: shard }];
+  if (source === 'hub') {
+    return [
+      { source: 'hub', readers: 1, bytesPerReader: weightBytes },
+      { source: 'nodeLocal', readers: tp, bytesPerReader: shard },
+    ];
+  }
+  return [{ source, readers: tp, bytesPerReader: shard }];
+}
+
+/**
+ * Max-min fair rate per reader for each node group (`readersByNode[i]` readers on node group i): each reader
+ * is capped by `perReader` and by an equal share of its node's `perNode`; if the store's `aggregate` cannot carry
+ * all of that, the largest shares are cut to a common level λ until the aggregate is met (water-filling).
+ */
+export function fairReaderRates(limits: StoreLimits, readersByNode: readonly number[]): number[] {
+  const caps = readersByNode.map((k) => Math.min(limits.perReader, limits.perNode / k));
+  let demand = 0;
+  for (let i = 0; i < caps.length; i++) demand += caps[i] * readersByNode[i];
+  if (demand <= limits.aggregate) return caps;
+  const order = caps.map((_, i) => i).sort((a, b) => caps[a] - caps[b]);
+  let capacityLeft = limits.aggregate;
+  let readersLeft = readersByNode.reduce((s, k) => s + k, 0);
+  let level = Infinity;
+  for (const i of order) {
+    if (caps[i] * readersLeft <= capacityLeft) {
+      capacityLeft -= caps[i] * readersByNode[i];
+      readersLeft -= readersByNode[i];
+    } else {
+      level = capacityLeft / readersLeft;
+      break;
+    }
+  }
+  return caps.map((c) => Math.min(c, level));
+}
+
+export interface TransferListener {
+  /** The transfer started under `key` has read all its bytes. */
+  transferDone(key: number): void;
+}
+
+interface Transfer {
+  readonly key: number;
+  readonly node: number;
+  readonly readers: number;
+  readonly bytesPerReader: number;
+  remaining: number;
+  rate: number;
+}
+
+/** Below this fraction of its size left, a transfer counts as finished (float residue of remaining −= rate·dt). */
+const DONE_FRACTION = 1e-9;
+
+/**
+ * One store shared by concurrent loaders (processor sharing): whenever a transfer joins or leaves, every active
+ * transfer's progress is brought up to date and its rate recomputed, and the earliest finish is rescheduled.
+ */
+export class SharedStore {
+  private readonly transfers: Transfer[] = [];
+  private lastUpdate = 0;
+  private finishEvent = -1;
+  private readonly finishHandler: number;
+
+  constructor(
+    private readonly sim: Simulator,
+    readonly source: WeightSource,
+    readonly limits: StoreLimits,
+    private readonly listener: TransferListener,
+  ) {
+    this.finishHandler = sim.handler(() => this.onFinish());
+  }
+
+  /** Starts reading; `key` identifies the transfer (the pod id) for abort and the done callback. */
+  start(key: number, node: number, readers: number, bytesPerReader: number): void {
+    this.advance();
+    this.transfers.push({ key, node, readers, bytesPerReader, remaining: bytesPerReader, rate: 0 });
+    this.reschedule();
+  }
+
+  /** Stops a transfer early (pod killed or deleted); a no-op for an unknown key. */
+  abort(key: number): void {
+    const i = this.transfers.findIndex((t) => t.key === key);
+    if (i < 0) return;
+    this.advance();
+    this.transfers.splice(i, 1);
+    this.reschedule();
+  }
+
+  /** Transfers in progress. */
+  get activeCount(): number {
+    return this.transfers.length;
+  }
+
+  private onFinish(): void {
+    this.finishEvent = -1;
+    this.advance();
+    const done: number[] = [];
+    for (let i = this.transfers.length - 1; i >= 0; i--) {
+      const t = this.transfers[i];
+      if (t.remaining <= t.bytesPerReader * DONE_FRACTION) {
+        done.push(t.key);
+        this.transfers.splice(i, 1);
+      }
+    }
+    this.reschedule();
+    for (let i = done.length - 1; i >= 0; i--) this.listener.transferDone(done[i]);
+  }
+
+  private advance(): void {
+    const dt = this.sim.now - this.lastUpdate;
+    this.lastUpdate = this.sim.now;
+    if (dt <= 0) return;
+    for (const t of this.transfers) t.remaining = Math.max(0, t.remaining - t.rate * dt);
+  }
+
+  private reschedule(): void {
+    if (this.finishEvent >= 0) this.sim.cancel(this.finishEvent);
+    this.finishEvent = -1;
+    if (this.transfers.length === 0) return;
+    const nodes: number[] = [];
+    const readers: number[] = [];
+    for (const t of this.transfers) {
+      const g = nodes.indexOf(t.node);
+      if (g < 0) {
+        nodes.push(t.node);
+        readers.push(t.readers);
+      } else readers[g] += t.readers;
+    }
+    const rates = fairReaderRates(this.limits, readers);
+    let earliest = Infinity;
+    for (const t of this.transfers) {
+      t.rate = rates[nodes.indexOf(t.node)];
+      earliest = Math.min(earliest, t.remaining / t.rate);
+    }
+    this.finishEvent = this.sim.at(this.sim.now + earliest, this.finishHandler);
+  }
+}

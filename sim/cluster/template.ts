@@ -1,0 +1,181 @@
+import { InputError } from '../errors.js';
+import type { WeightDtype } from '../serving/catalog/dtypes.js';
+import { parameterCounts, type ModelArchitecture } from '../serving/catalog/models.js';
+import { weightBytes } from '../serving/memory.js';
+import type { Server } from '../serving/server.js';
+import type { VersionRole } from '../traffic/request.js';
+import type { Pod } from './pod.js';
+import type { ProbeSpec } from './probes.js';
+import type { ModelFacts, StartupPhase, StartupSpec } from './startup-spec.js';
+
+/**
+ * When the server's port opens. vLLM starts its HTTP server only after engine init (`engine-ready`,
+ * startup-and-drain.md table row 15); SGLang and wrappers that open the port first are `process-start` (row 13),
+ * where a port probe passes while weights still load.
+ */
+export type ListenAt = 'process-start' | 'engine-ready';
+
+export interface PodProbes {
+  /** null = no probe: Kubernetes counts a missing readiness probe as success, Ready at container start. */
+  readonly readiness: ProbeSpec | null;
+  readonly liveness: ProbeSpec | null;
+  readonly startup: ProbeSpec | null;
+}
+
+/** Host resources of one pod (bytes), and its eviction priority. */
+export interface PodResources {
+  /** What the scheduler reserves on the node. */
+  readonly hostMemoryRequest: number;
+  /** Working set while the container runs. */
+  readonly hostMemoryUsage: number;
+  /** Extra working set while weights load (shards staged in host memory on the way to the GPUs). */
+  readonly loadingMemory: number;
+  /** Ephemeral storage a pod writes while it runs (a hub download into an emptyDir), for disk pressure. */
+  readonly ephemeralUsage: number;
+  readonly priority: number;
+}
+
+const GiB = 1024 ** 3;
+
+/**
+ * UNCONFIRMED defaults (knobs under `resources`): per TP rank one worker process with its CUDA context and
+ * pinned buffers, ~8 GiB, plus 8 GiB for the API server; during the load the whole checkpoint passes through
+ * host memory once. A hub download lands in an emptyDir, so it counts against the node's ephemeral disk.
+ */
+export function defaultPodResources(model: ModelFacts, tensorParallel: number, hubDownload: boolean): PodResources {
+  const usage = 8 * GiB + 8 * GiB * tensorParallel;
+  return {
+    hostMemoryRequest: usage,
+    hostMemoryUsage: usage,
+    loadingMemory: model.weightBytes,
+    ephemeralUsage: hubDownload ? model.weightBytes : 0,
+    priority: 0,
+  };
+}
+
+/** Knobs that make a version bad (for rollback and stall scenarios). */
+export interface PodFaults {
+  /** The process exits at the end of this start-up phase on every start (→ CrashLoopBackOff); null = healthy. */
+  readonly crashAfter: StartupPhase | null;
+  /** Multiplies every start-up phase after the image pull (weight bytes for `auto` loads). */
+  readonly startupFactor: number;
+  /** Seconds added to the weight load. */
+  readonly extraLoadSeconds: number;
+}
+
+export const NO_FAULTS: PodFaults = { crashAfter: null, startupFactor: 1, extraLoadSeconds: 0 };
+
+/** A ReplicaSet's pod template: everything a pod of one version needs. Seconds and bytes. */
+export interface PodTemplate {
+  readonly name: string;
+  readonly version: VersionRole;
+  readonly model: ModelFacts;
+  /** GPU catalog name: the pod only fits pools with this GPU. */
+  readonly gpu: string;
+  readonly tensorParallel: number;
+  /** Node labels the pool must carry ({} = every pool with the GPU). */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Image name: nodes cache images by name, so two versions with one image share pulls. */
+  readonly image: string;
+  /** Identifies the checkpoint for the page cache: a node that loaded it before reads it from memory. */
+  readonly weightsKey: string;
+  readonly startup: StartupSpec;
+  readonly probes: PodProbes;
+  readonly listenAt: ListenAt;
+  /** vLLM --shutdown-timeout: 0 aborts in-flight work at SIGTERM, > 0 drains up to this many seconds. */
+  readonly shutdownTimeout: number;
+  readonly preStopSleep: number;
+  readonly terminationGracePeriodSeconds: number;
+  readonly minReadySeconds: number;
+  readonly resources: PodResources;
+  readonly faults: PodFaults;
+  /** Called when the engine can serve; `warm` is false when no warm-up ran (first requests are slow). */
+  createServer(pod: Pod, options: { warm: boolean }): Server;
+}
+
+/** Checks the numbers a template carries beyond what the scenario schema checks (templates built in code). */
+export function validateTemplate(t: PodTemplate): void {
+  const path = `template ${t.name}`;
+  if (!Number.isInteger(t.tensorParallel) || t.tensorParallel < 1) {
+    throw new InputError(`tensorParallel is ${t.tensorParallel}; expected a whole number of GPUs, 1 or more`, `${path}.tensorParallel`);
+  }
+  const nonNegative: Array<[string, number]> = [
+    ['shutdownTimeout', t.shutdownTimeout],
+    ['preStop.sleep', t.preStopSleep],
+    ['terminationGracePeriodSeconds', t.terminationGracePeriodSeconds],
+    ['minReadySeconds', t.minReadySeconds],
+    ['resources.hostMemoryRequest', t.resources.hostMemoryRequest],
+    ['resources.hostMemoryUsage', t.resources.hostMemoryUsage],
+    ['resources.loadingMemory', t.resources.loadingMemory],
+    ['resources.ephemeralUsage', t.resources.ephemeralUsage],
+    ['faults.extraLoadSeconds', t.faults.extraLoadSeconds],
+  ];
+  for (const [field, value] of nonNegative) {
+    if (!(value >= 0) || !Number.isFinite(value)) throw new InputError(`${value} is not allowed; expected a finite number of 0 or more`, `${path}.${field}`);
+  }
+  if (!(t.faults.startupFactor > 0)) {
+    throw new InputError(`${t.faults.startupFactor} is not allowed; expected a factor above 0`, `${path}.faults.startupFactor`);
+  }
+}
+
+/** Pod fields a template takes from the scenario's deployment (schema.ts resolvePodSettings). */
+export interface PodSettings {
+  readonly probes: PodProbes;
+  readonly preStopSleep: number;
+  readonly terminationGracePeriodSeconds: number;
+  readonly minReadySeconds: number;
+}
+
+/** What start-up needs from the serving catalog's model. */
+export function modelFactsOf(model: ModelArchitecture, weightDtype: WeightDtype): ModelFacts {
+  return { name: model.name, params: parameterCounts(model).total, weightBytes: weightBytes(model, weightDtype) };
+}
+
+export interface PodTemplateArgs {
+  readonly name: string;
+  readonly version: VersionRole;
+  readonly model: ModelFacts;
+  /** Canonical GPU catalog name (resolveGpu(...).name), as the node pools carry it. */
+  readonly gpu: string;
+  readonly tensorParallel: number;
+  readonly startup: StartupSpec;
+  readonly pod: PodSettings;
+  /** From the scenario's server: listenAt and shutdownTimeout. */
+  readonly listenAt: ListenAt;
+  readonly shutdownTimeout: number;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Default `rollout-sim/server:<version>`: each version ships its own image. */
+  readonly image?: string;
+  /** Default `<model>@<version>`: each version ships its own checkpoint. */
+  readonly weightsKey?: string;
+  readonly resources?: Partial<PodResources>;
+  readonly faults?: Partial<PodFaults>;
+  readonly createServer: PodTemplate['createServer'];
+}
+
+/** A validated template with the defaults filled in. */
+export function makePodTemplate(args: PodTemplateArgs): PodTemplate {
+  const hub = args.startup.weightSource === 'hub' && args.startup.weightLoad === 'auto';
+  const template: PodTemplate = {
+    name: args.name,
+    version: args.version,
+    model: args.model,
+    gpu: args.gpu,
+    tensorParallel: args.tensorParallel,
+    nodeSelector: args.nodeSelector ?? {},
+    image: args.image ?? `rollout-sim/server:${args.version}`,
+    weightsKey: args.weightsKey ?? `${args.model.name}@${args.version}`,
+    startup: args.startup,
+    probes: args.pod.probes,
+    listenAt: args.listenAt,
+    shutdownTimeout: args.shutdownTimeout,
+    preStopSleep: args.pod.preStopSleep,
+    terminationGracePeriodSeconds: args.pod.terminationGracePeriodSeconds,
+    minReadySeconds: args.pod.minReadySeconds,
+    resources: { ...defaultPodResources(args.model, args.tensorParallel, hub), ...args.resources },
+    faults: { ...NO_FAULTS, ...args.faults },
+    createServer: args.createServer,
+  };
+  validateTemplate(template);
+  return template;
+}
