@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { formatIssues } from './issues.js';
+import { applyManifest } from './manifest.js';
 import { applyOverrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
@@ -85,9 +86,10 @@ export function loadScenarioText(
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ScenarioError(source, ['expected a mapping with apiVersion, kind, metadata and spec']);
   }
-  const raw = applyOverrides(parsed, options.overrides ?? []);
+  const baseDir = options.baseDir ?? process.cwd();
+  const { raw, warnings } = applyManifest(applyOverrides(parsed, options.overrides ?? []), baseDir);
   const scenario = validateScenario(raw, source);
-  return { scenario, baseDir: options.baseDir ?? process.cwd(), hash: hashDocument(raw), raw, file: null };
+  return { scenario, baseDir, hash: hashDocument(raw), raw, file: null, warnings };
 }
 
 export function loadScenarioFile(file: string, overrides: readonly string[] = []): LoadedScenario {
