@@ -5,7 +5,6 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderRequestsCsv } from './requests-csv.js';
 import { renderSummaryJson } from './summary-json.js';
-import { renderChartSvgs } from './svg.js';
 import { renderTimeseriesCsv } from './timeseries-csv.js';
 
 export interface RunOutputOptions {
@@ -26,7 +25,8 @@ export async function renderRunOutputs(result: RunResult, options: RunOutputOpti
     'report.md': renderMarkdown(result),
     'report.html': renderHtml(result),
     ...(options.requests ? { 'requests.csv': renderRequestsCsv(result) } : {}),
-    ...(options.svg ? await renderChartSvgs(result) : {}),
+    // vega is loaded only when SVGs are asked for: it is the heaviest import of the CLI.
+    ...(options.svg ? await (await import('./svg.js')).renderChartSvgs(result) : {}),
     [SUMMARY_FILE]: renderSummaryJson(result),
   };
 }

@@ -7,7 +7,12 @@
  * `config` and `typed` cannot be replaced without breaking mathjs itself (its lazily built functions use them);
  * the allow-list is what keeps them out of expressions.
  */
-import { all, create, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type * as MathJs from 'mathjs';
+import type { MathNode } from 'mathjs';
+
+// mathjs' single-file bundle loads several times faster than its ES module build (see units.ts).
+const { all, create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
 
 const math = create(all, {
   // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for

@@ -19,6 +19,10 @@ export const zRouting = z
       .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
       .optional()
       .meta({ description: 'policy prefix-aware: outstanding requests above the least loaded pod that affinity may cost' }),
+    gatewayPropagation: zDuration.prefault('1s').meta({
+      description:
+        'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
+    }),
   })
   .superRefine((routing, ctx) => {
     const only = { centralQueue: 'central-queue', prefixAware: 'prefix-aware' } as const;

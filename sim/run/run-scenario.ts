@@ -141,6 +141,10 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): R
     const ready = s.readyOld + s.readyNew;
     if (minReady === null || ready < minReady) minReady = ready;
   };
+  // Gateway changes (selector switch, weights, mirrors) land after a fixed delay, so in FIFO order.
+  const gatewayDelay = spec.routing.gatewayPropagation;
+  const gatewayChanges: (() => void)[] = [];
+  const applyGatewayChange = sim.handler(() => gatewayChanges.shift()?.());
   if (rollout) {
     const host = makeHost(sim, cluster, router, recorder, mirrors, {
       wakeAt: (t) => {
@@ -157,6 +161,15 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): R
       },
       log: (event, reason) => events.push({ t: sim.now, pod: '', version: 'new', node: '', event, reason }),
       createReplicaSet: (version) => cluster.createReplicaSet(template(version)),
+      atGateway: (change) => {
+        if (gatewayDelay === 0) {
+          change();
+          return;
+        }
+        gatewayChanges.push(change);
+        sim.after(gatewayDelay, applyGatewayChange);
+      },
+      gatewayDelay,
     });
     const created = createController(rollout, host, stable, replicas);
     sim.at(rollout.at, sim.handler(() => {
@@ -310,6 +323,9 @@ function gauges(cluster: Cluster, router: Router): Gauges {
 
 interface HostHooks {
   wakeAt(t: number): void;
+  /** Applies a gateway change after the propagation delay, in the order the changes were made. */
+  atGateway(change: () => void): void;
+  gatewayDelay: number;
   phase(name: string): () => void;
   log(event: string, reason: string): void;
   createReplicaSet(version: VersionRole): ReplicaSet;
@@ -328,9 +344,9 @@ function makeHost(
     createReplicaSet: hooks.createReplicaSet,
     setReplicas: (rs, n) => cluster.setReplicas(rs, n),
     status: (rs) => cluster.status(rs),
-    setSplit: (split) => router.setSplit(split),
-    setMirror: (mirror) => router.setMirror(mirror),
-    gatewayDelay: 0,
+    setSplit: (split) => hooks.atGateway(() => router.setSplit(split)),
+    setMirror: (mirror) => hooks.atGateway(() => router.setMirror(mirror)),
+    gatewayDelay: hooks.gatewayDelay,
     telemetry: (source, from, to) =>
       source === 'shadow' ? mirrors.query('new', from, to) : recorder.query(source, from, to),
     wakeAt: hooks.wakeAt,
