@@ -8,8 +8,9 @@ import { architectureFromHfConfig, loadModelConfig } from '../../sim/serving/cat
 import { MODEL_CATALOG, parameterCounts, validateTensorParallel } from '../../sim/serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { resolveModelSpec, zGpuSpec, zModelSpec } from '../../sim/serving/catalog/schema.js';
+import { sharedData } from '../shared-data.js';
 
-const MODELS_DIR = '/work/shared/data/models';
+const MODELS_DIR = sharedData('models');
 const tmp = mkdtempSync(join(tmpdir(), 'serving-catalog-'));
 const TINY_CONFIG = { num_hidden_layers: 2, hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, vocab_size: 100, max_position_embeddings: 512 };
 

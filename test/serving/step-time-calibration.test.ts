@@ -3,8 +3,9 @@ import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { calibrateOnSplitwise } from '../../sim/serving/step-time/calibration.js';
 import { RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
 import type { BatchShape } from '../../sim/serving/step-time/types.js';
+import { sharedData } from '../shared-data.js';
 
-const PERF_MODEL = '/work/shared/data/calibration/splitwise/perf_model.csv';
+const PERF_MODEL = sharedData('calibration/splitwise/perf_model.csv');
 
 function decode(seqs: number, contextEach: number): BatchShape {
   return { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: seqs, decodeContextTokens: seqs * contextEach };

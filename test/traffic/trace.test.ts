@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
 import { TraceArrivals, TraceReader, type TraceReplayOptions } from '../../sim/traffic/trace.js';
+import { sharedData } from '../shared-data.js';
 
 // Azure LLM inference trace 2023 (https://github.com/Azure/AzurePublicDataset, CC-BY-4.0); Patel et al.,
 // "Splitwise: Efficient generative LLM inference using phase splitting", ISCA 2024.
-const AZURE_CONV = '/work/shared/data/traces/azure-llm-2023/conv.csv';
+const AZURE_CONV = sharedData('traces/azure-llm-2023/conv.csv');
 
 const dir = mkdtempSync(join(tmpdir(), 'trace-test-'));
 let fileCount = 0;

@@ -33,7 +33,7 @@ function llama(name: string, layers: number, hidden: number, heads: number, kvHe
 }
 
 /**
- * Sources: the Hugging Face config.json files staged in /work/shared/data/models (Llama-3.1-8B/70B-Instruct,
+ * Sources: the Hugging Face config.json files staged in ../shared/data (beside the repository)/models (Llama-3.1-8B/70B-Instruct,
  * Mixtral-8x7B-v0.1, Qwen2.5-7B-Instruct, Llama-2-7b-hf; from inference-sim at f90a1e3, Apache-2.0) and the
  * table in serving-model.md §4.1 (Llama-2-70B, Qwen2.5-72B, Llama-3.1-405B from HF config mirrors and vidur).
  *

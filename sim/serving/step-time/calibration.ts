@@ -38,7 +38,7 @@ const SPLITWISE_GPUS: ReadonlyMap<string, string> = new Map([
 const SPLITWISE_MODEL = 'llama2-70b';
 
 /**
- * Replays splitwise-sim's perf_model.csv (Llama-2-70B, bf16; `/work/shared/data/calibration/splitwise`) through
+ * Replays splitwise-sim's perf_model.csv (Llama-2-70B, bf16; `../shared/data (beside the repository)/calibration/splitwise`) through
  * the roofline. Each row gives two points:
  * - prefill: prompt_time for one step prefilling batch_size prompts of prompt_size tokens;
  * - decode: token_time for one step of batch_size sequences, each at context prompt_size + token_size / 2 (the
