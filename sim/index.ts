@@ -1,0 +1,16 @@
+/**
+ * rollout-sim as a library: load a scenario, run it, read the summary and the time series — what the CLI does,
+ * for users who drive simulations from their own test suites.
+ */
+export { loadScenarioFile, loadScenarioText, ScenarioError, type LoadedScenario } from './scenario/load.js';
+export { scenarioJsonSchema, type Scenario, type ScenarioSpec } from './scenario/schema.js';
+export { runScenario, type RunOptions } from './run/run-scenario.js';
+export type { RunResult, PodEvent, RolloutPhase, RequestRecord } from './run/result.js';
+export { evaluateAssertions, assertionExitCode, type AssertionResult } from './run/assertions.js';
+export type { Summary, LatencyStats, RolloutOutcome } from './metrics/summary-types.js';
+export type { SeriesRow } from './metrics/series.js';
+export { runMany, type RunManyOptions } from './batch/run-many.js';
+export type { RunSpec, RunOutcome } from './batch/run-spec.js';
+export { estimate, type Estimate } from './batch/confidence.js';
+export { estimateServing } from './serving/estimate.js';
+export { InputError, BudgetExceededError, InternalError } from './errors.js';
