@@ -38,6 +38,14 @@ const MAX_SYNCS_PER_INSTANT = 10_000;
  * Deterministic: the same scenario and seed give the same result (only engine.wallSeconds differs).
  */
 export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): RunResult {
+  return prepareRun(loaded, options).run();
+}
+
+/**
+ * Builds everything a run needs — model fit, catalogs, cluster, initial fleet, controller, analysis templates —
+ * without simulating: every input error a run could hit surfaces here (what `validate` checks).
+ */
+export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { run(): RunResult } {
   const wallStart = performance.now();
   const { scenario, baseDir } = loaded;
   const spec = scenario.spec;
@@ -193,61 +201,67 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): R
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  traffic.start(router);
-  sim.run(duration);
-
-  // The last (possibly short) window ends with the run.
-  for (const pod of cluster.pods) materialise(pod.server);
-  const lastGauges = gauges(cluster, router);
-  recorder.sample(duration, lastGauges);
-  mirrors.sample(duration, lastGauges);
-  controller = controller as RolloutController | null;
-  controller?.finish();
-  recorder.finish(duration, traffic.client.inFlight);
-  for (const phase of phases) if (Number.isNaN(phase.end)) phase.end = duration;
-
-  const state = controller?.state ?? null;
-  const rolloutStart = state?.startedAt ?? null;
-  const rolloutEnd = state?.finishedAt ?? null;
-  const clusterSummary = cluster.summary();
-  const peakGpus = clusterSummary.peakGpus;
-  const summary: Summary = {
-    scenario: scenario.metadata.name,
-    strategy: strategyName(rollout),
-    seed,
-    simulatedSeconds: duration,
-    requests: recorder.requestsSummary(),
-    latency: recorder.latencySummary({ rolloutStart, rolloutEnd }),
-    rollout: {
-      startedAt: rolloutStart,
-      finishedAt: rolloutEnd,
-      durationSeconds: rolloutStart !== null && rolloutEnd !== null ? rolloutEnd - rolloutStart : null,
-      outcome: state?.outcome ?? 'none',
-      minReadyReplicas: minReady,
-      ...(state?.reason ? { reason: state.reason } : {}),
-    },
-    capacity: {
-      clusterGpus: clusterSummary.clusterGpus,
-      steadyGpus,
-      peakGpus,
-      surgeGpus: Math.max(0, peakGpus - steadyGpus),
-      pendingPodSeconds: clusterSummary.pendingPodSeconds,
-      gpuHours: clusterSummary.podGpuHours,
-      nodeGpuHours: clusterSummary.nodeGpuHours,
-      nodesAdded: clusterSummary.nodesAdded,
-    },
-    goodput: recorder.goodput(),
-    engine: { events: sim.eventsProcessed, wallSeconds: (performance.now() - wallStart) / 1000 },
-  };
   return {
-    summary,
-    series: recorder.series(),
-    events,
-    phases,
-    scenario: { name: scenario.metadata.name, hash: loaded.hash, slo: spec.slo },
-    clusterGpus: clusterSummary.clusterGpus,
-    ...(requests ? { requests } : {}),
+    run: () => {
+      traffic.start(routerOf());
+      sim.run(duration);
+      return finishRun();
+    },
   };
+
+  function finishRun(): RunResult {
+    // The last (possibly short) window ends with the run.
+    for (const pod of cluster.pods) materialise(pod.server);
+    const lastGauges = gauges(cluster, routerOf());
+    recorder.sample(duration, lastGauges);
+    mirrors.sample(duration, lastGauges);
+    controller?.finish();
+    recorder.finish(duration, traffic.client.inFlight);
+    for (const phase of phases) if (Number.isNaN(phase.end)) phase.end = duration;
+
+    const state = controller?.state ?? null;
+    const rolloutStart = state?.startedAt ?? null;
+    const rolloutEnd = state?.finishedAt ?? null;
+    const clusterSummary = cluster.summary();
+    const peakGpus = clusterSummary.peakGpus;
+    const summary: Summary = {
+      scenario: scenario.metadata.name,
+      strategy: strategyName(rollout),
+      seed,
+      simulatedSeconds: duration,
+      requests: recorder.requestsSummary(),
+      latency: recorder.latencySummary({ rolloutStart, rolloutEnd }),
+      rollout: {
+        startedAt: rolloutStart,
+        finishedAt: rolloutEnd,
+        durationSeconds: rolloutStart !== null && rolloutEnd !== null ? rolloutEnd - rolloutStart : null,
+        outcome: state?.outcome ?? 'none',
+        minReadyReplicas: minReady,
+        ...(state?.reason ? { reason: state.reason } : {}),
+      },
+      capacity: {
+        clusterGpus: clusterSummary.clusterGpus,
+        steadyGpus,
+        peakGpus,
+        surgeGpus: Math.max(0, peakGpus - steadyGpus),
+        pendingPodSeconds: clusterSummary.pendingPodSeconds,
+        gpuHours: clusterSummary.podGpuHours,
+        nodeGpuHours: clusterSummary.nodeGpuHours,
+        nodesAdded: clusterSummary.nodesAdded,
+      },
+      goodput: recorder.goodput(),
+      engine: { events: sim.eventsProcessed, wallSeconds: (performance.now() - wallStart) / 1000 },
+    };
+    return {
+      summary,
+      series: recorder.series(),
+      events,
+      phases,
+      scenario: { name: scenario.metadata.name, hash: loaded.hash, slo: spec.slo },
+      clusterGpus: clusterSummary.clusterGpus,
+      ...(requests ? { requests } : {}),
+    };
+  }
 }
 
 /** Passes every outcome on to the recorder and keeps a row per finished request. */
