@@ -256,7 +256,7 @@ describe('mirroring', () => {
 
 describe('zRouting', () => {
   it('defaults to least-outstanding and refuses options of another policy', () => {
-    expect(zRouting.parse({})).toEqual({ policy: 'least-outstanding' });
+    expect(zRouting.parse({})).toEqual({ policy: 'least-outstanding', gatewayPropagation: 1 });
     expect(routerOptions(zRouting.parse({ policy: 'central-queue', centralQueue: { maxWait: '2m' } })).centralQueue).toEqual({
       maxSize: Infinity,
       maxWait: 120,
