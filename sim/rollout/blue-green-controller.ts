@@ -1,7 +1,7 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
-import { newRolloutState, type RolloutController } from './controller.js';
+import { ControllerBase } from './controller.js';
 import type { RolloutHost } from './host.js';
 
 export interface BlueGreenParams {
@@ -23,8 +23,7 @@ export interface BlueGreenParams {
  * Abort (failed analysis or an operator): the active service points at the stable ReplicaSet again and the
  * preview is scaled to zero after abortScaleDownDelaySeconds (0 = never).
  */
-export class BlueGreenController implements RolloutController {
-  readonly state = newRolloutState();
+export class BlueGreenController extends ControllerBase {
   readonly strategy = 'blueGreen';
   private preview: ReplicaSet | null = null;
   private preAnalysis: AnalysisRunner | null = null;
@@ -34,16 +33,14 @@ export class BlueGreenController implements RolloutController {
   private scaledUpPreview = false;
   private switchedAt: number | null = null;
   private scaleDownAt: number | null = null;
-  private abortedAt: number | null = null;
-  private abortReason = '';
-  private abortByAnalysis = false;
-  private phaseEnd: (() => void) | null = null;
 
   constructor(
-    private readonly host: RolloutHost,
+    host: RolloutHost,
     private readonly params: BlueGreenParams,
     private readonly active: ReplicaSet,
-  ) {}
+  ) {
+    super(host);
+  }
 
   start(): void {
     this.state.startedAt = this.host.now();
@@ -52,7 +49,7 @@ export class BlueGreenController implements RolloutController {
     this.host.log('RolloutStarted', `blue-green, preview ${this.previewSize()} of ${this.params.replicas} replicas`);
   }
 
-  promote(): void {
+  override promote(): void {
     if (this.pauseStartedAt !== null && !this.promoted) {
       this.promoted = true;
       this.host.log('Promoted', 'operator promoted the rollout');
@@ -60,23 +57,9 @@ export class BlueGreenController implements RolloutController {
     }
   }
 
-  abort(reason: string, byAnalysis = false): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
-    this.abortedAt = this.host.now();
-    this.abortReason = reason;
-    this.abortByAnalysis = byAnalysis;
+  protected override onAbort(): void {
     this.preAnalysis?.terminate();
     this.postAnalysis?.terminate();
-    this.host.log('RolloutAborted', reason);
-    this.enterPhase('abort');
-    this.host.wakeAt(this.host.now());
-  }
-
-  finish(): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
-    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
-    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
-    this.phaseEnd?.();
   }
 
   sync(): boolean {
@@ -128,7 +111,7 @@ export class BlueGreenController implements RolloutController {
     }
     if (now < this.scaleDownAt) return false;
     this.host.setReplicas(this.active, 0);
-    this.complete(now, 'completed', undefined);
+    this.complete('completed', undefined);
     return true;
   }
 
@@ -189,27 +172,10 @@ export class BlueGreenController implements RolloutController {
         return false;
       }
     }
-    if (delay === 0 && preview.spec > 0) {
-      // abortScaleDownDelaySeconds 0: the preview is never scaled down.
-      this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
-      return true;
-    }
-    this.host.setReplicas(preview, 0);
-    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    // abortScaleDownDelaySeconds 0: the preview is never scaled down.
+    if (delay > 0) this.host.setReplicas(preview, 0);
+    this.completeAbort();
     return true;
   }
 
-  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
-    this.state.finishedAt = now;
-    this.state.outcome = outcome;
-    this.state.reason = reason;
-    this.phaseEnd?.();
-    this.phaseEnd = null;
-    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'old ReplicaSet scaled to 0');
-  }
-
-  private enterPhase(name: string): void {
-    this.phaseEnd?.();
-    this.phaseEnd = this.host.beginPhase(name);
-  }
 }

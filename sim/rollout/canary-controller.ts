@@ -8,7 +8,7 @@ import {
   trafficRoutedReplicaCounts,
   type CanaryCounts,
 } from './canary-arithmetic.js';
-import { newRolloutState, type RolloutController } from './controller.js';
+import { ControllerBase } from './controller.js';
 import type { IntOrPercent } from './fenceposts.js';
 import type { RolloutHost } from './host.js';
 import type { CanaryStep } from './strategy-schema.js';
@@ -34,8 +34,7 @@ export interface CanaryParams {
  * router's weight only once the canary has its pods, and advances a step when it is complete. After the last
  * step the canary is promoted to stable; with traffic routing the old stable is kept scaleDownDelaySeconds.
  */
-export class CanaryController implements RolloutController {
-  readonly state = newRolloutState();
+export class CanaryController extends ControllerBase {
   readonly strategy = 'canary';
   private canary: ReplicaSet | null = null;
   private stepIndex = 0;
@@ -46,16 +45,14 @@ export class CanaryController implements RolloutController {
   /** Canary weight the gateway applies (traffic routing only). */
   private routedWeight = 0;
   private promotedAt: number | null = null;
-  private abortedAt: number | null = null;
-  private abortReason = '';
-  private abortByAnalysis = false;
-  private phaseEnd: (() => void) | null = null;
 
   constructor(
-    private readonly host: RolloutHost,
+    host: RolloutHost,
     private readonly params: CanaryParams,
     private readonly stable: ReplicaSet,
-  ) {}
+  ) {
+    super(host);
+  }
 
   start(): void {
     this.state.startedAt = this.host.now();
@@ -67,7 +64,7 @@ export class CanaryController implements RolloutController {
     this.enterStepPhase();
   }
 
-  promote(): void {
+  override promote(): void {
     if (this.pauseStartedAt !== null) {
       this.promoted = true;
       this.host.log('Promoted', `operator promoted step ${this.stepIndex}`);
@@ -75,23 +72,9 @@ export class CanaryController implements RolloutController {
     }
   }
 
-  abort(reason: string, byAnalysis = false): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
-    this.abortedAt = this.host.now();
-    this.abortReason = reason;
-    this.abortByAnalysis = byAnalysis;
+  protected override onAbort(): void {
     this.stepAnalysis?.terminate();
     this.background?.terminate();
-    this.host.log('RolloutAborted', reason);
-    this.enterPhase('abort');
-    this.host.wakeAt(this.host.now());
-  }
-
-  finish(): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
-    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
-    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
-    this.phaseEnd?.();
   }
 
   sync(): boolean {
@@ -142,7 +125,7 @@ export class CanaryController implements RolloutController {
       return true;
     }
     if (this.host.status(this.stable).replicas > 0) return false;
-    this.complete(now, 'completed', undefined);
+    this.complete('completed', undefined);
     return true;
   }
 
@@ -225,7 +208,7 @@ export class CanaryController implements RolloutController {
     const at = (this.promotedAt ?? now) + this.params.scaleDownDelaySeconds;
     if (now < at) return false;
     this.host.setReplicas(this.stable, 0);
-    this.complete(now, 'completed', undefined);
+    this.complete('completed', undefined);
     return true;
   }
 
@@ -235,7 +218,7 @@ export class CanaryController implements RolloutController {
     if (this.params.trafficRouting && canary.spec > 0) {
       const delay = this.params.abortScaleDownDelaySeconds;
       if (delay === 0) {
-        this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+        this.completeAbort();
         return true;
       }
       const at = (this.abortedAt ?? now) + delay;
@@ -246,17 +229,8 @@ export class CanaryController implements RolloutController {
       this.host.setReplicas(canary, 0);
     }
     if (canary.spec > 0) return false;
-    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    this.completeAbort();
     return true;
-  }
-
-  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
-    this.state.finishedAt = now;
-    this.state.outcome = outcome;
-    this.state.reason = reason;
-    this.phaseEnd?.();
-    this.phaseEnd = null;
-    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'canary promoted');
   }
 
   private enterStepPhase(): void {
@@ -269,10 +243,5 @@ export class CanaryController implements RolloutController {
     const label = kind === 'setWeight' ? `weight ${String(value)}%` : kind === 'pause' ? 'pause' : kind;
     this.enterPhase(label);
     this.host.log('CanaryStep', `step ${this.stepIndex}: ${label}`);
-  }
-
-  private enterPhase(name: string): void {
-    this.phaseEnd?.();
-    this.phaseEnd = this.host.beginPhase(name);
   }
 }

@@ -1,6 +1,6 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import { InternalError } from '../errors.js';
-import { newRolloutState, type RolloutController } from './controller.js';
+import { ControllerBase } from './controller.js';
 import type { IntOrPercent } from './fenceposts.js';
 import type { RolloutHost } from './host.js';
 import {
@@ -28,34 +28,32 @@ export interface DeploymentParams {
  * (the previous template becomes the new ReplicaSet again and rolls back with the same algorithm). Traffic
  * follows pods: one Service over both versions' endpoints.
  */
-export class DeploymentController implements RolloutController {
-  readonly state = newRolloutState();
+export class DeploymentController extends ControllerBase {
   readonly strategy: string;
   private newRS: ReplicaSet | null = null;
   private oldRSs: ReplicaSet[];
   private progress: ProgressingCondition | null = null;
   private lastCounts: DeploymentCounts | null = null;
   private rolledBack = false;
-  private endPhase: (() => void) | null = null;
 
   constructor(
-    private readonly host: RolloutHost,
+    host: RolloutHost,
     private readonly params: DeploymentParams,
     stableRS: ReplicaSet,
   ) {
+    super(host);
     this.oldRSs = [stableRS];
     this.strategy = params.strategy.kind;
   }
 
   start(): void {
     this.state.startedAt = this.host.now();
-    this.state.outcome = 'none';
-    this.endPhase = this.host.beginPhase(this.params.strategy.kind === 'recreate' ? 'recreate' : 'rolling update');
+    this.enterPhase(this.params.strategy.kind === 'recreate' ? 'recreate' : 'rolling update');
     this.host.log('RolloutStarted', `${this.params.strategy.kind}, ${this.params.replicas} replicas`);
   }
 
   sync(): boolean {
-    if (this.state.startedAt === null || this.state.finishedAt !== null) return false;
+    if (!this.inProgress()) return false;
     const actions = this.nextActions();
     if (actions.length > 0) {
       for (const action of actions) this.apply(action);
@@ -65,27 +63,22 @@ export class DeploymentController implements RolloutController {
     return false;
   }
 
-  promote(): void {
-    // A Deployment has no pause to promote from.
-  }
-
-  /** `kubectl rollout undo`: the stable template is the target again. */
-  abort(reason: string): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null || this.rolledBack || !this.newRS) return;
+  /** `kubectl rollout undo`: the stable template is the target again, rolled out by the same algorithm. */
+  override abort(reason: string): void {
+    if (!this.inProgress() || this.rolledBack || !this.newRS) return;
     this.rolledBack = true;
     const stable = this.oldRSs[0];
     this.oldRSs = [...this.oldRSs.filter((rs) => rs !== stable), this.newRS];
     this.newRS = stable;
     this.progress = null;
     this.host.log('RolloutUndo', reason);
+    this.enterPhase('rollback');
     this.host.wakeAt(this.host.now());
   }
 
-  finish(): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
-    this.state.outcome = 'stalled';
-    this.state.reason ??= 'still in progress when the simulation ended';
-    this.endPhase?.();
+  /** A progress-deadline stall keeps its own reason. */
+  protected override stalledReason(): string {
+    return this.state.reason ?? super.stalledReason();
   }
 
   private nextActions(): Action[] {
@@ -148,11 +141,8 @@ export class DeploymentController implements RolloutController {
     this.lastCounts = counts;
     const reason = this.progress.reason;
     if (reason === 'NewReplicaSetAvailable' && this.newRS) {
-      this.state.finishedAt = now;
-      this.state.outcome = this.rolledBack ? 'rolled-back' : 'completed';
-      this.state.reason = this.rolledBack ? 'rolled back to the previous ReplicaSet' : undefined;
-      this.endPhase?.();
-      this.host.log('RolloutComplete', `${this.params.replicas}/${this.params.replicas} available`);
+      if (this.rolledBack) this.complete('rolled-back', 'rolled back to the previous ReplicaSet');
+      else this.complete('completed', undefined);
       return;
     }
     if (reason === 'ProgressDeadlineExceeded' && !wasTimedOut) {

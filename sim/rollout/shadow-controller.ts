@@ -1,7 +1,7 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
-import { newRolloutState, type RolloutController } from './controller.js';
+import { ControllerBase } from './controller.js';
 import type { RolloutHost } from './host.js';
 
 export interface ShadowParams {
@@ -22,23 +22,20 @@ type Stage = 'green-up' | 'shadow' | 'soak';
  * `shadow.*` for the mirrored copies); then the gateway cuts over, blue soaks for soakSeconds (instant
  * rollback: a failed analysis during the soak switches back), and blue is scaled down.
  */
-export class ShadowBlueGreenController implements RolloutController {
-  readonly state = newRolloutState();
+export class ShadowBlueGreenController extends ControllerBase {
   readonly strategy = 'shadowBlueGreen';
   private green: ReplicaSet | null = null;
   private stage: Stage = 'green-up';
   private stageStartedAt = 0;
   private analysis: AnalysisRunner | null = null;
-  private abortedAt: number | null = null;
-  private abortReason = '';
-  private abortByAnalysis = false;
-  private phaseEnd: (() => void) | null = null;
 
   constructor(
-    private readonly host: RolloutHost,
+    host: RolloutHost,
     private readonly params: ShadowParams,
     private readonly blue: ReplicaSet,
-  ) {}
+  ) {
+    super(host);
+  }
 
   start(): void {
     this.state.startedAt = this.host.now();
@@ -47,29 +44,10 @@ export class ShadowBlueGreenController implements RolloutController {
     this.host.log('RolloutStarted', `shadow→blue-green, ${this.params.replicas} green replicas`);
   }
 
-  promote(): void {
-    // Every stage here is timed; nothing waits for an operator.
-  }
-
-  abort(reason: string, byAnalysis = false): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null || this.abortedAt !== null) return;
-    this.abortedAt = this.host.now();
-    this.abortReason = reason;
-    this.abortByAnalysis = byAnalysis;
+  protected override onAbort(): void {
     this.analysis?.terminate();
     this.host.setMirror(null);
     this.host.setSplit([{ version: 'old', weight: 100 }]);
-    this.host.log('RolloutAborted', `${reason}; gateway back to blue`);
-    this.phaseEnd?.();
-    this.phaseEnd = this.host.beginPhase('abort');
-    this.host.wakeAt(this.host.now());
-  }
-
-  finish(): void {
-    if (this.state.startedAt === null || this.state.finishedAt !== null) return;
-    this.state.outcome = this.abortedAt !== null ? 'aborted' : 'stalled';
-    this.state.reason = this.abortedAt !== null ? this.abortReason : 'still in progress when the simulation ended';
-    this.phaseEnd?.();
   }
 
   sync(): boolean {
@@ -111,7 +89,7 @@ export class ShadowBlueGreenController implements RolloutController {
     }
     if (now < this.stageStartedAt + this.params.soakSeconds) return false;
     this.host.setReplicas(this.blue, 0);
-    this.complete(now, 'completed', undefined);
+    this.complete('completed', undefined);
     return true;
   }
 
@@ -129,24 +107,15 @@ export class ShadowBlueGreenController implements RolloutController {
         return false;
       }
     }
-    if (delay > 0 || green.spec === 0) this.host.setReplicas(green, 0);
-    this.complete(now, this.abortByAnalysis ? 'rolled-back' : 'aborted', this.abortReason);
+    // abortScaleDownDelaySeconds 0: green is never scaled down.
+    if (delay > 0) this.host.setReplicas(green, 0);
+    this.completeAbort();
     return true;
   }
 
   private enter(stage: Stage, phase: string): void {
     this.stage = stage;
     this.stageStartedAt = this.host.now();
-    this.phaseEnd?.();
-    this.phaseEnd = this.host.beginPhase(phase);
-  }
-
-  private complete(now: number, outcome: 'completed' | 'rolled-back' | 'aborted', reason: string | undefined): void {
-    this.state.finishedAt = now;
-    this.state.outcome = outcome;
-    this.state.reason = reason;
-    this.phaseEnd?.();
-    this.phaseEnd = null;
-    this.host.log(outcome === 'completed' ? 'RolloutComplete' : 'RolloutRolledBack', reason ?? 'blue scaled to 0');
+    this.enterPhase(phase);
   }
 }
