@@ -6,6 +6,7 @@ import { loadScenarioFile, loadScenarioText, type LoadedScenario } from '../../s
 import { importManifest, importManifestText, mergeManifestFragment, type ManifestImport } from '../../sim/scenario/manifest.js';
 import { parseArgoDuration, parseK8sQuantity, parseSleepArgument } from '../../sim/scenario/manifest-units.js';
 import { shellWords } from '../../sim/scenario/manifest-vllm.js';
+import { inputError } from '../helpers/input-error.js';
 
 const DIR = 'test/fixtures/manifests';
 const WHERE = 'm.yaml';
@@ -42,16 +43,6 @@ function deploymentText(container: object, spec: object = {}, pod: object = {}):
 
 function importDeployment(container: object, spec: object = {}, pod: object = {}): ManifestImport {
   return importManifestText(deploymentText(container, spec, pod), WHERE);
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('importing a manifest into a scenario', () => {

@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../sim/errors.js';
 import { GPU_CATALOG } from '../../sim/serving/catalog/gpus.js';
 import { architectureFromHfConfig, loadModelConfig } from '../../sim/serving/catalog/model-config.js';
 import { MODEL_CATALOG, parameterCounts, validateTensorParallel } from '../../sim/serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { resolveModelSpec, zGpuSpec, zModelSpec } from '../../sim/serving/catalog/schema.js';
 import { sharedData } from '../shared-data.js';
+import { inputError } from '../helpers/input-error.js';
 
 const MODELS_DIR = sharedData('models');
 const tmp = mkdtempSync(join(tmpdir(), 'serving-catalog-'));
@@ -18,16 +18,6 @@ function writeJson(name: string, value: unknown): string {
   const file = join(tmp, name);
   writeFileSync(file, JSON.stringify(value));
   return file;
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('model catalog', () => {

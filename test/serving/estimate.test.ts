@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../sim/errors.js';
 import { estimateServing } from '../../sim/serving/estimate.js';
+import { inputError } from '../helpers/input-error.js';
 
 const GiB = 1024 ** 3;
 const base = { model: 'llama-3.1-70b', gpu: 'h100-80gb', tp: 4, batch: 32, context: 2048, prompt: 1024 } as const;
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('estimateServing', () => {
   it('gives the memory figures of §4.1/§4.2 and step times in the measured range for Llama-3.1-70B TP4 H100', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../sim/errors.js';
 import type { KvDtype, WeightDtype } from '../../sim/serving/catalog/dtypes.js';
 import { parameterCounts } from '../../sim/serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
@@ -13,21 +12,12 @@ import {
   weightBytes,
   weightBytesPerGpu,
 } from '../../sim/serving/memory.js';
+import { inputError } from '../helpers/input-error.js';
 
 const GiB = 1024 ** 3;
 
 function replica(model: string, tp: number, weightDtype: WeightDtype = 'bf16', kvDtype: KvDtype = 'bf16', gpu = 'h100-80gb') {
   return { model: resolveModel(model), gpu: resolveGpu(gpu), tensorParallel: tp, weightDtype, kvDtype };
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('weights and KV per token (serving-model.md §4.1)', () => {

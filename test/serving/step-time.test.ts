@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../sim/errors.js';
 import { parameterCounts } from '../../sim/serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { CoefficientStepTime, zCoefficientParams } from '../../sim/serving/step-time/coefficients.js';
@@ -10,6 +9,7 @@ import { createStepTimeModel, zStepTimeSpec } from '../../sim/serving/step-time/
 import { parseProfileTable, ProfileStepTime } from '../../sim/serving/step-time/profile-table.js';
 import { DEFAULT_ROOFLINE_PARAMS, RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
 import type { BatchShape } from '../../sim/serving/step-time/types.js';
+import { inputError } from '../helpers/input-error.js';
 
 const EMPTY: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
 const decode = (seqs: number, contextEach: number): BatchShape => ({ ...EMPTY, decodeSeqs: seqs, decodeContextTokens: seqs * contextEach });
@@ -18,16 +18,6 @@ const BF16 = { weightDtype: 'bf16', kvDtype: 'bf16' } as const;
 
 function roofline(model: string, gpu: string, tp: number, dtypes: { weightDtype: 'bf16' | 'fp8' | 'int4'; kvDtype: 'bf16' | 'fp8' } = BF16, overrides = {}) {
   return new RooflineStepTime(resolveModel(model), resolveGpu(gpu), tp, dtypes, overrides);
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('roofline step time', () => {
