@@ -35,7 +35,18 @@ function timeAxis(result: RunResult, field: string) {
     type: 'quantitative' as const,
     title: 'time (min)',
     scale: { domain: [0, result.summary.simulatedSeconds / 60] },
+    // About a dozen labels whatever the run's length (every half minute of a 12-minute run was unreadable).
+    axis: { tickCount: 12 },
   };
+}
+
+/**
+ * A y scale from 0 with room above the highest value: a line at the maximum (16 ready replicas, every
+ * allocatable GPU) would otherwise sit on the chart's top edge and vanish into its frame.
+ */
+function yScaleAbove(values: readonly number[]) {
+  const highest = values.reduce((max, v) => Math.max(max, v), 0);
+  return highest > 0 ? { zero: true, nice: true, domainMax: highest * 1.08 } : { zero: true };
 }
 
 /** Long-format points of the given columns (labelled), skipping windows without a value. */
@@ -56,11 +67,12 @@ function phaseBands(result: RunResult): Layer[] {
   return [
     {
       data: { values: result.phases.map((p) => ({ phase: p.name, start: p.start / 60, end: p.end / 60 })) },
-      mark: { type: 'rect', opacity: 0.18 },
+      mark: { type: 'rect', opacity: 0.14 },
       encoding: {
         x: timeAxis(result, 'start'),
         x2: { field: 'end' },
-        fill: { field: 'phase', type: 'nominal', title: 'rollout phase', scale: { scheme: 'pastel2' } },
+        // The legend's swatches take the bands' faint opacity unless told otherwise.
+        fill: { field: 'phase', type: 'nominal', title: 'rollout phase', scale: { scheme: 'set2' }, legend: { symbolOpacity: 0.6 } },
         tooltip: [{ field: 'phase', type: 'nominal' }],
       },
     },
@@ -87,6 +99,8 @@ interface LineStyle {
   legendTitle: string;
   interpolate: Step;
   colors?: { domain: string[]; range: string[] };
+  /** The y scale, when the layer shares it with others (default: from 0 with room above this layer's values). */
+  yScale?: ReturnType<typeof yScaleAbove>;
 }
 
 function lines(result: RunResult, values: Point[], style: LineStyle): Layer {
@@ -95,7 +109,7 @@ function lines(result: RunResult, values: Point[], style: LineStyle): Layer {
     mark: { type: 'line', interpolate: style.interpolate },
     encoding: {
       x: timeAxis(result, 'minutes'),
-      y: { field: 'value', type: 'quantitative', title: style.yTitle },
+      y: { field: 'value', type: 'quantitative', title: style.yTitle, scale: style.yScale ?? yScaleAbove(values.map((p) => p.value)) },
       color: {
         field: 'series',
         type: 'nominal',
@@ -107,13 +121,20 @@ function lines(result: RunResult, values: Point[], style: LineStyle): Layer {
 }
 
 /** Areas stacked in column order (the first column at the bottom). */
-function stackedAreas(result: RunResult, values: Point[], yTitle: string, legendTitle: string, colors?: LineStyle['colors']): Layer {
+function stackedAreas(
+  result: RunResult,
+  values: Point[],
+  yTitle: string,
+  legendTitle: string,
+  colors?: LineStyle['colors'],
+  yScale?: LineStyle['yScale'],
+): Layer {
   return {
     data: { values },
     mark: { type: 'area', interpolate: GAUGE_STEP, opacity: 0.85 },
     encoding: {
       x: timeAxis(result, 'minutes'),
-      y: { field: 'value', type: 'quantitative', stack: 'zero', title: yTitle },
+      y: { field: 'value', type: 'quantitative', stack: 'zero', title: yTitle, ...(yScale ? { scale: yScale } : {}) },
       color: { field: 'series', type: 'nominal', title: legendTitle, ...(colors ? { scale: colors } : {}) },
       order: { field: 'order', type: 'quantitative' },
     },
@@ -136,7 +157,7 @@ function readyChart(result: RunResult): ChartSpec {
     ['old', 'readyOld'],
     ['new', 'readyNew'],
   ]);
-  const colors = { domain: ['old', 'new'], range: ['#9d9d9d', '#1f77b4'] };
+  const colors = { domain: ['old', 'new'], range: ['#6f6f6f', '#1f77b4'] };
   return chart(result, 'ready', 'Ready replicas by version', [
     lines(result, values, { yTitle: 'ready replicas', legendTitle: 'version', interpolate: GAUGE_STEP, colors }),
   ]);
@@ -154,9 +175,11 @@ function gpuChart(result: RunResult): ChartSpec {
     ['draining', 'gpusDraining'],
   ]);
   const allocatable = points(result.series, [['allocatable', 'gpusAllocatable']]);
+  // Both layers share one y scale, with room above the higher of the line and the stack.
+  const yScale = yScaleAbove(result.series.map((r) => Math.max(r.gpusAllocatable, r.gpusServing + r.gpusStarting + r.gpusDraining)));
   return chart(result, 'gpus', 'GPUs held against allocatable GPUs', [
-    stackedAreas(result, held, 'GPUs', 'GPUs', colors),
-    lines(result, allocatable, { yTitle: 'GPUs', legendTitle: 'GPUs', interpolate: GAUGE_STEP, colors }),
+    stackedAreas(result, held, 'GPUs', 'GPUs', colors, yScale),
+    lines(result, allocatable, { yTitle: 'GPUs', legendTitle: 'GPUs', interpolate: GAUGE_STEP, colors, yScale }),
   ]);
 }
 
@@ -183,7 +206,8 @@ function failuresChart(result: RunResult): ChartSpec {
     encoding: {
       x: timeAxis(result, 'start'),
       x2: { field: 'end' },
-      y: { field: 'low', type: 'quantitative', title: 'requests per window' },
+      // Whole requests: no 0.5 ticks.
+      y: { field: 'low', type: 'quantitative', title: 'requests per window', axis: { tickMinStep: 1, format: 'd' } },
       y2: { field: 'high' },
       color: {
         field: 'outcome',

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InternalError } from '../sim/errors.js';
+import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../sim/run/result.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { buildCharts } from './charts.js';
@@ -43,7 +44,8 @@ function bundles(): string[] {
   return bundleScripts;
 }
 
-function htmlTable(table: TextTable, className: string): string {
+/** A text table as an HTML table; the first cell of each row is its heading. */
+export function htmlTable(table: TextTable, className: string): string {
   const cells = (tag: string, row: string[]) => row.map((cell) => `<${tag}>${escapeHtml(cell)}</${tag}>`).join('');
   return [
     `<table class="${className}">`,
@@ -62,7 +64,13 @@ h1 { font-size: 1.4rem; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 thead th { background: #f4f4f4; }
-table.latency td { text-align: right; font-variant-numeric: tabular-nums; }
+h2 { font-size: 1.15rem; margin-top: 2rem; }
+table.latency td, table.compare td { text-align: right; font-variant-numeric: tabular-nums; }
+table.compare { font-size: 12.5px; }
+table.compare th, table.compare td { padding: 0.25rem 0.4rem; }
+table.compare td { white-space: nowrap; }
+.wide { overflow-x: auto; }
+.note { color: #666; font-size: 0.9em; }
 .chart { margin: 1.5rem 0; }
 `;
 
@@ -80,11 +88,26 @@ const BOOTSTRAP = `
 })();
 `;
 
-/** report.html: one self-contained, offline page with the summary tables and interactive charts. */
-export function renderHtml(result: RunResult): string {
-  const title = `rollout-sim: ${escapeHtml(result.scenario.name)}`;
-  const charts = buildCharts(result);
-  const payload = charts.map((chart) => ({ element: chartElementId(chart.id), spec: chart.spec }));
+/** A chart of a page: `id` names its element (see chartElementId). */
+export interface PageChart {
+  id: string;
+  spec: TopLevelSpec;
+}
+
+export interface ChartPage {
+  /** Plain text (escaped here). */
+  title: string;
+  /** Plain text under the title (escaped here). */
+  meta: string;
+  /** HTML blocks between the title and the charts (tables, headings), already escaped by their writer. */
+  sections: readonly string[];
+  charts: readonly PageChart[];
+}
+
+/** One self-contained page that works offline: the vega bundles inlined, then the charts embedded in order. */
+export function renderChartPage(page: ChartPage): string {
+  const title = escapeHtml(page.title);
+  const payload = page.charts.map((chart) => ({ element: chartElementId(chart.id), spec: chart.spec }));
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -95,18 +118,27 @@ export function renderHtml(result: RunResult): string {
     `<style>${STYLE}</style>`,
     ...bundles().map((source) => `<script>${source}</script>`),
     '</head>',
-    `<body data-charts="${charts.length}">`,
+    `<body data-charts="${page.charts.length}">`,
     `<h1>${title}</h1>`,
-    `<p class="meta">scenario hash ${escapeHtml(result.scenario.hash)}</p>`,
-    htmlTable(keyFiguresTable(result), 'summary'),
-    htmlTable(latencyTable(result.summary.latency), 'latency'),
-    ...charts.map((chart) => `<div class="chart" id="${escapeHtml(chartElementId(chart.id))}"></div>`),
+    `<p class="meta">${escapeHtml(page.meta)}</p>`,
+    ...page.sections,
+    ...page.charts.map((chart) => `<div class="chart" id="${escapeHtml(chartElementId(chart.id))}"></div>`),
     `<script type="application/json" id="chart-specs">${jsonForScript(payload)}</script>`,
     `<script>${BOOTSTRAP}</script>`,
     '</body>',
     '</html>',
     '',
   ].join('\n');
+}
+
+/** report.html: one self-contained, offline page with the summary tables and interactive charts. */
+export function renderHtml(result: RunResult): string {
+  return renderChartPage({
+    title: `rollout-sim: ${result.scenario.name}`,
+    meta: `scenario hash ${result.scenario.hash}`,
+    sections: [htmlTable(keyFiguresTable(result), 'summary'), htmlTable(latencyTable(result.summary.latency), 'latency')],
+    charts: buildCharts(result),
+  });
 }
 
 export function writeHtml(path: string, result: RunResult): void {

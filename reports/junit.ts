@@ -14,8 +14,9 @@ export interface AssertionResult {
 export interface ScenarioCheckResult {
   scenario: string;
   file: string;
-  seed: number;
-  hash: string;
+  /** Absent when the scenario could not be loaded (its one testcase is then the error). */
+  seed?: number;
+  hash?: string;
   assertions: AssertionResult[];
 }
 
@@ -28,14 +29,13 @@ function measured(value: unknown): string {
 function testcase(result: ScenarioCheckResult, assertion: AssertionResult): string {
   const open = `    <testcase name="${escapeXml(assertion.expression)}" classname="${escapeXml(result.scenario)}" file="${escapeXml(result.file)}"`;
   if (assertion.passed && assertion.error === undefined) return `${open}/>`;
-  const context = `seed ${result.seed}, scenario hash ${result.hash}`;
+  const context = result.seed === undefined ? 'scenario not loaded' : `seed ${result.seed}, scenario hash ${result.hash}`;
   const details = [
     `expression: ${assertion.expression}`,
     `measured: ${measured(assertion.value)}`,
     ...(assertion.error === undefined ? [] : [`error: ${assertion.error}`]),
     `scenario: ${result.scenario} (${result.file})`,
-    `seed: ${result.seed}`,
-    `scenario hash: ${result.hash}`,
+    ...(result.seed === undefined ? [] : [`seed: ${result.seed}`, `scenario hash: ${result.hash}`]),
   ].join('\n');
   const [tag, type, message] =
     assertion.error === undefined
@@ -60,8 +60,12 @@ export function renderJunit(results: readonly ScenarioCheckResult[]): string {
     [
       `  <testsuite name="${escapeXml(result.scenario)}" ${counts(result.assertions)} skipped="0" file="${escapeXml(result.file)}">`,
       '    <properties>',
-      `      <property name="seed" value="${escapeXml(String(result.seed))}"/>`,
-      `      <property name="scenarioHash" value="${escapeXml(result.hash)}"/>`,
+      ...(result.seed === undefined
+        ? []
+        : [
+            `      <property name="seed" value="${escapeXml(String(result.seed))}"/>`,
+            `      <property name="scenarioHash" value="${escapeXml(result.hash ?? '')}"/>`,
+          ]),
       `      <property name="file" value="${escapeXml(result.file)}"/>`,
       '    </properties>',
       ...result.assertions.map((assertion) => testcase(result, assertion)),

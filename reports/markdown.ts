@@ -4,7 +4,8 @@ import { escapeMarkdownCell } from './escape.js';
 import { keyFiguresTable, latencyTable } from './summary-table.js';
 import type { TextTable } from './summary-table.js';
 
-function markdownTable(table: TextTable): string {
+/** A text table as a Markdown table, every cell escaped. */
+export function markdownTable(table: TextTable): string {
   const line = (cells: string[]) => `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
   return [line(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(line)].join('\n');
 }

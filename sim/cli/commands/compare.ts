@@ -1,0 +1,73 @@
+import { writeCompareOutputs, compareRow, renderCompareMarkdown, type CompareReport } from '../../../reports/compare.js';
+import { runMany } from '../../batch/run-many.js';
+import type { RunSpec } from '../../batch/run-spec.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { modelVariant, parseModels, parseStrategies, strategyVariant } from '../compare-plan.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
+import { parsePositiveInt, printWarnings, toStringList } from '../options.js';
+import { startProgress } from '../progress.js';
+
+export interface CompareArgs {
+  scenario: string;
+  strategies: unknown;
+  models?: unknown;
+  seeds?: unknown;
+  threads?: unknown;
+  set?: unknown;
+  out?: string;
+  json?: boolean;
+}
+
+/**
+ * Runs the scenario once per model size, strategy and seed, with the same seeds for every variant (common random
+ * numbers: the variants differ by their configuration, not by their draws), and prints one table per model size.
+ * Exits 2 when a variant is bad input (its row shows the error; the other rows are still printed).
+ */
+export async function compareCommand(args: CompareArgs): Promise<number> {
+  const sets = toStringList(args.set);
+  const loaded = loadScenarioFile(args.scenario, sets);
+  printWarnings(loaded);
+  const strategies = parseStrategies(args.strategies).map((name) => strategyVariant(name, loaded));
+  const modelNames = parseModels(args.models);
+  const models = modelNames.length > 0 ? modelNames.map((name) => modelVariant(name, loaded)) : [modelVariant(null, loaded)];
+  const seedCount = parsePositiveInt(args.seeds, '--seeds') ?? 1;
+  const seeds = Array.from({ length: seedCount }, (_, i) => loaded.scenario.spec.seed + i);
+
+  const specs: RunSpec[] = models.flatMap((model) =>
+    strategies.flatMap((strategy) =>
+      seeds.map((seed) => ({
+        file: args.scenario,
+        overrides: [...sets, ...model.overrides, ...strategy.overrides],
+        seed,
+        tags: { model: model.model, strategy: strategy.name },
+      })),
+    ),
+  );
+  const started = Date.now();
+  const progress = startProgress('compare', specs.length);
+  const outcomes = await runMany(specs, { threads: parsePositiveInt(args.threads, '--threads'), onProgress: (done) => progress.update(done) });
+  progress.finish();
+  process.stderr.write(`compare: ${specs.length} runs in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+  const report: CompareReport = {
+    scenario: loaded.scenario.metadata.name,
+    hash: loaded.hash,
+    seeds,
+    strategies: Object.fromEntries(strategies.map((s) => [s.name, s.description])),
+    groups: models.map(({ model, tensorParallel, weightDtype, replicas, pools }) => ({
+      model,
+      fleet: { tensorParallel, weightDtype, replicas, pools },
+      rows: strategies.map((s) =>
+        compareRow(s.name, outcomes.filter((o) => o.spec.tags?.model === model && o.spec.tags?.strategy === s.name)),
+      ),
+    })),
+  };
+  if (args.out) {
+    writeCompareOutputs(args.out, report);
+    process.stderr.write(`wrote ${args.out}/ (compare.md, compare.csv, compare.html, compare.json)\n`);
+  }
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderCompareMarkdown(report));
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  for (const o of failed) process.stderr.write(`error: ${o.spec.tags?.model} ${o.spec.tags?.strategy} seed ${o.spec.seed}: ${o.error}\n`);
+  return failed.length > 0 ? EXIT_BAD_INPUT : EXIT_OK;
+}
