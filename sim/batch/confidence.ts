@@ -28,8 +28,9 @@ export function tQuantile975(df: number): number {
 export function estimate(values: readonly number[]): Estimate | null {
   const n = values.length;
   if (n === 0) return null;
+  // Equal values have no spread; summing them could still leave a rounding residue in the variance.
+  if (values.every((v) => v === values[0])) return { mean: values[0], halfWidth: 0, lo: values[0], hi: values[0], n };
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, halfWidth: 0, lo: mean, hi: mean, n };
   const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
   const halfWidth = tQuantile975(n - 1) * Math.sqrt(variance / n);
   return { mean, halfWidth, lo: mean - halfWidth, hi: mean + halfWidth, n };

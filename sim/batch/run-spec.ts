@@ -40,3 +40,17 @@ export function runSpec(spec: RunSpec): RunOutcome {
     throw err;
   }
 }
+
+/** A summary without engine.wallSeconds, the one figure that changes from run to run. */
+export type StableSummary = Omit<Summary, 'engine'> & { engine: Omit<Summary['engine'], 'wallSeconds'> };
+export type StableOutcome = Omit<RunOutcome, 'summary'> & { summary: StableSummary | null };
+
+/**
+ * What batch outputs (plans, sweep results) keep of an outcome, so they are byte-identical whatever the machine
+ * or the thread count.
+ */
+export function withoutWallTime(outcome: RunOutcome): StableOutcome {
+  if (outcome.summary === null) return outcome;
+  const { wallSeconds: _wall, ...engine } = outcome.summary.engine;
+  return { ...outcome, summary: { ...outcome.summary, engine } };
+}

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { checkCommand } from './commands/check.js';
+import { compareCommand } from './commands/compare.js';
 import { demoCommand } from './commands/demo.js';
 import { estimateCommand } from './commands/estimate.js';
+import { mergeCommand } from './commands/merge.js';
+import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
 import { schemaCommand, validateCommand } from './commands/validate.js';
 import { EXIT_BAD_INPUT, reportError } from './exit-codes.js';
 
@@ -74,6 +79,70 @@ await yargs(hideBin(process.argv))
     'run the built-in 70B scenario as a rolling update and as blue-green and write both reports',
     (y) => y.option('out', { type: 'string', default: 'out/demo' }),
     (argv) => exitWith(() => demoCommand(argv as never)),
+  )
+  .command(
+    'compare <scenario>',
+    'run a scenario with several strategies (and model sizes) on the same seeds; one table per model size',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+        .option('strategies', { type: 'string', demandOption: true, describe: 'some of rolling,blue-green,canary,recreate' })
+        .option('models', { type: 'string', describe: "e.g. llama-3.1-8b,llama-3.1-70b,llama-3.1-405b (default: the scenario's)" })
+        .option('seeds', { type: 'string', default: '1', describe: 'seeds per variant (spec.seed, spec.seed+1, ...), for 95% CIs' })
+        .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' })
+        .option('set', runOptions.set)
+        .option('out', { type: 'string', describe: 'write compare.md, compare.csv, compare.html, compare.json here' })
+        .option('json', { type: 'boolean', describe: 'print the comparison as JSON on stdout' }),
+    (argv) => exitWith(() => compareCommand(argv as never)),
+  )
+  .command(
+    'check <paths..>',
+    "run every scenario's assertions: exit 1 if one is false, 2 if one is invalid",
+    (y) =>
+      y
+        .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'scenario files or folders (searched recursively)' })
+        .option('junit', { type: 'string', describe: 'write JUnit XML here (one testcase per assertion)' })
+        .options({ seed: runOptions.seed, set: runOptions.set })
+        .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' }),
+    (argv) => exitWith(() => checkCommand(argv as never)),
+  )
+  .command(
+    'plan <scenario>',
+    'search strategy, surge, drain, probes and headroom for the cheapest rollout that meets the SLO; exit 1 if none does',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file (its spec.slo is a constraint)' })
+        .option('seeds', { type: 'string', describe: 'seeds per configuration, the same for all (default 3)' })
+        .option('budget-gpus', { type: 'string', describe: 'most GPUs the pods may hold at once' })
+        .option('max-duration', { type: 'string', describe: 'longest acceptable rollout, e.g. 20m' })
+        .option('max-dropped', { type: 'string', describe: 'dropped generations allowed per run (default 0)' })
+        .option('max-rejected', { type: 'string', describe: 'rejected requests allowed per run (default 0)' })
+        .option('max-spike-ratio', { type: 'string', describe: 'bound on peak-window TTFT p95 / baseline TTFT p95' })
+        .option('threads', { type: 'string', describe: 'worker threads (default: one per core); the plan does not depend on it' })
+        .option('set', runOptions.set)
+        .option('json', { type: 'boolean', describe: 'print { recommended, candidates, paretoFront, runs, ... } as JSON' })
+        .option('out', { type: 'string', describe: 'write plan.md, plan.html, plan.json, strategy.yaml here' }),
+    (argv) => exitWith(() => planCommand(argv as never)),
+  )
+  .command(
+    'sweep <spec>',
+    'run a sweep (scenario × grid of overrides × seeds), or one shard of it; writes results-<i>.jsonl',
+    (y) =>
+      y
+        .positional('spec', { type: 'string', demandOption: true, describe: 'sweep YAML file (kind: Sweep)' })
+        .option('shard', { type: 'string', describe: 'i/N: run every N-th run from i; /N takes i from JOB_COMPLETION_INDEX' })
+        .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' })
+        .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' }),
+    (argv) => exitWith(() => sweepCommand(argv as never)),
+  )
+  .command(
+    'merge <files..>',
+    "merge the shards' results-<i>.jsonl into the reports of the whole sweep",
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results-<i>.jsonl of every shard' })
+        .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' }),
+    (argv) => exitWith(() => mergeCommand(argv as never)),
   )
   .demandCommand(1, 'name a command: run, validate, schema, estimate, demo')
   .strict()

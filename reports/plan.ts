@@ -1,0 +1,311 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { Estimate } from '../sim/batch/confidence.js';
+import type { ConstraintCheck } from '../sim/plan/constraints.js';
+import type { CandidateReport, FailedConstraint, PlanResult, Recommendation } from '../sim/plan/plan.js';
+import { writeOutputFolder } from './atomic-write.js';
+import { escapeHtml, escapeMarkdownCell } from './escape.js';
+import { MISSING } from './format.js';
+import { htmlTable, renderChartPage, type PageChart } from './html.js';
+import { markdownTable } from './markdown.js';
+import { formatDifference, formatEstimateIn, formatInUnit } from './plan-format.js';
+import type { TextTable } from './summary-table.js';
+
+/**
+ * The plan as people read it: the recommendation with its margin to every constraint, the command that
+ * re-runs it and the strategy snippet to paste, its rejected neighbours, the Pareto front, every candidate and
+ * what was pruned. Markdown for a PR, HTML with the Pareto charts.
+ */
+
+// ------------------------------------------------------------------------------------------------ tables
+
+function marginsTable(checks: readonly ConstraintCheck[]): TextTable {
+  return {
+    header: ['constraint', 'limit', 'mean ± 95% CI', 'worst seed', 'margin'],
+    rows: checks.map((c) => [c.label, formatInUnit(c.unit, c.limit), formatEstimateIn(c.unit, c.estimate), formatInUnit(c.unit, c.worst), marginText(c)]),
+  };
+}
+
+function marginText(c: ConstraintCheck): string {
+  if (c.margin === null) return `not measured on ${seedCount(c.failedSeeds)}`;
+  const relative = c.limit > 0 ? ` (${Math.round((c.margin / c.limit) * 100)}%)` : '';
+  return c.passed ? `${formatDifference(c.unit, c.margin)}${relative}` : `over by ${formatDifference(c.unit, -c.margin)}`;
+}
+
+const seedCount = (n: number): string => `${n} seed${n === 1 ? '' : 's'}`;
+
+/** "TPOT p95 during the rollout 116 ms, limit 100 ms: over by 16 ms on 3 seeds". */
+export function failureText(f: FailedConstraint, unit: ConstraintCheck['unit']): string {
+  if (f.worst === null) return `${f.label}: not measured on ${seedCount(f.failedSeeds)}`;
+  const by = f.by === null ? '' : ` by ${formatDifference(unit, f.by)}`;
+  return `${f.label} ${formatInUnit(unit, f.worst)}, limit ${formatInUnit(unit, f.limit)}: over${by} on ${seedCount(f.failedSeeds)}`;
+}
+
+function unitOf(plan: PlanResult, key: FailedConstraint['constraint']): ConstraintCheck['unit'] {
+  return (plan.constraints.find((c) => c.key === key)?.unit ?? 'requests') as ConstraintCheck['unit'];
+}
+
+function resultText(plan: PlanResult, failed: readonly FailedConstraint[]): string {
+  return failed.length === 0 ? 'meets every constraint' : failed.map((f) => failureText(f, unitOf(plan, f.constraint))).join('; ');
+}
+
+function neighboursTable(plan: PlanResult, rec: Recommendation): TextTable {
+  return {
+    header: ['candidate', 'change', 'result'],
+    rows: rec.neighbours.map((n) => [
+      n.id,
+      Object.entries(n.differsIn).map(([knob, change]) => `${knob} ${change}`).join(', '),
+      n.feasible ? 'also meets every constraint on these seeds' : resultText(plan, n.failed),
+    ]),
+  };
+}
+
+function figure(c: CandidateReport, key: keyof CandidateReport['metrics']): Estimate | null {
+  return c.metrics[key];
+}
+
+function candidatesTable(plan: PlanResult): TextTable {
+  return {
+    header: ['id', 'rank', 'stage', 'configuration', 'extra GPU-hours', 'peak GPUs', 'rollout', 'spike', 'result'],
+    rows: plan.candidates.map((c) => [
+      c.id,
+      c.rank === null ? MISSING : String(c.rank),
+      c.stage,
+      c.label,
+      formatEstimateIn('GPU-hours', figure(c, 'extraGpuHours')),
+      formatEstimateIn('GPUs', figure(c, 'peakGpus')),
+      formatEstimateIn('seconds', figure(c, 'rolloutSeconds')),
+      formatEstimateIn('ratio', figure(c, 'spikeRatio')),
+      resultText(plan, c.failed),
+    ]),
+  };
+}
+
+function paretoTable(plan: PlanResult): TextTable {
+  return {
+    header: ['id', 'configuration', 'rollout', 'extra GPUs', 'spike', 'extra GPU-hours'],
+    rows: plan.paretoFront.map((p) => [
+      p.id,
+      p.label,
+      formatEstimateIn('seconds', p.rolloutSeconds),
+      formatEstimateIn('GPUs', p.surgeGpus),
+      formatEstimateIn('ratio', p.spikeRatio),
+      formatEstimateIn('GPU-hours', p.extraGpuHours),
+    ]),
+  };
+}
+
+function prunedTable(plan: PlanResult): TextTable {
+  return { header: ['stage', 'configuration', 'why not run'], rows: plan.pruned.map((p) => [p.stage, p.label, p.reason]) };
+}
+
+// ------------------------------------------------------------------------------------------------ text
+
+/** "72 simulations: 24 configurations × 3 seeds (common random numbers); 9 ruled out without running." */
+export function runsLine(plan: PlanResult): string {
+  const stages = Object.entries(plan.runsByStage).map(([stage, runs]) => `${stage} ${runs}`).join(', ');
+  return (
+    `${plan.runs} simulations: ${plan.candidates.length} configurations × ${plan.seeds.length} seeds ` +
+    `(the same seeds ${plan.seeds.join(', ')} for all); ${plan.pruned.length} ruled out without running. Runs by stage: ${stages}.`
+  );
+}
+
+function headline(rec: Recommendation): string {
+  const m = rec.summary.metrics;
+  return [
+    `extra GPU-hours ${formatEstimateIn('GPU-hours', m.extraGpuHours)}`,
+    `peak GPUs ${formatEstimateIn('GPUs', m.peakGpus)}`,
+    `rollout ${formatEstimateIn('seconds', m.rolloutSeconds)}`,
+    `spike ${formatEstimateIn('ratio', m.spikeRatio)}`,
+  ].join(' · ');
+}
+
+function asWrittenLine(plan: PlanResult): string {
+  const c = plan.candidates.find((x) => x.id === plan.asWritten);
+  if (!c) return '';
+  const cost = `extra GPU-hours ${formatEstimateIn('GPU-hours', c.metrics.extraGpuHours)}, peak GPUs ${formatEstimateIn('GPUs', c.metrics.peakGpus)}`;
+  return c.feasible
+    ? `The scenario as written (${c.id}) meets every constraint too, ranked ${c.rank} (${cost}).`
+    : `The scenario as written (${c.id}) fails: ${resultText(plan, c.failed)} (${cost}).`;
+}
+
+/** The `rollout-sim run` command line that re-runs the recommendation (quoted for a POSIX shell). */
+export function rerunCommand(plan: PlanResult, rec: Recommendation): string {
+  const sets = [...plan.scenario.overrides, ...rec.set].flatMap((s) => ['--set', shellQuote(s)]);
+  return ['rollout-sim run', shellQuote(plan.scenario.file), ...sets].join(' ');
+}
+
+function shellQuote(word: string): string {
+  return /^[\w./%=:+,@-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function recommendationLines(plan: PlanResult, rec: Recommendation): string[] {
+  return [
+    `Recommended (${rec.id}): ${rec.label}`,
+    `Backed by ${plan.seeds.length} seeds: ${headline(rec)}.`,
+    asWrittenLine(plan),
+  ].filter((line) => line !== '');
+}
+
+// ------------------------------------------------------------------------------------------------ Markdown
+
+/** plan.md: the plan as Markdown, ready to paste in a PR. */
+export function renderPlanMarkdown(plan: PlanResult): string {
+  const rec = plan.recommended;
+  const out = [`### rollout-sim plan: ${escapeMarkdownCell(plan.scenario.name)}`, '', escapeMarkdownCell(runsLine(plan)), ''];
+  if (rec === null) {
+    out.push('**No configuration met every constraint.** The candidates below say what failed and by how much.', '');
+  } else {
+    const [first, ...rest] = recommendationLines(plan, rec);
+    out.push(`**${escapeMarkdownCell(first)}**`, '', ...rest.map((l) => `${escapeMarkdownCell(l)}  `), '');
+    out.push(markdownTable(marginsTable(rec.margins)), '', 'Re-run it:', '', '```sh', rerunCommand(plan, rec), '```', '');
+    out.push('Strategy snippet:', '', '```yaml', rec.snippet.trimEnd(), '```', '');
+    if (rec.neighbours.length > 0) out.push('#### Neighbours', '', markdownTable(neighboursTable(plan, rec)), '');
+  }
+  out.push('#### Pareto front: rollout duration · extra GPUs · spike', '', markdownTable(paretoTable(plan)), '');
+  out.push('#### Candidates, cheapest feasible first', '', markdownTable(candidatesTable(plan)), '');
+  if (plan.pruned.length > 0) out.push('#### Ruled out without running', '', markdownTable(prunedTable(plan)), '');
+  out.push('#### How the search went', '', ...plan.notes.map((n) => `- ${escapeMarkdownCell(n)}`), '');
+  out.push(`<sub>scenario hash ${escapeMarkdownCell(plan.scenario.hash)} · figures are means ± 95% CI over the seeds</sub>`, '');
+  return out.join('\n');
+}
+
+// ------------------------------------------------------------------------------------------------ HTML
+
+type Status = 'recommended' | 'Pareto front' | 'feasible' | 'infeasible';
+const STATUS_COLOURS = { domain: ['recommended', 'Pareto front', 'feasible', 'infeasible'], range: ['#d62728', '#1f77b4', '#9ecae1', '#bbbbbb'] };
+
+interface ChartPoint {
+  id: string;
+  label: string;
+  status: Status;
+  strategy: string;
+  minutes: number;
+  minutesLo: number;
+  minutesHi: number;
+  extraGpus: number | null;
+  spike: number | null;
+}
+
+/** Drawn in this order, so the recommendation lands on top of the points near it. */
+const DRAW_ORDER: readonly Status[] = ['infeasible', 'feasible', 'Pareto front', 'recommended'];
+
+function chartPoints(plan: PlanResult): ChartPoint[] {
+  const front = new Set(plan.paretoFront.map((p) => p.id));
+  const points = plan.candidates.flatMap((c): ChartPoint[] => {
+    const d = c.metrics.rolloutSeconds;
+    if (d === null) return [];
+    const status: Status = c.id === plan.recommended?.id ? 'recommended' : front.has(c.id) ? 'Pareto front' : c.feasible ? 'feasible' : 'infeasible';
+    return [
+      {
+        id: c.id,
+        label: c.label,
+        status,
+        strategy: c.strategy,
+        minutes: d.mean / 60,
+        minutesLo: d.lo / 60,
+        minutesHi: d.hi / 60,
+        extraGpus: c.metrics.surgeGpus?.mean ?? null,
+        spike: c.metrics.spikeRatio?.mean ?? null,
+      },
+    ];
+  });
+  return points.sort((a, b) => DRAW_ORDER.indexOf(a.status) - DRAW_ORDER.indexOf(b.status));
+}
+
+/** Rollout duration (with its 95% CI) against one objective; the recommendation and the front stand out. */
+function paretoChart(points: ChartPoint[], id: string, field: 'extraGpus' | 'spike', title: string, yTitle: string): PageChart {
+  const x = { field: 'minutes', type: 'quantitative' as const, title: 'rollout duration (min)' };
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 640,
+    height: 300,
+    data: { values: points.filter((p) => p[field] !== null) },
+    layer: [
+      {
+        mark: { type: 'rule', opacity: 0.5 },
+        encoding: {
+          x: { ...x, field: 'minutesLo' },
+          x2: { field: 'minutesHi' },
+          y: { field, type: 'quantitative' },
+          color: { field: 'status', type: 'nominal', scale: STATUS_COLOURS },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 90 },
+        encoding: {
+          x,
+          y: { field, type: 'quantitative', title: yTitle },
+          color: { field: 'status', type: 'nominal', title: 'candidate', scale: STATUS_COLOURS },
+          shape: { field: 'strategy', type: 'nominal', title: 'strategy' },
+          tooltip: [
+            { field: 'id', type: 'nominal' },
+            { field: 'label', type: 'nominal', title: 'configuration' },
+            { field: 'minutes', type: 'quantitative', title: 'rollout (min)', format: '.1f' },
+            { field: 'extraGpus', type: 'quantitative', title: 'extra GPUs', format: '.1f' },
+            { field: 'spike', type: 'quantitative', title: 'spike ratio', format: '.2f' },
+          ],
+        },
+      },
+      {
+        transform: [{ filter: "datum.status === 'recommended'" }],
+        mark: { type: 'text', dx: 8, align: 'left', fontWeight: 'bold' },
+        encoding: { x, y: { field, type: 'quantitative' }, text: { field: 'id', type: 'nominal' } },
+      },
+    ],
+  };
+  return { id, spec };
+}
+
+function htmlSection(title: string, body: string): string {
+  return `<h2>${escapeHtml(title)}</h2>\n${body}`;
+}
+
+const pre = (text: string): string => `<pre><code>${escapeHtml(text)}</code></pre>`;
+
+/** plan.html: one offline page with the Pareto charts and every table of plan.md. */
+export function renderPlanHtml(plan: PlanResult): string {
+  const rec = plan.recommended;
+  const sections = [`<p>${escapeHtml(runsLine(plan))}</p>`];
+  if (rec === null) {
+    sections.push('<p><strong>No configuration met every constraint.</strong> The candidates below say what failed and by how much.</p>');
+  } else {
+    const [first, ...rest] = recommendationLines(plan, rec);
+    sections.push(`<p><strong>${escapeHtml(first)}</strong><br>${rest.map(escapeHtml).join('<br>')}</p>`);
+    sections.push(htmlTable(marginsTable(rec.margins), 'margins'));
+    sections.push(htmlSection('Re-run it', pre(rerunCommand(plan, rec))));
+    sections.push(htmlSection('Strategy snippet', pre(rec.snippet)));
+    if (rec.neighbours.length > 0) sections.push(htmlSection('Neighbours', htmlTable(neighboursTable(plan, rec), 'neighbours')));
+  }
+  sections.push(htmlSection('Pareto front: rollout duration · extra GPUs · spike', htmlTable(paretoTable(plan), 'pareto')));
+  const tables = [
+    htmlSection('Candidates, cheapest feasible first', `<div class="wide">${htmlTable(candidatesTable(plan), 'candidates')}</div>`),
+    ...(plan.pruned.length > 0 ? [htmlSection('Ruled out without running', htmlTable(prunedTable(plan), 'pruned'))] : []),
+    htmlSection('How the search went', `<ul>${plan.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`),
+  ];
+  const points = chartPoints(plan);
+  return renderChartPage({
+    title: `rollout-sim plan: ${plan.scenario.name}`,
+    meta: `scenario hash ${plan.scenario.hash} · figures are means ± 95% CI over seeds ${plan.seeds.join(', ')}`,
+    sections: [...sections, ...tables, htmlSection('Pareto charts', '')],
+    charts: [
+      paretoChart(points, 'pareto-gpus', 'extraGpus', 'Rollout duration against extra GPUs at the peak', 'extra GPUs (peak − steady)'),
+      paretoChart(points, 'pareto-spike', 'spike', 'Rollout duration against the TTFT p95 spike', 'spike ratio (peak window / baseline)'),
+    ],
+  });
+}
+
+/** `plan --json` and plan.json: the whole result, 2-space indent, trailing newline. */
+export function renderPlanJson(plan: PlanResult): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+/** Writes plan.json, plan.md, plan.html and strategy.yaml (the recommendation's snippet) into `dir`. */
+export function writePlanOutputs(dir: string, plan: PlanResult): void {
+  writeOutputFolder(dir, {
+    'plan.md': renderPlanMarkdown(plan),
+    'plan.html': renderPlanHtml(plan),
+    ...(plan.recommended ? { 'strategy.yaml': plan.recommended.snippet } : {}),
+    'plan.json': renderPlanJson(plan),
+  });
+}

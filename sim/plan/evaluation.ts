@@ -1,0 +1,50 @@
+import type { Estimate } from '../batch/confidence.js';
+import type { Overrides } from '../batch/override-values.js';
+import type { MetricValues, RunMetricKey } from '../batch/run-metrics.js';
+import type { RolloutOutcome } from '../metrics/summary-types.js';
+import type { PlanConfig } from './config.js';
+import type { ConstraintCheck, ConstraintKey } from './constraints.js';
+
+/** One seed of a configuration. */
+export interface SeedResult {
+  readonly seed: number;
+  /** 'error': the configuration did not load (see error). */
+  readonly outcome: RolloutOutcome | 'error';
+  readonly values: MetricValues | null;
+  /** Node GPU-hours beyond the scenario's own fleet over the simulated time: what the rollout adds to the bill. */
+  readonly extraGpuHours: number | null;
+  readonly error?: string;
+}
+
+export type PlanMetricKey = RunMetricKey | 'extraGpuHours';
+
+/** A configuration run on every seed of the plan (common random numbers: the same seeds for all). */
+export interface Evaluation {
+  /** c1, c2, … in the order configurations were first run. */
+  readonly id: string;
+  /** The search stage that first asked for it. */
+  readonly stage: string;
+  readonly label: string;
+  /** null: the scenario as written with a strategy outside the planner's space. */
+  readonly config: PlanConfig | null;
+  readonly overrides: Overrides;
+  readonly seeds: readonly SeedResult[];
+  readonly metrics: Record<PlanMetricKey, Estimate | null>;
+  readonly checks: readonly ConstraintCheck[];
+  readonly feasible: boolean;
+}
+
+/** A configuration the search ruled out without running it, and why. */
+export interface PrunedCandidate {
+  readonly stage: string;
+  readonly label: string;
+  readonly reason: string;
+}
+
+export function passes(e: Evaluation, keys: readonly ConstraintKey[]): boolean {
+  return e.checks.every((c) => c.passed || !keys.includes(c.key));
+}
+
+export function failedChecks(e: Evaluation): ConstraintCheck[] {
+  return e.checks.filter((c) => !c.passed);
+}

@@ -1,0 +1,63 @@
+import type { CanaryStep } from '../rollout/strategy-schema.js';
+import { surgePods, unavailablePods, type SurgeValue } from './config.js';
+
+/**
+ * The values the planner tries for each knob, in increasing order, so monotone knobs can be bisected. They
+ * span what operators use (startup-and-drain.md, suggested drain defaults: preStop 10–15 s, shutdown-timeout
+ * 30–45 s for chat and 300 s for long reasoning).
+ */
+
+export const PRESTOP_LADDER: readonly number[] = [0, 2, 5, 10, 15, 20, 30];
+export const SHUTDOWN_TIMEOUT_LADDER: readonly number[] = [0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600];
+/** Blue-green soaks from Argo's default 30 s up: below it blue is gone before a rollback could use it. */
+export const SOAK_LADDER: readonly number[] = [30, 60, 120, 300];
+/** A fast readiness period: a health check every 2 s costs the server nothing measurable. */
+export const FAST_PROBE_PERIOD_SECONDS = 2;
+/** minReadySeconds tried to calm a latency spike: long enough for a new replica's cold kernels to warm. */
+export const REPAIR_MIN_READY_SECONDS = 30;
+
+const SURGE_CANDIDATES: readonly SurgeValue[] = ['1', '2', '10%', '25%', '50%', '75%', '100%'];
+const UNAVAILABLE_CANDIDATES: readonly SurgeValue[] = ['1', '25%', '50%'];
+
+/** Surge values giving distinct pod counts, fewest pods first. */
+export function surgeLadder(replicas: number): SurgeValue[] {
+  return distinctBy(SURGE_CANDIDATES, (v) => surgePods(v, replicas)).filter((v) => surgePods(v, replicas) >= 1);
+}
+
+/** Unavailability values giving distinct pod counts from 1 up to half the fleet. */
+export function unavailableLadder(replicas: number): SurgeValue[] {
+  return distinctBy(UNAVAILABLE_CANDIDATES, (v) => unavailablePods(v, replicas)).filter((v) => {
+    const pods = unavailablePods(v, replicas);
+    return pods >= 1 && pods <= replicas / 2;
+  });
+}
+
+function distinctBy<T>(values: readonly T[], key: (v: T) => number): T[] {
+  const seen = new Set<number>();
+  const out = values.filter((v) => {
+    const k = key(v);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return out.sort((a, b) => key(a) - key(b));
+}
+
+export interface CanaryTemplate {
+  readonly name: string;
+  readonly steps: readonly CanaryStep[];
+  /** Seconds the steps pause in all: a template that pauses longer never finishes sooner. */
+  readonly pauseSeconds: number;
+}
+
+const pause = (seconds: number): CanaryStep => ({ pause: { duration: seconds } });
+
+/** Canary step templates, shortest pause first. */
+export const CANARY_TEMPLATES: readonly CanaryTemplate[] = [
+  { name: 'half, 1m, full', steps: [{ setWeight: 50 }, pause(60)], pauseSeconds: 60 },
+  {
+    name: 'quarters, 1m each',
+    steps: [{ setWeight: 25 }, pause(60), { setWeight: 50 }, pause(60), { setWeight: 75 }, pause(60)],
+    pauseSeconds: 180,
+  },
+];

@@ -1,0 +1,236 @@
+import type { Estimate } from '../batch/confidence.js';
+import { toSetList, type Overrides } from '../batch/override-values.js';
+import { openRunPool, type RunPool } from '../batch/run-many.js';
+import { InputError } from '../errors.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { describeConfig, knobsOf, planBase, type PlanBase, type PlanConfig } from './config.js';
+import { strategySnippet } from './snippet.js';
+import { DEFAULT_LIMITS, planConstraints, type ConstraintCheck, type ConstraintKey, type PlanLimits } from './constraints.js';
+import type { Evaluation, PlanMetricKey, PrunedCandidate, SeedResult } from './evaluation.js';
+import { Evaluator } from './evaluator.js';
+import { knobDifferences, neighboursOf, paretoFront, rankFeasible } from './ranking.js';
+import {
+  blueGreenStage,
+  canaryStage,
+  drainStage,
+  neighbourStage,
+  referenceConfig,
+  refineStage,
+  surgeStage,
+  unavailableStage,
+  type SearchContext,
+} from './stages.js';
+
+export interface PlanRequest {
+  /** Scenario file. */
+  readonly file: string;
+  /** The user's --set overrides of the scenario, applied under the planner's. */
+  readonly overrides?: readonly string[];
+  /** Seeds each configuration runs with (the scenario's seed and the next ones); default 3. */
+  readonly seeds?: number;
+  readonly limits?: Partial<PlanLimits>;
+  /** Worker threads; default one per core. The plan does not depend on it. */
+  readonly threads?: number;
+  /** Runs the simulations instead of a pool of `threads` workers (tests use a model of the simulator). */
+  readonly pool?: RunPool;
+  /** Called before each batch of simulations (progress on stderr). */
+  readonly onBatch?: (stage: string, runs: number) => void;
+}
+
+export const DEFAULT_PLAN_SEEDS = 3;
+
+/** A constraint the configuration failed, and by how much (worst seed over the limit). */
+export interface FailedConstraint {
+  readonly constraint: ConstraintKey;
+  readonly label: string;
+  readonly limit: number;
+  readonly worst: number | null;
+  /** worst − limit; null when no seed measured it (e.g. the rollout never finished). */
+  readonly by: number | null;
+  readonly failedSeeds: number;
+}
+
+export interface CandidateReport {
+  readonly id: string;
+  /** 1 = cheapest feasible; null when infeasible. */
+  readonly rank: number | null;
+  readonly stage: string;
+  readonly label: string;
+  readonly strategy: string;
+  readonly knobs: Record<string, string> | null;
+  readonly overrides: Overrides;
+  readonly feasible: boolean;
+  readonly failed: readonly FailedConstraint[];
+  readonly metrics: Record<PlanMetricKey, Estimate | null>;
+  readonly seeds: readonly SeedResult[];
+}
+
+export interface NeighbourReport {
+  readonly id: string;
+  /** The one knob it changes: "maxSurge": "4 → 2". */
+  readonly differsIn: Record<string, string>;
+  readonly feasible: boolean;
+  readonly failed: readonly FailedConstraint[];
+}
+
+export interface Recommendation {
+  readonly id: string;
+  readonly label: string;
+  readonly strategy: string;
+  readonly config: PlanConfig;
+  readonly overrides: Overrides;
+  /** The same overrides as `--set path=value` arguments of `rollout-sim run`. */
+  readonly set: readonly string[];
+  readonly summary: { readonly seeds: readonly number[]; readonly metrics: Record<PlanMetricKey, Estimate | null> };
+  /** Every constraint: mean ± CI, the worst seed and the margin left (limit − worst seed). */
+  readonly margins: readonly ConstraintCheck[];
+  readonly neighbours: readonly NeighbourReport[];
+  /** Ready-to-merge Deployment (rolling update) or Argo Rollout (blue-green, canary) YAML. */
+  readonly snippet: string;
+}
+
+export interface ParetoPoint {
+  readonly id: string;
+  readonly label: string;
+  readonly rolloutSeconds: Estimate | null;
+  readonly surgeGpus: Estimate | null;
+  readonly spikeRatio: Estimate | null;
+  readonly extraGpuHours: Estimate | null;
+}
+
+/** The plan: deterministic for a scenario, seeds and limits (no wall time, whatever the thread count). */
+export interface PlanResult {
+  readonly scenario: { readonly name: string; readonly file: string; readonly hash: string; readonly overrides: readonly string[] };
+  readonly seeds: readonly number[];
+  readonly limits: PlanLimits;
+  readonly constraints: readonly { key: ConstraintKey; label: string; limit: number; unit: string; source: string }[];
+  readonly recommended: Recommendation | null;
+  /** The scenario as written, for comparison (its id among the candidates). */
+  readonly asWritten: string;
+  readonly candidates: readonly CandidateReport[];
+  readonly paretoFront: readonly ParetoPoint[];
+  readonly pruned: readonly PrunedCandidate[];
+  readonly notes: readonly string[];
+  /** Simulations run (configurations run × seeds). */
+  readonly runs: number;
+  readonly runsByStage: Record<string, number>;
+}
+
+/**
+ * Searches the rollout's decision space for the cheapest configuration that meets the scenario's SLO and the
+ * limits, on common random numbers, and reports how it got there.
+ */
+export async function plan(request: PlanRequest): Promise<PlanResult> {
+  const baseOverrides = request.overrides ?? [];
+  const loaded = loadScenarioFile(request.file, baseOverrides);
+  const base = planBase(loaded, request.file, baseOverrides);
+  const seedCount = request.seeds ?? DEFAULT_PLAN_SEEDS;
+  if (!Number.isSafeInteger(seedCount) || seedCount < 1) throw new InputError(`"${seedCount}" is not a whole number of seeds above 0`, '--seeds');
+  const seeds = Array.from({ length: seedCount }, (_, i) => loaded.scenario.spec.seed + i);
+  const limits: PlanLimits = { ...DEFAULT_LIMITS, ...request.limits };
+  const constraints = planConstraints(loaded.scenario.spec.slo, limits);
+  const pool = request.pool ?? openRunPool(request.threads);
+  const evaluator = new Evaluator(base, seeds, constraints, pool, request.onBatch);
+  const ctx: SearchContext = { base, evaluator, limits, pruned: [], notes: [] };
+  try {
+    await search(ctx);
+  } finally {
+    if (pool !== request.pool) await pool.close();
+  }
+  return assemble(ctx, loaded.hash, seeds, constraints);
+}
+
+/** The stages in order; each starts from what the earlier ones chose (the drain, then the surge). */
+async function search(ctx: SearchContext): Promise<void> {
+  const { base } = ctx;
+  const asWritten = { config: base.asWritten, stage: 'as written', label: `as written: ${base.asWritten ? describeConfig(base.asWritten) : base.strategyKind}` };
+  const drained = await drainStage(ctx, referenceConfig(base), [asWritten]);
+  const surge = await surgeStage(ctx, drained);
+  await unavailableStage(ctx, drained, surge);
+  await blueGreenStage(ctx, drained);
+  await canaryStage(ctx, drained, surge);
+  await refineStage(ctx);
+  await neighbourStage(ctx);
+}
+
+function costNote(base: PlanBase): string {
+  const minutes = base.loaded.scenario.spec.duration / 60;
+  return (
+    `cost: extra GPU-hours are the node GPU-hours beyond the scenario's own ${base.baseGpus} node GPUs over the ` +
+    `${minutes} simulated minutes (nodes the autoscaler adds while they exist; reserved headroom nodes for the whole run), ` +
+    'then peak GPUs held by pods, then rollout duration; differences under 0.1 GPU-hour, 1 GPU or 10 s count as ties'
+  );
+}
+
+function failedOf(e: Evaluation): FailedConstraint[] {
+  return e.checks
+    .filter((c) => !c.passed)
+    .map((c) => ({ constraint: c.key, label: c.label, limit: c.limit, worst: c.worst, by: c.worst === null ? null : c.worst - c.limit, failedSeeds: c.failedSeeds }));
+}
+
+function assemble(ctx: SearchContext, hash: string, seeds: readonly number[], constraints: ReturnType<typeof planConstraints>): PlanResult {
+  const { base, evaluator } = ctx;
+  const evaluations = evaluator.evaluations;
+  const ranked = rankFeasible(evaluations);
+  const rankOf = new Map(ranked.map((e, i) => [e, i + 1]));
+  const ordered = [...ranked, ...evaluations.filter((e) => !e.feasible)];
+  const candidates = ordered.map(
+    (e): CandidateReport => ({
+      id: e.id,
+      rank: rankOf.get(e) ?? null,
+      stage: e.stage,
+      label: e.label,
+      strategy: e.config?.strategy.kind ?? base.strategyKind,
+      knobs: e.config === null ? null : knobsOf(e.config),
+      overrides: e.overrides,
+      feasible: e.feasible,
+      failed: failedOf(e),
+      metrics: e.metrics,
+      seeds: e.seeds,
+    }),
+  );
+  const best = ranked.find((e) => e.config !== null);
+  const runLabels = new Set(evaluations.map((e) => e.label));
+  return {
+    scenario: { name: base.loaded.scenario.metadata.name, file: base.file, hash, overrides: base.baseOverrides },
+    seeds,
+    limits: ctx.limits,
+    constraints: constraints.map(({ key, label, limit, unit, source }) => ({ key, label, limit, unit, source })),
+    recommended: best ? recommendation(best, evaluations, seeds, base) : null,
+    asWritten: evaluations.find((e) => e.stage === 'as written')?.id ?? '',
+    candidates,
+    paretoFront: paretoFront(evaluations).map((e) => ({
+      id: e.id,
+      label: e.label,
+      rolloutSeconds: e.metrics.rolloutSeconds,
+      surgeGpus: e.metrics.surgeGpus,
+      spikeRatio: e.metrics.spikeRatio,
+      extraGpuHours: e.metrics.extraGpuHours,
+    })),
+    pruned: ctx.pruned.filter((p) => !runLabels.has(p.label)),
+    notes: [...ctx.notes, costNote(base)],
+    runs: evaluator.runs,
+    runsByStage: evaluator.runsByStage,
+  };
+}
+
+function recommendation(best: Evaluation, evaluations: readonly Evaluation[], seeds: readonly number[], base: PlanBase): Recommendation {
+  const config = best.config as PlanConfig;
+  return {
+    id: best.id,
+    label: best.label,
+    strategy: config.strategy.kind,
+    config,
+    overrides: best.overrides,
+    set: toSetList(best.overrides),
+    summary: { seeds, metrics: best.metrics },
+    margins: best.checks,
+    neighbours: neighboursOf(best, evaluations).map((n) => ({
+      id: n.id,
+      differsIn: knobDifferences(best, n),
+      feasible: n.feasible,
+      failed: failedOf(n),
+    })),
+    snippet: strategySnippet(config, base, best.id),
+  };
+}
