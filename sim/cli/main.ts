@@ -144,7 +144,7 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' }),
     (argv) => exitWith(() => mergeCommand(argv as never)),
   )
-  .demandCommand(1, 'name a command: run, validate, schema, estimate, demo')
+  .demandCommand(1, 'name a command: run, validate, schema, estimate, demo, compare, check, plan, sweep, merge')
   .strict()
   .fail((message, err) => {
     if (err) throw err;
