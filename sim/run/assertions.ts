@@ -1,5 +1,6 @@
 import { ExpressionError, UnknownFieldError } from '../expressions/errors.js';
 import { compileExpression } from '../expressions/safe-eval.js';
+import { CAUSE_RECORDS } from '../metrics/summary-keys.js';
 import type { Summary } from '../metrics/summary-types.js';
 
 export interface AssertionResult {
@@ -22,8 +23,19 @@ function fieldValue(summary: object, path: string): unknown {
   return cur;
 }
 
+/** The summary as assertions see it: a cause that never happened counts 0 rather than being absent. */
+function assertionScope(summary: Summary): Summary {
+  const requests = { ...summary.requests };
+  for (const [record, causes] of Object.entries(CAUSE_RECORDS) as [keyof typeof requests, readonly string[]][]) {
+    const counts = requests[record] as Record<string, number>;
+    (requests[record] as Record<string, number>) = Object.fromEntries(causes.map((c) => [c, counts[c] ?? 0]));
+  }
+  return { ...summary, requests };
+}
+
 /** Evaluates each assertion against the summary; never throws for a bad assertion, it reports it. */
-export function evaluateAssertions(summary: Summary, expressions: readonly string[]): AssertionResult[] {
+export function evaluateAssertions(result: Summary, expressions: readonly string[]): AssertionResult[] {
+  const summary = assertionScope(result);
   return expressions.map((expression) => {
     try {
       const compiled = compileExpression(expression);

@@ -5,6 +5,7 @@ import { zRollout } from '../rollout/strategy-schema.js';
 import { zModelSpec } from '../serving/catalog/schema.js';
 import { zServer } from '../serving/server-schema.js';
 import { zTraffic } from '../traffic/config.js';
+import { assertionProblem } from './assertion-fields.js';
 import { zDuration } from './zod-units.js';
 
 /**
@@ -20,15 +21,17 @@ export const zDeployment = zPodSettings.extend({
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });
 
+const zPositiveDuration = zDuration.refine((s) => s > 0, { error: 'must be longer than 0s' });
+
 export const zSlo = z.strictObject({
-  ttftP95: zDuration.optional(),
-  tpotP95: zDuration.optional(),
-  e2eP95: zDuration.optional(),
+  ttftP95: zPositiveDuration.optional(),
+  tpotP95: zPositiveDuration.optional(),
+  e2eP95: zPositiveDuration.optional(),
 });
 
 export const zSpec = z.strictObject({
   seed: z.int().default(1).meta({ description: 'seed of every random stream; same seed, same results' }),
-  duration: zDuration.refine((s) => s > 0, { error: 'must be longer than 0s' }).meta({ description: 'simulated time' }),
+  duration: zPositiveDuration.meta({ description: 'simulated time' }),
   cluster: zCluster,
   model: zModelSpec,
   server: zServer.prefault({}),
@@ -39,8 +42,15 @@ export const zSpec = z.strictObject({
   routing: zRouting.prefault({}),
   slo: zSlo.prefault({}),
   /** Expressions over the summary; `rollout-sim check` and `run` fail (exit 1) when one is false. */
-  assertions: z.array(z.string().min(1)).default([]),
-  metrics: z.strictObject({ windowSeconds: zDuration.prefault(10) }).prefault({}),
+  assertions: z
+    .array(
+      z.string().min(1).superRefine((expression, ctx) => {
+        const problem = assertionProblem(expression);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    )
+    .default([]),
+  metrics: z.strictObject({ windowSeconds: zPositiveDuration.prefault(10) }).prefault({}),
   /** The initial fleet starts cold (start-up pipeline at t=0) instead of up, warm and serving. */
   coldStart: z.boolean().default(false),
 });

@@ -87,3 +87,25 @@ describe('scenario loading', () => {
     expect(text).toContain('nodePools');
   });
 });
+
+describe('assertions are checked when the scenario loads', () => {
+  const text = readFileSync(DEMO, 'utf8');
+  it('accepts every field of the summary contract, causes included', () => {
+    const { scenario } = loadScenarioText(text, {
+      overrides: [
+        'spec.assertions=["latency.rollout.ttftP95Ms < 2 * latency.baseline.ttftP95Ms", "requests.droppedByCause.sigkill == 0", "capacity.peakGpus <= 96 and rollout.outcome != \'stalled\'"]',
+      ],
+    });
+    expect(scenario.spec.assertions).toHaveLength(3);
+  });
+  it('names unknown fields, unknown causes, groups used as values and refused constructs', () => {
+    const problems = problemsOf(text, [
+      'spec.assertions=["requests.dropd == 0", "requests.droppedByCause.sigkil == 0", "latency.rollout > 1", "rollout.outcome == completed", "parse(\'1\') == 1"]',
+    ]).join('\n');
+    expect(problems).toMatch(/spec\.assertions\[0\]: unknown field "requests\.dropd"/);
+    expect(problems).toMatch(/spec\.assertions\[1\]: .*no cause "sigkil"/);
+    expect(problems).toMatch(/spec\.assertions\[2\]: .*"latency\.rollout" is a group of fields/);
+    expect(problems).toMatch(/spec\.assertions\[3\]: unknown field "completed"/);
+    expect(problems).toMatch(/spec\.assertions\[4\]: .*"parse" is disabled/);
+  });
+});

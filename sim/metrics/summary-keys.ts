@@ -1,0 +1,104 @@
+import { CAUSES_BY_OUTCOME } from './series.js';
+import type { LatencyStats, Summary } from './summary-types.js';
+
+/**
+ * The key order of an object type: `true` for a leaf, 'sorted' for a record keyed by data (e.g. causes), a
+ * nested order for a nested object. Typed so that a key added to the contract must be placed here.
+ */
+export type KeyOrder<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends object
+    ? string extends keyof NonNullable<T[K]>
+      ? 'sorted'
+      : KeyOrder<NonNullable<T[K]>>
+    : true;
+};
+export type KeyNode = true | 'sorted' | { readonly [key: string]: KeyNode };
+
+const LATENCY_STATS_ORDER: KeyOrder<LatencyStats> = {
+  ttftMeanMs: true,
+  ttftP50Ms: true,
+  ttftP95Ms: true,
+  ttftP99Ms: true,
+  tpotMeanMs: true,
+  tpotP50Ms: true,
+  tpotP95Ms: true,
+  e2eMeanMs: true,
+  e2eP95Ms: true,
+  samples: true,
+};
+
+/** The contract's own order (summary-types.ts), so the file reads top-down like the contract. */
+const SUMMARY_ORDER: KeyOrder<Summary> = {
+  scenario: true,
+  strategy: true,
+  seed: true,
+  simulatedSeconds: true,
+  requests: {
+    arrived: true,
+    completed: true,
+    dropped: true,
+    rejected: true,
+    timedOut: true,
+    inFlightAtEnd: true,
+    droppedByCause: 'sorted',
+    rejectedByCause: 'sorted',
+    timedOutByCause: 'sorted',
+    droppedStreamedTokens: true,
+    retries: true,
+  },
+  latency: {
+    overall: LATENCY_STATS_ORDER,
+    baseline: LATENCY_STATS_ORDER,
+    rollout: LATENCY_STATS_ORDER,
+    peakWindow: { ttftP95Ms: true, at: true },
+    spikeRatio: true,
+  },
+  rollout: {
+    startedAt: true,
+    finishedAt: true,
+    durationSeconds: true,
+    outcome: true,
+    minReadyReplicas: true,
+    reason: true,
+  },
+  capacity: {
+    clusterGpus: true,
+    steadyGpus: true,
+    peakGpus: true,
+    surgeGpus: true,
+    pendingPodSeconds: true,
+    gpuHours: true,
+    nodeGpuHours: true,
+    nodesAdded: true,
+  },
+  goodput: { sloAttainment: true },
+  engine: { events: true, wallSeconds: true },
+};
+
+/** Every key of the summary contract, in its order: for summary.json's key order and to check assertion fields. */
+export const SUMMARY_KEYS = SUMMARY_ORDER as KeyNode;
+
+/** The causes a `<outcome>ByCause` record can hold: every one reads 0 in assertions when it never happened. */
+export const CAUSE_RECORDS: Readonly<Record<string, readonly string[]>> = {
+  droppedByCause: CAUSES_BY_OUTCOME.dropped,
+  rejectedByCause: CAUSES_BY_OUTCOME.rejected,
+  timedOutByCause: CAUSES_BY_OUTCOME.timedOut,
+};
+
+/** Why `path` (e.g. ['requests', 'dropped']) is not a field of the summary, or null when it is. */
+export function summaryFieldProblem(path: readonly (string | number)[]): string | null {
+  let node: KeyNode = SUMMARY_KEYS;
+  for (const [i, key] of path.entries()) {
+    const where = i === 0 ? 'the summary' : `"${path.slice(0, i).join('.')}"`;
+    if (node === true) return `${where} is a value, not a group of fields`;
+    if (node === 'sorted') {
+      const causes = CAUSE_RECORDS[String(path[i - 1])] ?? [];
+      if (i !== path.length - 1) return `${where} maps causes to counts`;
+      return causes.includes(String(key)) ? null : `${where} has no cause "${String(key)}" (causes: ${causes.join(', ')})`;
+    }
+    const next: KeyNode | undefined = typeof key === 'string' && Object.hasOwn(node, key) ? node[key] : undefined;
+    if (next === undefined) return `${where} has no field "${String(key)}" (it has: ${Object.keys(node).join(', ')})`;
+    node = next;
+  }
+  return node === true || node === 'sorted' ? null : `"${path.join('.')}" is a group of fields; name one of them`;
+}
