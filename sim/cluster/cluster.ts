@@ -174,7 +174,7 @@ export class Cluster implements EndpointSource, PodActions {
         throw new InputError(
           `the initial fleet of ${replicas} ${rs.name} pods does not fit the node pools (pod ${i + 1}: ` +
             `${unschedulableMessage(this.nodeList, req, this.sim.now)}); add nodes or lower the replicas`,
-          'cluster.nodePools',
+          'spec.cluster.nodePools',
         );
       }
       const pod = this.newPod(rs);
@@ -335,7 +335,7 @@ export class Cluster implements EndpointSource, PodActions {
 }
 
 function validatePools(pools: readonly NodePoolSpec[]): void {
-  if (pools.length === 0) throw new InputError('no node pools; declare at least one', 'cluster.nodePools');
+  if (pools.length === 0) throw new InputError('no node pools; declare at least one', 'spec.cluster.nodePools');
   const names = new Set<string>();
   pools.forEach((pool, i) => {
     const path = `cluster.nodePools[${i}]`;

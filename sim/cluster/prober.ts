@@ -85,8 +85,12 @@ export class Prober {
     this.scheduleTick(run, k, nextProbeTime(run.specs[k] as ProbeSpec, start, this.sim.now));
   }
 
+  /**
+   * Late lane: a probe at t sees everything else that happens at t, so a server that becomes servable exactly at
+   * a probe time passes it (Ready at the first t_k ≥ servable, rollout-semantics.md §2.1).
+   */
   private scheduleTick(run: ProbeRun, k: number, at: number): void {
-    run.events[k] = this.sim.at(at, this.onTick, run.pod.podId * 3 + k);
+    run.events[k] = this.sim.atLate(at, this.onTick, run.pod.podId * 3 + k);
   }
 
   private tick(arg: number): void {

@@ -22,6 +22,14 @@ const zDurationDistribution = zDistribution(zDuration);
 /** A process can only exit once its container runs: after the image pull. */
 const CRASHABLE_PHASES = STARTUP_PHASES.filter((p) => p !== 'imagePull') as [StartupPhase, ...StartupPhase[]];
 const zWhole = (min: number) => z.int().min(min);
+/**
+ * Kubernetes' tested scalability limit is 5,000 nodes per cluster; the simulator holds every node and places
+ * pods by scanning them, so far larger pools would only look hung.
+ */
+export const MAX_CLUSTER_NODES = 5_000;
+/** Generous against real GPU nodes (8, at most 16 GPUs), and keeps a typo such as 8000 from passing. */
+export const MAX_GPUS_PER_NODE = 64;
+const zNodeCount = zWhole(0).max(MAX_CLUSTER_NODES, { error: `expected at most ${MAX_CLUSTER_NODES} nodes (the Kubernetes cluster limit)` });
 
 // ---------------------------------------------------------------------------------------------------- cluster
 
@@ -29,10 +37,10 @@ export const zNodePool = z
   .strictObject({
     name: z.string().min(1),
     gpu: z.string().min(1).meta({ description: 'GPU catalog name, e.g. h100-80gb' }),
-    gpusPerNode: zWhole(1).default(8),
-    nodes: zWhole(0).meta({ description: 'nodes at t=0, Ready with GPUs allocatable' }),
-    minNodes: zWhole(0).optional().meta({ description: 'the autoscaler keeps at least this many; default: nodes' }),
-    maxNodes: zWhole(0).optional().meta({ description: 'the autoscaler adds nodes up to this many; default: nodes (no growth)' }),
+    gpusPerNode: zWhole(1).max(MAX_GPUS_PER_NODE, { error: `expected at most ${MAX_GPUS_PER_NODE} GPUs per node` }).default(8),
+    nodes: zNodeCount.meta({ description: 'nodes at t=0, Ready with GPUs allocatable' }),
+    minNodes: zNodeCount.optional().meta({ description: 'the autoscaler keeps at least this many; default: nodes' }),
+    maxNodes: zNodeCount.optional().meta({ description: 'the autoscaler adds nodes up to this many; default: nodes (no growth)' }),
     hostMemory: zBytes
       .optional()
       .meta({ description: 'default by GPU: 256 GiB per H100/H200/B200, 144 GiB per A100, 96 GiB per L4/L40S (2 TiB for 8×H100)' }),
@@ -96,7 +104,12 @@ export const zEviction = z
   });
 
 export const zCluster = z.strictObject({
-  nodePools: z.array(zNodePool).min(1, { error: 'declare at least one node pool' }),
+  nodePools: z
+    .array(zNodePool)
+    .min(1, { error: 'declare at least one node pool' })
+    .refine((pools) => pools.reduce((n, p) => n + Math.max(p.nodes, p.maxNodes ?? p.nodes), 0) <= MAX_CLUSTER_NODES, {
+      error: `the pools may hold more than ${MAX_CLUSTER_NODES} nodes in all (Σ maxNodes); the Kubernetes cluster limit is ${MAX_CLUSTER_NODES}`,
+    }),
   autoscaler: zAutoscaler.prefault('generic'),
   endpointPropagation: zEndpointPropagation.prefault({}),
   eviction: zEviction.prefault({}),

@@ -69,7 +69,7 @@ export const GAUGE_FIELDS = [
   /** Endpoints the gateway currently routes to, per version (lags readiness by the propagation delay). */
   'endpointsOld',
   'endpointsNew',
-  /** Existing pods per version, in any phase (pending, starting, ready, terminating). */
+  /** Pods per version that are not terminating (pending, starting or ready): Σ ReplicaSet status.replicas. */
   'podsOld',
   'podsNew',
   /** GPUs held by pods that are starting up, serving, or terminating. */

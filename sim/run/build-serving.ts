@@ -68,15 +68,17 @@ export function buildServing(
   }
   const dtypes = { weightDtype: model.weightDtype, kvDtype: model.kvDtype };
   const stepTime = createStepTimeModel(parsedStepTime.data, model.architecture, gpu, model.tensorParallel, dtypes, baseDir);
-  const capacity = kvCacheCapacity({
-    model: model.architecture,
-    gpu,
-    tensorParallel: model.tensorParallel,
-    ...dtypes,
-    gpuMemoryUtilization: server.gpuMemoryUtilization,
-    blockSize: server.blockSize,
-    measuredBlocks: server.kvBlocks,
-  });
+  const capacity = atScenarioModel(() =>
+    kvCacheCapacity({
+      model: model.architecture,
+      gpu,
+      tensorParallel: model.tensorParallel,
+      ...dtypes,
+      gpuMemoryUtilization: server.gpuMemoryUtilization,
+      blockSize: server.blockSize,
+      measuredBlocks: server.kvBlocks,
+    }),
+  );
   const config: ReplicaConfig = {
     maxNumSeqs: server.maxNumSeqs,
     maxNumBatchedTokens: server.maxNumBatchedTokens,
@@ -103,4 +105,16 @@ export function buildServing(
         errorRng: streams.stream(`serving.errors.pod-${podId}`),
       }),
   };
+}
+
+/** kvCacheCapacity calls the model `model` (the estimate command's flag); in a scenario file it is spec.model. */
+function atScenarioModel<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof InputError && error.path === 'model') {
+      throw new InputError(error.message.slice('model: '.length), 'spec.model');
+    }
+    throw error;
+  }
 }

@@ -19,6 +19,7 @@ import { TrafficSource } from '../traffic/source.js';
 import type { OutcomeListener } from '../traffic/outcome.js';
 import type { Request, VersionRole } from '../traffic/request.js';
 import { buildServing, type VersionBehaviour } from './build-serving.js';
+import { checkRunSize } from './size-budget.js';
 import type { PodEvent, RequestRecord, RolloutPhase, RunResult } from './result.js';
 
 export interface RunOptions {
@@ -49,6 +50,7 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
   const wallStart = performance.now();
   const { scenario, baseDir } = loaded;
   const spec = scenario.spec;
+  checkRunSize(spec, baseDir);
   const seed = options.seed ?? spec.seed;
   const duration = spec.duration;
   const sim = new Simulator(options.limits);
@@ -194,8 +196,9 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
 
   // Time series: one sample per window end.
   const sampleHandler = sim.handler(() => {
-    recorder.sample(sim.now, gauges(cluster, router as Router));
-    mirrors.sample(sim.now, gauges(cluster, router as Router));
+    const windowGauges = gauges(cluster, router as Router);
+    recorder.sample(sim.now, windowGauges);
+    mirrors.sample(sim.now, windowGauges);
     const next = sim.now + windowSeconds;
     if (next < duration) sim.at(next, sampleHandler);
   });

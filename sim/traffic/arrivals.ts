@@ -144,6 +144,20 @@ export class ScheduledArrivals implements ArrivalProcess {
     }
   }
 
+  /** Expected arrivals in [0, until]: the integral of the rate (what a run's size is judged by before it starts). */
+  expectedArrivals(until: number): number {
+    const whole = Number.isFinite(this.period) ? Math.floor(until / this.period) : 0;
+    const x = whole > 0 ? until - whole * this.period : until;
+    // periodMass is not finite without a repeat (the last rate holds for ever); whole is then 0.
+    let mass = whole > 0 ? whole * this.periodMass : 0;
+    for (let i = 0; i + 1 < this.times.length && this.times[i] < x; i++) {
+      const end = Math.min(x, this.times[i + 1]);
+      const rateAtEnd = this.times[i + 1] === Infinity ? this.rates[i] : interpolate(this.times[i], this.rates[i], this.times[i + 1], this.rates[i + 1], end);
+      mass += ((this.rates[i] + rateAtEnd) / 2) * (end - this.times[i]);
+    }
+    return mass;
+  }
+
   describe(): string {
     const pts = this.times.slice(0, -1).map((t, i) => `${t}s:${this.rates[i]}/s`).join(', ');
     return `scheduled arrivals (${pts}${Number.isFinite(this.period) ? `, repeating every ${this.period}s` : ''})`;

@@ -3,6 +3,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { InputError } from '../errors.js';
 
 const CHUNK_BYTES = 1 << 16;
+/** A trace row is a few dozen characters; a file with no line breaks must not be buffered whole. */
+export const MAX_LINE_CHARS = 1 << 20;
 
 /**
  * Reads a text file line by line, synchronously, a chunk at a time: a week-long trace (~1 GB) replays in flat
@@ -56,6 +58,10 @@ export class LineReader {
       text = this.partial + this.decoder.write(this.chunk.subarray(0, bytes));
       this.lines = text.split('\n');
       this.partial = this.lines.pop() ?? '';
+      if (this.partial.length > MAX_LINE_CHARS) {
+        const line = this.lineNumber + this.lines.length + 1;
+        throw new InputError(`${this.file} line ${line}: longer than ${MAX_LINE_CHARS} characters; expected one short row per line`);
+      }
     }
     this.nextIndex = 0;
   }

@@ -10,7 +10,7 @@ import type { OutcomeListener } from './outcome.js';
 import { PrefixGroups } from './prefix.js';
 import { TraceArrivals, type TraceTokenColumn } from './trace.js';
 
-const PATH = 'traffic';
+const PATH = 'spec.traffic';
 
 /**
  * The offered load: arrivals, their token counts and prefix groups, sent through the client layer. It keeps one

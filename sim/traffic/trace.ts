@@ -124,6 +124,16 @@ export class TraceReader {
   }
 }
 
+/** Opens a trace; a missing or unreadable file, or a bad header, is reported at the scenario field `path`. */
+export function openTrace(file: string, path: string): TraceReader {
+  try {
+    return new TraceReader(file);
+  } catch (error) {
+    if (error instanceof InputError && error.path === undefined) throw new InputError(error.message, path);
+    throw error;
+  }
+}
+
 function validClock(m: RegExpExecArray): boolean {
   const [mo, d, h, mi, s] = [+m[2], +m[3], +m[4], +m[5], +m[6]];
   return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60;
@@ -167,7 +177,7 @@ export class TraceArrivals implements ArrivalProcess {
     if (!(options.offset >= 0) || !Number.isFinite(options.offset)) {
       throw new InputError(`expected 0 or more seconds, got ${options.offset}`, `${path}.offset`);
     }
-    this.reader = new TraceReader(file);
+    this.reader = openTrace(file, `${path}.file`);
     this.factor = options.timeScale / options.rateScale;
   }
 
