@@ -60,8 +60,17 @@ export class EventSet {
 
   /** Removes the earliest event into the top* fields. Returns false when empty. */
   pop(): boolean {
+    return this.popUntil(Infinity);
+  }
+
+  /**
+   * Removes the earliest event into the top* fields if it is due at or before `until`; false (and no change)
+   * otherwise or when empty. One call per event for the simulator's loop instead of size, peekTime and pop.
+   */
+  popUntil(until: number): boolean {
     const n = this.count;
     if (n === 0) return false;
+    if (this.times[0] > until) return false;
     const times = this.times;
     const seqs = this.seqs;
     const handlers = this.handlers;

@@ -25,6 +25,8 @@ export const DEFAULT_LIMITS: SimulatorLimits = {
  */
 const LATE_LANE = 2 ** 52;
 const MEMORY_CHECK_MASK = 0xffff;
+/** Cancelled ids are counted per slot of their low bits (the late lane's offset is a multiple of 2^32). */
+const CANCEL_SLOT_MASK = 0xfff;
 
 /**
  * The discrete-event loop. Models register handlers once (`handler(fn)` → id) and schedule integer-tagged
@@ -38,11 +40,19 @@ export class Simulator {
   private readonly events = new EventSet();
   private readonly handlers: Handler[] = [];
   private readonly cancelled = new Set<number>();
+  /**
+   * How many ids in `cancelled` fall in each slot: a popped event is looked up in the set only when its slot
+   * counts one, so the common pop (nothing cancelled near its id) costs an array read instead of a hash lookup.
+   */
+  private readonly cancelledPerSlot = new Int32Array(CANCEL_SLOT_MASK + 1);
   private stopped = false;
   private readonly limits: SimulatorLimits;
+  /** limits.maxPendingEvents, read on every schedule. */
+  private readonly maxPending: number;
 
   constructor(limits: Partial<SimulatorLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.maxPending = this.limits.maxPendingEvents;
   }
 
   get eventsProcessed(): number {
@@ -72,8 +82,9 @@ export class Simulator {
   }
 
   cancel(eventId: number): void {
-    if (eventId < 0) return;
+    if (eventId < 0 || this.cancelled.has(eventId)) return;
     this.cancelled.add(eventId);
+    this.cancelledPerSlot[eventId & CANCEL_SLOT_MASK]++;
     // Ids of events that already fired never reach the heap top again; drop them now and then.
     if (this.cancelled.size > 2 * this.events.size + 1024) this.compactCancelled();
   }
@@ -88,10 +99,14 @@ export class Simulator {
     const events = this.events;
     const handlers = this.handlers;
     const cancelled = this.cancelled;
+    const cancelledPerSlot = this.cancelledPerSlot;
     const maxEvents = this.limits.maxEvents;
-    while (!this.stopped && events.size > 0 && events.peekTime() <= until) {
-      events.pop();
-      if (cancelled.size > 0 && cancelled.delete(events.topSeq)) continue;
+    while (events.popUntil(until)) {
+      const slot = events.topSeq & CANCEL_SLOT_MASK;
+      if (cancelledPerSlot[slot] !== 0 && cancelled.delete(events.topSeq)) {
+        cancelledPerSlot[slot]--;
+        continue;
+      }
       this.now = events.topTime;
       handlers[events.topHandler](events.topArg);
       const processed = ++this.processed;
@@ -102,6 +117,7 @@ export class Simulator {
             'shorten spec.duration, lower the traffic rate, or raise the budget with --max-events',
         );
       }
+      if (this.stopped) break;
     }
     if (!this.stopped && until !== Infinity && this.now < until) this.now = until;
   }
@@ -113,10 +129,10 @@ export class Simulator {
     if (handler < 0 || handler >= this.handlers.length) {
       throw new InternalError(`unknown event handler ${handler}`);
     }
-    if (this.events.size >= this.limits.maxPendingEvents) {
+    if (this.events.size >= this.maxPending) {
       throw new BudgetExceededError(
         `simulation stopped with ${this.events.size} pending events at t=${this.now.toFixed(1)}s ` +
-          `(budget ${this.limits.maxPendingEvents}); the scenario is too large for one run`,
+          `(budget ${this.maxPending}); the scenario is too large for one run`,
       );
     }
     this.events.push(time, seq, handler, arg);
@@ -141,6 +157,10 @@ export class Simulator {
       if (cancelled.has(seq)) live.add(seq);
     });
     cancelled.clear();
-    for (const seq of live) cancelled.add(seq);
+    this.cancelledPerSlot.fill(0);
+    for (const seq of live) {
+      cancelled.add(seq);
+      this.cancelledPerSlot[seq & CANCEL_SLOT_MASK]++;
+    }
   }
 }

@@ -18,15 +18,18 @@ export interface QuantileSketchOptions {
   maxBins?: number;
 }
 
-/** Buckets allocated on the first value; storage doubles from here as the value range widens. */
-const INITIAL_BINS = 32;
+/**
+ * Buckets allocated on the first value; storage doubles from here as the value range widens. 128 buckets span a
+ * 2.8× range at α = 1%, so a window's latency sketch grows once or twice.
+ */
+const INITIAL_BINS = 128;
 
 /**
  * A DDSketch-style mergeable quantile sketch (Masson et al., VLDB 2019) for non-negative values.
  *
  * A positive value v goes into bucket k = ceil(log_γ v) with γ = (1+α)/(1−α), i.e. (γ^(k−1), γ^k], and the
  * bucket is read back as 2γ^k/(γ+1), which is within a relative α of every value in it. Buckets are a dense
- * Float64Array over the occupied key range, so memory depends on the spread of the values (log range / log γ),
+ * array over the occupied key range, so memory depends on the spread of the values (log range / log γ),
  * never on their number: with α = 0.01 a range from 1 ms to 10 min needs about 660 buckets. Past `maxBins` the
  * lowest buckets collapse into one, which keeps the upper quantiles (the ones latency reports use) exact to α.
  *
@@ -38,8 +41,12 @@ export class QuantileSketch implements QuantileView {
   readonly maxBins: number;
   private readonly gamma: number;
   private readonly logGamma: number;
-  /** bins[i] counts bucket key `offset + i`. Invariant: every bin outside [minKey, maxKey] is zero. */
-  private bins = new Float64Array(0);
+  /**
+   * bins[i] counts bucket key `offset + i`. Invariant: every bin outside [minKey, maxKey] is zero. A plain array
+   * of small integers: allocated on the JS heap, several times cheaper than a typed array's off-heap buffer, and
+   * the recorder makes several sketches per window.
+   */
+  private bins: number[] = [];
   private offset = 0;
   private minKey = 0;
   private maxKey = -1;
@@ -85,7 +92,7 @@ export class QuantileSketch implements QuantileView {
     return this.total === 0 ? null : this.maxValue;
   }
 
-  /** Buckets currently allocated: the sketch's memory is 8 bytes per bucket plus a constant. */
+  /** Buckets currently allocated: the sketch's memory is 4 to 8 bytes per bucket plus a constant. */
   get allocatedBins(): number {
     return this.bins.length;
   }
@@ -119,6 +126,19 @@ export class QuantileSketch implements QuantileView {
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
     this.zeroCount += other.zeroCount;
     if (other.positiveCount === 0) return;
+    const empty = this.positiveCount === 0;
+    const lo = empty ? other.minKey : Math.min(this.minKey, other.minKey);
+    const hi = empty ? other.maxKey : Math.max(this.maxKey, other.maxKey);
+    if (hi - lo < this.maxBins) {
+      // The union range fits without folding: widen once, then add bucket by bucket in one pass.
+      this.place(lo, hi, empty ? 0 : this.minKey, empty ? -1 : this.maxKey);
+      this.minKey = lo;
+      this.maxKey = hi;
+      const shift = other.offset - this.offset;
+      for (let i = other.minKey - other.offset; i <= other.maxKey - other.offset; i++) this.bins[i + shift] += other.bins[i];
+      this.positiveCount += other.positiveCount;
+      return;
+    }
     // The top key first, so the storage grows once to the union range instead of bucket by bucket.
     this.addToKey(other.maxKey, other.bins[other.maxKey - other.offset]);
     for (let key = other.minKey; key < other.maxKey; key++) {
@@ -196,7 +216,7 @@ export class QuantileSketch implements QuantileView {
     const newLength = span <= length ? length : Math.min(this.maxBins, Math.max(span, length * 2, INITIAL_BINS));
     // Centre the occupied range so later growth in either direction finds room.
     const newOffset = lo - ((newLength - span) >> 1);
-    const target = newLength === length ? this.bins : new Float64Array(newLength);
+    const target = newLength === length ? this.bins : zeros(newLength);
     if (keepLo <= keepHi) {
       const from = keepLo - this.offset;
       const to = keepLo - newOffset;
@@ -205,10 +225,16 @@ export class QuantileSketch implements QuantileView {
         target.fill(0, 0, to);
         target.fill(0, to + keepHi - keepLo + 1);
       } else {
-        target.set(this.bins.subarray(from, from + keepHi - keepLo + 1), to);
+        for (let i = 0; i <= keepHi - keepLo; i++) target[to + i] = this.bins[from + i];
       }
     }
     this.bins = target;
     this.offset = newOffset;
   }
+}
+
+function zeros(length: number): number[] {
+  const array: number[] = [];
+  for (let i = 0; i < length; i++) array.push(0);
+  return array;
 }

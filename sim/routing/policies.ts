@@ -9,24 +9,30 @@ export interface EndpointPicker {
 
 /**
  * The candidate with the fewest outstanding requests (only among those with room, if asked; -1 if none).
- * The scan starts at `start` and keeps the first minimum, so rotating `start` spreads ties instead of always
- * loading the first pod of an idle fleet.
+ * The scan starts at `start` (in [0, candidates.length)) and keeps the first minimum, so rotating `start` spreads
+ * ties instead of always loading the first pod of an idle fleet.
  */
 export function leastOutstanding(candidates: readonly Endpoint[], start: number, requireRoom: boolean): number {
   const n = candidates.length;
   let best = -1;
   let bestLoad = Infinity;
-  for (let k = 0; k < n; k++) {
-    const i = (start + k) % n;
-    const endpoint = candidates[i];
-    if (requireRoom && !endpoint.hasRoom()) continue;
-    const load = endpoint.outstanding();
-    if (load < bestLoad) {
-      best = i;
-      bestLoad = load;
+  // start..n-1, then 0..start-1: the order of (start + k) % n without a division per candidate.
+  let i = start;
+  let end = n;
+  for (;;) {
+    for (; i < end; i++) {
+      const endpoint = candidates[i];
+      if (requireRoom && !endpoint.hasRoom()) continue;
+      const load = endpoint.outstanding();
+      if (load < bestLoad) {
+        best = i;
+        bestLoad = load;
+      }
     }
+    if (end === start) return best;
+    i = 0;
+    end = start;
   }
-  return best;
 }
 
 export class RoundRobinPicker implements EndpointPicker {

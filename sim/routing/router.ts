@@ -233,11 +233,15 @@ export class Router implements RequestTarget, RequestSink {
 
   private candidates(service: Service): readonly Endpoint[] {
     if (service !== 'pods') return this.endpoints.endpoints(service);
+    // Overwritten in place: emptying the array first would free its storage and reallocate it on every request.
     const union = this.union;
-    union.length = 0;
-    for (const e of this.endpoints.endpoints('old')) union.push(e);
-    this.unionOldCount = union.length;
-    for (const e of this.endpoints.endpoints('new')) union.push(e);
+    const old = this.endpoints.endpoints('old');
+    const added = this.endpoints.endpoints('new');
+    let n = 0;
+    for (let i = 0; i < old.length; i++) union[n++] = old[i];
+    this.unionOldCount = n;
+    for (let i = 0; i < added.length; i++) union[n++] = added[i];
+    if (union.length !== n) union.length = n; // setting it, even unchanged, is a runtime call
     return union;
   }
 

@@ -6,31 +6,32 @@ import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/re
 import type { Server } from './server.js';
 
 /**
- * A FIFO queue with O(1) removal from anywhere (a cancelled entry leaves a hole that the head skips) and
- * insertion at the front (where the replica puts preempted requests back). A ring buffer indexed by absolute
- * positions; only enqueue and removal touch the position map, never a scan.
+ * A FIFO queue with removal from anywhere (a removed entry leaves a hole that the head skips) and insertion at
+ * the front (where the replica puts preempted requests back). A ring buffer indexed by absolute positions.
+ * Pushes and shifts are O(1) and touch no map: removal scans from the head, which is where a client's time-out
+ * finds its request, since the longest-waiting requests time out first.
  */
 export class FifoQueue<T extends object> {
   private buffer: (T | undefined)[] = new Array<T | undefined>(16);
-  private readonly positions = new Map<T, number>();
+  private count = 0;
   /** Absolute positions [head, tail) span the live entries and the holes between them. */
   private head = 0;
   private tail = 0;
 
   get size(): number {
-    return this.positions.size;
+    return this.count;
   }
 
   pushBack(item: T): void {
     this.makeRoom();
-    this.positions.set(item, this.tail);
     this.buffer[this.slot(this.tail++)] = item;
+    this.count++;
   }
 
   pushFront(item: T): void {
     this.makeRoom();
-    this.positions.set(item, --this.head);
-    this.buffer[this.slot(this.head)] = item;
+    this.buffer[this.slot(--this.head)] = item;
+    this.count++;
   }
 
   peek(): T | undefined {
@@ -42,17 +43,29 @@ export class FifoQueue<T extends object> {
     const item = this.peek();
     if (item === undefined) return undefined;
     this.buffer[this.slot(this.head++)] = undefined;
-    this.positions.delete(item);
+    this.count--;
     return item;
   }
 
   /** Removes the item if queued; returns whether it was. */
   remove(item: T): boolean {
-    const position = this.positions.get(item);
-    if (position === undefined) return false;
-    this.positions.delete(item);
-    this.buffer[this.slot(position)] = undefined;
-    return true;
+    for (let p = this.head; p < this.tail; p++) {
+      const slot = this.slot(p);
+      if (this.buffer[slot] !== item) continue;
+      this.buffer[slot] = undefined;
+      this.count--;
+      return true;
+    }
+    return false;
+  }
+
+  /** Calls `fn` on each queued item, oldest first, until it returns true; returns that item (undefined if none). */
+  find(fn: (item: T) => boolean): T | undefined {
+    for (let p = this.head; p < this.tail; p++) {
+      const item = this.buffer[this.slot(p)];
+      if (item !== undefined && fn(item)) return item;
+    }
+    return undefined;
   }
 
   /** Empties the queue, appending the items in FIFO order to `into`. */
@@ -82,9 +95,13 @@ export class FifoQueue<T extends object> {
   }
 }
 
-/** A position (possibly negative, after insertions at the front) as an index into a ring of `length` slots. */
+/**
+ * A position (possibly negative, after insertions at the front) as an index into a ring of `length` slots.
+ * Lengths are powers of two, so the two's-complement mask is the non-negative remainder (positions stay far
+ * inside the int32 range: one per push).
+ */
 function wrap(position: number, length: number): number {
-  return ((position % length) + length) % length;
+  return position & (length - 1);
 }
 
 /** The listeners of Server.onIdle and the "had work since the last notice" flag that makes each drop to 0 fire once. */

@@ -81,8 +81,12 @@ class Sequence {
   prefixEntry = -1;
   /** Full blocks of the shared prefix the prefix cache can serve (0 when none or caching is off). */
   readonly prefixBlocks: number;
+  /** req.outputTokens, kept here so the per-step passes read only this object. */
+  readonly outputTokens: number;
   /** Tokens scheduled in the step in progress. */
   scheduled = 0;
+  /** Still held by the replica (waiting or running): false once completed, cancelled or aborted. */
+  live = true;
 
   constructor(
     readonly req: Request,
@@ -90,6 +94,7 @@ class Sequence {
   ) {
     this.numTokens = req.promptTokens;
     this.prefixBlocks = prefixBlocks;
+    this.outputTokens = req.outputTokens;
   }
 
   get blocks(): number {
@@ -126,7 +131,6 @@ export class Replica implements Server {
 
   private readonly running: Sequence[] = [];
   private readonly waiting = new FifoQueue<Sequence>();
-  private readonly sequenceOf = new Map<Request, Sequence>();
   private readonly idle = new IdleNotifier();
   private readonly batch: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
 
@@ -139,6 +143,8 @@ export class Replica implements Server {
   private planFirstStep = 0;
   /** planEnds[m] = end time of the plan's m-th step (1-based). */
   private planEnds = new Float64Array(64);
+  /** Least output still to generate among the requests phase A of the last scheduled step served. */
+  private minRemainingOutput = Infinity;
   private stepEvent = -1;
   private wakeEvent = -1;
   /** Inside the step-end handler: submits wait for its planning, cancels need no cut. */
@@ -146,7 +152,7 @@ export class Replica implements Server {
   private readonly stepEndHandler: number;
   private readonly wakeHandler: number;
 
-  private readonly notifyRequests: (Request | undefined)[] = [];
+  private readonly notifySequences: (Sequence | undefined)[] = [];
   private readonly notifyFlags: number[] = [];
 
   private counters: ReplicaStats = { steps: 0, preemptions: 0, prefixHitTokens: 0, tooLong: 0 };
@@ -186,7 +192,6 @@ export class Replica implements Server {
   }
 
   submit(req: Request): void {
-    if (this.sequenceOf.has(req)) throw new InternalError(`request ${req.id} submitted twice to the same replica`);
     const now = this.sim.now;
     if (this.waiting.size >= this.maxWaiting) {
       this.sink.rejected(req, now, 'queue-full');
@@ -206,7 +211,6 @@ export class Replica implements Server {
       this.config.prefixCaching && req.prefixGroup >= 0 ? this.kv.fullBlocks(Math.min(req.prefixTokens, req.promptTokens)) : 0;
     const seq = new Sequence(req, prefixBlocks);
     const queueWasEmpty = this.waiting.size === 0;
-    this.sequenceOf.set(req, seq);
     this.waiting.pushBack(seq);
     this.idle.markBusy();
     if (this.inStep) return;
@@ -218,19 +222,26 @@ export class Replica implements Server {
     }
   }
 
+  /**
+   * Found by a scan (no map per request): the running list holds at most maxNumSeqs, and the queue is searched
+   * from its head, where a timed-out request waits.
+   */
   cancel(req: Request): void {
-    const seq = this.sequenceOf.get(req);
+    const index = this.running.findIndex((s) => s.req === req);
+    const seq = index >= 0 ? this.running[index] : this.waiting.find((s) => s.req === req);
     if (seq === undefined) return;
     this.materialise();
-    this.sequenceOf.delete(req);
+    seq.live = false;
     // Only the running list and the head of the queue decide the next step's make-up.
-    if (this.waiting.peek() === seq) {
-      this.waiting.shift();
-      this.cutPlan();
-    } else if (!this.waiting.remove(seq)) {
-      this.running.splice(this.running.indexOf(seq), 1);
+    if (index >= 0) {
+      this.running.splice(index, 1);
       this.release(seq);
       this.cutPlan();
+    } else if (this.waiting.peek() === seq) {
+      this.waiting.shift();
+      this.cutPlan();
+    } else {
+      this.waiting.remove(seq);
     }
     this.idle.check(this.outstanding());
   }
@@ -250,7 +261,8 @@ export class Replica implements Server {
     for (const seq of cut) this.release(seq);
     const queued: Sequence[] = [];
     this.waiting.drainInto(queued);
-    this.sequenceOf.clear();
+    for (const seq of cut) seq.live = false;
+    for (const seq of queued) seq.live = false;
     for (const seq of cut) this.sink.dropped(seq.req, now, dropCause);
     // A preempted request waits again, but its generation had started: cut, not refused.
     for (const seq of queued) {
@@ -300,10 +312,9 @@ export class Replica implements Server {
   private endPlan(): void {
     this.stepEvent = -1;
     this.inStep = true;
-    if (this.planSteps > 1) this.applyDecodeSteps(this.planSteps - 1 - this.planDone);
     this.counters.steps = this.planFirstStep + this.planSteps;
     this.planActive = false;
-    const notices = this.applyStepResults();
+    const notices = this.applyStepResults(this.planSteps > 1 ? this.planSteps - 1 - this.planDone : 0);
     this.notify(notices);
     this.inStep = false;
     this.startPlan();
@@ -356,11 +367,12 @@ export class Replica implements Server {
     const kv = this.kv;
     let budget = this.config.maxNumBatchedTokens;
     let preempted = false;
+    let minRemaining = Infinity;
     let i = 0;
     while (i < running.length && budget > 0) {
       const seq = running[i];
       const tokens = Math.min(seq.numTokens - seq.numComputed, budget);
-      const need = kv.blocksFor(seq.numComputed + tokens) - seq.blocks;
+      const need = kv.blocksBeyond(seq.numComputed + tokens, seq.blocks);
       while (need > 0 && !kv.tryAllocate(need)) {
         const victim = running.pop()!;
         this.preempt(victim);
@@ -368,11 +380,14 @@ export class Replica implements Server {
         if (victim === seq) break;
       }
       if (i >= running.length) break; // seq itself was preempted
-      seq.privateBlocks += Math.max(need, 0);
+      seq.privateBlocks += need;
       this.schedule(seq, tokens);
       budget -= tokens;
+      const remaining = seq.outputTokens - seq.generated;
+      if (remaining < minRemaining) minRemaining = remaining;
       i++;
     }
+    this.minRemainingOutput = minRemaining;
     for (let j = i; j < running.length; j++) running[j].scheduled = 0;
     if (preempted) return true;
     while (budget > 0 && running.length < this.config.maxNumSeqs) {
@@ -447,11 +462,13 @@ export class Replica implements Server {
    * preemption. Admission stays impossible meanwhile: budget and slots do not change and free blocks only shrink.
    */
   private unchangingDecodeSteps(): number {
-    let limit = this.maxStepsPerEvent;
-    const running = this.running;
-    for (let i = 0; i < running.length; i++) limit = Math.min(limit, running[i].req.outputTokens - running[i].generated);
+    // Phase A of this step scheduled every running request: it noted the least output any of them has left.
+    const limit = Math.min(this.maxStepsPerEvent, this.minRemainingOutput);
     if (limit <= 1) return 1;
     const available = this.kv.availableBlocks;
+    // Each request holds the blocks of its first step, so `limit` steps cost it at most one block per blockSize
+    // tokens after that: when even that bound fits, so does the exact count, and the scan is not needed.
+    if (this.running.length * Math.ceil((limit - 1) / this.kv.blockSize) <= available) return limit;
     if (this.blocksNeededBy(limit) <= available) return limit;
     let fits = 1;
     let fails = limit;
@@ -468,7 +485,7 @@ export class Replica implements Server {
     const kv = this.kv;
     let need = 0;
     const running = this.running;
-    for (let i = 0; i < running.length; i++) need += Math.max(0, kv.blocksFor(running[i].numComputed + steps) - running[i].blocks);
+    for (let i = 0; i < running.length; i++) need += kv.blocksBeyond(running[i].numComputed + steps, running[i].blocks);
     return need;
   }
 
@@ -484,17 +501,21 @@ export class Replica implements Server {
   // ---- results -----------------------------------------------------------------------------------------------
 
   /**
-   * Applies the step that just ended to every running request: computed tokens advance, a request whose
-   * computed tokens caught up with its tokens emits one (the first at the end of prefill), finished ones leave.
-   * Returns the number of notices queued for the sink.
+   * Applies the end of the plan to every running request, in one pass: first the `decodeSteps` pure-decode steps
+   * of a multi-step plan not applied yet (with the blocks of its last step), then the step that just ended:
+   * computed tokens advance, a request whose computed tokens caught up with its tokens emits one (the first at
+   * the end of prefill), finished ones leave. Finished requests free their blocks after the pass, so each
+   * allocation in it sees the free blocks it would see stepping one step at a time. Returns the number of
+   * notices queued for the sink.
    */
-  private applyStepResults(): number {
+  private applyStepResults(decodeSteps: number): number {
     const now = this.sim.now;
     const running = this.running;
     let notices = 0;
     let kept = 0;
     for (let i = 0; i < running.length; i++) {
       const seq = running[i];
+      if (decodeSteps > 0) this.advanceDecode(seq, decodeSteps);
       const tokens = seq.scheduled;
       if (tokens > 0) {
         const wasPrefilling = seq.numComputed < seq.prefillEnd;
@@ -511,22 +532,23 @@ export class Replica implements Server {
             req.firstTokenAt = now;
             flags = FIRST_TOKEN;
           }
-          if (seq.generated >= req.outputTokens) {
+          if (seq.generated >= seq.outputTokens) {
             req.finishedAt = now;
             flags |= COMPLETED;
-            this.release(seq);
-            this.sequenceOf.delete(req);
+            seq.live = false;
           }
           if (flags !== 0) {
-            this.notifyRequests[notices] = req;
+            this.notifySequences[notices] = seq;
             this.notifyFlags[notices++] = flags;
           }
           if (flags & COMPLETED) continue;
         }
       }
-      running[kept++] = seq;
+      if (kept !== i) running[kept] = seq; // storing a pointer costs a write barrier: skip the no-op ones
+      kept++;
     }
-    running.length = kept;
+    if (kept !== running.length) running.length = kept; // setting it, even unchanged, is a runtime call
+    for (let n = 0; n < notices; n++) if (this.notifyFlags[n] & COMPLETED) this.release(this.notifySequences[n]!);
     return notices;
   }
 
@@ -543,12 +565,13 @@ export class Replica implements Server {
   private notify(count: number): void {
     const now = this.sim.now;
     for (let n = 0; n < count; n++) {
-      const req = this.notifyRequests[n]!;
+      const seq = this.notifySequences[n]!;
+      const req = seq.req;
       const flags = this.notifyFlags[n];
-      this.notifyRequests[n] = undefined;
+      this.notifySequences[n] = undefined;
       if (flags & FIRST_TOKEN) {
         // A sink callback earlier in this loop may have cancelled or aborted it.
-        if (!(flags & COMPLETED) && !this.sequenceOf.has(req)) continue;
+        if (!(flags & COMPLETED) && !seq.live) continue;
         this.sink.firstToken(req, now);
       }
       if (flags & COMPLETED) this.sink.completed(req, now);
@@ -587,19 +610,20 @@ export class Replica implements Server {
   /** `steps` decode steps of the plan, then the blocks of the following step (proved to fit when planned). */
   private applyDecodeSteps(steps: number): void {
     if (steps <= 0) return;
-    const kv = this.kv;
     const running = this.running;
-    for (let i = 0; i < running.length; i++) {
-      const seq = running[i];
-      seq.numComputed += steps;
-      seq.numTokens += steps;
-      seq.generated += steps;
-      seq.req.tokensStreamed = seq.generated;
-      const need = kv.blocksFor(seq.numComputed + 1) - seq.blocks;
-      if (need > 0) {
-        kv.allocate(need);
-        seq.privateBlocks += need;
-      }
+    for (let i = 0; i < running.length; i++) this.advanceDecode(running[i], steps);
+  }
+
+  /** One request through `steps` decode steps, then the blocks of its next step. */
+  private advanceDecode(seq: Sequence, steps: number): void {
+    seq.numComputed += steps;
+    seq.numTokens += steps;
+    seq.generated += steps;
+    seq.req.tokensStreamed = seq.generated;
+    const need = this.kv.blocksBeyond(seq.numComputed + 1, seq.blocks);
+    if (need > 0) {
+      this.kv.allocate(need);
+      seq.privateBlocks += need;
     }
   }
 

@@ -57,7 +57,12 @@ export class ClientLayer implements RequestSink {
   private target: RequestTarget | null = null;
   private lastId = 0;
   private logicalInFlight = 0;
+  /**
+   * Live attempts and their timers, by id; kept only when a time-out is configured. Without one an attempt ends
+   * only by its server's report, so there is nothing to look up, cancel or ignore: no map entry, no timer.
+   */
   private readonly active = new Map<number, ActiveAttempt>();
+  private readonly tracksAttempts: boolean;
   /** Failed attempts waiting for their retry, by attempt id (the retry event's argument). */
   private readonly backingOff = new Map<number, Request>();
   private readonly onTtftTimeout: number;
@@ -72,6 +77,7 @@ export class ClientLayer implements RequestSink {
     path = 'client',
   ) {
     checkOptions(options, path);
+    this.tracksAttempts = options.ttftTimeout !== null || options.timeout !== null;
     this.onTtftTimeout = sim.handler((id) => this.timeOut(id, 'ttft-timeout'));
     this.onTotalTimeout = sim.handler((id) => this.timeOut(id, 'total-timeout'));
     this.onRetry = sim.handler((id) => this.retry(id));
@@ -95,36 +101,42 @@ export class ClientLayer implements RequestSink {
   }
 
   firstToken(req: Request, at: number): void {
-    const attempt = this.active.get(this.clientId(req));
-    if (attempt === undefined) return;
+    const id = this.client(req).id;
+    let attempt: ActiveAttempt | undefined;
+    if (this.tracksAttempts) {
+      attempt = this.active.get(id);
+      if (attempt === undefined) return; // a late report after a time-out
+    }
     if (Number.isNaN(req.firstTokenAt)) req.firstTokenAt = at;
-    if (attempt.ttftTimer !== NO_TIMER) {
+    if (attempt !== undefined && attempt.ttftTimer !== NO_TIMER) {
       this.sim.cancel(attempt.ttftTimer);
       attempt.ttftTimer = NO_TIMER;
     }
   }
 
   completed(req: Request, at: number): void {
-    if (this.end(this.clientId(req), at)) this.settle(req, at, 'completed', '');
+    if (this.end(this.client(req), at)) this.settle(req, at, 'completed', '');
   }
 
   dropped(req: Request, at: number, cause: DropCause): void {
-    if (this.end(this.clientId(req), at)) this.settle(req, at, 'dropped', cause);
+    if (this.end(this.client(req), at)) this.settle(req, at, 'dropped', cause);
   }
 
   rejected(req: Request, at: number, cause: RejectCause): void {
-    if (this.end(this.clientId(req), at)) this.settle(req, at, 'rejected', cause);
+    if (this.end(this.client(req), at)) this.settle(req, at, 'rejected', cause);
   }
 
   private send(req: Request): void {
     const target = this.target;
     if (target === null) throw new InternalError('ClientLayer.connect(router) was not called before traffic started');
-    const { ttftTimeout, timeout } = this.options;
-    this.active.set(req.id, {
-      req,
-      ttftTimer: ttftTimeout === null ? NO_TIMER : this.sim.after(ttftTimeout, this.onTtftTimeout, req.id),
-      totalTimer: timeout === null ? NO_TIMER : this.sim.after(timeout, this.onTotalTimeout, req.id),
-    });
+    if (this.tracksAttempts) {
+      const { ttftTimeout, timeout } = this.options;
+      this.active.set(req.id, {
+        req,
+        ttftTimer: ttftTimeout === null ? NO_TIMER : this.sim.after(ttftTimeout, this.onTtftTimeout, req.id),
+        totalTimer: timeout === null ? NO_TIMER : this.sim.after(timeout, this.onTotalTimeout, req.id),
+      });
+    }
     target.accept(req);
   }
 
@@ -132,19 +144,21 @@ export class ClientLayer implements RequestSink {
     const attempt = this.active.get(id);
     if (attempt === undefined) return;
     const now = this.sim.now;
-    this.end(id, now);
+    this.end(attempt.req, now);
     (this.target as RequestTarget).cancel(attempt.req);
     this.settle(attempt.req, now, 'timedOut', cause);
   }
 
   /** Forgets a live attempt and its timers; false if it had already ended (a late report after a time-out). */
-  private end(id: number, at: number): boolean {
-    const attempt = this.active.get(id);
-    if (attempt === undefined) return false;
-    this.active.delete(id);
-    if (attempt.ttftTimer !== NO_TIMER) this.sim.cancel(attempt.ttftTimer);
-    if (attempt.totalTimer !== NO_TIMER) this.sim.cancel(attempt.totalTimer);
-    if (Number.isNaN(attempt.req.finishedAt)) attempt.req.finishedAt = at;
+  private end(req: Request, at: number): boolean {
+    if (this.tracksAttempts) {
+      const attempt = this.active.get(req.id);
+      if (attempt === undefined) return false;
+      this.active.delete(req.id);
+      if (attempt.ttftTimer !== NO_TIMER) this.sim.cancel(attempt.ttftTimer);
+      if (attempt.totalTimer !== NO_TIMER) this.sim.cancel(attempt.totalTimer);
+    }
+    if (Number.isNaN(req.finishedAt)) req.finishedAt = at;
     return true;
   }
 
@@ -171,10 +185,11 @@ export class ClientLayer implements RequestSink {
     this.send(nextAttempt(failed, ++this.lastId, this.sim.now));
   }
 
-  private clientId(req: Request): number {
+  /** `req`, checked to be a client attempt. */
+  private client(req: Request): Request {
     // The router keeps mirrored copies to itself; one arriving here means the sinks are wired wrongly.
     if (req.shadow) throw new InternalError(`shadow request ${req.id} was reported to the client layer`);
-    return req.id;
+    return req;
   }
 }
 

@@ -84,6 +84,27 @@ describe('Simulator', () => {
     expect(sim.cancelled.size).toBeLessThan(2000);
   });
 
+  it('skips exactly the cancelled events among many sharing low id bits, normal and late lane alike', () => {
+    const sim = new Simulator();
+    const fired: number[] = [];
+    const normal = sim.handler((arg) => fired.push(arg));
+    const late = sim.handler((arg) => fired.push(-arg));
+    const expected: number[] = [];
+    // 20,000 events: ids collide modulo 4096 many times over; every third is cancelled, some twice.
+    for (let i = 1; i <= 20_000; i++) {
+      const id = i % 2 === 0 ? sim.at(i, normal, i) : sim.atLate(i, late, i);
+      if (i % 3 === 0) {
+        sim.cancel(id);
+        if (i % 9 === 0) sim.cancel(id);
+      } else {
+        expected.push(i % 2 === 0 ? i : -i);
+      }
+    }
+    sim.run();
+    expect(fired).toEqual(expected);
+    expect(sim.eventsProcessed).toBe(expected.length);
+  });
+
   it('run(until) stops at the end time, advances the clock, and can resume', () => {
     const sim = new Simulator();
     const fired: number[] = [];

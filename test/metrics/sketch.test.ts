@@ -111,6 +111,17 @@ describe('QuantileSketch merge', () => {
     }
   });
 
+  it('folds the low end when the merged range passes maxBins, keeping the upper quantiles of adding directly', () => {
+    const low = draw(uniform, 1000, 'low').map((v) => v / 1000);
+    const high = draw(uniform, 1000, 'high').map((v) => v * 1000);
+    const merged = sketchOf(low, 200);
+    merged.merge(sketchOf(high, 200));
+    const direct = sketchOf([...low, ...high], 200);
+    expect(merged.allocatedBins).toBeLessThanOrEqual(200);
+    expect(merged.count).toBe(2000);
+    for (const q of [0.6, 0.75, 0.9, 0.99, 1]) expect(merged.quantile(q), `q=${q}`).toBe(direct.quantile(q));
+  });
+
   it('refuses sketches of another accuracy', () => {
     const coarse = new QuantileSketch({ relativeAccuracy: 0.05 });
     coarse.add(1);

@@ -49,6 +49,18 @@ describe('client time-outs', () => {
     expect(client.inFlight).toBe(0);
   });
 
+  it('without time-outs schedules nothing per attempt: the only events are the test\'s own', () => {
+    const { sim, listener, client, target, at, arrive } = setup();
+    target.onAccept = (req) => at(sim.now + 3, () => client.completed(req, sim.now));
+    for (let i = 0; i < 5; i++) arrive(i);
+    sim.run();
+    expect(listener.finals.map((f) => f.at)).toEqual([3, 4, 5, 6, 7]);
+    // 5 arrivals + 5 completions scripted here; no timer events, armed or cancelled, from the client layer.
+    expect(sim.eventsProcessed).toBe(10);
+    expect(sim.pending).toBe(0);
+    expect(client.inFlight).toBe(0);
+  });
+
   it('times out without a first token, cancels the attempt at the server and ignores late reports', () => {
     const { sim, listener, client, target, at, arrive } = setup({ ttftTimeout: 5, timeout: 20 });
     target.onAccept = (req) => at(sim.now + 7, () => client.completed(req, sim.now));

@@ -94,6 +94,9 @@ export class RooflineStepTime implements StepTimeModel {
   private readonly memorySecPerByte: number;
   private readonly kvBytesPerContextToken: number;
   private readonly allReduceSecPerToken: number;
+  /** Expert bytes read for the last token count asked: a decode run repeats it every step, and Math.pow is dear. */
+  private memoTokens = -1;
+  private memoExpertBytes = 0;
 
   constructor(model: ModelArchitecture, gpu: GpuSpec, tensorParallel: number, dtypes: ServingDtypes, overrides: Partial<RooflineParams> = {}) {
     const p = { ...DEFAULT_ROOFLINE_PARAMS, ...overrides };
@@ -135,8 +138,12 @@ export class RooflineStepTime implements StepTimeModel {
       tokens * this.computeSecPerToken +
       sequences * this.computeSecPerSampledToken +
       (b.prefillAttentionPairs + b.decodeContextTokens) * this.computeSecPerAttentionPair;
-    const expertsRead = this.experts * (1 - Math.pow(this.missProbability, tokens));
-    const bytes = this.denseBytesPerGpu + expertsRead * this.expertBytesPerGpu + b.decodeContextTokens * this.kvBytesPerContextToken;
+    if (tokens !== this.memoTokens) {
+      const expertsRead = this.experts * (1 - Math.pow(this.missProbability, tokens));
+      this.memoExpertBytes = expertsRead * this.expertBytesPerGpu;
+      this.memoTokens = tokens;
+    }
+    const bytes = this.denseBytesPerGpu + this.memoExpertBytes + b.decodeContextTokens * this.kvBytesPerContextToken;
     const memory = bytes * this.memorySecPerByte;
     return this.fixedSec + sequences * this.sequenceSec + (compute > memory ? compute : memory) + tokens * this.allReduceSecPerToken;
   }

@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: one JSON document on stdout with the engine's hold-model throughput against a bare heap loop,
+ * the cost of reference scenario R1, how that cost grows with traffic and duration, and a 200-run sweep on all
+ * cores. `--save` also writes it to test/bench/results/. docs/performance.md says what the figures mean and
+ * records them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { runMany } from '../../sim/batch/run-many.js';
+import type { RunSpec } from '../../sim/batch/run-spec.js';
+import { measureHold, median, type HoldFigures } from './hold.js';
+import { CHILD_FLAG, childMain, runInChild, type ScenarioCost } from './run-child.js';
+
+const SCENARIOS = fileURLToPath(new URL('../../../scenarios/bench/', import.meta.url));
+const RESULTS = fileURLToPath(new URL('../../../test/bench/results/', import.meta.url));
+const R1 = `${SCENARIOS}r1.yaml`;
+const SWEEP = `${SCENARIOS}sweep.yaml`;
+
+const HOLD_PENDING = [100, 10_000, 100_000];
+const HOLD = { warmupEvents: 1_000_000, measuredEvents: 3_000_000, repeats: 3 };
+/**
+ * Scenario runs per figure (median). Five, not three: now and then V8's concurrent compiler leaves a hot function
+ * with worse code for a whole run (30-60% slower; docs/performance.md), and a median of three is too often one
+ * of those.
+ */
+const SCENARIO_REPEATS = 5;
+const SWEEP_SURGES = ['1', '25%', '50%', '100%'];
+const SWEEP_SEEDS = 50;
+
+/**
+ * "k× the traffic" keeps the per-replica load of R1: k× the arrival rate on k× the replicas and nodes, so the
+ * simulated work (requests, engine steps) is k× R1's. Traffic alone would overload the fleet and measure a
+ * different system.
+ */
+const trafficTimes = (k: number): string[] => [
+  `spec.traffic.arrival.poisson.rate=${40 * k}/s`,
+  `spec.deployment.replicas=${16 * k}`,
+  `spec.cluster.nodePools[0].nodes=${10 * k}`,
+];
+
+interface BenchDocument {
+  engine: HoldFigures[];
+  r1: { wallSeconds: number; requests: number; requestsPerWallSecond: number; events: number; peakRssMb: number };
+  growth: { traffic2x: number; traffic4x: number; duration4x: number };
+  sweep: { runs: number; wallSeconds: number };
+  machine: { cpu: string; cores: number; node: string; loadAverage1m: number };
+}
+
+async function main(): Promise<void> {
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    node: process.version,
+    // The bench shares the machine: a high load average explains noisy wall times.
+    loadAverage1m: round(loadavg()[0], 2),
+  };
+  const engine = HOLD_PENDING.map((n) => {
+    const figures = roundHold(measureHold(n, HOLD));
+    process.stderr.write(`hold N=${n}: ${JSON.stringify(figures)}\n`);
+    return figures;
+  });
+  const r1 = medianCost('r1', R1, []);
+  const wallOf = (label: string, overrides: string[]): number => medianCost(label, R1, overrides).wallSeconds;
+  const growth = {
+    traffic2x: round(wallOf('traffic 2x', trafficTimes(2)) / r1.wallSeconds, 2),
+    traffic4x: round(wallOf('traffic 4x', trafficTimes(4)) / r1.wallSeconds, 2),
+    duration4x: round(wallOf('duration 4x', ['spec.duration=8h']) / r1.wallSeconds, 2),
+  };
+  const sweep = await measureSweep();
+  const doc: BenchDocument = {
+    engine,
+    r1: {
+      wallSeconds: round(r1.wallSeconds, 3),
+      requests: r1.requests,
+      requestsPerWallSecond: Math.round(r1.requests / r1.wallSeconds),
+      events: r1.events,
+      peakRssMb: round(r1.peakRssMb, 1),
+    },
+    growth,
+    sweep,
+    machine,
+  };
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  process.stdout.write(text);
+  if (process.argv.includes('--save')) {
+    mkdirSync(RESULTS, { recursive: true });
+    const file = `${RESULTS}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    writeFileSync(file, text);
+    process.stderr.write(`saved ${file}\n`);
+  }
+}
+
+/** The run with the median wall time of SCENARIO_REPEATS fresh processes (its own RSS and counts). */
+function medianCost(label: string, file: string, overrides: string[]): ScenarioCost {
+  const runs: ScenarioCost[] = [];
+  for (let i = 0; i < SCENARIO_REPEATS; i++) {
+    const cost = runInChild(file, overrides);
+    process.stderr.write(
+      `${label} ${i + 1}/${SCENARIO_REPEATS}: ${cost.wallSeconds.toFixed(2)} s wall, ${cost.cpuSeconds.toFixed(2)} s CPU, ` +
+        `${cost.events} events, ${cost.peakRssMb.toFixed(0)} MB peak RSS\n`,
+    );
+    runs.push(cost);
+  }
+  const wall = median(runs.map((r) => r.wallSeconds));
+  return runs.find((r) => r.wallSeconds === wall) ?? runs[0];
+}
+
+async function measureSweep(): Promise<BenchDocument['sweep']> {
+  const specs: RunSpec[] = [];
+  for (const surge of SWEEP_SURGES) {
+    for (let seed = 1; seed <= SWEEP_SEEDS; seed++) {
+      specs.push({ file: SWEEP, overrides: [`spec.rollout.strategy.rollingUpdate.maxSurge=${surge}`], seed });
+    }
+  }
+  const start = performance.now();
+  const outcomes = await runMany(specs);
+  const wallSeconds = (performance.now() - start) / 1000;
+  process.stderr.write(`sweep: ${specs.length} runs in ${wallSeconds.toFixed(1)} s\n`);
+  const failed = outcomes.filter((o) => o.summary === null);
+  if (failed.length > 0) throw new Error(`sweep: ${failed.length} runs failed, e.g. ${failed[0].error}`);
+  return { runs: outcomes.length, wallSeconds: round(wallSeconds, 2) };
+}
+
+function roundHold(h: HoldFigures): HoldFigures {
+  return {
+    pending: h.pending,
+    eventsPerSecond: Math.round(h.eventsPerSecond),
+    ceilingEventsPerSecond: Math.round(h.ceilingEventsPerSecond),
+    ratio: round(h.ratio, 3),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+const childArg = process.argv.indexOf(CHILD_FLAG);
+if (childArg >= 0) childMain(process.argv[childArg + 1]);
+else await main();
