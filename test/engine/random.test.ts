@@ -1,4 +1,3 @@
-import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams, type Rng } from '../../sim/engine/random.js';
 import { InputError } from '../../sim/errors.js';
@@ -8,14 +7,6 @@ function draws(rng: Rng, n: number): number[] {
 }
 
 describe('RandomStreams', () => {
-  it("draws exactly the numbers of seedrandom's alea for the stream's seed (results recorded with it reproduce)", () => {
-    for (const [seed, name] of [[42, 'traffic.arrivals'], ['run-7', 'x'], [0, ''], [1.5, 'serving.errors.pod-12']] as const) {
-      const reference = seedrandom.alea(`${seed}/${name}`);
-      const expected = Array.from({ length: 2000 }, () => reference());
-      expect(draws(new RandomStreams(seed).stream(name), 2000)).toEqual(expected);
-    }
-  });
-
   it('gives the same sequence for the same seed and name', () => {
     expect(draws(new RandomStreams(42).stream('traffic.arrivals'), 100)).toEqual(
       draws(new RandomStreams(42).stream('traffic.arrivals'), 100),
