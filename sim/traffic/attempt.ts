@@ -31,9 +31,9 @@ export function mirrorOf(req: Request, id: number, at: number): Request {
 /**
  * Every Request is an Attempt: one class keeps one object shape (one hidden class for the hot paths). A class
  * rather than an object literal also keeps V8's allocation-site pretenuring out: for a literal V8 tracks whether
- * its objects survive young-generation collections and may switch to allocating them in the old generation, and
- * flip-flopping on that decision made one long run in three 30-60% slower, with twice the memory
- * (docs/performance.md).
+ * its objects survive young-generation collections and may switch to allocating them in the old generation;
+ * flip-flopping on that decision made some long runs far slower to create requests, with nearly twice the
+ * memory (docs/performance.md).
  */
 class Attempt implements Request {
   version: VersionRole | null = null;
