@@ -85,7 +85,7 @@ export class BlueGreenController extends ControllerBase {
       }
       if (available < this.params.replicas) return false;
       this.switchedAt = now;
-      this.host.log('SwitchActive', `active service → new version (reaches the gateway in ${this.params.replicas && this.host.gatewayDelay}s)`);
+      this.host.log('SwitchActive', `active service → new version (reaches the gateway in ${this.host.gatewayDelay}s)`);
       this.host.setSplit([{ version: 'new', weight: 100 }]);
       this.enterPhase('post-promotion');
       if (this.params.postPromotionAnalysis) {

@@ -214,7 +214,7 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
 
   function finishRun(): RunResult {
     // The last (possibly short) window ends with the run.
-    for (const pod of cluster.pods) materialise(pod.server);
+    for (const pod of cluster.pods) pod.server?.materialise();
     const lastGauges = gauges(cluster, routerOf());
     recorder.sample(duration, lastGauges);
     mirrors.sample(duration, lastGauges);
@@ -295,12 +295,6 @@ function recordingRequests(recorder: MetricsRecorder, rows: RequestRecord[]): Ou
       rows.push(row(req, at, outcome, cause));
     },
   };
-}
-
-function materialise(server: unknown): void {
-  if (server && typeof (server as { materialise?: () => void }).materialise === 'function') {
-    (server as { materialise(): void }).materialise();
-  }
 }
 
 function gauges(cluster: Cluster, router: Router): Gauges {

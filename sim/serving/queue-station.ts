@@ -248,6 +248,10 @@ export class QueueStation implements Server {
     this.idle.add(listener);
   }
 
+  materialise(): void {
+    // Every change happens at an event: nothing to bring up to date.
+  }
+
   private start(req: Request, server: number): void {
     const now = this.sim.now;
     this.serving[server] = req;

@@ -27,4 +27,9 @@ export interface Server {
   hasPrefix(group: number): boolean;
   /** Called once each time outstanding() drops to 0 (a draining pod can exit early). */
   onIdle(listener: () => void): void;
+  /**
+   * Brings counters up to the current time for a reader between events (the end of a run). An engine that
+   * advances several steps per event reports its state as of the last event until then.
+   */
+  materialise(): void;
 }

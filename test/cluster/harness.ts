@@ -102,6 +102,7 @@ export class FakeServer implements Server {
   onIdle(listener: () => void): void {
     this.idle.push(listener);
   }
+  materialise(): void {}
   private finish(id: number): void {
     const entry = this.inFlight.get(id);
     if (entry === undefined) return;
