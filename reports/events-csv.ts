@@ -1,4 +1,5 @@
-import type { PodEvent, RunResult } from '../sim/run/result.js';
+import type { PodEvent } from '../sim/cluster/event-log.js';
+import type { RunResult } from '../sim/run/result.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { columnsOf, toCsv } from './csv.js';
 

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { formatIssues } from '../scenario/issues.js';
+import { formatIssues } from '../config/issues.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { overrideText, checkOverridePaths, toSetList, type Overrides } from './override-values.js';
 import type { RunSpec } from './run-spec.js';

@@ -1,7 +1,7 @@
 import type { SimulatorLimits } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { parseBytes } from '../scenario/units.js';
+import { parseBytes } from '../config/units.js';
 
 /** Flags shared by the commands that run scenarios. */
 export interface RunFlags {

@@ -2,7 +2,7 @@ import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import type { Endpoint, EndpointSource } from '../routing/endpoint.js';
-import type { PodEvent } from '../run/result.js';
+import type { PodEvent } from './event-log.js';
 import type { RequestSink, VersionRole } from '../traffic/request.js';
 import { ClusterAccounting } from './accounting.js';
 import { ClusterAutoscaler, type AutoscalerConfig } from './autoscaler.js';

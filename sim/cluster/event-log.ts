@@ -1,7 +1,16 @@
 import type { Simulator } from '../engine/simulator.js';
-import type { PodEvent } from '../run/result.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
+
+/** One line of the pod event log (events.csv): enough to replay a rollout by eye. */
+export interface PodEvent {
+  t: number;
+  pod: string;
+  version: string;
+  node: string;
+  event: string;
+  reason: string;
+}
 
 /** Writes the pod event log (events.csv): one row per lifecycle step of a pod or a node. */
 export class PodEventLog {

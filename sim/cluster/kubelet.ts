@@ -151,7 +151,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
 
   private startServer(pod: Pod): void {
     pod.stage = 'Running';
-    const server = pod.template.createServer(pod, { warm: pod.warm });
+    const server = pod.template.createServer(pod.podId, { warm: pod.warm });
     pod.server = server;
     pod.admitting = true;
     server.onIdle(() => this.terminator.idle(pod));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Distribution } from '../engine/distributions.js';
-import { buildDistribution, zDistribution, type DistributionSpec } from '../scenario/distribution-spec.js';
-import { zBandwidth, zBytes, zDuration } from '../scenario/zod-units.js';
+import { buildDistribution, zDistribution, type DistributionSpec } from '../config/distribution-spec.js';
+import { zBandwidth, zBytes, zDuration } from '../config/zod-units.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { AUTOSCALER_PRESETS, CLOUD_PRESETS, type AutoscalerConfig } from './autoscaler.js';
 import type { ClusterConfig } from './cluster.js';

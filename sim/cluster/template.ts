@@ -4,7 +4,6 @@ import { parameterCounts, type ModelArchitecture } from '../serving/catalog/mode
 import { weightBytes } from '../serving/memory.js';
 import type { Server } from '../serving/server.js';
 import type { VersionRole } from '../traffic/request.js';
-import type { Pod } from './pod.js';
 import type { ProbeSpec } from './probes.js';
 import type { ModelFacts, StartupPhase, StartupSpec } from './startup-spec.js';
 
@@ -90,7 +89,7 @@ export interface PodTemplate {
   readonly resources: PodResources;
   readonly faults: PodFaults;
   /** Called when the engine can serve; `warm` is false when no warm-up ran (first requests are slow). */
-  createServer(pod: Pod, options: { warm: boolean }): Server;
+  createServer(podId: number, options: { warm: boolean }): Server;
 }
 
 /** Checks the numbers a template carries beyond what the scenario schema checks (templates built in code). */

@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { formatIntOrPercent, scaledValue } from '../rollout/fenceposts.js';
 import type { CanaryStep, StrategySpec } from '../rollout/strategy-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import type { PercentOrInt } from '../scenario/zod-units.js';
+import type { PercentOrInt } from '../config/zod-units.js';
 
 /**
  * One point of the planner's decision space: every knob it sets. `overridesOf` turns it into `--set` overrides

@@ -1,7 +1,7 @@
 import { estimate, type Estimate } from '../batch/confidence.js';
 import type { MetricUnit, RunMetricKey } from '../batch/run-metrics.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
-import type { SeedResult } from './evaluation.js';
+import type { SeedResult } from './seed-result.js';
 
 /** The bounds a plan must meet besides the scenario's SLO; flags of `rollout-sim plan`. */
 export interface PlanLimits {

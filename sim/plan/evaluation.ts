@@ -1,20 +1,9 @@
 import type { Estimate } from '../batch/confidence.js';
 import type { Overrides } from '../batch/override-values.js';
-import type { MetricValues, RunMetricKey } from '../batch/run-metrics.js';
-import type { RolloutOutcome } from '../metrics/summary-types.js';
+import type { RunMetricKey } from '../batch/run-metrics.js';
 import type { PlanConfig } from './config.js';
 import type { ConstraintCheck, ConstraintKey } from './constraints.js';
-
-/** One seed of a configuration. */
-export interface SeedResult {
-  readonly seed: number;
-  /** 'error': the configuration did not load (see error). */
-  readonly outcome: RolloutOutcome | 'error';
-  readonly values: MetricValues | null;
-  /** Node GPU-hours beyond the scenario's own fleet over the simulated time: what the rollout adds to the bill. */
-  readonly extraGpuHours: number | null;
-  readonly error?: string;
-}
+import type { SeedResult } from './seed-result.js';
 
 export type PlanMetricKey = RunMetricKey | 'extraGpuHours';
 

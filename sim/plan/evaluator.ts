@@ -5,7 +5,8 @@ import type { RunPool } from '../batch/run-many.js';
 import { withoutWallTime, type RunOutcome, type RunSpec } from '../batch/run-spec.js';
 import { describeConfig, overridesOf, type PlanBase, type PlanConfig } from './config.js';
 import { checkConstraint, type Constraint } from './constraints.js';
-import type { Evaluation, SeedResult } from './evaluation.js';
+import type { Evaluation } from './evaluation.js';
+import type { SeedResult } from './seed-result.js';
 
 export interface EvaluationRequest {
   readonly config: PlanConfig | null;

@@ -6,7 +6,8 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { describeConfig, knobsOf, planBase, type PlanBase, type PlanConfig } from './config.js';
 import { strategySnippet } from './snippet.js';
 import { DEFAULT_LIMITS, planConstraints, type ConstraintCheck, type ConstraintKey, type PlanLimits } from './constraints.js';
-import type { Evaluation, PlanMetricKey, PrunedCandidate, SeedResult } from './evaluation.js';
+import type { Evaluation, PlanMetricKey, PrunedCandidate } from './evaluation.js';
+import type { SeedResult } from './seed-result.js';
 import { Evaluator } from './evaluator.js';
 import { knobDifferences, neighboursOf, paretoFront, rankFeasible } from './ranking.js';
 import {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ExpressionError } from '../expressions/errors.js';
 import { compileExpression } from '../expressions/safe-eval.js';
-import { zDuration } from '../scenario/zod-units.js';
+import { zDuration } from '../config/zod-units.js';
 import { metricProblems } from './analysis.js';
 
 const limit = (min: number, description: string) => z.int().min(min).optional().meta({ description });

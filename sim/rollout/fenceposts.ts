@@ -4,7 +4,7 @@
  * (§3.1). Mirrors k8s util/deployment_util.go `ResolveFenceposts`, `MaxSurge`, `MaxUnavailable`.
  */
 import { InputError } from '../errors.js';
-import type { PercentOrInt } from '../scenario/zod-units.js';
+import type { PercentOrInt } from '../config/zod-units.js';
 
 /**
  * A Kubernetes IntOrString as used by maxSurge/maxUnavailable: an absolute pod count or a percentage — the value

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zDuration, zPercentOrInt } from '../scenario/zod-units.js';
+import { zDuration, zPercentOrInt } from '../config/zod-units.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 
 /**

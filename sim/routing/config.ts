@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zDuration } from '../scenario/zod-units.js';
+import { zDuration } from '../config/zod-units.js';
 import { ROUTING_POLICIES, type RouterOptions } from './router.js';
 
 /** AIBrix's prefix-cache router default: past 8 more running requests than the least loaded pod, load wins. */

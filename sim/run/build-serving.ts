@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
-import { buildDistribution } from '../scenario/distribution-spec.js';
+import { buildDistribution } from '../config/distribution-spec.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { resolveModelSpec, type ServingModel } from '../serving/catalog/schema.js';
@@ -13,7 +13,7 @@ import type { Server } from '../serving/server.js';
 import { createStepTimeModel, zStepTimeSpec } from '../serving/step-time/factory.js';
 import type { StepTimeModel } from '../serving/step-time/types.js';
 import type { RequestSink, VersionRole } from '../traffic/request.js';
-import { formatIssues } from '../scenario/issues.js';
+import { formatIssues } from '../config/issues.js';
 
 /** How the new version differs (rollout.newVersion); the old version is the baseline. */
 export interface VersionBehaviour {

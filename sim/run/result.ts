@@ -1,15 +1,6 @@
 import type { Summary } from '../metrics/summary-types.js';
 import type { SeriesRow } from '../metrics/series.js';
-
-/** One line of the pod event log (events.csv): enough to replay a rollout by eye. */
-export interface PodEvent {
-  t: number;
-  pod: string;
-  version: string;
-  node: string;
-  event: string;
-  reason: string;
-}
+import type { PodEvent } from '../cluster/event-log.js';
 
 /** A named stretch of the rollout (e.g. "surge", "analysis", "soak"), shaded on the charts. */
 export interface RolloutPhase {

@@ -20,7 +20,8 @@ import type { OutcomeListener } from '../traffic/outcome.js';
 import type { Request, VersionRole } from '../traffic/request.js';
 import { buildServing, type VersionBehaviour } from './build-serving.js';
 import { checkRunSize } from './size-budget.js';
-import type { PodEvent, RequestRecord, RolloutPhase, RunResult } from './result.js';
+import type { PodEvent } from '../cluster/event-log.js';
+import type { RequestRecord, RolloutPhase, RunResult } from './result.js';
 
 export interface RunOptions {
   /** Overrides spec.seed. */
@@ -118,7 +119,7 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
         version === 'new' && newVersion
           ? resolvePodFaults({ crashOnStart: newVersion.crashOnStart, startupFactor: newVersion.startupFactor, extraLoadSeconds: 0 })
           : undefined,
-      createServer: (pod, { warm }) => serving.createServer(pod.podId, version, warm, routerOf()),
+      createServer: (podId, { warm }) => serving.createServer(podId, version, warm, routerOf()),
     });
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
-import { formatIssues } from './issues.js';
+import { formatIssues } from '../config/issues.js';
 import { applyManifest } from './manifest.js';
 import { applyOverrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';

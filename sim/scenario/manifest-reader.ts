@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { formatPath } from './issues.js';
+import { formatPath } from '../config/issues.js';
 
 export type Key = string | number;
 export type FieldPath = readonly Key[];

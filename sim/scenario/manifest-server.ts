@@ -1,5 +1,5 @@
 import { MODEL_CATALOG } from '../serving/catalog/models.js';
-import { formatPath } from './issues.js';
+import { formatPath } from '../config/issues.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { findVllmCommandLine, type VllmFlag } from './manifest-vllm.js';
 

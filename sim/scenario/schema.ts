@@ -6,7 +6,7 @@ import { zModelSpec } from '../serving/catalog/schema.js';
 import { zServer } from '../serving/server-schema.js';
 import { zTraffic } from '../traffic/config.js';
 import { assertionProblem } from './assertion-fields.js';
-import { zDuration } from './zod-units.js';
+import { zDuration } from '../config/zod-units.js';
 
 /**
  * The scenario file. Each model owns the schema of its part (cluster/schema.ts, serving/server-schema.ts, ...);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { zDistribution } from '../scenario/distribution-spec.js';
-import { zDuration } from '../scenario/zod-units.js';
+import { zDistribution } from '../config/distribution-spec.js';
+import { zDuration } from '../config/zod-units.js';
 
 /**
  * The scenario's `server` field: a vLLM-like LLM engine (the default) or, with `model: queue`, a plain FIFO

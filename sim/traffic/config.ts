@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { zDistribution } from '../scenario/distribution-spec.js';
-import { zDuration, zRate } from '../scenario/zod-units.js';
+import { zDistribution } from '../config/distribution-spec.js';
+import { zDuration, zRate } from '../config/zod-units.js';
 
 const DAY_SECONDS = 86_400;
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
-import { buildDistribution } from '../scenario/distribution-spec.js';
+import { buildDistribution } from '../config/distribution-spec.js';
 import { gammaArrivals, poissonArrivals, ScheduledArrivals, type ArrivalProcess } from './arrivals.js';
 import { ClientLayer, type RequestTarget } from './clients.js';
 import type { TrafficConfig } from './config.js';

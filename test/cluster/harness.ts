@@ -10,7 +10,7 @@ import { makeProbe } from '../../sim/cluster/probes.js';
 import { resolveStartup, type StartupInput } from '../../sim/cluster/startup-spec.js';
 import { DEFAULT_STORE_LIMITS } from '../../sim/cluster/storage.js';
 import { makePodTemplate, type PodTemplate, type PodTemplateArgs } from '../../sim/cluster/template.js';
-import type { PodEvent } from '../../sim/run/result.js';
+import type { PodEvent } from '../../sim/cluster/event-log.js';
 import type { Server } from '../../sim/serving/server.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../../sim/traffic/request.js';
 
@@ -183,9 +183,9 @@ export function harness(options: HarnessOptions = {}): Harness {
   const sink = new RecordingSink();
   cluster.setRequestSink(sink);
   const servers = new Map<number, FakeServer>();
-  const createServer = (p: Pod, { warm }: { warm: boolean }): Server => {
+  const createServer = (podId: number, { warm }: { warm: boolean }): Server => {
     const server = new FakeServer(sim, sink, options.serviceSeconds ?? 10, warm);
-    servers.set(p.podId, server);
+    servers.set(podId, server);
     return server;
   };
   const h: Harness = {

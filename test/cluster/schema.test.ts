@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Distribution } from '../../sim/engine/distributions.js';
 import { checkPodFitsSomePool } from '../../sim/cluster/cluster.js';
 import { resolveClusterConfig, resolvePodFaults, resolvePodSettings, resolveStartupInput, zCluster, zPodFaults, zPodSettings, zStartup } from '../../sim/cluster/schema.js';
-import { formatIssues } from '../../sim/scenario/issues.js';
+import { formatIssues } from '../../sim/config/issues.js';
 import { pool } from './harness.js';
 
 function problems(schema: z.ZodType, raw: unknown): string[] {

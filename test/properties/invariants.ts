@@ -2,7 +2,8 @@
  * Invariants every run must keep (issue 8 §4), checked from the outside: the summary, the per-request records,
  * the pod event log and the series. Each check returns a description of the first violation, or null.
  */
-import type { PodEvent, RunResult } from '../../sim/run/result.js';
+import type { PodEvent } from '../../sim/cluster/event-log.js';
+import type { RunResult } from '../../sim/run/result.js';
 import { podTimeline, seriesDisagreement } from '../validation/scenario-kit.js';
 import type { RandomScenario } from './random-scenario.js';
 

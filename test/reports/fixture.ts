@@ -1,5 +1,6 @@
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
-import type { PodEvent, RequestRecord, RunResult } from '../../sim/run/result.js';
+import type { PodEvent } from '../../sim/cluster/event-log.js';
+import type { RequestRecord, RunResult } from '../../sim/run/result.js';
 import { makeGauges, makeRequest, servedRequest } from '../metrics/fixtures.js';
 
 export const HOSTILE_NAME = '</script><script>alert(1)</script> | *bold* & "quoted"';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RandomStreams } from '../../sim/engine/random.js';
 import { Simulator } from '../../sim/engine/simulator.js';
-import { formatIssues } from '../../sim/scenario/issues.js';
+import { formatIssues } from '../../sim/config/issues.js';
 import type { RequestTarget } from '../../sim/traffic/clients.js';
 import { zTraffic } from '../../sim/traffic/config.js';
 import type { Request } from '../../sim/traffic/request.js';

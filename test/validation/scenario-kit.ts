@@ -4,7 +4,8 @@
  */
 import { loadScenarioText } from '../../sim/scenario/load.js';
 import { runScenario, type RunOptions } from '../../sim/run/run-scenario.js';
-import type { PodEvent, RunResult } from '../../sim/run/result.js';
+import type { PodEvent } from '../../sim/cluster/event-log.js';
+import type { RunResult } from '../../sim/run/result.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
 export type Doc = { [key: string]: Json | undefined };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { writeRunOutputs } from '../../../reports/output.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { loadScenarioFile } from '../../scenario/load.js';
-import { formatDuration } from '../../scenario/units.js';
+import { formatDuration } from '../../config/units.js';
 
 /** The built-in scenarios, shipped in the package's scenarios/ folder. */
 export const SCENARIO_DIR = fileURLToPath(new URL('../../../../scenarios/', import.meta.url));

@@ -3,7 +3,7 @@ import { defaultThreads } from '../../batch/run-many.js';
 import { InputError } from '../../errors.js';
 import type { PlanLimits } from '../../plan/constraints.js';
 import { plan } from '../../plan/plan.js';
-import { parseDuration } from '../../scenario/units.js';
+import { parseDuration } from '../../config/units.js';
 import { EXIT_ASSERTION_FAILED, EXIT_OK } from '../exit-codes.js';
 import { parsePositiveInt, toStringList } from '../options.js';
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
-import { zBandwidth, zBytes } from '../../scenario/zod-units.js';
+import { zBandwidth, zBytes } from '../../config/zod-units.js';
 import { KV_DTYPES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from './dtypes.js';
 import type { GpuSpec } from './gpus.js';
 import { loadModelConfig } from './model-config.js';

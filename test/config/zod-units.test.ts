@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { zBandwidth, zBytes, zDuration, zPercentOrInt, zRate } from '../../sim/scenario/zod-units.js';
+import { zBandwidth, zBytes, zDuration, zPercentOrInt, zRate } from '../../sim/config/zod-units.js';
 
 function issues(schema: z.ZodType, input: unknown): string[] {
   const result = schema.safeParse(input);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InputError } from '../../sim/errors.js';
-import { buildDistribution, zDistribution, type DistributionSpec } from '../../sim/scenario/distribution-spec.js';
-import { zDuration } from '../../sim/scenario/zod-units.js';
+import { buildDistribution, zDistribution, type DistributionSpec } from '../../sim/config/distribution-spec.js';
+import { zDuration } from '../../sim/config/zod-units.js';
 
 const zStartup = z.object({ startup: zDistribution(zDuration) });
 const zTokens = zDistribution(z.number().positive());

@@ -7,7 +7,7 @@ import {
   parseBytes,
   parseDuration,
   parseRate,
-} from '../../sim/scenario/units.js';
+} from '../../sim/config/units.js';
 
 describe('parseDuration', () => {
   it.each([
