@@ -5,7 +5,8 @@
 export { loadScenarioFile, loadScenarioText, ScenarioError, type LoadedScenario } from './scenario/load.js';
 export { scenarioJsonSchema, type Scenario, type ScenarioSpec } from './scenario/schema.js';
 export { runScenario, type RunOptions } from './run/run-scenario.js';
-export type { RunResult, RolloutPhase, RequestRecord } from './run/result.js';
+export type { RunResult, RequestRecord } from './run/result.js';
+export type { RolloutPhase } from './rollout/driver.js';
 export type { PodEvent } from './cluster/event-log.js';
 export { evaluateAssertions, assertionExitCode, type AssertionResult } from './run/assertions.js';
 export type { Summary, LatencyStats, RolloutOutcome } from './metrics/summary-types.js';

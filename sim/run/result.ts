@@ -1,13 +1,7 @@
 import type { Summary } from '../metrics/summary-types.js';
 import type { SeriesRow } from '../metrics/series.js';
 import type { PodEvent } from '../cluster/event-log.js';
-
-/** A named stretch of the rollout (e.g. "surge", "analysis", "soak"), shaded on the charts. */
-export interface RolloutPhase {
-  name: string;
-  start: number;
-  end: number;
-}
+import type { RolloutPhase } from '../rollout/driver.js';
 
 /** One finished request, only collected when asked for (--requests). */
 export interface RequestRecord {

@@ -1,0 +1,39 @@
+import type { Cluster } from '../cluster/cluster.js';
+import type { Gauges } from '../metrics/recorder.js';
+import type { Router } from '../routing/router.js';
+
+/** The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase. */
+export function gauges(cluster: Cluster, router: Router): Gauges {
+  const s = cluster.stats();
+  let waiting = 0;
+  let running = 0;
+  let kv = 0;
+  let serving = 0;
+  for (const pod of cluster.pods) {
+    const server = pod.server;
+    if (!server || !pod.holdsResources) continue;
+    waiting += server.waitingCount();
+    running += server.runningCount();
+    kv += server.kvUsage();
+    serving++;
+  }
+  return {
+    waiting,
+    running,
+    gatewayQueue: router.queued,
+    kvUsage: serving === 0 ? 0 : kv / serving,
+    readyOld: s.readyOld,
+    readyNew: s.readyNew,
+    endpointsOld: s.endpointsOld,
+    endpointsNew: s.endpointsNew,
+    podsOld: s.podsOld,
+    podsNew: s.podsNew,
+    gpusStarting: s.gpusStarting,
+    gpusServing: s.gpusServing,
+    gpusDraining: s.gpusDraining,
+    gpusHeld: s.gpusHeld,
+    gpusAllocatable: s.gpusAllocatable,
+    pendingPods: s.pendingPods,
+    nodes: s.nodes,
+  };
+}

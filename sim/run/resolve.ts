@@ -1,0 +1,99 @@
+import type { ClusterConfig } from '../cluster/cluster.js';
+import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePodSettings, resolveStartupInput } from '../cluster/schema.js';
+import { resolveStartup } from '../cluster/startup-spec.js';
+import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
+import type { RolloutSchedule } from '../rollout/driver.js';
+import { routesByWeight, strategyName } from '../rollout/create-controller.js';
+import type { RolloutSpec } from '../rollout/strategy-schema.js';
+import { routerOptions } from '../routing/config.js';
+import type { RouterOptions } from '../routing/router.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import type { ScenarioSpec } from '../scenario/schema.js';
+import { resolveGpu } from '../serving/catalog/resolve.js';
+import { resolveServing, type ServingSettings, type VersionBehaviour } from '../serving/setup.js';
+import type { VersionRole } from '../traffic/request.js';
+import { checkRunSize } from './size-budget.js';
+
+/** A pod template as the scenario resolves it; the run adds the server factory when it builds the fleet. */
+export type ResolvedTemplate = Omit<PodTemplateArgs, 'createServer'>;
+
+/**
+ * Everything a run needs from the scenario, every default applied and every input checked, before anything is
+ * simulated. Building the simulation from it cannot fail on the user's input.
+ */
+export interface ResolvedRun {
+  readonly name: string;
+  readonly hash: string;
+  readonly baseDir: string;
+  readonly seed: number;
+  readonly duration: number;
+  readonly windowSeconds: number;
+  readonly slo: ScenarioSpec['slo'];
+  readonly serving: ServingSettings;
+  readonly behaviour: Readonly<Record<VersionRole, VersionBehaviour>>;
+  readonly cluster: ClusterConfig;
+  readonly templates: Readonly<Record<VersionRole, ResolvedTemplate>>;
+  /** The fleet serving at time 0: the Deployment's replicas, up and warm unless spec.coldStart. */
+  readonly fleet: { readonly replicas: number; readonly cold: boolean };
+  readonly traffic: ScenarioSpec['traffic'];
+  readonly router: RouterOptions;
+  readonly gatewayDelay: number;
+  /** `pods`: one Service over both versions' pods; `weights`: the strategy splits traffic at the gateway. */
+  readonly routing: 'pods' | 'weights';
+  readonly strategy: string;
+  readonly rollout: { readonly spec: RolloutSpec; readonly schedule: RolloutSchedule } | null;
+}
+
+export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
+  const { scenario, baseDir } = loaded;
+  const spec = scenario.spec;
+  checkRunSize(spec, baseDir);
+  // The model runs on the first node pool's GPU (pools of other GPU types serve other workloads).
+  const gpu = resolveGpu(spec.cluster.nodePools[0].gpu, 'spec.cluster.nodePools[0].gpu');
+  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec');
+  const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
+  const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
+  const startup = resolveStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), modelFacts, 'spec.startup');
+  const pod = resolvePodSettings(spec.deployment);
+  const resources = resolvePodResources(spec.deployment.resources);
+  const newVersion = spec.rollout?.newVersion;
+  const template = (version: VersionRole): ResolvedTemplate => ({
+    name: `${scenario.metadata.name}-${version}`.replace(/[^a-z0-9-]/gi, '-').toLowerCase(),
+    version,
+    model: modelFacts,
+    gpu: serving.gpu.name,
+    tensorParallel: serving.model.tensorParallel,
+    startup,
+    pod,
+    ...serving.lifecycle,
+    resources,
+    faults:
+      version === 'new' && newVersion
+        ? resolvePodFaults({ crashOnStart: newVersion.crashOnStart, startupFactor: newVersion.startupFactor, extraLoadSeconds: 0 })
+        : undefined,
+  });
+  const rollout = spec.rollout;
+  return {
+    name: scenario.metadata.name,
+    hash: loaded.hash,
+    baseDir,
+    seed: seed ?? spec.seed,
+    duration: spec.duration,
+    windowSeconds: spec.metrics.windowSeconds,
+    slo: spec.slo,
+    serving,
+    behaviour: {
+      old: { stepTimeFactor: 1, errorRate: 0 },
+      new: { stepTimeFactor: newVersion?.stepTimeFactor ?? 1, errorRate: newVersion?.errorRate ?? 0 },
+    },
+    cluster,
+    templates: { old: template('old'), new: template('new') },
+    fleet: { replicas: spec.deployment.replicas, cold: spec.coldStart },
+    traffic: spec.traffic,
+    router: routerOptions(spec.routing),
+    gatewayDelay: spec.routing.gatewayPropagation,
+    routing: routesByWeight(rollout) ? 'weights' : 'pods',
+    strategy: strategyName(rollout),
+    rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
+  };
+}

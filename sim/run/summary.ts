@@ -1,0 +1,52 @@
+import type { ClusterSummary } from '../cluster/cluster.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
+import type { Summary } from '../metrics/summary-types.js';
+import type { RolloutState } from '../rollout/controller.js';
+import type { ResolvedRun } from './resolve.js';
+
+/** What the run measured beyond the recorder's own figures. */
+export interface RunFacts {
+  readonly rollout: RolloutState | null;
+  readonly minReadyReplicas: number | null;
+  /** GPUs held when the rollout started (or after the initial fleet was placed, without a rollout). */
+  readonly steadyGpus: number;
+  readonly cluster: ClusterSummary;
+  readonly events: number;
+  readonly wallSeconds: number;
+}
+
+/** The summary contract (docs: README "Outputs") of a finished run. */
+export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: RunFacts): Summary {
+  const state = facts.rollout;
+  const rolloutStart = state?.startedAt ?? null;
+  const rolloutEnd = state?.finishedAt ?? null;
+  const cluster = facts.cluster;
+  return {
+    scenario: run.name,
+    strategy: run.strategy,
+    seed: run.seed,
+    simulatedSeconds: run.duration,
+    requests: recorder.requestsSummary(),
+    latency: recorder.latencySummary({ rolloutStart, rolloutEnd }),
+    rollout: {
+      startedAt: rolloutStart,
+      finishedAt: rolloutEnd,
+      durationSeconds: rolloutStart !== null && rolloutEnd !== null ? rolloutEnd - rolloutStart : null,
+      outcome: state?.outcome ?? 'none',
+      minReadyReplicas: facts.minReadyReplicas,
+      ...(state?.reason ? { reason: state.reason } : {}),
+    },
+    capacity: {
+      clusterGpus: cluster.clusterGpus,
+      steadyGpus: facts.steadyGpus,
+      peakGpus: cluster.peakGpus,
+      surgeGpus: Math.max(0, cluster.peakGpus - facts.steadyGpus),
+      pendingPodSeconds: cluster.pendingPodSeconds,
+      gpuHours: cluster.podGpuHours,
+      nodeGpuHours: cluster.nodeGpuHours,
+      nodesAdded: cluster.nodesAdded,
+    },
+    goodput: recorder.goodput(),
+    engine: { events: facts.events, wallSeconds: facts.wallSeconds },
+  };
+}

@@ -1,0 +1,130 @@
+import { buildDistribution } from '../config/distribution-spec.js';
+import { formatIssues } from '../config/issues.js';
+import type { Distribution } from '../engine/distributions.js';
+import type { RandomStreams } from '../engine/random.js';
+import type { Simulator } from '../engine/simulator.js';
+import { InputError } from '../errors.js';
+import type { RequestSink, VersionRole } from '../traffic/request.js';
+import { resolveModelSpec, type ModelSpec, type ServingModel } from './catalog/schema.js';
+import type { GpuSpec } from './catalog/gpus.js';
+import { kvCacheCapacity } from './memory.js';
+import { QueueStation } from './queue-station.js';
+import { Replica, type ReplicaConfig } from './replica.js';
+import type { ServerSpec } from './server-schema.js';
+import type { Server } from './server.js';
+import { createStepTimeModel, zStepTimeSpec } from './step-time/factory.js';
+import type { StepTimeModel } from './step-time/types.js';
+
+/** How the new version differs (rollout.newVersion); the old version is the baseline. */
+export interface VersionBehaviour {
+  readonly stepTimeFactor: number;
+  readonly errorRate: number;
+}
+
+/** When the pod's HTTP port opens and how long the server drains after SIGTERM (vLLM --shutdown-timeout). */
+export interface ServerLifecycle {
+  readonly listenAt: 'process-start' | 'engine-ready';
+  readonly shutdownTimeout: number;
+}
+
+/** The resolved server of a scenario: every default applied, the model fitted, the KV capacity computed. */
+export type ServingSettings = {
+  readonly model: ServingModel;
+  readonly gpu: GpuSpec;
+  readonly lifecycle: ServerLifecycle;
+} & (
+  | { readonly kind: 'queue'; readonly serviceTime: Distribution; readonly concurrency: number; readonly maxWaiting: number | undefined }
+  | { readonly kind: 'llm'; readonly stepTime: StepTimeModel; readonly replica: ReplicaConfig }
+);
+
+/**
+ * Resolves the scenario's `model` and `server` on the GPU the model runs on. `path` is where the scenario keeps
+ * them (`spec`): every error names the field as the user wrote it.
+ */
+export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpec, baseDir: string, path: string): ServingSettings {
+  const resolvedModel = resolveModelSpec(model, baseDir, `${path}.model`);
+  if (server.model === 'queue') {
+    return {
+      kind: 'queue',
+      model: resolvedModel,
+      gpu,
+      // A FIFO station has no engine to initialise and nothing to drain: it listens when ready and stops at once.
+      lifecycle: { listenAt: 'engine-ready', shutdownTimeout: 0 },
+      serviceTime: buildDistribution(server.serviceTime, baseDir, `${path}.server.serviceTime`),
+      concurrency: server.concurrency,
+      maxWaiting: server.maxWaiting,
+    };
+  }
+  const parsedStepTime = zStepTimeSpec.safeParse(server.stepTime ?? { roofline: {} });
+  if (!parsedStepTime.success) {
+    throw new InputError(formatIssues(parsedStepTime.error.issues, server.stepTime).join('; '), `${path}.server.stepTime`);
+  }
+  const dtypes = { weightDtype: resolvedModel.weightDtype, kvDtype: resolvedModel.kvDtype };
+  const stepTime = createStepTimeModel(parsedStepTime.data, resolvedModel.architecture, gpu, resolvedModel.tensorParallel, dtypes, baseDir);
+  const capacity = atScenarioModel(`${path}.model`, () =>
+    kvCacheCapacity({
+      model: resolvedModel.architecture,
+      gpu,
+      tensorParallel: resolvedModel.tensorParallel,
+      ...dtypes,
+      gpuMemoryUtilization: server.gpuMemoryUtilization,
+      blockSize: server.blockSize,
+      measuredBlocks: server.kvBlocks,
+    }),
+  );
+  return {
+    kind: 'llm',
+    model: resolvedModel,
+    gpu,
+    lifecycle: { listenAt: server.listenAt, shutdownTimeout: server.shutdownTimeout },
+    stepTime,
+    replica: {
+      maxNumSeqs: server.maxNumSeqs,
+      maxNumBatchedTokens: server.maxNumBatchedTokens,
+      kvBlocks: capacity.kvCacheBlocks,
+      blockSize: capacity.blockSize,
+      maxWaiting: server.maxWaiting,
+      prefixCaching: server.prefixCaching,
+      coldStart: server.coldStart,
+    },
+  };
+}
+
+/** Starts a model server for a pod: one per pod, each with its own named random stream. */
+export type ServerFactory = (podId: number, version: VersionRole, warm: boolean, sink: RequestSink) => Server;
+
+export function serverFactory(
+  settings: ServingSettings,
+  sim: Simulator,
+  streams: RandomStreams,
+  behaviour: Readonly<Record<VersionRole, VersionBehaviour>>,
+): ServerFactory {
+  if (settings.kind === 'queue') {
+    const config = { serviceTime: settings.serviceTime, concurrency: settings.concurrency, maxWaiting: settings.maxWaiting };
+    return (podId, _version, _warm, sink) => new QueueStation(sim, sink, config, streams.stream(`serving.service.pod-${podId}`));
+  }
+  const { stepTime, replica: config } = settings;
+  return (podId, version, warm, sink) =>
+    new Replica({
+      sim,
+      sink,
+      stepTime,
+      config,
+      warm,
+      stepTimeFactor: behaviour[version].stepTimeFactor,
+      errorRate: behaviour[version].errorRate,
+      errorRng: streams.stream(`serving.errors.pod-${podId}`),
+    });
+}
+
+/** kvCacheCapacity calls the model `model` (the estimate command's flag); in a scenario file it lives at `path`. */
+function atScenarioModel<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof InputError && error.path === 'model') {
+      throw new InputError(error.message.slice('model: '.length), path);
+    }
+    throw error;
+  }
+}
