@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { checkCommand } from './commands/check.js';
@@ -25,6 +26,10 @@ function exitWith(handler: () => number | Promise<number>): Promise<void> {
       },
     );
 }
+
+/** This package's version (main.js is dist/sim/cli/main.js). Left to itself, yargs reads the package.json of the
+ * folder yargs is installed in, which is the depending project's when rollout-sim is installed as a dependency. */
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const runOptions = {
   seed: { type: 'string', describe: 'seed of every random stream (default: spec.seed)' },
@@ -151,5 +156,6 @@ await yargs(hideBin(process.argv))
     process.stderr.write(`error: ${message}\nrun \`rollout-sim --help\` for the commands and options\n`);
     process.exit(EXIT_BAD_INPUT);
   })
+  .version(version)
   .help()
   .parseAsync();
