@@ -69,7 +69,7 @@ describe('npm pack', () => {
     expect(files).toContain('scenarios/data/azure-conv-2023.csv');
     expect(files).toEqual(expect.arrayContaining([...compiled, ...scenarios]));
     const stray = files.filter(
-      (f) => !/^(dist\/(sim|reports)\/.*\.js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|package\.json|README\.md)$/.test(f),
+      (f) => !/^(dist\/(sim|reports)\/.*\.js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|package\.json|README\.md|LICENSE)$/.test(f),
     );
     expect(stray).toEqual([]);
     expect(files.filter((f) => f.startsWith('scenarios/bench/'))).toEqual([]);
