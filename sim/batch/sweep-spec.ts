@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -7,6 +6,7 @@ import { formatIssues } from '../config/issues.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { overrideText, checkOverridePaths, toSetList, type Overrides } from './override-values.js';
 import type { RunSpec } from './run-spec.js';
+import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 
 /**
  * A sweep file: one scenario, a grid of overrides (the cartesian product of each path's list of values) and
@@ -69,12 +69,7 @@ export interface Sweep {
 }
 
 export function loadSweepFile(file: string): Sweep {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read the sweep file (${resolve(file)}): ${(err as NodeJS.ErrnoException).code}`, file);
-  }
+  const text = readInputFile(file, { what: 'sweep file', maxBytes: INPUT_LIMITS.sweep });
   return parseSweep(text, file, dirname(file));
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../engine/distributions.js';
 import { InputError } from '../errors.js';
 import { missingOr } from './zod-units.js';
+import { INPUT_LIMITS, readInputFile } from './input-file.js';
 
 /** A distribution as the scenario wrote it, values already in base units; JSON-serialisable. */
 export type DistributionSpec =
@@ -211,12 +211,7 @@ export function buildDistribution(spec: DistributionSpec, baseDir: string, path:
  * skipped; errors name the file line and the column.
  */
 function readCsvColumn(file: string, column: string, nonNegative: boolean, path: string): number[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${file}: ${(error as Error).message}`, `${path}.file`);
-  }
+  const text = readInputFile(file, { what: 'CSV file', maxBytes: INPUT_LIMITS.data, path: `${path}.file` });
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = lines[0].split(',').map((cell) => cell.trim());
   const index = header.indexOf(column);

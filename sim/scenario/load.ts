@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
@@ -7,6 +6,7 @@ import { formatIssues } from '../config/issues.js';
 import { applyManifest } from './manifest.js';
 import { applyOverrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 
 /** YAML aliases are bounded so a "billion laughs" file cannot blow up memory. */
 const MAX_ALIAS_COUNT = 100;
@@ -93,16 +93,7 @@ export function loadScenarioText(
 }
 
 export function loadScenarioFile(file: string, overrides: readonly string[] = []): LoadedScenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(
-      code === 'ENOENT' ? `no such scenario file (${resolve(file)})` : `cannot read the scenario file: ${code}`,
-      file,
-    );
-  }
+  const text = readInputFile(file, { what: 'scenario file', maxBytes: INPUT_LIMITS.scenario });
   const loaded = loadScenarioText(text, { source: file, baseDir: dirname(resolve(file)), overrides });
   return { ...loaded, file };
 }

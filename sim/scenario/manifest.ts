@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
 import { importPodTemplate } from './manifest-pod.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
+import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 
 /**
  * Imports a real `apps/v1` Deployment or `argoproj.io/v1alpha1` Rollout as a fragment of a scenario in its raw
@@ -35,13 +35,7 @@ const METADATA_FIELDS = [['apiVersion'], ['kind'], ['metadata'], ['spec', 'selec
 /** Reads `file` (relative to `baseDir`); `path` is the scenario field that named it, for messages. */
 export function importManifest(file: string, baseDir: string, path = 'spec.deployment.manifest'): ManifestImport {
   const full = resolve(baseDir, file);
-  let text: string;
-  try {
-    text = readFileSync(full, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `no such manifest file (${full})` : `cannot read the manifest ${full}: ${code}`, path);
-  }
+  const text = readInputFile(full, { what: 'manifest file', maxBytes: INPUT_LIMITS.manifest, path });
   return importManifestText(text, `${path} (${file})`);
 }
 

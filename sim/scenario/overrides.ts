@@ -31,8 +31,10 @@ export function applyOverrides(doc: unknown, overrides: readonly string[]): unkn
       value = override.slice(eq + 1);
     }
     let cur: Record<string | number, unknown> = root;
-    for (let i = 0; i < keys.length - 1; i++) {
+    for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
+      checkStep(cur, key, keys, i);
+      if (i === keys.length - 1) break;
       const next = cur[key];
       if (next === null || typeof next !== 'object') {
         cur[key] = typeof keys[i + 1] === 'number' ? [] : {};
@@ -42,4 +44,36 @@ export function applyOverrides(doc: unknown, overrides: readonly string[]): unkn
     cur[keys[keys.length - 1]] = value;
   }
   return root;
+}
+
+/** Keys that would reach an object's prototype instead of a field. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * One step of an override path must fit what is there: a name into a mapping, an index into a list, and an
+ * index at most one past the list's end (appending), so a typo cannot build a list of a billion holes.
+ */
+function checkStep(container: object, key: string | number, keys: readonly (string | number)[], i: number): void {
+  const upTo = formatKeys(keys.slice(0, i));
+  if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
+    throw new InputError(`"${key}" is not a field of a scenario`, '--set');
+  }
+  if (Array.isArray(container)) {
+    if (typeof key !== 'number') {
+      throw new InputError(
+        `${upTo} is a list; name an item by its index, e.g. ${formatKeys([...keys.slice(0, i), 0, ...keys.slice(i)])}`,
+        '--set',
+      );
+    }
+    if (key > container.length) {
+      throw new InputError(
+        `${formatKeys(keys.slice(0, i + 1))} is past the end of ${upTo}, which has ${container.length} item(s); use an index up to ${container.length}`,
+        '--set',
+      );
+    }
+  }
+}
+
+function formatKeys(keys: readonly (string | number)[]): string {
+  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
 }

@@ -55,11 +55,19 @@ export const zSpec = z.strictObject({
   coldStart: z.boolean().default(false),
 });
 
+/** Kubernetes' IsDNS1123Subdomain, the rule for Deployment and Rollout names: the scenario names the workload. */
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('rollout-sim/v1alpha1', { error: 'expected apiVersion: rollout-sim/v1alpha1' }),
   kind: z.literal('Scenario', { error: 'expected kind: Scenario' }),
   metadata: z.strictObject({
-    name: z.string().min(1).max(200),
+    name: z
+      .string()
+      .max(253, { error: 'must be at most 253 characters, as a Kubernetes object name' })
+      .regex(DNS_1123_SUBDOMAIN, {
+        error: "must be a Kubernetes object name (DNS-1123 subdomain): lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, e.g. llama-70b-rolling",
+      }),
     description: z.string().optional(),
   }),
   spec: zSpec,

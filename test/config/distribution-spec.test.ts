@@ -157,7 +157,7 @@ describe('buildDistribution: empirical files', () => {
 
   it.each<[DistributionSpec, RegExp]>([
     [file('data/startups.csv', 'secs'), /^spec\.s\.empirical\.column: column "secs" is not in the header of .*startups\.csv; it has model, seconds, gpu$/],
-    [file('missing.csv', 'a'), /^spec\.s\.empirical\.file: cannot read .*missing\.csv/],
+    [file('missing.csv', 'a'), /^spec\.s\.empirical\.file: no such CSV file .*missing\.csv/],
     [file('bad-cell.csv', 'b'), /^spec\.s\.empirical: .*bad-cell\.csv line 3, column "b": "oops" is not a number$/],
     [file('empty-cell.csv', 'b'), /^spec\.s\.empirical: .*empty-cell\.csv line 3, column "b" is empty$/],
     [file('negative.csv', 'a'), /^spec\.s\.empirical: .*negative\.csv line 3, column "a": -2 is negative/],

@@ -6,7 +6,7 @@ import { inputError } from '../helpers/input-error.js';
 const QUEUE = `
 apiVersion: rollout-sim/v1alpha1
 kind: Scenario
-metadata: { name: Queue Demo }
+metadata: { name: queue-demo }
 spec:
   duration: 600s
   cluster: { nodePools: [{ name: gpu, gpu: h100-80gb, gpusPerNode: 8, nodes: 2 }] }

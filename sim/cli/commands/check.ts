@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { checkTotals, renderCheckMarkdown, renderCheckText } from '../../../reports/check-table.js';
 import { writeJunit, type ScenarioCheckResult } from '../../../reports/junit.js';
@@ -10,6 +10,7 @@ import { loadScenarioFile, parseScenarioText, type LoadedScenario } from '../../
 import { EXIT_BAD_INPUT } from '../exit-codes.js';
 import { parsePositiveInt, parseSeed, printWarnings, toStringList } from '../options.js';
 import { startProgress } from '../progress.js';
+import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
 
 export interface CheckArgs {
   paths: unknown;
@@ -60,7 +61,7 @@ function yamlFilesUnder(folder: string): string[] {
 
 function looksLikeScenario(file: string): boolean {
   try {
-    const doc = parseScenarioText(readFileSync(file, 'utf8'), file);
+    const doc = parseScenarioText(readInputFile(file, { what: 'scenario file', maxBytes: INPUT_LIMITS.scenario }), file);
     return doc !== null && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'Scenario';
   } catch (err) {
     if (err instanceof InputError) return true;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { writeOutputFolder } from '../../../reports/atomic-write.js';
 import { renderSweepMarkdown, sweepReportFiles } from '../../../reports/sweep.js';
 import { formatRecords, mergeRecords, MERGED_RESULTS_FILE, parseRecords } from '../../batch/sweep-records.js';
@@ -7,6 +6,7 @@ import { InputError } from '../../errors.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { toStringList } from '../options.js';
 import { defaultSweepFolder } from './sweep.js';
+import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
 
 export interface MergeArgs {
   files: unknown;
@@ -32,9 +32,5 @@ export function mergeCommand(args: MergeArgs): number {
 }
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read the results file: ${(err as NodeJS.ErrnoException).code}`, file);
-  }
+  return readInputFile(file, { what: 'results file', maxBytes: INPUT_LIMITS.results });
 }

@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { InputError } from '../../errors.js';
 import { validateArchitecture, type ModelArchitecture } from './models.js';
+import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
 
 /** Reads a Hugging Face config.json into a ModelArchitecture; `name` defaults to the file's (or folder's) name. */
 export function loadModelConfig(file: string, name?: string): ModelArchitecture {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the model config.json: ${(error as Error).message}`, file);
-  }
+  const text = readInputFile(file, { what: 'model config.json', maxBytes: INPUT_LIMITS.data });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
 
 /** A small comma-separated table: a header line, then rows of plain (unquoted) cells. */
 export interface CsvTable {
@@ -10,12 +10,7 @@ export interface CsvTable {
 }
 
 export function readCsvFile(file: string): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the CSV file: ${(error as Error).message}`, file);
-  }
+  const text = readInputFile(file, { what: 'CSV file', maxBytes: INPUT_LIMITS.data });
   return parseCsv(text, file);
 }
 
