@@ -139,8 +139,15 @@ export class ScriptedHost implements RolloutHost {
     this.actions.push({ t, seq: this.nextSeq++, run: action });
   }
 
+  /** A ReplicaSet by its trace name ('old', 'new', 'new#2'…); scripted actions look up ones the controller creates. */
+  replicaSet(name: string): ReplicaSet {
+    for (const [rs, n] of this.names) if (n === name) return rs;
+    throw new InternalError(`no ReplicaSet named ${name} (yet)`);
+  }
+
   /** `count` (default all) not-ready active pods of rs become Ready now, oldest first. */
-  ready(rs: ReplicaSet, count = Infinity): void {
+  ready(rsOrName: ReplicaSet | string, count = Infinity): void {
+    const rs = this.resolve(rsOrName);
     let left = count;
     for (const pod of this.podList(rs)) {
       if (left <= 0) break;
@@ -152,7 +159,8 @@ export class ScriptedHost implements RolloutHost {
   }
 
   /** `count` (default all) Ready pods of rs start crash-looping now (not Ready until `ready` is called), oldest first. */
-  crash(rs: ReplicaSet, count = Infinity): void {
+  crash(rsOrName: ReplicaSet | string, count = Infinity): void {
+    const rs = this.resolve(rsOrName);
     let left = count;
     for (const pod of this.podList(rs)) {
       if (left <= 0) break;
@@ -166,7 +174,8 @@ export class ScriptedHost implements RolloutHost {
   }
 
   /** `count` (default all) terminating pods of rs are gone now, oldest first. */
-  finishTermination(rs: ReplicaSet, count = Infinity): void {
+  finishTermination(rsOrName: ReplicaSet | string, count = Infinity): void {
+    const rs = this.resolve(rsOrName);
     let left = count;
     for (const pod of this.podList(rs)) {
       if (left <= 0) break;
@@ -214,7 +223,8 @@ export class ScriptedHost implements RolloutHost {
   }
 
   /** Pod counts of rs now, for assertions. */
-  podCounts(rs: ReplicaSet): { spec: number; ready: number; available: number; notReady: number; terminating: number } {
+  podCounts(rsOrName: ReplicaSet | string): { spec: number; ready: number; available: number; notReady: number; terminating: number } {
+    const rs = this.resolve(rsOrName);
     const s = this.status(rs);
     return {
       spec: rs.spec,
@@ -310,6 +320,10 @@ export class ScriptedHost implements RolloutHost {
     this.names.set(rs, sameVersion === 0 ? version : `${version}#${sameVersion + 1}`);
     this.pods.set(rs, []);
     return rs;
+  }
+
+  private resolve(rsOrName: ReplicaSet | string): ReplicaSet {
+    return typeof rsOrName === 'string' ? this.replicaSet(rsOrName) : rsOrName;
   }
 
   private nameOf(rs: ReplicaSet): string {
