@@ -5,7 +5,8 @@
  * autoPromotionEnabled true, autoPromotionSeconds 0, scaleDownDelaySeconds 30, abortScaleDownDelaySeconds 30.
  */
 import { describe, expect, it } from 'vitest';
-import { ScriptedHost, scriptedRollout, type TraceEntry } from './scripted-host.js';
+import { ScriptedHost, type TraceEntry } from './scripted-host.js';
+import { scriptedRollout } from './scripted-rollout.js';
 
 const entries = (...rows: [number, string][]): TraceEntry[] => rows.map(([t, call]) => ({ t, call }));
 

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { zCanary } from '../../sim/rollout/strategy-schema.js';
-import { ScriptedHost, scriptedRollout, type TraceEntry } from './scripted-host.js';
+import { ScriptedHost, type TraceEntry } from './scripted-host.js';
+import { scriptedRollout } from './scripted-rollout.js';
 
 const entries = (...rows: [number, string][]): TraceEntry[] => rows.map(([t, call]) => ({ t, call }));
 const atTimes = (host: ScriptedHost, event: string) => host.logs.filter((l) => l.event === event).map((l) => l.t);

@@ -5,16 +5,32 @@
  * what the controller does with it when pods become ready, crash or linger.
  */
 import { describe, expect, it } from 'vitest';
-import { ScriptedHost, scriptedRollout, type TraceEntry } from './scripted-host.js';
+import type { ReplicaSet } from '../../sim/cluster/replicaset.js';
+import { DeploymentController, type DeploymentStrategy } from '../../sim/rollout/deployment-controller.js';
+import { intCount, percent, type IntOrPercent } from '../../sim/rollout/fenceposts.js';
+import { ScriptedHost, type TraceEntry } from './scripted-host.js';
 
 const entries = (...rows: [number, string][]): TraceEntry[] => rows.map(([t, call]) => ({ t, call }));
+const rolling = (maxSurge: IntOrPercent, maxUnavailable: IntOrPercent): DeploymentStrategy => ({
+  kind: 'rollingUpdate',
+  maxSurge,
+  maxUnavailable,
+});
+
+/** A Deployment over `stable` (its spec is the desired count), progressDeadlineSeconds at the default 600 (§1.1). */
+function deployment(host: ScriptedHost, stable: ReplicaSet, strategy: DeploymentStrategy): DeploymentController {
+  const controller = new DeploymentController(host, { replicas: stable.spec, strategy, progressDeadlineSeconds: 600 }, stable);
+  host.drive(controller);
+  return controller;
+}
+
 const logsOf = (host: ScriptedHost, event: string) => host.logs.filter((l) => l.event === event).map((l) => l.t);
 
 describe('RollingUpdate', () => {
   it('10 replicas, maxSurge 25 %, maxUnavailable 0: surge to 13, then old shrinks by exactly the pods that became ready', () => {
     const host = new ScriptedHost({ readyAfter: { new: null } });
     const old = host.fleet('old', 10);
-    scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } } });
+    deployment(host, old, rolling(percent(25), intCount(0)));
     host.at(10, () => host.ready('new', 1));
     host.at(20, () => host.ready('new', 2));
     host.advance(30);
@@ -41,7 +57,7 @@ describe('RollingUpdate', () => {
   it('with every new pod ready 10 s after creation: waves of 3, complete when the last old pod is removed', () => {
     const host = new ScriptedHost();
     const old = host.fleet('old', 10);
-    const controller = scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } } });
+    const controller = deployment(host, old, rolling(percent(25), intCount(0)));
     host.advance(100);
     // Each wave: 3 new pods available ⇒ maxScaledDown = 13 − 10 − 0 = 3 ⇒ old −3, then new +3 (≤ 10).
     // t=30: old 4 → 1, new 9 → 10 (room 13 − 10 = 3 but only 1 left to 10).
@@ -66,7 +82,7 @@ describe('RollingUpdate', () => {
   it('maxSurge 0: the sync that creates the new RS (at 0 pods) also scales the old one down (§0.2)', () => {
     const host = new ScriptedHost({ readyAfter: { new: null } });
     const old = host.fleet('old', 10);
-    scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: '25%' } } });
+    deployment(host, old, rolling(intCount(0), percent(25)));
     host.at(10, () => host.ready('new'));
     host.advance(10);
     // surge 0, unavailable floor(2.5) = 2 ⇒ maxTotal 10, minAvailable 8.
@@ -81,7 +97,7 @@ describe('RollingUpdate', () => {
   it('a new pod that crash-loops blocks the old scale-down until it is Ready again', () => {
     const host = new ScriptedHost();
     const old = host.fleet('old', 4);
-    scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+    deployment(host, old, rolling(intCount(1), intCount(0)));
     host.at(15, () => host.crash('new', 1));
     host.at(40, () => host.ready('new'));
     host.advance(45);
@@ -98,7 +114,7 @@ describe('RollingUpdate', () => {
   it('old pods still terminating do not delay completion (status counts active pods only, §1.3)', () => {
     const host = new ScriptedHost({ terminationSeconds: 30 });
     const old = host.fleet('old', 4);
-    scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
+    deployment(host, old, rolling(percent(25), percent(25)));
     host.advance(20);
     // Example 1 of §6: (3,2) at 0, (1,4) at 10, (0,4) at 20 ⇒ Complete at 20 although the old pods deleted at
     // 0, 10 and 20 hold on until 30, 40 and 50.
@@ -112,7 +128,7 @@ describe('RollingUpdate', () => {
   it('minReadySeconds: the old RS shrinks when a new pod is available, not when it is Ready', () => {
     const host = new ScriptedHost({ minReadySeconds: 30 });
     const old = host.fleet('old', 2);
-    scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } });
+    deployment(host, old, rolling(intCount(1), intCount(0)));
     host.advance(100);
     // maxTotal 3, minAvailable 2. New pod 1: Ready at 10, available at 10 + 30 = 40 ⇒ old 1, new 2.
     // New pod 2: Ready at 50, available at 80 ⇒ old 0 ⇒ complete at 80.
@@ -124,7 +140,7 @@ describe('RollingUpdate', () => {
   it('kubectl rollout undo: the old RS becomes the target and rolls back with the same algorithm', () => {
     const host = new ScriptedHost({ readyAfter: { new: null } });
     const old = host.fleet('old', 4);
-    const controller = scriptedRollout(host, old, { strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
+    const controller = deployment(host, old, rolling(percent(25), percent(25)));
     host.at(100, () => controller.abort('operator'));
     host.advance(200);
     // 4 @25 %/25 % ⇒ (surge 1, unavailable 1): t=0 (old 3, new 2), the new pods never become ready.
@@ -148,10 +164,7 @@ describe('RollingUpdate', () => {
 describe('progress deadline (no rollback, §1.6)', () => {
   const stalled = (host: ScriptedHost) => {
     const old = host.fleet('old', 10);
-    return scriptedRollout(host, old, {
-      strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
-      progressDeadlineSeconds: 600,
-    });
+    return deployment(host, old, rolling(percent(25), intCount(0)));
   };
 
   it('new pods that never become ready: stalled at lastUpdateTime + 600 + 1 s, and nothing is rolled back', () => {
@@ -200,7 +213,7 @@ describe('Recreate', () => {
   it('scales old to 0, waits for the last old pod to be gone (terminating included), then creates new at full size', () => {
     const host = new ScriptedHost({ terminationSeconds: null });
     const old = host.fleet('old', 3);
-    const controller = scriptedRollout(host, old, { strategy: { recreate: {} } });
+    const controller = deployment(host, old, { kind: 'recreate' });
     host.at(50, () => host.finishTermination(old, 2));
     host.at(70, () => host.finishTermination(old));
     host.advance(200);
@@ -221,7 +234,7 @@ describe('Recreate', () => {
   it('pods that are gone at once: the new RS is created in the same instant as the scale-down', () => {
     const host = new ScriptedHost({ terminationSeconds: 0 });
     const old = host.fleet('old', 3);
-    scriptedRollout(host, old, { strategy: { recreate: {} } });
+    deployment(host, old, { kind: 'recreate' });
     host.advance(10);
     expect(host.calls('create', 'scale', 'log RolloutComplete')).toEqual(
       entries([0, 'scale old 0'], [0, 'create new'], [0, 'scale new 3'], [10, 'log RolloutComplete']),

@@ -17,11 +17,8 @@ import type { PodTemplate } from '../../sim/cluster/template.js';
 import { InternalError } from '../../sim/errors.js';
 import type { Telemetry } from '../../sim/metrics/recorder.js';
 import type { QuantileView } from '../../sim/metrics/sketch.js';
-import type { z } from 'zod';
 import type { RolloutController } from '../../sim/rollout/controller.js';
-import { createController } from '../../sim/rollout/create-controller.js';
 import type { RolloutHost } from '../../sim/rollout/host.js';
-import { zRollout } from '../../sim/rollout/strategy-schema.js';
 import type { MirrorSpec } from '../../sim/routing/router.js';
 import type { Split } from '../../sim/routing/split.js';
 import type { VersionRole } from '../../sim/traffic/request.js';
@@ -33,8 +30,6 @@ export interface ScriptedHostOptions {
   readonly minReadySeconds?: number;
   /** Seconds a deleted pod stays terminating; null: until the test calls `finishTermination` (default 0). */
   readonly terminationSeconds?: number | null;
-  /** RolloutHost.gatewayDelay (default 0); the host only reports it, the trace shows the writes. */
-  readonly gatewayDelay?: number;
 }
 
 /** One write of the controller, e.g. `{ t: 10, call: 'scale old 9' }`. */
@@ -83,9 +78,8 @@ export class ScriptedHost implements RolloutHost {
   readonly trace: TraceEntry[] = [];
   readonly phases: PhaseRecord[] = [];
   readonly logs: { readonly t: number; readonly event: string; readonly reason: string }[] = [];
-  /** Every wakeAt request, in order (deduplicated per time as the run does). */
-  readonly wakes: { readonly t: number; readonly at: number }[] = [];
-  readonly gatewayDelay: number;
+  /** Gateway writes take effect at once here; the trace shows when the controller made them. */
+  readonly gatewayDelay = 0;
 
   private clock = 0;
   private nextRsId = 1;
@@ -107,7 +101,6 @@ export class ScriptedHost implements RolloutHost {
     this.readyAfter = { old: 10, new: 10, ...options.readyAfter };
     this.minReadySeconds = options.minReadySeconds ?? 0;
     this.terminationSeconds = options.terminationSeconds === undefined ? 0 : options.terminationSeconds;
-    this.gatewayDelay = options.gatewayDelay ?? 0;
   }
 
   // ---- the world before the rollout -------------------------------------------------------------------------
@@ -288,9 +281,7 @@ export class ScriptedHost implements RolloutHost {
 
   wakeAt(t: number): void {
     if (t < this.clock) throw new InternalError(`wakeAt(${t}) in the past (now ${this.clock})`);
-    if (this.wakeTimes.has(t)) return;
     this.wakeTimes.add(t);
-    this.wakes.push({ t: this.clock, at: t });
   }
 
   beginPhase(name: string): () => void {
@@ -413,22 +404,6 @@ export class ScriptedHost implements RolloutHost {
       }
     }
   }
-}
-
-/**
- * The controller a scenario's `rollout` section would create (schema defaults applied, analysis templates
- * resolved), over `stable` with `replicas` desired pods, driven by `host` from `startAt`.
- */
-export function scriptedRollout(
-  host: ScriptedHost,
-  stable: ReplicaSet,
-  rollout: Omit<z.input<typeof zRollout>, 'at'>,
-  startAt = 0,
-): RolloutController {
-  const spec = zRollout.parse({ at: startAt, ...rollout });
-  const controller = createController(spec, host, stable, stable.spec);
-  host.drive(controller, startAt);
-  return controller;
 }
 
 function isActive(pod: ScriptedPod): boolean {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { zRollout, zShadowBlueGreen } from '../../sim/rollout/strategy-schema.js';
-import { ScriptedHost, scriptedRollout, type TraceEntry } from './scripted-host.js';
+import { ScriptedHost, type TraceEntry } from './scripted-host.js';
+import { scriptedRollout } from './scripted-rollout.js';
 
 const entries = (...rows: [number, string][]): TraceEntry[] => rows.map(([t, call]) => ({ t, call }));
 
