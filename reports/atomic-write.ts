@@ -1,8 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, InternalError } from '../sim/errors.js';
 
-/** Written last, so a folder holding it is complete; see writeOutputFolder. */
+/** The run's summary; readers take a folder holding it as a finished run. */
 export const SUMMARY_FILE = 'summary.json';
 
 let tempFiles = 0;
@@ -30,21 +30,120 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   }
 }
 
+/** Marks a folder as written by rollout-sim, so a later run may replace it whole. */
+export const OUTPUT_MARKER = '.rollout-sim-output';
+
+let folders = 0;
+
 /**
- * Writes each file (name relative to `dir`, subfolders allowed) atomically, creating folders as needed and
- * leaving other files in `dir` alone. summary.json goes last, and a previous one is removed first, so a
- * folder with a summary.json always holds a complete set of outputs.
+ * Writes a whole output folder so that `dir` always holds one complete run: the files go to a new hidden folder
+ * beside it, are flushed, and the new folder is swapped in by rename (an older folder is renamed aside first and
+ * removed after). Files of an earlier run that this one does not write (a stale requests.csv) go with the old
+ * folder. A lock beside the folder keeps two writers out; a folder holding files rollout-sim did not write is
+ * refused rather than replaced, so nothing a user keeps there is lost.
  */
 export function writeOutputFolder(dir: string, files: Readonly<Record<string, string | Buffer>>): void {
   const names = Object.keys(files);
   for (const name of names) assertInside(name);
-  ensureFolder(dir);
-  const hasSummary = names.includes(SUMMARY_FILE);
-  if (hasSummary) rmSync(join(dir, SUMMARY_FILE), { force: true });
-  for (const name of names) {
-    if (name !== SUMMARY_FILE) writeFileAtomic(join(dir, name), files[name]);
+  const target = resolve(dir);
+  ensureFolder(dirname(target));
+  const release = lockFolder(target, dir);
+  removeLeftovers(target);
+  const tag = `${process.pid}-${folders++}`;
+  const fresh = join(dirname(target), `.${basename(target)}.new-${tag}`);
+  const old = join(dirname(target), `.${basename(target)}.old-${tag}`);
+  try {
+    checkReplaceable(target, dir, names);
+    mkdirSync(fresh);
+    for (const name of names) writeFileAtomic(join(fresh, name), files[name]);
+    writeFileAtomic(join(fresh, OUTPUT_MARKER), 'written by rollout-sim; the whole folder is replaced by the next run\n');
+    const hadOld = kindOf(target) === 'folder';
+    if (hadOld) renameSync(target, old);
+    renameSync(fresh, target);
+    if (hadOld) rmSync(old, { recursive: true, force: true });
+  } catch (error) {
+    rmSync(fresh, { recursive: true, force: true });
+    throw error;
+  } finally {
+    release();
   }
-  if (hasSummary) writeFileAtomic(join(dir, SUMMARY_FILE), files[SUMMARY_FILE]);
+}
+
+/**
+ * Adds files to a folder other writers share (the shards of a sweep on one volume), each file atomically,
+ * leaving the folder's other files alone.
+ */
+export function writeIntoSharedFolder(dir: string, files: Readonly<Record<string, string | Buffer>>): void {
+  for (const name of Object.keys(files)) assertInside(name);
+  ensureFolder(dir);
+  for (const [name, data] of Object.entries(files)) writeFileAtomic(join(dir, name), data);
+}
+
+/** An existing folder may be replaced when it is empty, was written by rollout-sim, or holds only what this run writes. */
+function checkReplaceable(target: string, dir: string, names: readonly string[]): void {
+  const kind = kindOf(target);
+  if (kind === 'missing') return;
+  if (kind === 'other') throw new InputError(`${target} exists and is not a folder; give a folder for the outputs`, dir);
+  const entries = readdirSync(target);
+  if (entries.includes(OUTPUT_MARKER)) return;
+  const ours = new Set(names.map((name) => name.split(/[\\/]/)[0]));
+  const foreign = entries.filter((entry) => !ours.has(entry));
+  if (foreign.length > 0) {
+    throw new InputError(
+      `${target} holds files rollout-sim did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); ` +
+        'give a new or empty folder, or remove them: the outputs replace the whole folder',
+      dir,
+    );
+  }
+}
+
+/** Hidden folders beside `target` left by a writer that was killed mid-swap. */
+function removeLeftovers(target: string): void {
+  const prefix = `.${basename(target)}.`;
+  for (const entry of readdirSync(dirname(target))) {
+    const match = /^(?:new|old)-(\d+)-\d+$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '');
+    if (match && !isAlive(Number(match[1]))) rmSync(join(dirname(target), entry), { recursive: true, force: true });
+  }
+}
+
+/** Takes `<dir>.lock` (exclusive create); a lock left by a process that is gone is taken over. */
+function lockFolder(target: string, dir: string): () => void {
+  const lock = `${target}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new InputError(`cannot lock the output folder (${lock}): ${(error as NodeJS.ErrnoException).code}`, dir);
+      }
+      const holder = Number.parseInt(readFileSafely(lock), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new InputError(`another rollout-sim (pid ${holder}) is writing ${target}; wait for it, or give another folder`, dir);
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new InputError(`cannot lock the output folder (${lock}): another writer keeps taking it`, dir);
+}
+
+function readFileSafely(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function assertInside(name: string): void {

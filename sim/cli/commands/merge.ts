@@ -1,4 +1,4 @@
-import { writeOutputFolder } from '../../../reports/atomic-write.js';
+import { writeIntoSharedFolder } from '../../../reports/atomic-write.js';
 import { renderSweepMarkdown, sweepReportFiles } from '../../../reports/sweep.js';
 import { formatRecords, mergeRecords, MERGED_RESULTS_FILE, parseRecords } from '../../batch/sweep-records.js';
 import { sweepTable } from '../../batch/sweep-table.js';
@@ -24,7 +24,8 @@ export function mergeCommand(args: MergeArgs): number {
   const table = sweepTable(records);
   const out = args.out ?? defaultSweepFolder(table.sweep);
   const outputs = { [MERGED_RESULTS_FILE]: formatRecords(records), ...sweepReportFiles(table) };
-  writeOutputFolder(out, outputs);
+  // The merged reports go beside the shards' results files, often in the folder they were merged from.
+  writeIntoSharedFolder(out, outputs);
   const from = `${files.length} file${files.length === 1 ? '' : 's'}`;
   process.stderr.write(`merge: ${records.length} runs from ${from}; wrote ${out}/ (${Object.keys(outputs).join(', ')})\n`);
   process.stdout.write(renderSweepMarkdown(table));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeOutputFolder } from '../../../reports/atomic-write.js';
+import { writeIntoSharedFolder } from '../../../reports/atomic-write.js';
 import { renderSweepMarkdown, sweepReportFiles } from '../../../reports/sweep.js';
 import { runMany } from '../../batch/run-many.js';
 import { withoutWallTime } from '../../batch/run-spec.js';
@@ -42,7 +42,8 @@ export async function sweepCommand(args: SweepArgs): Promise<number> {
   const files: Record<string, string> = { [resultsFileName(shard.index)]: formatRecords(records) };
   const whole = shard.count === 1;
   if (whole) Object.assign(files, sweepReportFiles(sweepTable(records)));
-  writeOutputFolder(out, files);
+  // Every shard writes its own results file into one folder, often a volume the shards share.
+  writeIntoSharedFolder(out, files);
   process.stderr.write(`wrote ${out}/ (${Object.keys(files).join(', ')})\n`);
   if (whole) process.stdout.write(renderSweepMarkdown(sweepTable(records)));
   const failed = records.filter((r) => r.error !== undefined);
