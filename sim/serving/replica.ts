@@ -4,8 +4,10 @@ import { InputError, InternalError } from '../errors.js';
 import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/request.js';
 import { KvCache } from './kv-cache.js';
 import { FifoQueue, IdleNotifier } from './queue-station.js';
+import { Sequence } from './sequence.js';
 import type { Server } from './server.js';
-import type { BatchShape, StepTimeModel } from './step-time/types.js';
+import type { StepTimeModel } from './step-time/types.js';
+import { emptyStepSchedule, scheduleStep, type EngineState } from './vllm-scheduler.js';
 
 /**
  * Cold kernels of a freshly started engine. Our H200 measurement (serving-model.md, intro) saw the very first
@@ -66,46 +68,15 @@ export interface ReplicaStats {
 const FIRST_TOKEN = 1;
 const COMPLETED = 2;
 
-/** One request's engine state (vLLM V1's Request: token counts, not token lists). */
-class Sequence {
-  /** Tokens whose KV is in the cache: prefix hit plus computed. */
-  numComputed = 0;
-  /** Prompt plus generated tokens; the last generated one is computed by the next decode step. */
-  numTokens: number;
-  /** numTokens when last admitted: below it the sequence is prefilling (after a preemption, recomputing). */
-  prefillEnd = 0;
-  generated = 0;
-  privateBlocks = 0;
-  sharedBlocks = 0;
-  /** Prefix-cache entry referenced while running, else -1. */
-  prefixEntry = -1;
-  /** Full blocks of the shared prefix the prefix cache can serve (0 when none or caching is off). */
-  readonly prefixBlocks: number;
-  /** req.outputTokens, kept here so the per-step passes read only this object. */
-  readonly outputTokens: number;
-  /** Tokens scheduled in the step in progress. */
-  scheduled = 0;
-  /** Still held by the replica (waiting or running): false once completed, cancelled or aborted. */
-  live = true;
-
-  constructor(
-    readonly req: Request,
-    prefixBlocks: number,
-  ) {
-    this.numTokens = req.promptTokens;
-    this.prefixBlocks = prefixBlocks;
-    this.outputTokens = req.outputTokens;
-  }
-
-  get blocks(): number {
-    return this.privateBlocks + this.sharedBlocks;
-  }
-}
-
 /**
  * A vLLM V1 engine on one replica (serving-model.md §2.2–2.3): continuous batching with chunked prefill under a
  * token budget and a sequence cap, a paged KV cache with recompute preemption from the tail of the running list,
  * FCFS admission that never preempts, and a prefix cache.
+ *
+ * This class is the event shell around batch formation (vllm-scheduler.ts, which decides each step's batch from
+ * the engine state alone): it owns that state, turns each scheduled step into a step time and an end event,
+ * applies the step's results (tokens, first tokens, completions, prefix-cache publication), reports to the
+ * sink, and injects the bad version's faults (slower steps, refused requests).
  *
  * One event per engine step, and one event for a whole run of steps whose batch cannot change: pure decode with
  * nothing admissible waiting, no completion and no block shortage before its last step. Those steps' end times
@@ -132,7 +103,10 @@ export class Replica implements Server {
   private readonly running: Sequence[] = [];
   private readonly waiting = new FifoQueue<Sequence>();
   private readonly idle = new IdleNotifier();
-  private readonly batch: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
+  private readonly engine: EngineState;
+  /** The scheduler's decision for the step in progress (its batch is the first step's shape of the plan). */
+  private readonly schedule = emptyStepSchedule();
+  private readonly batch = this.schedule.batch;
 
   /** The planned run of steps: active while its end event is pending. */
   private planActive = false;
@@ -143,8 +117,6 @@ export class Replica implements Server {
   private planFirstStep = 0;
   /** planEnds[m] = end time of the plan's m-th step (1-based). */
   private planEnds = new Float64Array(64);
-  /** Least output still to generate among the requests phase A of the last scheduled step served. */
-  private minRemainingOutput = Infinity;
   private stepEvent = -1;
   private wakeEvent = -1;
   /** Inside the step-end handler: submits wait for its planning, cancels need no cut. */
@@ -165,6 +137,7 @@ export class Replica implements Server {
     this.stepTime = options.stepTime;
     this.config = config;
     this.kv = new KvCache(config.kvBlocks, config.blockSize);
+    this.engine = { running: this.running, waiting: this.waiting, kv: this.kv };
     this.maxWaiting = config.maxWaiting ?? Infinity;
     this.stepTimeFactor = options.stepTimeFactor ?? 1;
     this.errorRate = options.errorRate ?? 0;
@@ -235,7 +208,7 @@ export class Replica implements Server {
     // Only the running list and the head of the queue decide the next step's make-up.
     if (index >= 0) {
       this.running.splice(index, 1);
-      this.release(seq);
+      seq.releaseBlocks(this.kv);
       this.cutPlan();
     } else if (this.waiting.peek() === seq) {
       this.waiting.shift();
@@ -258,7 +231,7 @@ export class Replica implements Server {
     this.sim.cancel(this.wakeEvent);
     this.wakeEvent = -1;
     const cut = this.running.splice(0, this.running.length);
-    for (const seq of cut) this.release(seq);
+    for (const seq of cut) seq.releaseBlocks(this.kv);
     const queued: Sequence[] = [];
     this.waiting.drainInto(queued);
     for (const seq of cut) seq.live = false;
@@ -321,12 +294,15 @@ export class Replica implements Server {
     this.idle.check(this.outstanding());
   }
 
-  // ---- scheduling (vLLM V1 Scheduler.schedule) ---------------------------------------------------------------
+  // ---- plans ------------------------------------------------------------------------------------------------
 
-  /** Schedules the next step (and as many identical ones after it as allowed) and its end event. */
+  /** Forms the next step's batch, plans it (and as many identical steps after it as allowed) and its end event. */
   private startPlan(): void {
     if (this.running.length === 0 && this.waiting.size === 0) return;
-    const preempted = this.scheduleStep();
+    const schedule = this.schedule;
+    scheduleStep(this.engine, this.config, schedule);
+    this.counters.preemptions += schedule.preempted;
+    this.counters.prefixHitTokens += schedule.prefixHitTokens;
     const batch = this.batch;
     if (batch.prefillSeqs === 0 && batch.decodeSeqs === 0) {
       throw new InternalError('an engine step scheduled nothing although requests are outstanding');
@@ -335,7 +311,7 @@ export class Replica implements Server {
     this.planFirstStep = first;
     this.planDone = 0;
     const firstEnd = this.sim.now + this.stepDuration(first);
-    const steps = !preempted && batch.prefillSeqs === 0 && batch.decodeSeqs === this.running.length ? this.unchangingDecodeSteps() : 1;
+    const steps = schedule.preempted === 0 && batch.prefillSeqs === 0 && batch.decodeSeqs === this.running.length ? this.unchangingDecodeSteps() : 1;
     if (steps >= this.planEnds.length) this.planEnds = new Float64Array(Math.max(steps + 1, 2 * this.planEnds.length));
     const ends = this.planEnds;
     ends[1] = firstEnd;
@@ -351,119 +327,13 @@ export class Replica implements Server {
   }
 
   /**
-   * Phase A serves the running requests in order (remaining prompt chunked by the budget, or one decode token),
-   * preempting from the tail when a block cannot be allocated; phase B admits waiting requests FCFS while
-   * budget, sequence slots and blocks allow, unless this step preempted. Fills this.batch; returns whether it
-   * preempted.
-   */
-  private scheduleStep(): boolean {
-    const batch = this.batch;
-    batch.prefillTokens = 0;
-    batch.prefillSeqs = 0;
-    batch.prefillAttentionPairs = 0;
-    batch.decodeSeqs = 0;
-    batch.decodeContextTokens = 0;
-    const running = this.running;
-    const kv = this.kv;
-    let budget = this.config.maxNumBatchedTokens;
-    let preempted = false;
-    let minRemaining = Infinity;
-    let i = 0;
-    while (i < running.length && budget > 0) {
-      const seq = running[i];
-      const tokens = Math.min(seq.numTokens - seq.numComputed, budget);
-      const need = kv.blocksBeyond(seq.numComputed + tokens, seq.blocks);
-      while (need > 0 && !kv.tryAllocate(need)) {
-        const victim = running.pop()!;
-        this.preempt(victim);
-        preempted = true;
-        if (victim === seq) break;
-      }
-      if (i >= running.length) break; // seq itself was preempted
-      seq.privateBlocks += need;
-      this.schedule(seq, tokens);
-      budget -= tokens;
-      const remaining = seq.outputTokens - seq.generated;
-      if (remaining < minRemaining) minRemaining = remaining;
-      i++;
-    }
-    this.minRemainingOutput = minRemaining;
-    for (let j = i; j < running.length; j++) running[j].scheduled = 0;
-    if (preempted) return true;
-    while (budget > 0 && running.length < this.config.maxNumSeqs) {
-      const seq = this.waiting.peek();
-      if (seq === undefined || !this.admit(seq, budget)) break;
-      this.waiting.shift();
-      running.push(seq);
-      budget -= seq.scheduled;
-    }
-    return false;
-  }
-
-  /** Takes the prefix-cache hit and the blocks for the first chunk, if they fit; no side effect otherwise. */
-  private admit(seq: Sequence, budget: number): boolean {
-    const kv = this.kv;
-    const group = seq.req.prefixGroup;
-    let hitBlocks = 0;
-    let pinnedByAdmission = 0;
-    if (seq.prefixBlocks > 0) {
-      // At least one token must be computed to produce logits, so a full hit stops one token short (as vLLM).
-      hitBlocks = Math.min(kv.prefix.residentBlocks(group), seq.prefixBlocks, kv.fullBlocks(seq.numTokens - 1));
-      pinnedByAdmission = kv.prefix.unpinnedBlocks(group);
-    }
-    const computed = hitBlocks * kv.blockSize;
-    const tokens = Math.min(seq.numTokens - computed, budget);
-    const need = kv.blocksFor(computed + tokens) - hitBlocks;
-    if (need > kv.availableBlocks - pinnedByAdmission) return false;
-    if (seq.prefixBlocks > 0) seq.prefixEntry = kv.prefix.acquire(group);
-    kv.allocate(need);
-    seq.privateBlocks = need;
-    seq.sharedBlocks = hitBlocks;
-    seq.numComputed = computed;
-    seq.prefillEnd = seq.numTokens;
-    this.counters.prefixHitTokens += computed;
-    this.schedule(seq, tokens);
-    return true;
-  }
-
-  private schedule(seq: Sequence, tokens: number): void {
-    const batch = this.batch;
-    seq.scheduled = tokens;
-    if (seq.numComputed < seq.prefillEnd) {
-      batch.prefillTokens += tokens;
-      batch.prefillSeqs++;
-      batch.prefillAttentionPairs += tokens * (seq.numComputed + tokens);
-    } else {
-      batch.decodeSeqs++;
-      batch.decodeContextTokens += seq.numComputed;
-    }
-  }
-
-  /** Recompute preemption (vidur's restart): the KV is freed and every token so far will be prefilled again. */
-  private preempt(seq: Sequence): void {
-    this.release(seq);
-    seq.numComputed = 0;
-    this.waiting.pushFront(seq);
-    this.counters.preemptions++;
-  }
-
-  private release(seq: Sequence): void {
-    this.kv.release(seq.privateBlocks);
-    if (seq.prefixEntry >= 0) this.kv.prefix.release(seq.prefixEntry);
-    seq.privateBlocks = 0;
-    seq.sharedBlocks = 0;
-    seq.prefixEntry = -1;
-    seq.scheduled = 0;
-  }
-
-  /**
    * How many steps, starting with the one just scheduled (pure decode, every running request in it), keep the
    * same make-up: none completes before the last, and the KV blocks the growing contexts need fit without
    * preemption. Admission stays impossible meanwhile: budget and slots do not change and free blocks only shrink.
    */
   private unchangingDecodeSteps(): number {
     // Phase A of this step scheduled every running request: it noted the least output any of them has left.
-    const limit = Math.min(this.maxStepsPerEvent, this.minRemainingOutput);
+    const limit = Math.min(this.maxStepsPerEvent, this.schedule.minRemainingOutput);
     if (limit <= 1) return 1;
     const available = this.kv.availableBlocks;
     // Each request holds the blocks of its first step, so `limit` steps cost it at most one block per blockSize
@@ -548,7 +418,7 @@ export class Replica implements Server {
       kept++;
     }
     if (kept !== running.length) running.length = kept; // setting it, even unchanged, is a runtime call
-    for (let n = 0; n < notices; n++) if (this.notifyFlags[n] & COMPLETED) this.release(this.notifySequences[n]!);
+    for (let n = 0; n < notices; n++) if (this.notifyFlags[n] & COMPLETED) this.notifySequences[n]!.releaseBlocks(this.kv);
     return notices;
   }
 
