@@ -39,7 +39,7 @@ export function limitsFromFlags(args: { 'max-events'?: unknown; 'max-memory'?: u
   return limits;
 }
 
-/** Fields of an imported manifest that the simulator does not model: listed, never silently ignored. */
+/** Unmodelled manifest fields and likely mistakes: listed on stderr, never silently ignored. */
 export function printWarnings(loaded: LoadedScenario): void {
   for (const w of loaded.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
 }

@@ -33,6 +33,8 @@ export const zBlueGreen = z.strictObject({
   postPromotionAnalysis: zAnalysisRef.optional(),
 });
 
+const CANARY_STEP_KINDS = ['setWeight', 'pause', 'analysis', 'setCanaryScale'];
+
 const zCanaryStep = z.union([
   z.strictObject({ setWeight: z.number().min(0).max(100) }),
   z.strictObject({ pause: z.strictObject({ duration: zDuration.optional() }) }),
@@ -44,7 +46,12 @@ const zCanaryStep = z.union([
       z.strictObject({ matchTrafficWeight: z.literal(true) }),
     ]),
   }),
-]);
+], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `expected a step with one of ${CANARY_STEP_KINDS.join(', ')} (names are case-sensitive, as in Argo Rollouts)`
+      : undefined,
+});
 export type CanaryStep = z.output<typeof zCanaryStep>;
 
 /** Argo Rollouts canary (rollout-semantics.md §3.3). */

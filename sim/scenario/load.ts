@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { formatIssues } from '../config/issues.js';
 import { applyManifest } from './manifest.js';
+import { scenarioWarnings } from './lint.js';
 import { applyOverrides } from './overrides.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
@@ -21,7 +22,7 @@ export interface LoadedScenario {
   /** The document as written, after overrides (before defaults). */
   raw: unknown;
   file: string | null;
-  /** Fields of an imported manifest that are not modelled (listed, never silently ignored). */
+  /** Fields of an imported manifest that are not modelled, and likely mistakes (scenario/lint.ts). */
   warnings?: string[];
 }
 
@@ -89,7 +90,7 @@ export function loadScenarioText(
   const baseDir = options.baseDir ?? process.cwd();
   const { raw, warnings } = applyManifest(applyOverrides(parsed, options.overrides ?? []), baseDir);
   const scenario = validateScenario(raw, source);
-  return { scenario, baseDir, hash: hashDocument(raw), raw, file: null, warnings };
+  return { scenario, baseDir, hash: hashDocument(raw), raw, file: null, warnings: [...warnings, ...scenarioWarnings(scenario.spec, raw)] };
 }
 
 export function loadScenarioFile(file: string, overrides: readonly string[] = []): LoadedScenario {

@@ -109,3 +109,13 @@ describe('assertions are checked when the scenario loads', () => {
     expect(problems).toMatch(/spec\.assertions\[4\]: .*"parse" is disabled/);
   });
 });
+
+describe('canary steps', () => {
+  it('a step with a mistyped kind names the kinds Argo accepts', () => {
+    const text = readFileSync(DEMO, 'utf8');
+    const problems = problemsOf(text, ['spec.rollout.strategy={canary: {steps: [{setweight: 20}]}}']);
+    expect(problems).toEqual([
+      'spec.rollout.strategy.canary.steps[0]: expected a step with one of setWeight, pause, analysis, setCanaryScale (names are case-sensitive, as in Argo Rollouts) (got {"setweight":20})',
+    ]);
+  });
+});

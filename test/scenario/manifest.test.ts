@@ -90,7 +90,9 @@ describe('importing a manifest into a scenario', () => {
     ]);
     expect(warnings.join('\n')).toContain('other documents are not imported: AnalysisTemplate/error-rate');
     expect(warnings.join('\n')).toMatch(/analysis templates error-rate, latency .*spec\.rollout\.analysisTemplates/);
-    expect(warnings).toHaveLength(3);
+    // The manifest's grace period (30 s) is shorter than its preStop (20 s) + vLLM's drain (30 s).
+    expect(warnings.join('\n')).toContain('= 50 s: SIGKILL cuts the streams still draining');
+    expect(warnings).toHaveLength(4);
   });
 
   it('lists what the canary Rollout holds beyond the scenario, and the steps it skips', () => {
@@ -106,7 +108,8 @@ describe('importing a manifest into a scenario', () => {
     expect(text).toContain('spec.strategy.canary.steps[3].setHeaderRoute: this step is not simulated');
     expect(text).toContain('containers[1].readinessProbe.exec: an exec probe that calls an inference endpoint');
     expect(text).toMatch(/analysis templates latency, error-rate/);
-    expect(warnings).toHaveLength(4);
+    expect(text).toContain('= 135 s: SIGKILL cuts the streams still draining');
+    expect(warnings).toHaveLength(5);
   });
 
   it('lets the scenario override any field of the manifest', () => {

@@ -1,0 +1,60 @@
+import type { ScenarioSpec } from './schema.js';
+
+/**
+ * Mistakes a valid scenario can still carry, found before anything runs: a rollout the run ends before, a bare
+ * number read as seconds where minutes were meant, a grace period that cuts the drain short. Each warning names
+ * the fields and the arithmetic, so the fix is plain.
+ */
+export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
+  const warnings: string[] = [];
+  const written = (raw as { spec?: Record<string, unknown> } | null)?.spec ?? {};
+  const duration = spec.duration;
+  const end = `the run ends at spec.duration = ${seconds(duration)}`;
+
+  for (const [field, value] of [
+    ['spec.duration', written.duration],
+    ['spec.rollout.at', (written.rollout as Record<string, unknown> | undefined)?.at],
+  ] as const) {
+    if (typeof value === 'number' && value >= 60) {
+      warnings.push(`${field}: the bare number ${value} is read as ${value} seconds; write it with a unit (${value}s, or ${value}m if minutes were meant)`);
+    }
+  }
+
+  const rollout = spec.rollout;
+  if (rollout) {
+    if (rollout.at >= duration) {
+      warnings.push(`spec.rollout.at (${seconds(rollout.at)}) is not before the end of the run: the rollout never starts; ${end}`);
+    } else {
+      const steps = 'canary' in rollout.strategy ? rollout.strategy.canary.steps : [];
+      const paused = steps.reduce((sum, step) => sum + ('pause' in step ? (step.pause.duration ?? 0) : 0), 0);
+      if (rollout.at + paused >= duration) {
+        warnings.push(
+          `the canary's timed pauses add up to ${seconds(paused)} after spec.rollout.at (${seconds(rollout.at)}), ` +
+            `${seconds(rollout.at + paused)} in all: the rollout cannot finish; ${end}`,
+        );
+      }
+    }
+    rollout.promoteAt.forEach((t, i) => {
+      if (t >= duration) warnings.push(`spec.rollout.promoteAt[${i}] (${seconds(t)}) never happens: ${end}`);
+    });
+    if (rollout.abortAt !== undefined && rollout.abortAt >= duration) {
+      warnings.push(`spec.rollout.abortAt (${seconds(rollout.abortAt)}) never happens: ${end}`);
+    }
+  }
+
+  const deployment = spec.deployment;
+  const drain = spec.server.model === 'llm' ? spec.server.shutdownTimeout : 0;
+  const needed = deployment.preStop.sleep + drain;
+  if (drain > 0 && deployment.terminationGracePeriodSeconds < needed) {
+    warnings.push(
+      `spec.deployment.terminationGracePeriodSeconds (${seconds(deployment.terminationGracePeriodSeconds)}) is shorter than ` +
+        `spec.deployment.preStop.sleep (${seconds(deployment.preStop.sleep)}) + spec.server.shutdownTimeout (${seconds(drain)}) = ` +
+        `${seconds(needed)}: SIGKILL cuts the streams still draining; give a grace period of at least ${seconds(needed)}`,
+    );
+  }
+  return warnings;
+}
+
+function seconds(s: number): string {
+  return `${Number(s.toFixed(3))} s`;
+}
