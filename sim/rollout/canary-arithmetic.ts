@@ -46,21 +46,116 @@ export function currentSetWeight(steps: readonly CanaryStepLike[], index: number
 }
 
 /**
+ * How an abort treats a traffic-routed canary (Argo GetAbortScaleDownDelaySecondsOrDefault): `delaySeconds` null
+ * means "leave the canary up" (abortScaleDownDelaySeconds written as 0); `explicit` whether the field was written
+ * at all — an unset field means 30 s, but only a written delay keeps the canary's size from holding the abort
+ * weight up under dynamicStableScale (see desiredCanaryWeight). Without traffic routing the delay does not apply.
+ */
+export interface AbortScaleDown {
+  readonly delaySeconds: number | null;
+  readonly explicit: boolean;
+}
+
+/** Argo's default abortScaleDownDelaySeconds for a traffic-routed canary. */
+export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
+
+export function abortScaleDown(trafficRouted: boolean, configured: number | undefined): AbortScaleDown {
+  if (!trafficRouted) return { delaySeconds: 0, explicit: false };
+  if (configured === undefined) return { delaySeconds: DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS, explicit: false };
+  return { delaySeconds: configured === 0 ? null : configured, explicit: true };
+}
+
+/**
  * UseSetCanaryScale: the setCanaryScale in force at `index` (the last one at or before it), or null when none is,
  * when a later-looking matchTrafficWeight cancels it, or without traffic routing (where setCanaryScale is ignored).
+ * An abort cancels it too, unless the canary is to be left up (abortScaleDownDelaySeconds: 0) — then its explicit
+ * size still holds.
  */
 export function activeSetCanaryScale(
   steps: readonly CanaryStepLike[],
   index: number,
   trafficRouted: boolean,
+  abortCancels = false,
 ): CanaryStepLike['setCanaryScale'] | null {
-  if (!trafficRouted || index >= steps.length) return null;
+  if (!trafficRouted || abortCancels || index >= steps.length) return null;
   for (let i = index; i >= 0; i--) {
     const scale = steps[i].setCanaryScale;
     if (scale === undefined) continue;
     return scale.matchTrafficWeight ? null : scale;
   }
   return null;
+}
+
+/** Where a canary rollout stands: what the weight functions read of its spec and status. */
+export interface CanaryPosition {
+  readonly replicas: number;
+  readonly steps: readonly CanaryStepLike[];
+  readonly index: number;
+  readonly aborted: boolean;
+  readonly trafficRouted: boolean;
+  readonly dynamicStableScale: boolean;
+  readonly abortScaleDown: AbortScaleDown;
+  /** The canary and stable ReplicaSets; null when absent (the stable also when it is the canary itself). */
+  readonly canary: RsCounts | null;
+  readonly stable: RsCounts | null;
+  /**
+   * Go straight to 100%: status.promoteFull, or no stable ReplicaSet recorded apart from the canary (a first
+   * rollout). Distinct from `stable` being null, which only says the ReplicaSet object is not there.
+   */
+  readonly fullWeight?: boolean;
+}
+
+/**
+ * GetDesiredCanaryWeight. Normally the current setWeight. During an abort with dynamicStableScale the canary is
+ * walked back down the setWeight steps in reverse instead of dropped to 0 at once, so the stable comes back one
+ * step at a time (no surge of stable pods): the weight is the last setWeight step whose pod count is below the
+ * canary's current size, 0 when none is. That size is the larger of what the stable has not yet taken over
+ * (replicas − stable available) and the canary's available pods — unless abortScaleDownDelaySeconds was written
+ * (non-zero): then the canary stays at full size until its deadline, so only the stable's progress counts, or the
+ * abort would deadlock below the smallest step.
+ * Example (replicas 10, steps 20, 60; stable 4 available, canary 6): 60 → 6 pods is not below 6, 20 → 2 is ⇒ 20.
+ */
+export function desiredCanaryWeight(p: CanaryPosition): number {
+  if (!(p.aborted && p.dynamicStableScale && p.canary !== null && p.stable !== null)) {
+    return currentSetWeight(p.steps, p.index, p.aborted);
+  }
+  const notYetOnStable = p.replicas - p.stable.available;
+  const holdsWeight = p.abortScaleDown.explicit && p.abortScaleDown.delaySeconds !== null;
+  const canarySize = holdsWeight ? notYetOnStable : Math.max(notYetOnStable, p.canary.available);
+  for (let i = p.steps.length - 1; i >= 0; i--) {
+    const weight = p.steps[i].setWeight;
+    if (weight !== undefined && trafficWeightToReplicas(p.replicas, weight) < canarySize) return weight;
+  }
+  return 0;
+}
+
+/**
+ * GetCanaryReplicasOrWeight: the explicit canary size of an active setCanaryScale.replicas (with weight 0, so a
+ * dynamically scaled stable stays full), or the weight to size by — 100 on a full promotion or without a distinct
+ * stable ReplicaSet, an active setCanaryScale.weight, else desiredCanaryWeight.
+ */
+export function canaryReplicasOrWeight(p: CanaryPosition): { readonly replicas: number | null; readonly weight: number } {
+  if (p.fullWeight) return { replicas: null, weight: 100 };
+  const abortCancels = p.aborted && p.abortScaleDown.delaySeconds !== null;
+  const scale = activeSetCanaryScale(p.steps, p.index, p.trafficRouted, abortCancels);
+  if (scale?.replicas !== undefined) return { replicas: scale.replicas, weight: 0 };
+  if (scale?.weight !== undefined) return { replicas: null, weight: scale.weight };
+  return { replicas: null, weight: desiredCanaryWeight(p) };
+}
+
+/**
+ * calculateDesiredWeightOnAbortOrStableRollback: the gateway weight during an abort. Without dynamicStableScale
+ * (or with nothing to walk back) it is 0 at once. With it, the weight follows desiredCanaryWeight but never rises
+ * again, and it holds while the stable is still scaling up to carry its share: the canary is only scaled down
+ * once traffic has left it, so traffic must not leave it before the stable can take it.
+ */
+export function abortRoutedWeight(p: CanaryPosition, routedWeight: number): number {
+  if (!p.dynamicStableScale || p.canary === null || p.stable === null || p.replicas === 0) return 0;
+  const desired = desiredCanaryWeight(p);
+  const stableShare = Math.floor((100 * p.stable.available) / p.replicas);
+  if (desired <= 0) return Math.min(Math.max(0, 100 - stableShare), routedWeight);
+  if (stableShare < 100 - desired) return routedWeight;
+  return Math.min(desired, routedWeight);
 }
 
 /** |canary/total − weight| in percentage points: how far a split is from the wanted weight. */
@@ -117,7 +212,7 @@ export function approximateWeightedCanaryStableReplicaCounts(
  * ignored (the side being drained: its pods may be unavailable, e.g. crash-looping, and must still be removable),
  * else status.availableReplicas.
  */
-function replicasForScaleDown(rs: RsCounts | null, ignoreAvailability: boolean): number {
+export function replicasForScaleDown(rs: RsCounts | null, ignoreAvailability: boolean): number {
   if (rs === null) return 0;
   if (rs.spec < rs.available || ignoreAvailability) return rs.spec;
   return rs.available;
@@ -229,7 +324,7 @@ export function trafficWeightToReplicas(replicas: number, weight: number): numbe
 /** Inputs of a traffic-routed canary's scaling decision. */
 export interface TrafficRoutedCanaryInput {
   readonly replicas: number;
-  /** The weight wanted now (currentSetWeight, or an active setCanaryScale.weight). */
+  /** The weight to size by (canaryReplicasOrWeight). */
   readonly weight: number;
   /** An active setCanaryScale.replicas: an explicit canary size that ignores the weight. */
   readonly canaryReplicasOverride?: number;
@@ -241,8 +336,13 @@ export interface TrafficRoutedCanaryInput {
   readonly minPodsPerReplicaSet?: number;
 }
 
-function atLeastMinPods(count: number, minPods: number | undefined): number {
-  return count === 0 || minPods === undefined ? count : Math.max(count, minPods);
+/**
+ * CheckMinPodsPerReplicaSet: a side that is not scaled to zero gets at least minPodsPerReplicaSet pods, capped at
+ * replicas (a floor above the fleet's size could never be met and would make the controller loop).
+ * Example: replicas 1, minPodsPerReplicaSet 2, canary 1 ⇒ 1.
+ */
+function atLeastMinPods(count: number, minPods: number | undefined, replicas: number): number {
+  return count === 0 || minPods === undefined ? count : Math.max(count, Math.min(minPods, replicas));
 }
 
 /**
@@ -256,7 +356,7 @@ function atLeastMinPods(count: number, minPods: number | undefined): number {
 export function trafficRoutedReplicaCounts(input: TrafficRoutedCanaryInput): CanaryCounts {
   const { replicas, minPodsPerReplicaSet: minPods } = input;
   let canary =
-    input.canaryReplicasOverride ?? atLeastMinPods(trafficWeightToReplicas(replicas, input.weight), minPods);
+    input.canaryReplicasOverride ?? atLeastMinPods(trafficWeightToReplicas(replicas, input.weight), minPods, replicas);
   if (!input.dynamicStableScale) return { canary, stable: replicas };
 
   let stable = trafficWeightToReplicas(replicas, 100 - input.weight);
@@ -264,5 +364,5 @@ export function trafficRoutedReplicaCounts(input: TrafficRoutedCanaryInput): Can
     stable = Math.max(stable, trafficWeightToReplicas(replicas, input.currentWeights.stable));
     if (input.aborted) canary = Math.max(canary, trafficWeightToReplicas(replicas, input.currentWeights.canary));
   }
-  return { canary: atLeastMinPods(canary, minPods), stable: atLeastMinPods(stable, minPods) };
+  return { canary: atLeastMinPods(canary, minPods, replicas), stable: atLeastMinPods(stable, minPods, replicas) };
 }

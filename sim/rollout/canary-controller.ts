@@ -2,11 +2,16 @@ import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import {
+  abortRoutedWeight,
+  abortScaleDown,
   activeSetCanaryScale,
   calculateReplicaCountsForBasicCanary,
+  canaryReplicasOrWeight,
   currentSetWeight,
   trafficRoutedReplicaCounts,
+  type AbortScaleDown,
   type CanaryCounts,
+  type CanaryPosition,
 } from './canary-arithmetic.js';
 import { ControllerBase } from './controller.js';
 import type { IntOrPercent } from './fenceposts.js';
@@ -21,7 +26,9 @@ export interface CanaryParams {
   trafficRouting: boolean;
   dynamicStableScale: boolean;
   scaleDownDelaySeconds: number;
-  abortScaleDownDelaySeconds: number;
+  /** As written; undefined when unset (30 s, but not "explicit": see AbortScaleDown). */
+  abortScaleDownDelaySeconds: number | undefined;
+  minPodsPerReplicaSet: number | undefined;
   /** Metrics of each analysis step, by step index, and of the background analysis. */
   stepAnalyses: ReadonlyMap<number, AnalysisMetric[]>;
   backgroundAnalysis: AnalysisMetric[] | null;
@@ -33,6 +40,8 @@ export interface CanaryParams {
  * maxUnavailable; traffic-routed: canary = ceil(R·w/100), stable full unless dynamicStableScale), moves the
  * router's weight only once the canary has its pods, and advances a step when it is complete. After the last
  * step the canary is promoted to stable; with traffic routing the old stable is kept scaleDownDelaySeconds.
+ * An abort routes traffic back (with dynamicStableScale step by step, backwards through the setWeight steps) and,
+ * with traffic routing, keeps the canary up until the stable is back at full size plus abortScaleDownDelaySeconds.
  */
 export class CanaryController extends ControllerBase {
   readonly strategy = 'canary';
@@ -45,6 +54,9 @@ export class CanaryController extends ControllerBase {
   /** Canary weight the gateway applies (traffic routing only). */
   private routedWeight = 0;
   private promotedAt: number | null = null;
+  private readonly abortScaleDown: AbortScaleDown;
+  /** When an aborted canary held at its size is scaled to zero (the scale-down-deadline annotation). */
+  private abortDeadline: number | null = null;
 
   constructor(
     host: RolloutHost,
@@ -52,6 +64,7 @@ export class CanaryController extends ControllerBase {
     private readonly stable: ReplicaSet,
   ) {
     super(host);
+    this.abortScaleDown = abortScaleDown(params.trafficRouting, params.abortScaleDownDelaySeconds);
   }
 
   start(): void {
@@ -75,6 +88,8 @@ export class CanaryController extends ControllerBase {
   protected override onAbort(): void {
     this.stepAnalysis?.terminate();
     this.background?.terminate();
+    // Argo resets status.currentStepIndex to 0 on abort: only a setCanaryScale of the first step can still apply.
+    this.stepIndex = 0;
   }
 
   sync(): boolean {
@@ -92,7 +107,7 @@ export class CanaryController extends ControllerBase {
     }
     if (this.promotedAt !== null) return this.syncScaleDownOld(now);
 
-    const counts = this.desiredCounts(canary, aborted);
+    const counts = this.desiredCounts(canary, aborted, now);
     if (this.stable.spec !== counts.stable) {
       this.host.setReplicas(this.stable, counts.stable);
       return true;
@@ -102,7 +117,7 @@ export class CanaryController extends ControllerBase {
       return true;
     }
     const canaryAvailable = this.host.status(canary).availableReplicas;
-    if (this.params.trafficRouting && this.syncTraffic(canaryAvailable, counts, aborted)) return true;
+    if (this.params.trafficRouting && this.syncTraffic(canary, canaryAvailable, counts, aborted)) return true;
 
     if (aborted) return this.syncAbort(canary, now);
     if (this.stepIndex < this.params.steps.length) {
@@ -129,39 +144,75 @@ export class CanaryController extends ControllerBase {
     return true;
   }
 
-  private desiredCounts(canary: ReplicaSet, aborted: boolean): CanaryCounts {
-    const { replicas, steps } = this.params;
-    const weight = currentSetWeight(steps, this.stepIndex, aborted);
-    if (this.params.trafficRouting) {
-      const scale = aborted ? null : activeSetCanaryScale(steps, this.stepIndex, true);
-      return trafficRoutedReplicaCounts({
-        replicas,
-        weight: scale?.weight ?? weight,
-        canaryReplicasOverride: scale?.replicas,
-        dynamicStableScale: this.params.dynamicStableScale,
-        currentWeights: { canary: this.routedWeight, stable: 100 - this.routedWeight },
-        aborted,
-      });
-    }
-    const status = (rs: ReplicaSet) => ({ spec: rs.spec, available: this.host.status(rs).availableReplicas });
-    return calculateReplicaCountsForBasicCanary({
-      rollout: { replicas, maxSurge: this.params.maxSurge, maxUnavailable: this.params.maxUnavailable },
-      weight,
-      canary: status(canary),
-      stable: status(this.stable),
-      olderSpec: 0,
-    });
+  private position(canary: ReplicaSet, aborted: boolean): CanaryPosition {
+    const counts = (rs: ReplicaSet) => ({ spec: rs.spec, available: this.host.status(rs).availableReplicas });
+    const { replicas, steps, trafficRouting } = this.params;
+    return {
+      replicas,
+      steps,
+      index: this.stepIndex,
+      aborted,
+      trafficRouted: trafficRouting,
+      dynamicStableScale: trafficRouting && this.params.dynamicStableScale,
+      abortScaleDown: this.abortScaleDown,
+      canary: counts(canary),
+      stable: counts(this.stable),
+    };
   }
 
-  /** The gateway's weight follows the step only once the canary has its pods (AtDesiredReplicaCountsForCanary). */
-  private syncTraffic(canaryAvailable: number, counts: CanaryCounts, aborted: boolean): boolean {
-    const { steps } = this.params;
-    const scale = aborted ? null : activeSetCanaryScale(steps, this.stepIndex, true);
-    const wanted = aborted ? 0 : (scale?.weight ?? currentSetWeight(steps, this.stepIndex, false));
+  private desiredCounts(canary: ReplicaSet, aborted: boolean, now: number): CanaryCounts {
+    const { replicas } = this.params;
+    const position = this.position(canary, aborted);
+    const { replicas: explicit, weight } = canaryReplicasOrWeight(position);
+    if (!this.params.trafficRouting) {
+      return calculateReplicaCountsForBasicCanary({
+        rollout: { replicas, maxSurge: this.params.maxSurge, maxUnavailable: this.params.maxUnavailable },
+        weight,
+        canary: position.canary,
+        stable: position.stable,
+        olderSpec: 0,
+      });
+    }
+    const counts = trafficRoutedReplicaCounts({
+      replicas,
+      weight,
+      canaryReplicasOverride: explicit ?? undefined,
+      dynamicStableScale: position.dynamicStableScale,
+      currentWeights: { canary: this.routedWeight, stable: 100 - this.routedWeight },
+      aborted,
+      minPodsPerReplicaSet: this.params.minPodsPerReplicaSet,
+    });
+    if (!aborted || !this.delaysCanaryScaleDownOnAbort()) return counts;
+    const deadlinePassed = this.abortDeadline !== null && now >= this.abortDeadline;
+    return { stable: counts.stable, canary: deadlinePassed ? 0 : canary.spec };
+  }
+
+  /**
+   * shouldDelayScaleDownOnAbort: a traffic-routed canary keeps its size during an abort until its deadline —
+   * except when abortScaleDownDelaySeconds is 0 (it is left as the arithmetic says, up with setCanaryScale), or
+   * unset with dynamicStableScale (it shrinks step by step with the weight).
+   */
+  private delaysCanaryScaleDownOnAbort(): boolean {
+    if (!this.params.trafficRouting || this.abortScaleDown.delaySeconds === null) return false;
+    return !(this.params.dynamicStableScale && !this.abortScaleDown.explicit);
+  }
+
+  /**
+   * The gateway's weight follows the step only once the canary has its pods (AtDesiredReplicaCountsForCanary),
+   * during an abort it goes back (abortRoutedWeight), and it never moves before the stable has the pods for its
+   * share (checkReplicasAvailable).
+   */
+  private syncTraffic(canary: ReplicaSet, canaryAvailable: number, counts: CanaryCounts, aborted: boolean): boolean {
+    const { steps, replicas } = this.params;
     let target = this.routedWeight;
-    if (aborted || canaryAvailable === 0) target = canaryAvailable === 0 ? 0 : wanted;
-    else if (canaryAvailable >= counts.canary) target = wanted;
+    if (aborted) target = abortRoutedWeight(this.position(canary, true), this.routedWeight);
+    else if (canaryAvailable === 0) target = 0;
+    else if (canaryAvailable >= counts.canary) {
+      target = activeSetCanaryScale(steps, this.stepIndex, true)?.weight ?? currentSetWeight(steps, this.stepIndex, false);
+    }
     if (target === this.routedWeight) return false;
+    const stableNeeded = Math.floor(((100 - target) * replicas) / 100);
+    if (this.host.status(this.stable).availableReplicas < stableNeeded) return false;
     this.routedWeight = target;
     this.host.setSplit([
       { version: 'old', weight: 100 - target },
@@ -212,23 +263,24 @@ export class CanaryController extends ControllerBase {
     return true;
   }
 
+  /**
+   * An abort is done once the stable is back at full size and carries all traffic, and the canary is where the
+   * abort leaves it: at zero, or — abortScaleDownDelaySeconds 0 — wherever the arithmetic keeps it. A canary held
+   * at its size gets its deadline when the stable is fully available (not at the abort: the deadline scales it to
+   * zero unconditionally).
+   */
   private syncAbort(canary: ReplicaSet, now: number): boolean {
-    const stableAvailable = this.host.status(this.stable).availableReplicas;
-    if (stableAvailable < this.params.replicas) return false;
-    if (this.params.trafficRouting && canary.spec > 0) {
-      const delay = this.params.abortScaleDownDelaySeconds;
-      if (delay === 0) {
-        this.completeAbort();
-        return true;
+    if (this.host.status(this.stable).availableReplicas < this.params.replicas) return false;
+    if (this.params.trafficRouting && this.routedWeight > 0) return false;
+    if (this.delaysCanaryScaleDownOnAbort() && canary.spec > 0) {
+      if (this.abortDeadline === null) {
+        this.abortDeadline = now + (this.abortScaleDown.delaySeconds ?? 0);
+        this.host.log('ScaleDownDelay', `canary kept until ${this.abortDeadline}s (abortScaleDownDelaySeconds)`);
+        this.host.wakeAt(this.abortDeadline);
       }
-      const at = (this.abortedAt ?? now) + delay;
-      if (now < at) {
-        this.host.wakeAt(at);
-        return false;
-      }
-      this.host.setReplicas(canary, 0);
+      return false;
     }
-    if (canary.spec > 0) return false;
+    if (!this.params.trafficRouting && canary.spec > 0) return false;
     this.completeAbort();
     return true;
   }

@@ -87,6 +87,7 @@ export function createController(
         dynamicStableScale: c.dynamicStableScale,
         scaleDownDelaySeconds: c.scaleDownDelaySeconds,
         abortScaleDownDelaySeconds: c.abortScaleDownDelaySeconds,
+        minPodsPerReplicaSet: c.minPodsPerReplicaSet,
         stepAnalyses,
         backgroundAnalysis: metrics(c.analysis?.templates, `${base}.canary.analysis`),
       },

@@ -63,7 +63,16 @@ export const zCanary = z.strictObject({
   trafficRouting: z.boolean().default(false),
   dynamicStableScale: z.boolean().default(false),
   scaleDownDelaySeconds: zDuration.prefault(30),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  /**
+   * Left unset it means 30 s, but Argo tells unset from written: with dynamicStableScale an unset delay lets the
+   * canary shrink step by step during an abort, a written one keeps it at full size until the delay has passed.
+   * 0 leaves the canary up. Applies with trafficRouting only.
+   */
+  abortScaleDownDelaySeconds: zDuration
+    .optional()
+    .meta({ description: 'unset: 30 s (and a step-wise scale-down with dynamicStableScale); 0: never scale the canary down' }),
+  /** A floor for the canary and the stable ReplicaSet whenever either is not scaled to zero (trafficRouting only). */
+  minPodsPerReplicaSet: zNonNegativeInt.optional(),
   /** Background analysis over the whole canary. */
   analysis: zAnalysisRef.optional(),
 });

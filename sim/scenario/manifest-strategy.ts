@@ -66,7 +66,7 @@ function importCanary(r: ManifestReader, path: FieldPath, templates: TemplateNam
   const trafficRouting = r.take([...path, 'trafficRouting']);
   out.trafficRouting = trafficRouting !== undefined && trafficRouting !== null;
   setIfDefined(out, 'dynamicStableScale', r.bool([...path, 'dynamicStableScale']));
-  copyInts(r, path, out, ['scaleDownDelaySeconds', 'abortScaleDownDelaySeconds']);
+  copyInts(r, path, out, ['scaleDownDelaySeconds', 'abortScaleDownDelaySeconds', 'minPodsPerReplicaSet']);
   setIfDefined(out, 'analysis', analysisRef(r, [...path, 'analysis'], templates));
   return out;
 }
