@@ -5,7 +5,7 @@ import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/re
 import { KvCache } from './kv-cache.js';
 import { FifoQueue, IdleNotifier } from './queue-station.js';
 import type { Server } from './server.js';
-import type { BatchShape, StepTimeModel } from './step-time/types.js';
+import { causalPairs, type BatchShape, type StepTimeModel } from './step-time/types.js';
 
 /**
  * Cold kernels of a freshly started engine. Our H200 measurement (serving-model.md, intro) saw the very first
@@ -132,7 +132,7 @@ export class Replica implements Server {
   private readonly running: Sequence[] = [];
   private readonly waiting = new FifoQueue<Sequence>();
   private readonly idle = new IdleNotifier();
-  private readonly batch: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
+  private readonly batch: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillCachedTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 };
 
   /** The planned run of steps: active while its end event is pending. */
   private planActive = false;
@@ -361,6 +361,7 @@ export class Replica implements Server {
     batch.prefillTokens = 0;
     batch.prefillSeqs = 0;
     batch.prefillAttentionPairs = 0;
+    batch.prefillCachedTokens = 0;
     batch.decodeSeqs = 0;
     batch.decodeContextTokens = 0;
     const running = this.running;
@@ -432,7 +433,8 @@ export class Replica implements Server {
     if (seq.numComputed < seq.prefillEnd) {
       batch.prefillTokens += tokens;
       batch.prefillSeqs++;
-      batch.prefillAttentionPairs += tokens * (seq.numComputed + tokens);
+      batch.prefillAttentionPairs += causalPairs(tokens, seq.numComputed);
+      batch.prefillCachedTokens += seq.numComputed;
     } else {
       batch.decodeSeqs++;
       batch.decodeContextTokens += seq.numComputed;
