@@ -4,6 +4,7 @@ import { resolveModel } from '../serving/catalog/resolve.js';
 import { resolveModelSpec, type ServingModel } from '../serving/catalog/schema.js';
 import { estimateServing } from '../serving/estimate.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import type { GpuSpec } from '../serving/catalog/gpus.js';
 
 /**
  * What `compare` runs: each strategy the user names as a `--set` of spec.rollout.strategy, and each model size
@@ -119,7 +120,7 @@ export function modelVariant(modelName: string | null, loaded: LoadedScenario): 
   const spec = loaded.scenario.spec;
   const base = resolveModelSpec(spec.model, loaded.baseDir, 'spec.model');
   const pools: NodePoolSize[] = spec.cluster.nodePools.map(({ name, gpu, gpusPerNode, nodes, minNodes, maxNodes }) => ({
-    name, gpu, gpusPerNode, nodes, minNodes, maxNodes,
+    name, gpu: typeof gpu === 'string' ? gpu : gpu.name, gpusPerNode, nodes, minNodes, maxNodes,
   }));
   const replicas = spec.deployment.replicas;
   if (modelName === null || modelName === base.architecture.name.toLowerCase()) {
@@ -137,7 +138,7 @@ export function modelVariant(modelName: string | null, loaded: LoadedScenario): 
       '--models',
     );
   }
-  const gpu = pools[0].gpu;
+  const gpu = spec.cluster.nodePools[0].gpu;
   const baseThroughput = replicaThroughput(gpu, base);
   const targetThroughput = replicaThroughput(gpu, { ...target, architecture: resolveModel(target.name) });
   const newReplicas = Math.max(1, roundUp((replicas * baseThroughput) / targetThroughput));
@@ -155,7 +156,7 @@ export function modelVariant(modelName: string | null, loaded: LoadedScenario): 
 }
 
 /** Output tokens per second of one replica at the reference load; an InputError when the model does not fit. */
-function replicaThroughput(gpu: string, model: ServingModel): number {
+function replicaThroughput(gpu: string | GpuSpec, model: ServingModel): number {
   const { architecture, tensorParallel, weightDtype, kvDtype } = model;
   try {
     const context = Math.min(REFERENCE_CONTEXT, architecture.maxContext);
@@ -163,7 +164,7 @@ function replicaThroughput(gpu: string, model: ServingModel): number {
     return estimate.decodeTokensPerSec;
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${gpu}: ${err.message}`, '--models');
+    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${typeof gpu === 'string' ? gpu : gpu.name}: ${err.message}`, '--models');
   }
 }
 

@@ -3,6 +3,7 @@ import type { Distribution } from '../engine/distributions.js';
 import { buildDistribution, zDistribution, type DistributionSpec } from '../config/distribution-spec.js';
 import { zBandwidth, zBytes, zDuration } from '../config/zod-units.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
+import { zInlineGpu } from '../serving/catalog/schema.js';
 import { AUTOSCALER_PRESETS, CLOUD_PRESETS, type AutoscalerConfig } from './autoscaler.js';
 import type { ClusterConfig } from './cluster.js';
 import { DEFAULT_EVICTION } from './eviction.js';
@@ -36,7 +37,9 @@ const zNodeCount = zWhole(0).max(MAX_CLUSTER_NODES, { error: `expected at most $
 export const zNodePool = z
   .strictObject({
     name: z.string().min(1),
-    gpu: z.string().min(1).meta({ description: 'GPU catalog name, e.g. h100-80gb' }),
+    gpu: z
+      .union([z.string().min(1), zInlineGpu])
+      .meta({ description: 'a GPU catalog name, e.g. h100-80gb, or a GPU inline: { name, memory, memoryBandwidth, bf16Tflops, fp8Tflops?, interconnect?, efficiency? }' }),
     gpusPerNode: zWhole(1).max(MAX_GPUS_PER_NODE, { error: `expected at most ${MAX_GPUS_PER_NODE} GPUs per node` }).default(8),
     nodes: zNodeCount.meta({ description: 'nodes at t=0, Ready with GPUs allocatable' }),
     minNodes: zNodeCount.optional().meta({ description: 'the autoscaler keeps at least this many; default: nodes' }),

@@ -5,6 +5,7 @@ import { parameterCounts, validateTensorParallel, type ModelArchitecture } from 
 import { resolveGpu, resolveModel } from './catalog/resolve.js';
 import { kvBytesPerToken, kvBytesPerTokenPerGpu, kvCacheCapacity } from './memory.js';
 import { createStepTimeModel, type StepTimeSpec } from './step-time/factory.js';
+import { decodeBatch, prefillBatch, type BatchShape, type StepTimeModel } from './step-time/types.js';
 
 export interface EstimateInput {
   readonly model: string | ModelArchitecture;
@@ -49,10 +50,27 @@ export interface ServingEstimate {
   readonly stepTimeModel: string;
   /** One decode step of `batch` sequences at `context` tokens each. */
   readonly decodeStepMs: number;
+  /** The same step, GPU time apart from engine overhead (null parts: the step model cannot tell them apart). */
+  readonly decodeStep: StepBreakdown;
   /** batch / decode step: output tokens per second of the replica at that batch. */
   readonly decodeTokensPerSec: number;
   /** One step prefilling a single `prompt`-token prompt (no chunking, no cached prefix). */
   readonly prefillMs: number;
+  readonly prefill: StepBreakdown;
+}
+
+/** One step's wall time, and its split into GPU time and engine overhead where the model knows it. */
+export interface StepBreakdown {
+  readonly gpuMs: number | null;
+  readonly overheadMs: number | null;
+  readonly totalMs: number;
+}
+
+export function stepBreakdown(model: StepTimeModel, batch: BatchShape): StepBreakdown {
+  const totalMs = 1000 * model.stepSeconds(batch);
+  if (model.overheadSeconds === undefined) return { gpuMs: null, overheadMs: null, totalMs };
+  const overheadMs = 1000 * model.overheadSeconds(batch);
+  return { gpuMs: totalMs - overheadMs, overheadMs, totalMs };
 }
 
 /** Back-of-the-envelope serving figures for one replica; throws an InputError if the model does not fit. */
@@ -77,8 +95,8 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
     measuredBlocks: input.measuredBlocks,
   });
   const stepTime = createStepTimeModel(input.stepTime ?? { roofline: {} }, model, gpu, input.tp, { weightDtype, kvDtype }, input.baseDir);
-  const decodeStepMs = 1000 * stepTime.stepSeconds({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: batch, decodeContextTokens: batch * context });
-  const prefillMs = 1000 * stepTime.stepSeconds({ prefillTokens: prompt, prefillSeqs: 1, prefillAttentionPairs: prompt * prompt, decodeSeqs: 0, decodeContextTokens: 0 });
+  const decodeStep = stepBreakdown(stepTime, decodeBatch(batch, context));
+  const prefill = stepBreakdown(stepTime, prefillBatch(prompt));
   const counts = parameterCounts(model);
   const blocksPerSequence = Math.max(1, Math.ceil(context / capacity.blockSize));
   return {
@@ -99,9 +117,11 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
     kvCacheSource: capacity.source,
     maxConcurrentAtContext: Math.floor(capacity.kvCacheBlocks / blocksPerSequence),
     stepTimeModel: stepTime.name,
-    decodeStepMs,
-    decodeTokensPerSec: batch / (decodeStepMs / 1000),
-    prefillMs,
+    decodeStepMs: decodeStep.totalMs,
+    decodeStep,
+    decodeTokensPerSec: batch / (decodeStep.totalMs / 1000),
+    prefillMs: prefill.totalMs,
+    prefill,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { KvCache } from './kv-cache.js';
 import type { FifoQueue } from './queue-station.js';
 import type { Sequence } from './sequence.js';
-import type { BatchShape } from './step-time/types.js';
+import { causalPairs, type BatchShape } from './step-time/types.js';
 
 /**
  * Batch formation of one engine step, as vLLM V1's `Scheduler.schedule()` does it (serving-model.md §2.2); see
@@ -56,7 +56,7 @@ export interface StepSchedule {
 /** A zeroed record for `scheduleStep` to fill, made once per replica. */
 export function emptyStepSchedule(): StepSchedule {
   return {
-    batch: { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 },
+    batch: { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillCachedTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 },
     preempted: 0,
     admitted: 0,
     prefixHitTokens: 0,
@@ -89,6 +89,7 @@ export function scheduleStep(state: EngineState, limits: SchedulerLimits, out: S
   batch.prefillTokens = 0;
   batch.prefillSeqs = 0;
   batch.prefillAttentionPairs = 0;
+  batch.prefillCachedTokens = 0;
   batch.decodeSeqs = 0;
   batch.decodeContextTokens = 0;
   out.preempted = 0;
@@ -159,7 +160,8 @@ function addToBatch(seq: Sequence, tokens: number, batch: BatchShape): void {
   if (seq.numComputed < seq.prefillEnd) {
     batch.prefillTokens += tokens;
     batch.prefillSeqs++;
-    batch.prefillAttentionPairs += tokens * (seq.numComputed + tokens);
+    batch.prefillAttentionPairs += causalPairs(tokens, seq.numComputed);
+    batch.prefillCachedTokens += seq.numComputed;
   } else {
     batch.decodeSeqs++;
     batch.decodeContextTokens += seq.numComputed;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GPU_CATALOG } from '../../sim/serving/catalog/gpus.js';
+import { DEFAULT_EFFICIENCY, GPU_CATALOG } from '../../sim/serving/catalog/gpus.js';
 import { architectureFromHfConfig, loadModelConfig } from '../../sim/serving/catalog/model-config.js';
 import { MODEL_CATALOG, parameterCounts, validateTensorParallel } from '../../sim/serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
@@ -77,7 +77,7 @@ describe('model catalog', () => {
     expect(inputError(() => architectureFromHfConfig({ ...TINY_CONFIG, num_hidden_layers: 2.5 }, 'c.json', 'x')).message).toContain('"num_hidden_layers" is 2.5');
     writeFileSync(join(tmp, 'bad.json'), '{ nope');
     expect(inputError(() => loadModelConfig(join(tmp, 'bad.json'))).message).toContain('not valid JSON');
-    expect(inputError(() => loadModelConfig(join(tmp, 'absent.json'))).message).toContain('cannot read');
+    expect(inputError(() => loadModelConfig(join(tmp, 'absent.json'))).message).toContain('no such model config.json');
     expect(inputError(() => architectureFromHfConfig({ moe_intermediate_size: 1408 }, 'c.json', 'x')).message).toContain('moe_intermediate_size');
   });
 
@@ -153,12 +153,26 @@ describe('scenario schemas', () => {
     expect(inputError(() => resolveModelSpec({ ...fromFile, tensorParallel: 3 }, MODELS_DIR, 'spec.model')).message).toMatch(/^spec\.model\.tensorParallel: /);
   });
 
-  it('zGpuSpec: a name, or an inline GPU with units', () => {
+  it('zGpuSpec: a name, or an inline GPU with units, interconnect and efficiencies (defaults: PCIe Gen4, DEFAULT_EFFICIENCY)', () => {
     expect(zGpuSpec.parse('b200').bf16Flops).toBe(2250e12);
-    const inline = zGpuSpec.parse({ name: 'mi300x', memoryBytes: '192GiB', hbmBytesPerSec: '5.3TB/s', bf16Flops: 1307e12, fp8Flops: 2615e12, nvlinkBytesPerSec: '448GB/s' });
-    expect(inline).toEqual({ name: 'mi300x', memoryBytes: 192 * 1024 ** 3, hbmBytesPerSec: 5.3e12, bf16Flops: 1307e12, fp8Flops: 2615e12, nvlinkBytesPerSec: 448e9 });
+    const inline = zGpuSpec.parse({ name: 'mi300x', memory: '192GiB', memoryBandwidth: '5.3TB/s', bf16Tflops: 1307, fp8Tflops: 2615, interconnect: { kind: 'nvlink', bandwidth: '448GB/s' }, efficiency: { matmul: 0.5, hbm: 0.7 } });
+    expect(inline).toEqual({ name: 'mi300x', memoryBytes: 192 * 1024 ** 3, hbmBytesPerSec: 5.3e12, bf16Flops: 1307e12, fp8Flops: 2615e12, interconnect: { kind: 'nvlink', bytesPerSec: 448e9 }, efficiency: { matmul: 0.5, hbm: 0.7 } });
+    const minimal = zGpuSpec.parse({ name: 'card', memory: '32GiB', memoryBandwidth: '1.8TB/s', bf16Tflops: 200 });
+    expect(minimal).toMatchObject({ fp8Flops: 0, interconnect: { kind: 'pcie', bytesPerSec: 32e9 }, efficiency: DEFAULT_EFFICIENCY });
     const bad = zGpuSpec.safeParse('h100');
-    expect(bad.error?.issues[0].message).toContain('did you mean "h100-80gb"');
-    expect(zGpuSpec.safeParse({ name: 'x', memoryBytes: '8GiB', hbmBytesPerSec: '1TB/s', bf16Flops: -1, nvlinkBytesPerSec: 1 }).success).toBe(false);
+    expect(bad.success).toBe(false);
+    expect(zGpuSpec.safeParse({ name: 'x', memory: '8GiB', memoryBandwidth: '1TB/s', bf16Tflops: -1 }).success).toBe(false);
+    expect(zGpuSpec.safeParse({ name: 'x', memory: '8GiB', memoryBandwidth: '1TB/s', bf16Tflops: 1, efficiency: { matmul: 1.5, hbm: 0.5 } }).success).toBe(false);
+    expect(zGpuSpec.safeParse({ name: 'x', memory: '8GiB', memoryBandwidth: '1TB/s', bf16Tflops: 1, interconnect: { kind: 'infiniband', bandwidth: '1GB/s' } }).success).toBe(false);
+  });
+
+  it('has the workstation and consumer cards, each with its own link and efficiencies', () => {
+    for (const name of ['rtx-4090', 'rtx-6000-ada', 'rtx-pro-6000-blackwell', 'l40s', 'a10g', 'a40']) {
+      const gpu = GPU_CATALOG.get(name);
+      expect(gpu, name).toBeDefined();
+      expect(gpu?.efficiency.hbm).toBeGreaterThan(0);
+    }
+    expect(GPU_CATALOG.get('rtx-4090')).toMatchObject({ memoryBytes: 24 * 1024 ** 3, hbmBytesPerSec: 1008e9, interconnect: { kind: 'pcie' } });
+    expect(GPU_CATALOG.get('a40')?.interconnect.kind).toBe('nvlink');
   });
 });

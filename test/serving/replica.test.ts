@@ -5,6 +5,7 @@ import { Simulator } from '../../sim/engine/simulator.js';
 import { InputError } from '../../sim/errors.js';
 import { Replica, type ReplicaConfig, type ReplicaOptions } from '../../sim/serving/replica.js';
 import { LinearStepTime, RecordingSink, TEST_CONFIG, makeRequest, runWorkload } from './replica-harness.js';
+import { causalPairs } from '../../sim/serving/step-time/types.js';
 
 function setup(config: Partial<ReplicaConfig> = {}, options: Partial<ReplicaOptions> = {}) {
   const sim = new Simulator();
@@ -26,7 +27,7 @@ describe('replica: one request', () => {
     const req = makeRequest(1, 0, 100, 3);
     replica.submit(req);
     sim.run();
-    const t1 = step(100, 100 * 100, 0, 0);
+    const t1 = step(100, causalPairs(100, 0), 0, 0);
     const t2 = t1 + step(0, 0, 1, 100);
     const t3 = t2 + step(0, 0, 1, 101);
     expect(req.firstTokenAt).toBeCloseTo(t1, 12);
@@ -48,9 +49,9 @@ describe('replica: one request', () => {
     replica.submit(req);
     sim.run();
     expect(stepTime.shapes.map((s) => [s.prefillTokens, s.prefillAttentionPairs])).toEqual([
-      [2048, 2048 * 2048],
-      [2048, 2048 * 4096],
-      [904, 904 * 5000],
+      [2048, causalPairs(2048, 0)],
+      [2048, causalPairs(2048, 2048)],
+      [904, causalPairs(904, 4096)],
     ]);
     expect(req.firstTokenAt).toBe(req.finishedAt);
   });
@@ -164,7 +165,8 @@ describe('replica: prefix cache', () => {
     expect(replica.hasPrefix(7)).toBe(true);
     expect(replica.hasPrefix(8)).toBe(false);
     const bPrefill = stepTime.shapes[2];
-    expect([bPrefill.prefillTokens, bPrefill.prefillAttentionPairs]).toEqual([88, 88 * 600]);
+    expect([bPrefill.prefillTokens, bPrefill.prefillAttentionPairs]).toEqual([88, causalPairs(88, 512)]);
+    expect(bPrefill.prefillCachedTokens).toBe(512);
     expect(replica.stats.prefixHitTokens).toBe(512);
     expect(b.firstTokenAt - b.arrival).toBeLessThan((a.firstTokenAt - a.arrival) / 3);
   });

@@ -2,17 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { calibrateOnSplitwise } from '../../sim/serving/step-time/calibration.js';
 import { RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
-import type { BatchShape } from '../../sim/serving/step-time/types.js';
+import { decodeBatch as decode, prefillBatch as prefill, type BatchShape } from '../../sim/serving/step-time/types.js';
 import { sharedData } from '../shared-data.js';
 
 const PERF_MODEL = sharedData('calibration/splitwise/perf_model.csv');
 
-function decode(seqs: number, contextEach: number): BatchShape {
-  return { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: seqs, decodeContextTokens: seqs * contextEach };
-}
-function prefill(tokens: number): BatchShape {
-  return { prefillTokens: tokens, prefillSeqs: 1, prefillAttentionPairs: tokens * tokens, decodeSeqs: 0, decodeContextTokens: 0 };
-}
 function roofline(model: string, gpu: string, tp: number, weightDtype: 'bf16' | 'fp8' = 'bf16'): RooflineStepTime {
   return new RooflineStepTime(resolveModel(model), resolveGpu(gpu), tp, { weightDtype, kvDtype: 'bf16' });
 }
@@ -21,24 +15,29 @@ const ms = (m: RooflineStepTime, b: BatchShape) => m.stepSeconds(b) * 1000;
 describe('roofline calibration on splitwise perf_model.csv (Llama-2-70B, A100/H100, TP 2/4/8)', () => {
   const report = calibrateOnSplitwise(PERF_MODEL);
 
-  it('reaches median |error| ≤ 20 % for prefill and for decode separately', () => {
+  // The per-operator model is fitted on 2024 operator profiles (Vidur) and reads these 2023 whole-step times
+  // ~15-25 % fast (docs/accuracy.md: bias negative everywhere); the old single-max roofline had been fitted on
+  // this very file (median 8 %). The bounds were 20 % / 25 %; they are now 25 % / 30 %, and the sign is pinned.
+  it('reaches median |error| ≤ 25 % for prefill and for decode separately, reading fast (an older software stack)', () => {
     const line = (name: string, s: typeof report.prefill) =>
       `${name}: ${s.rows} rows, median |err| ${(s.medianAbsRelError * 100).toFixed(1)} %, p90 ${(s.p90AbsRelError * 100).toFixed(1)} %`;
     console.log(`${line('prefill', report.prefill)}\n${line('decode', report.decode)}`);
     expect(report.prefill.rows).toBe(630);
     expect(report.decode.rows).toBe(630);
-    expect(report.prefill.medianAbsRelError).toBeLessThanOrEqual(0.2);
-    expect(report.decode.medianAbsRelError).toBeLessThanOrEqual(0.2);
+    expect(report.prefill.medianAbsRelError).toBeLessThanOrEqual(0.25);
+    expect(report.decode.medianAbsRelError).toBeLessThanOrEqual(0.25);
+    const signed = report.rows.map((r) => r.relativeError).sort((a, b) => a - b);
+    expect(signed[Math.floor(signed.length / 2)]).toBeLessThan(0);
   });
 
-  it('per GPU, TP and phase, the median error stays under 25 % (no configuration is fitted at the others\' expense)', () => {
+  it('per GPU, TP and phase, the median error stays under 30 % (no configuration is fitted at the others\' expense)', () => {
     for (const gpu of ['a100-80gb', 'h100-80gb']) {
       for (const tp of [2, 4, 8]) {
         for (const phase of ['prefill', 'decode'] as const) {
           const errs = report.rows.filter((r) => r.gpu === gpu && r.tensorParallel === tp && r.phase === phase).map((r) => Math.abs(r.relativeError)).sort((a, b) => a - b);
           const median = errs[Math.floor(errs.length / 2)];
           console.log(`${gpu} TP${tp} ${phase}: median |err| ${(median * 100).toFixed(1)} %`);
-          expect(median, `${gpu} TP${tp} ${phase}`).toBeLessThan(0.25);
+          expect(median, `${gpu} TP${tp} ${phase}`).toBeLessThan(0.3);
         }
       }
     }
@@ -76,15 +75,12 @@ describe('roofline against the reference\'s other measured points (serving-model
     expect(v).toBeLessThan(hi * 1.5);
   });
 
-  // Operator profiles without attention, all-reduce or CPU overhead (vidur mlp.csv, LLMServingSim layers.csv,
-  // §4.3): a full prefill step costs at least 0.9× that, and at most 1.75×: on H100 TP4 at 2048 tokens the
-  // operators take 116 ms where splitwise measured the whole Llama-2-70B step at 201 ms (1.73×).
+  // Operator profiles without attention, all-reduce or CPU overhead (vidur mlp.csv, §4.3): a full prefill step
+  // costs at least 0.9× that, and at most 1.75×. The H100 rows of §4.3 (LLMServingSim's layers.csv, Vidur's H100
+  // Llama-2 profiles) are held-out references of issue 13 and are no longer read here.
   it.each([
-    ['llama-3.1-8b', 'h100-80gb', 1, 2048, 59.2],
     ['llama-3-8b', 'a100-80gb', 1, 2048, 142.6],
-    ['llama-2-70b', 'h100-80gb', 4, 2048, 116.0],
     ['llama-3-70b', 'a100-80gb', 4, 2048, 345.6],
-    ['llama-2-7b', 'h100-80gb', 1, 4096, 83.9],
   ] as const)('prefill of %s on %s TP%i, %i tokens vs %d ms of non-attention compute', (model, gpu, tp, tokens, operatorMs) => {
     const v = ms(roofline(model, gpu, tp), prefill(tokens));
     console.log(`${model} ${gpu} TP${tp} prefill ${tokens}: ${v.toFixed(1)} ms (operators ${operatorMs} ms)`);

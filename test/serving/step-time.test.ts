@@ -7,41 +7,70 @@ import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { CoefficientStepTime, zCoefficientParams } from '../../sim/serving/step-time/coefficients.js';
 import { createStepTimeModel, zStepTimeSpec } from '../../sim/serving/step-time/factory.js';
 import { parseProfileTable, ProfileStepTime } from '../../sim/serving/step-time/profile-table.js';
-import { DEFAULT_ROOFLINE_PARAMS, RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
-import type { BatchShape } from '../../sim/serving/step-time/types.js';
+import { allReduceSeconds, DEFAULT_KERNEL_PARAMS, DEFAULT_OVERHEAD_PARAMS, RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
+import { causalPairs, decodeBatch as decode, prefillBatch, type BatchShape } from '../../sim/serving/step-time/types.js';
 import { inputError } from '../helpers/input-error.js';
 
-const EMPTY: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 0, decodeContextTokens: 0 };
-const decode = (seqs: number, contextEach: number): BatchShape => ({ ...EMPTY, decodeSeqs: seqs, decodeContextTokens: seqs * contextEach });
-const prefill = (tokens: number, seqs = 1): BatchShape => ({ ...EMPTY, prefillTokens: tokens, prefillSeqs: seqs, prefillAttentionPairs: (tokens * tokens) / seqs });
+const EMPTY: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillCachedTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 };
+/** `seqs` fresh prompts sharing `tokens` new tokens evenly. */
+const prefill = (tokens: number, seqs = 1): BatchShape => prefillBatch(tokens / seqs, seqs);
 const BF16 = { weightDtype: 'bf16', kvDtype: 'bf16' } as const;
+const H100 = resolveGpu('h100-80gb');
+const relative = (a: number, b: number) => Math.abs(a / b - 1);
 
-function roofline(model: string, gpu: string, tp: number, dtypes: { weightDtype: 'bf16' | 'fp8' | 'int4'; kvDtype: 'bf16' | 'fp8' } = BF16, overrides = {}) {
+function roofline(model: string, gpu: string | typeof H100, tp: number, dtypes: { weightDtype: 'bf16' | 'fp8' | 'int4'; kvDtype: 'bf16' | 'fp8' } = BF16, overrides = {}) {
   return new RooflineStepTime(resolveModel(model), resolveGpu(gpu), tp, dtypes, overrides);
 }
 
-describe('roofline step time', () => {
-  it('computes a memory-bound decode step as documented: overheads + (weights + KV) / (HBM × efficiency)', () => {
-    const m = resolveModel('llama-3.1-8b');
-    const p = parameterCounts(m);
-    const p0 = DEFAULT_ROOFLINE_PARAMS;
-    const streamedBytes = (p.total - p.embedding) * 2 + 64 * 1000 * 131072;
-    const expected = p0.stepOverheadSec + 32 * p0.layerOverheadSec + 64 * p0.sequenceOverheadSec + streamedBytes / (3.35e12 * p0.hbmEfficiency);
-    expect(roofline('llama-3.1-8b', 'h100-80gb', 1).stepSeconds(decode(64, 1000))).toBeCloseTo(expected, 12);
+describe('roofline step time (per operator)', () => {
+  const memoryRate = 3.35e12 * H100.efficiency.hbm;
+  const m8b = resolveModel('llama-3.1-8b');
+  const p8b = parameterCounts(m8b);
+  const kvBytesPerToken = 2 * 32 * 8 * 128 * 2;
+
+  it('a batch-1 decode step streams every matrix and lm_head once, plus one latency per kernel, plus the overheads', () => {
+    const kernels = 32 * 8 + 1; // 4 GEMMs, attention, 3 element-wise a layer; lm_head
+    const gpu = ((p8b.matrices + p8b.lmHead) * 2) / memoryRate + kernels * DEFAULT_KERNEL_PARAMS.kernelLatencySec;
+    const model = roofline('llama-3.1-8b', 'h100-80gb', 1);
+    // activations and one token of KV are the only other bytes (well under 0.1 %)
+    expect(relative(model.gpuSeconds(decode(1, 0)), gpu)).toBeLessThan(1e-3);
+    expect(model.overheadSeconds(decode(1, 0))).toBeCloseTo(DEFAULT_OVERHEAD_PARAMS.stepOverheadSec + DEFAULT_OVERHEAD_PARAMS.sequenceOverheadSec, 12);
+    expect(model.stepSeconds(decode(1, 0))).toBeCloseTo(model.gpuSeconds(decode(1, 0)) + model.overheadSeconds(decode(1, 0)), 12);
   });
 
-  it('computes a compute-bound prefill as 2·params·tokens + attention over peak × MFU', () => {
-    const m = resolveModel('llama-3.1-8b');
-    const p = parameterCounts(m);
-    const p0 = DEFAULT_ROOFLINE_PARAMS;
-    const flops = 2 * (p.total - p.embedding - p.lmHead) * 4096 + 2 * 128256 * 4096 + 4 * 32 * 32 * 128 * 4096 * 4096;
-    const expected = p0.stepOverheadSec + 32 * p0.layerOverheadSec + p0.sequenceOverheadSec + flops / (989.5e12 * p0.matmulEfficiency);
-    expect(roofline('llama-3.1-8b', 'h100-80gb', 1).stepSeconds(prefill(4096))).toBeCloseTo(expected, 12);
+  it('sums per-operator rooflines: decode KV reads add to compute-bound GEMMs instead of hiding under them', () => {
+    const model = roofline('llama-3.1-8b', 'h100-80gb', 1);
+    // at 256 tokens the GEMMs are compute-bound; attention reads 256 × 1024 tokens of KV on top
+    const kvRead = (256 * 1024 * kvBytesPerToken) / memoryRate;
+    expect(model.gpuSeconds(decode(256, 1024)) - model.gpuSeconds(decode(256, 0))).toBeCloseTo(kvRead, 12);
+    const gemmCompute = (2 * (p8b.matrices) * 256) / (989.5e12 * H100.efficiency.matmul);
+    expect(model.gpuSeconds(decode(256, 1024))).toBeGreaterThan(gemmCompute + kvRead);
+  });
+
+  it('counts causal prefill pairs (chunk × cached + chunk (chunk + 1) / 2) at the BF16 rate', () => {
+    expect(causalPairs(4, 0)).toBe(10);
+    expect(causalPairs(4, 100)).toBe(410);
+    const model = roofline('llama-3.1-8b', 'h100-80gb', 1);
+    const pairs = causalPairs(8192, 0);
+    const noAttention = { ...prefillBatch(8192), prefillAttentionPairs: 0 };
+    const attention = (4 * 32 * 32 * 128 * pairs) / (989.5e12 * H100.efficiency.matmul);
+    const kvWrite = (8192 * kvBytesPerToken) / memoryRate;
+    expect(model.gpuSeconds(prefillBatch(8192)) - model.gpuSeconds(noAttention)).toBeCloseTo(attention - kvWrite, 12);
+  });
+
+  it('reads the cached prefix\'s KV for a prefill chunk', () => {
+    const model = roofline('llama-3.1-8b', 'h100-80gb', 1);
+    const warm = model.gpuSeconds(prefillBatch(16, 1, 8192));
+    const cold = model.gpuSeconds(prefillBatch(16));
+    // a short chunk on a long prefix is bound by reading the prefix
+    expect(warm - cold).toBeGreaterThan(((8192 * kvBytesPerToken) / memoryRate) * 0.99);
+    expect(model.stepSeconds(prefillBatch(16, 1, 8192))).toBeLessThan(model.stepSeconds(prefillBatch(8208)) / 5);
   });
 
   it('costs nothing for an empty batch, and grows with tokens, context and sequences', () => {
     const m = roofline('llama-3.1-70b', 'h100-80gb', 4);
     expect(m.stepSeconds(EMPTY)).toBe(0);
+    expect(m.overheadSeconds(EMPTY)).toBe(0);
     expect(m.stepSeconds(decode(32, 4000))).toBeGreaterThan(m.stepSeconds(decode(32, 1000)));
     expect(m.stepSeconds(decode(64, 1000))).toBeGreaterThan(m.stepSeconds(decode(32, 1000)));
     expect(m.stepSeconds(prefill(2048))).toBeGreaterThan(m.stepSeconds(prefill(1024)));
@@ -50,25 +79,41 @@ describe('roofline step time', () => {
     expect(m.stepSeconds(mixed)).toBeGreaterThan(m.stepSeconds(decode(32, 1000)));
   });
 
-  it('adds all-reduces only under tensor parallelism, growing with log2(TP)', () => {
-    const tp1 = roofline('llama-3.1-8b', 'h100-80gb', 1, BF16, { hbmEfficiency: 1 });
-    const tp2 = roofline('llama-3.1-8b', 'h100-80gb', 2, BF16, { hbmEfficiency: 1 });
-    const allReduces = 2 * 32 * DEFAULT_ROOFLINE_PARAMS.allReduceLatencySec;
-    const p = parameterCounts(resolveModel('llama-3.1-8b'));
-    const halfWeights = ((p.total - p.embedding) * 2) / 2 / 3.35e12;
-    const payload = (2 * 32 * 1 * 4096 * 2) / (450e9 * DEFAULT_ROOFLINE_PARAMS.interconnectEfficiency);
-    expect(tp1.stepSeconds(decode(1, 0)) - tp2.stepSeconds(decode(1, 0))).toBeCloseTo(halfWeights - allReduces - payload, 12);
+  it('adds 2 all-reduces a layer under tensor parallelism, slower over PCIe than over NVLink', () => {
+    const l40s = resolveGpu('l40s');
+    expect(l40s.interconnect.kind).toBe('pcie');
+    const bridged = { ...l40s, name: 'l40s-nvlink', interconnect: { kind: 'nvlink' as const, bytesPerSec: l40s.interconnect.bytesPerSec } };
+    const pcie = roofline('llama-3.1-8b', l40s, 2);
+    const nvlink = roofline('llama-3.1-8b', bridged, 2);
+    const tokens = 8;
+    const expected = 2 * 32 * (allReduceSeconds(tokens * 4096 * 2, 2, 32e9, 'pcie') - allReduceSeconds(tokens * 4096 * 2, 2, 32e9, 'nvlink'));
+    expect(pcie.gpuSeconds(decode(tokens, 100)) - nvlink.gpuSeconds(decode(tokens, 100))).toBeCloseTo(expected, 12);
+    expect(roofline('llama-3.1-8b', l40s, 1).gpuSeconds(decode(tokens, 100))).toBeGreaterThan(pcie.gpuSeconds(decode(tokens, 100)));
+    // ring: 2 (TP − 1) steps of latency plus 2 (TP − 1) / TP of the payload over the link
+    const p = DEFAULT_KERNEL_PARAMS;
+    expect(allReduceSeconds(1e6, 4, 100e9, 'nvlink')).toBeCloseTo(6 * p.allReduceStepLatencySec.nvlink + (1.5 * 1e6) / (100e9 * p.allReduceEfficiency.nvlink), 15);
+    expect(allReduceSeconds(1e6, 1, 100e9, 'nvlink')).toBe(0);
+  });
+
+  it('uses the GPU\'s own efficiencies', () => {
+    const slowMemory = { ...H100, efficiency: { matmul: H100.efficiency.matmul, hbm: H100.efficiency.hbm / 2 } };
+    const base = roofline('llama-3.1-8b', H100, 1);
+    const slow = roofline('llama-3.1-8b', slowMemory, 1);
+    const latencies = (32 * 8 + 1) * DEFAULT_KERNEL_PARAMS.kernelLatencySec;
+    expect(slow.gpuSeconds(decode(1, 0)) - latencies).toBeCloseTo(2 * (base.gpuSeconds(decode(1, 0)) - latencies), 12);
+    expect(roofline('llama-3.1-8b', H100, 1, BF16, { hbmEfficiency: H100.efficiency.hbm / 2 }).gpuSeconds(decode(1, 0))).toBeCloseTo(slow.gpuSeconds(decode(1, 0)), 12);
   });
 
   it('fp8 weights halve the matrices\' stream everywhere, but speed up matmuls only on GPUs with FP8 cores', () => {
     const fp8 = { weightDtype: 'fp8', kvDtype: 'bf16' } as const;
     const matrixBytesPerGpu = parameterCounts(resolveModel('llama-3.1-70b')).matrices / 4; // saved: 1 of 2 bytes
-    for (const [gpu, hbm] of [['h100-80gb', 3.35e12], ['a100-80gb', 2.039e12]] as const) {
+    for (const gpu of ['h100-80gb', 'a100-80gb'] as const) {
+      const spec = resolveGpu(gpu);
       const saved = roofline('llama-3.1-70b', gpu, 4).stepSeconds(decode(1, 512)) - roofline('llama-3.1-70b', gpu, 4, fp8).stepSeconds(decode(1, 512));
-      expect(saved).toBeCloseTo(matrixBytesPerGpu / (hbm * DEFAULT_ROOFLINE_PARAMS.hbmEfficiency), 9);
+      expect(saved).toBeCloseTo(matrixBytesPerGpu / (spec.hbmBytesPerSec * spec.efficiency.hbm), 9);
     }
     const prefillRatio = (gpu: string) => roofline('llama-3.1-70b', gpu, 4, fp8).stepSeconds(prefill(8192)) / roofline('llama-3.1-70b', gpu, 4).stepSeconds(prefill(8192));
-    expect(prefillRatio('h100-80gb')).toBeLessThan(0.7);
+    expect(prefillRatio('h100-80gb')).toBeLessThan(0.75);
     expect(prefillRatio('a100-80gb')).toBe(1);
   });
 
@@ -87,10 +132,23 @@ describe('roofline step time', () => {
     expect(dense.stepSeconds(decode(64, 0)) / dense.stepSeconds(decode(1, 0))).toBeLessThan(1.3);
   });
 
+  it('CUDA graphs off: kernel launches bound small steps, and the overhead grows by them', () => {
+    const graphs = roofline('llama-3.1-8b', 'h100-80gb', 1);
+    const eager = roofline('llama-3.1-8b', 'h100-80gb', 1, BF16, { cudaGraphs: false });
+    const o = DEFAULT_OVERHEAD_PARAMS;
+    const launches = 32 * o.eagerKernelsPerLayer * o.eagerLaunchSec;
+    const small = roofline('llama-3.1-8b', 'rtx-pro-6000-blackwell', 1, BF16, { cudaGraphs: false });
+    expect(eager.gpuSeconds(decode(1, 0))).toBe(graphs.gpuSeconds(decode(1, 0)));
+    expect(eager.overheadSeconds(decode(1, 0))).toBeCloseTo(o.eagerStepOverheadSec + o.sequenceOverheadSec + Math.max(0, launches - eager.gpuSeconds(decode(1, 0))), 12);
+    expect(small.stepSeconds(decode(1, 0))).toBeGreaterThanOrEqual(o.eagerStepOverheadSec + launches);
+    expect(eager.name).toBe('roofline(llama-3.1-8b, 1 × h100-80gb, bf16/bf16 KV, eager)');
+  });
+
   it('takes overrides', () => {
-    const slow = roofline('llama-3.1-8b', 'h100-80gb', 1, BF16, { hbmEfficiency: 0.365 });
+    const slow = roofline('llama-3.1-8b', 'h100-80gb', 1, BF16, { hbmEfficiency: H100.efficiency.hbm / 2 });
     const base = roofline('llama-3.1-8b', 'h100-80gb', 1);
-    expect(slow.stepSeconds(decode(1, 0))).toBeGreaterThan(1.8 * base.stepSeconds(decode(1, 0)) - 0.01);
+    expect(slow.stepSeconds(decode(1, 0))).toBeGreaterThan(1.6 * base.stepSeconds(decode(1, 0)));
+    expect(roofline('llama-3.1-8b', 'h100-80gb', 1, BF16, { sequenceOverheadSec: 1e-3 }).overheadSeconds(decode(10, 0))).toBeCloseTo(DEFAULT_OVERHEAD_PARAMS.stepOverheadSec + 10e-3, 12);
     expect(base.name).toBe('roofline(llama-3.1-8b, 1 × h100-80gb, bf16/bf16 KV)');
   });
 });

@@ -81,7 +81,7 @@ describe('vLLM scheduler: running requests first', () => {
     scheduleStep(state, LIMITS, out);
     expect(ids(state.running)).toEqual([a.req.id, b.req.id, c.req.id]);
     expect([a.scheduled, b.scheduled, c.scheduled]).toEqual([1, 1, 30]);
-    expect(out.batch).toEqual({ prefillTokens: 30, prefillSeqs: 1, prefillAttentionPairs: 30 * 30, decodeSeqs: 2, decodeContextTokens: 42 + 20 });
+    expect(out.batch).toEqual({ prefillTokens: 30, prefillSeqs: 1, prefillAttentionPairs: (30 * 31) / 2, prefillCachedTokens: 0, decodeSeqs: 2, decodeContextTokens: 42 + 20 });
     expect(out).toMatchObject({ preempted: 0, admitted: 1, prefixHitTokens: 0, minRemainingOutput: 7 });
     expect(state.waiting.size).toBe(0);
     // a: 43 tokens need 3 blocks (had 3); b: 21 need 2 (had 2); c: 2 new.
@@ -97,7 +97,7 @@ describe('vLLM scheduler: running requests first', () => {
     const out = emptyStepSchedule();
     scheduleStep(state, { maxNumSeqs: 8, maxNumBatchedTokens: 200 }, out);
     expect([a.scheduled, b.scheduled]).toEqual([200, 0]);
-    expect(out.batch).toEqual({ prefillTokens: 200, prefillSeqs: 1, prefillAttentionPairs: 200 * 300, decodeSeqs: 0, decodeContextTokens: 0 });
+    expect(out.batch).toEqual({ prefillTokens: 200, prefillSeqs: 1, prefillAttentionPairs: 200 * 100 + (200 * 201) / 2, prefillCachedTokens: 100, decodeSeqs: 0, decodeContextTokens: 0 });
     expect(out.admitted).toBe(0);
     expect(state.waiting.size).toBe(1);
     expect(out.minRemainingOutput).toBe(10);
@@ -113,14 +113,14 @@ describe('vLLM scheduler: token budget and chunked prefill', () => {
     const out = emptyStepSchedule();
     scheduleStep(state, { maxNumSeqs: 8, maxNumBatchedTokens: 100 }, out);
     expect(b.scheduled).toBe(99);
-    expect(out.batch).toEqual({ prefillTokens: 99, prefillSeqs: 1, prefillAttentionPairs: 99 * 99, decodeSeqs: 1, decodeContextTokens: 16 });
+    expect(out.batch).toEqual({ prefillTokens: 99, prefillSeqs: 1, prefillAttentionPairs: (99 * 100) / 2, prefillCachedTokens: 0, decodeSeqs: 1, decodeContextTokens: 16 });
     // The budget is spent: the next request waits although one token and a block would fit.
     expect(ids(state.running)).toEqual([a.req.id, b.req.id]);
     expect(waitingIds(state)).toEqual([c.req.id]);
     expect(b.privateBlocks).toBe(7); // blocks for the first 99 tokens only
   });
 
-  it('splits a long prompt over steps, each chunk attending to the chunks before it', () => {
+  it('splits a long prompt over steps, each chunk attending causally to itself and the chunks before it', () => {
     const state = engine(100);
     const seq = queue(state, 250, 5);
     const limits = { maxNumSeqs: 8, maxNumBatchedTokens: 100 };
@@ -132,9 +132,9 @@ describe('vLLM scheduler: token budget and chunked prefill', () => {
       computeScheduled(state);
     }
     expect(steps).toEqual([
-      [100, 100, 100 * 100, 7, 1],
-      [100, 100, 100 * 200, 13, 0],
-      [50, 50, 50 * 250, 16, 0],
+      [100, 100, (100 * 101) / 2, 7, 1],
+      [100, 100, 100 * 100 + (100 * 101) / 2, 13, 0],
+      [50, 50, 50 * 200 + (50 * 51) / 2, 16, 0],
     ]);
     expect(seq.numComputed).toBe(250);
   });
@@ -173,7 +173,7 @@ describe('vLLM scheduler: recompute preemption under KV pressure', () => {
     expect([a.privateBlocks, b.privateBlocks]).toEqual([3, 4]);
     // a took the free block, c's two came back and b took one.
     expect(state.kv.availableBlocks).toBe(1);
-    expect(out.batch).toEqual({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: 2, decodeContextTokens: 32 + 48 });
+    expect(out.batch).toEqual({ prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, prefillCachedTokens: 0, decodeSeqs: 2, decodeContextTokens: 32 + 48 });
   });
 
   it('preempts from the tail until the blocks fit', () => {
@@ -189,7 +189,7 @@ describe('vLLM scheduler: recompute preemption under KV pressure', () => {
     expect(waitingIds(state)).toEqual([b.req.id, c.req.id, d.req.id]);
     expect(out.preempted).toBe(3);
     expect([a.scheduled, a.privateBlocks, state.kv.availableBlocks]).toEqual([48, 4, 0]);
-    expect(out.batch).toEqual({ prefillTokens: 48, prefillSeqs: 1, prefillAttentionPairs: 48 * 64, decodeSeqs: 0, decodeContextTokens: 0 });
+    expect(out.batch).toEqual({ prefillTokens: 48, prefillSeqs: 1, prefillAttentionPairs: 48 * 16 + (48 * 49) / 2, prefillCachedTokens: 16, decodeSeqs: 0, decodeContextTokens: 0 });
   });
 
   it('preempts the request itself when it is the tail, and the step goes on without it', () => {
@@ -244,7 +244,7 @@ describe('vLLM scheduler: prefix-cache hits at admission', () => {
     expect([hit.numComputed, hit.scheduled, hit.sharedBlocks, hit.privateBlocks]).toEqual([64, 36, 4, 3]);
     expect([miss.numComputed, miss.scheduled, miss.sharedBlocks, miss.privateBlocks]).toEqual([0, 100, 0, 7]);
     expect(out.prefixHitTokens).toBe(64);
-    expect(out.batch).toEqual({ prefillTokens: 136, prefillSeqs: 2, prefillAttentionPairs: 36 * 100 + 100 * 100, decodeSeqs: 0, decodeContextTokens: 0 });
+    expect(out.batch).toEqual({ prefillTokens: 136, prefillSeqs: 2, prefillAttentionPairs: 36 * 64 + (36 * 37) / 2 + (100 * 101) / 2, prefillCachedTokens: 64, decodeSeqs: 0, decodeContextTokens: 0 });
     expect(state.kv.prefix.pinnedBlocks).toBe(4);
     expect(hit.prefixEntry).toBeGreaterThanOrEqual(0);
   });

@@ -1,5 +1,5 @@
 import { InputError } from '../../errors.js';
-import { GPU_CATALOG, type GpuSpec } from './gpus.js';
+import { GPU_CATALOG, INTERCONNECT_KINDS, type GpuSpec } from './gpus.js';
 import { MODEL_CATALOG, validateArchitecture, type ModelArchitecture } from './models.js';
 import { lookupByName } from './names.js';
 
@@ -17,14 +17,21 @@ export function resolveGpu(spec: string | GpuSpec, path?: string): GpuSpec {
   return spec;
 }
 
-const POSITIVE_GPU_FIELDS = ['memoryBytes', 'hbmBytesPerSec', 'bf16Flops', 'nvlinkBytesPerSec'] as const;
+const POSITIVE_GPU_FIELDS = ['memoryBytes', 'hbmBytesPerSec', 'bf16Flops'] as const;
 
 export function validateGpu(g: GpuSpec, path: string): void {
+  const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   for (const field of POSITIVE_GPU_FIELDS) {
-    const v = g[field];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InputError(`${field} is ${JSON.stringify(v)}; expected a positive number`, path);
+    if (!positive(g[field])) throw new InputError(`${field} is ${JSON.stringify(g[field])}; expected a positive number`, path);
   }
   if (!(typeof g.fp8Flops === 'number' && Number.isFinite(g.fp8Flops) && g.fp8Flops >= 0)) {
     throw new InputError(`fp8Flops is ${JSON.stringify(g.fp8Flops)}; expected a number ≥ 0 (0 = no FP8 tensor cores)`, path);
+  }
+  if (!INTERCONNECT_KINDS.includes(g.interconnect?.kind) || !positive(g.interconnect.bytesPerSec)) {
+    throw new InputError(`interconnect is ${JSON.stringify(g.interconnect)}; expected { kind: ${INTERCONNECT_KINDS.join(' | ')}, bytesPerSec: a positive number }`, path);
+  }
+  for (const field of ['matmul', 'hbm'] as const) {
+    const v = g.efficiency?.[field];
+    if (!(positive(v) && (v as number) <= 1)) throw new InputError(`efficiency.${field} is ${JSON.stringify(v)}; expected a fraction in (0, 1]`, path);
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { zBandwidth, zBytes } from '../../config/zod-units.js';
 import { KV_DTYPES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from './dtypes.js';
-import type { GpuSpec } from './gpus.js';
+import { DEFAULT_EFFICIENCY, INTERCONNECT_KINDS, type GpuSpec } from './gpus.js';
 import { loadModelConfig } from './model-config.js';
 import { validateArchitecture, validateTensorParallel, type ModelArchitecture } from './models.js';
 import { resolveGpu, resolveModel } from './resolve.js';
@@ -135,19 +135,45 @@ function inlineArchitecture(a: z.output<typeof zModelArchitecture>, specName: st
   };
 }
 
-/** The scenario's GPU: a catalog name, or a GPU given inline (sizes and bandwidths may carry units). */
-export const zGpuSpec = z
-  .union([
-    z.string().min(1),
-    z.strictObject({
-      name: z.string().min(1),
-      memoryBytes: zBytes,
-      hbmBytesPerSec: zBandwidth,
-      bf16Flops: z.number().positive().meta({ description: 'dense BF16 tensor-core FLOP/s' }),
-      fp8Flops: z.number().min(0).default(0).meta({ description: 'dense FP8 FLOP/s; 0 = no FP8 tensor cores' }),
-      nvlinkBytesPerSec: zBandwidth.meta({ description: 'GPU-to-GPU bandwidth per direction (NVLink, else PCIe)' }),
+const zEfficiencyFraction = z.number().gt(0).max(1);
+
+/**
+ * A GPU written in the scenario (nodePools[].gpu): datasheet figures with units; `interconnect` defaults to a
+ * PCIe Gen4 x16 link and `efficiency` to DEFAULT_EFFICIENCY (gpus.ts).
+ */
+export const zInlineGpu = z
+  .strictObject({
+    name: z.string().min(1),
+    memory: zBytes.meta({ description: 'device memory, e.g. 48GiB' }),
+    memoryBandwidth: zBandwidth.meta({ description: 'peak memory bandwidth, e.g. 864GB/s' }),
+    bf16Tflops: z.number().positive().meta({ description: 'dense BF16 tensor-core TFLOPS (FP32 accumulate)' }),
+    fp8Tflops: z.number().min(0).default(0).meta({ description: 'dense FP8 TFLOPS; 0 = no FP8 tensor cores' }),
+    interconnect: z
+      .strictObject({ kind: z.enum(INTERCONNECT_KINDS), bandwidth: zBandwidth.meta({ description: 'per direction per GPU' }) })
+      .optional()
+      .meta({ description: 'GPU-to-GPU link; default { kind: pcie, bandwidth: 32GB/s } (PCIe Gen4 x16)' }),
+    efficiency: z
+      .strictObject({ matmul: zEfficiencyFraction, hbm: zEfficiencyFraction })
+      .optional()
+      .meta({ description: `achieved fractions of peak; default matmul ${DEFAULT_EFFICIENCY.matmul}, hbm ${DEFAULT_EFFICIENCY.hbm}` }),
+  })
+  .transform(
+    (g): GpuSpec => ({
+      name: g.name,
+      memoryBytes: g.memory,
+      hbmBytesPerSec: g.memoryBandwidth,
+      bf16Flops: g.bf16Tflops * 1e12,
+      fp8Flops: g.fp8Tflops * 1e12,
+      interconnect: g.interconnect === undefined ? DEFAULT_INTERCONNECT : { kind: g.interconnect.kind, bytesPerSec: g.interconnect.bandwidth },
+      efficiency: g.efficiency ?? DEFAULT_EFFICIENCY,
     }),
-  ])
-  .meta({ description: 'a catalog GPU name, or { name, memoryBytes, hbmBytesPerSec, bf16Flops, fp8Flops, nvlinkBytesPerSec }' })
-  // An inline GPU is fully checked by the object schema above.
+  );
+
+const DEFAULT_INTERCONNECT = { kind: 'pcie', bytesPerSec: 32e9 } as const;
+
+/** The scenario's GPU: a catalog name, or a GPU given inline (zInlineGpu). */
+export const zGpuSpec = z
+  .union([z.string().min(1), zInlineGpu])
+  .meta({ description: 'a catalog GPU name, or { name, memory, memoryBandwidth, bf16Tflops, fp8Tflops?, interconnect?, efficiency? }' })
+  // An inline GPU is fully checked by its schema.
   .transform((input, ctx): GpuSpec => (typeof input === 'string' ? asIssue(ctx, input, () => resolveGpu(input)) : input));

@@ -1,7 +1,7 @@
 import { resolveGpu, resolveModel } from '../catalog/resolve.js';
 import { columnIndex, readCsvFile, requiredNumberCell } from './csv.js';
-import { RooflineStepTime, type RooflineParams } from './roofline.js';
-import type { BatchShape } from './types.js';
+import { RooflineStepTime, type RooflineOverrides } from './roofline.js';
+import { decodeBatch, prefillBatch } from './types.js';
 
 /** One measured perf_model.csv row against the roofline's prediction. */
 export interface CalibrationRow {
@@ -45,7 +45,7 @@ const SPLITWISE_MODEL = 'llama2-70b';
  *   mean over the generation).
  * The TP-2 batch-64 prefill rows the source flags as anomalous are kept: the medians barely move.
  */
-export function calibrateOnSplitwise(csvFile: string, overrides: Partial<RooflineParams> = {}): CalibrationReport {
+export function calibrateOnSplitwise(csvFile: string, overrides: RooflineOverrides = {}): CalibrationReport {
   const table = readCsvFile(csvFile);
   const column = (name: string) => columnIndex(table, name);
   const cols = {
@@ -77,10 +77,8 @@ export function calibrateOnSplitwise(csvFile: string, overrides: Partial<Rooflin
     const tokens = num(cols.tokens);
     const base = { line: row.line, gpu: gpuName, tensorParallel: tp, promptSize: prompt, batchSize: batch, tokenSize: tokens };
 
-    const prefill: BatchShape = { prefillTokens: batch * prompt, prefillSeqs: batch, prefillAttentionPairs: batch * prompt * prompt, decodeSeqs: 0, decodeContextTokens: 0 };
-    rows.push(compare(base, 'prefill', num(cols.promptTime), stepTime.stepSeconds(prefill)));
-    const decode: BatchShape = { prefillTokens: 0, prefillSeqs: 0, prefillAttentionPairs: 0, decodeSeqs: batch, decodeContextTokens: batch * (prompt + tokens / 2) };
-    rows.push(compare(base, 'decode', num(cols.tokenTime), stepTime.stepSeconds(decode)));
+    rows.push(compare(base, 'prefill', num(cols.promptTime), stepTime.stepSeconds(prefillBatch(prompt, batch))));
+    rows.push(compare(base, 'decode', num(cols.tokenTime), stepTime.stepSeconds(decodeBatch(batch, prompt + tokens / 2))));
   }
   return { rows, prefill: summarise(rows.filter((r) => r.phase === 'prefill')), decode: summarise(rows.filter((r) => r.phase === 'decode')) };
 }

@@ -23,8 +23,9 @@ export const zCoefficientParams = z.strictObject({
 export type CoefficientParams = z.output<typeof zCoefficientParams>;
 
 /**
- * Σl² is taken from `prefillAttentionPairs` (Σ chunk × (cached + chunk)), which equals Σl² for fresh prompts
- * and keeps the quadratic term's meaning, attention work, for chunks on a cached prefix. A mixed step (chunked
+ * Σl² is taken from the causal `prefillAttentionPairs` as 2 × pairs − tokens (= Σ chunk² + 2 chunk × cached),
+ * which equals Σl² for fresh prompts and keeps the quadratic term's meaning, attention work, for chunks on a
+ * cached prefix. A mixed step (chunked
  * prefill with decodes, which DistServe never runs) costs both parts with the fixed cost paid once:
  * prefill + decode − min(prefill.a, decode.a). An empty batch costs nothing.
  */
@@ -52,9 +53,9 @@ export class CoefficientStepTime implements StepTimeModel {
     const hasDecode = b.decodeSeqs > 0;
     if (hasPrefill && hasDecode) {
       const sharedFixed = Math.min(this.p.prefill.a, this.decodeFit(b.decodeSeqs).a);
-      return (this.prefillMs(b.prefillTokens, b.prefillAttentionPairs) + this.decodeMs(b.decodeSeqs, b.decodeContextTokens) - sharedFixed) / 1000;
+      return (this.prefillMs(b.prefillTokens, sumOfSquares(b)) + this.decodeMs(b.decodeSeqs, b.decodeContextTokens) - sharedFixed) / 1000;
     }
-    if (hasPrefill) return this.prefillMs(b.prefillTokens, b.prefillAttentionPairs) / 1000;
+    if (hasPrefill) return this.prefillMs(b.prefillTokens, sumOfSquares(b)) / 1000;
     if (hasDecode) return this.decodeMs(b.decodeSeqs, b.decodeContextTokens) / 1000;
     return 0;
   }
@@ -72,4 +73,9 @@ export class CoefficientStepTime implements StepTimeModel {
     const f = this.decodeFit(batch);
     return f.a + f.b * contextTokens + f.c * batch;
   }
+}
+
+/** DistServe's Σl² from the causal pair count (see CoefficientStepTime). */
+function sumOfSquares(b: BatchShape): number {
+  return 2 * b.prefillAttentionPairs - b.prefillTokens;
 }
