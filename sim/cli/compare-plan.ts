@@ -163,7 +163,7 @@ function replicaThroughput(gpu: string, model: ServingModel): number {
     return estimate.decodeTokensPerSec;
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${gpu}: ${err.message}`, '--models');
+    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${gpu}: ${err.detail}`, '--models');
   }
 }
 

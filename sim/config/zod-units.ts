@@ -17,7 +17,7 @@ function zQuantity(kind: QuantityKind, baseUnit: string) {
         return parseQuantity(kind, input);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
-        ctx.issues.push({ code: 'custom', message: error.message, input });
+        ctx.issues.push({ code: 'custom', message: error.detail, input });
         return z.NEVER;
       }
     });

@@ -9,17 +9,15 @@ import { validateArchitecture, validateTensorParallel, type ModelArchitecture } 
 import { resolveGpu, resolveModel } from './resolve.js';
 
 /**
- * Runs a catalog/validation function inside a zod transform: its InputError becomes an issue at `field` (the
- * error's own path prefix is dropped, the issue path says where).
+ * Runs a catalog/validation function inside a zod transform: its InputError becomes an issue at the error's
+ * path (a field of the spec), worded by its detail.
  */
 function asIssue<T>(ctx: z.core.$RefinementCtx, input: unknown, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const field = error.path;
-    const message = field === undefined ? error.message : error.message.slice(field.length + 2);
-    ctx.issues.push({ code: 'custom', message, input, path: field === undefined ? [] : field.split('.') });
+    ctx.issues.push({ code: 'custom', message: error.detail, input, path: error.path === undefined ? [] : error.path.split('.') });
     return z.NEVER;
   }
 }
