@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { PROBE_DEFAULTS } from '../cluster/probes.js';
-import { surgeYaml, type PlanBase, type PlanConfig, type ReadinessChoice } from './config.js';
+import { intOrPercentText } from '../config/int-or-percent.js';
+import type { PlanBase, PlanConfig, ReadinessChoice } from './config.js';
 
 /** vLLM's OpenAI server port (`vllm serve` default). */
 const VLLM_PORT = 8000;
@@ -48,7 +49,7 @@ function strategyYaml(config: PlanConfig, name: string): Record<string, unknown>
   const s = config.strategy;
   switch (s.kind) {
     case 'rollingUpdate':
-      return { type: 'RollingUpdate', rollingUpdate: { maxSurge: surgeYaml(s.maxSurge), maxUnavailable: surgeYaml(s.maxUnavailable) } };
+      return { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) } };
     case 'blueGreen':
       return {
         blueGreen: {
@@ -61,8 +62,8 @@ function strategyYaml(config: PlanConfig, name: string): Record<string, unknown>
     case 'canary':
       return {
         canary: {
-          maxSurge: surgeYaml(s.maxSurge),
-          maxUnavailable: surgeYaml(s.maxUnavailable),
+          maxSurge: intOrPercentText(s.maxSurge),
+          maxUnavailable: intOrPercentText(s.maxUnavailable),
           steps: s.steps.map((step) => ('pause' in step && step.pause.duration !== undefined ? { pause: { duration: `${step.pause.duration}s` } } : step)),
         },
       };

@@ -9,7 +9,7 @@ import {
   type CanaryCounts,
 } from './canary-arithmetic.js';
 import { ControllerBase } from './controller.js';
-import type { IntOrPercent } from './fenceposts.js';
+import type { IntOrPercent } from '../config/int-or-percent.js';
 import type { RolloutHost } from './host.js';
 import type { CanaryStep } from './strategy-schema.js';
 

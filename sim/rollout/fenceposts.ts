@@ -4,13 +4,7 @@
  * (§3.1). Mirrors k8s util/deployment_util.go `ResolveFenceposts`, `MaxSurge`, `MaxUnavailable`.
  */
 import { InputError } from '../errors.js';
-import type { PercentOrInt } from '../config/zod-units.js';
-
-/**
- * A Kubernetes IntOrString as used by maxSurge/maxUnavailable: an absolute pod count or a percentage — the value
- * the scenario's `zPercentOrInt` produces.
- */
-export type IntOrPercent = PercentOrInt;
+import { formatIntOrPercent, scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
 
 /** What the budget functions need from a Deployment (or an Argo canary strategy). */
 export interface RollingUpdateParams {
@@ -22,19 +16,6 @@ export interface RollingUpdateParams {
 export interface Fenceposts {
   readonly surge: number;
   readonly unavailable: number;
-}
-
-export const intCount = (value: number): IntOrPercent => ({ kind: 'int', value });
-export const percent = (value: number): IntOrPercent => ({ kind: 'percent', value });
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: a percentage of `total`, rounded up or down; an int as is.
- * Example: 25% of 10 is 2.5 → 3 rounded up, 2 rounded down.
- */
-export function scaledValue(v: IntOrPercent, total: number, roundUp: boolean): number {
-  if (v.kind === 'int') return v.value;
-  const exact = (v.value * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /**
@@ -97,8 +78,4 @@ export function validateRollingUpdateParams(d: RollingUpdateParams, path: string
       `${path}.maxUnavailable`,
     );
   }
-}
-
-export function formatIntOrPercent(v: IntOrPercent): string {
-  return v.kind === 'percent' ? `${v.value}%` : String(v.value);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zDuration, zPercentOrInt } from '../config/zod-units.js';
+import { zDuration, zIntOrPercent } from '../config/zod-units.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 
 /**
@@ -11,8 +11,8 @@ const zNonNegativeInt = z.number().int().min(0);
 
 /** Kubernetes Deployment RollingUpdate (apps/v1). */
 export const zRollingUpdate = z.strictObject({
-  maxSurge: zPercentOrInt.prefault('25%'),
-  maxUnavailable: zPercentOrInt.prefault('25%'),
+  maxSurge: zIntOrPercent.prefault('25%'),
+  maxUnavailable: zIntOrPercent.prefault('25%'),
 });
 
 export const zRecreate = z.strictObject({});
@@ -50,8 +50,8 @@ export type CanaryStep = z.output<typeof zCanaryStep>;
 /** Argo Rollouts canary (rollout-semantics.md §3.3). */
 export const zCanary = z.strictObject({
   steps: z.array(zCanaryStep).default([]),
-  maxSurge: zPercentOrInt.prefault('25%'),
-  maxUnavailable: zPercentOrInt.prefault('25%'),
+  maxSurge: zIntOrPercent.prefault('25%'),
+  maxUnavailable: zIntOrPercent.prefault('25%'),
   /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
   trafficRouting: z.boolean().default(false),
   dynamicStableScale: z.boolean().default(false),

@@ -1,3 +1,4 @@
+import { parseIntOrPercent, type IntOrPercentText } from '../config/int-or-percent.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { parseArgoDuration } from './manifest-units.js';
 
@@ -26,9 +27,9 @@ export function importDeploymentStrategy(r: ManifestReader): Fragment {
   if (type !== 'RollingUpdate') r.fail([...path, 'type'], `${JSON.stringify(type)} is not a Deployment strategy; expected RollingUpdate or Recreate`);
   const rolling = [...path, 'rollingUpdate'];
   r.object(rolling);
-  const maxSurge = percentOrInt(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULT_PERCENT;
-  const maxUnavailable = percentOrInt(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULT_PERCENT;
-  if (isZero(maxSurge) && isZero(maxUnavailable)) {
+  const maxSurge = intOrPercent(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULT_PERCENT;
+  const maxUnavailable = intOrPercent(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULT_PERCENT;
+  if (parseIntOrPercent(maxSurge).value === 0 && parseIntOrPercent(maxUnavailable).value === 0) {
     r.fail(rolling, 'maxSurge and maxUnavailable are both 0; Kubernetes requires one of them above 0');
   }
   return { rollingUpdate: { maxSurge, maxUnavailable } };
@@ -60,8 +61,8 @@ function importCanary(r: ManifestReader, path: FieldPath, templates: TemplateNam
   const out: Fragment = {};
   const steps = r.list([...path, 'steps']);
   if (steps.length > 0) out.steps = steps.flatMap((_, i) => canaryStep(r, [...path, 'steps', i], templates, warnings));
-  setIfDefined(out, 'maxSurge', percentOrInt(r, [...path, 'maxSurge']));
-  setIfDefined(out, 'maxUnavailable', percentOrInt(r, [...path, 'maxUnavailable']));
+  setIfDefined(out, 'maxSurge', intOrPercent(r, [...path, 'maxSurge']));
+  setIfDefined(out, 'maxUnavailable', intOrPercent(r, [...path, 'maxUnavailable']));
   // Which mesh or ingress splits the traffic does not matter: with any, the gateway splits by weight.
   const trafficRouting = r.take([...path, 'trafficRouting']);
   out.trafficRouting = trafficRouting !== undefined && trafficRouting !== null;
@@ -132,16 +133,12 @@ function percent(r: ManifestReader, path: FieldPath): number {
   return v;
 }
 
-/** An IntOrString: a count, or a whole percentage such as '25%'. */
-function percentOrInt(r: ManifestReader, path: FieldPath): number | string | undefined {
+/** An IntOrString as written (a count, or a whole percentage such as '25%'), checked by the scenario's parser. */
+function intOrPercent(r: ManifestReader, path: FieldPath): IntOrPercentText | undefined {
   const v = r.take(path);
   if (v === undefined || v === null) return undefined;
-  if ((typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && /^\d+%$/.test(v))) return v;
-  return r.fail(path, `${JSON.stringify(v)} is neither a count nor a percentage; write e.g. 2 or 25%`);
-}
-
-function isZero(v: number | string): boolean {
-  return v === 0 || v === '0%';
+  parseIntOrPercent(v, r.field(path));
+  return v as IntOrPercentText;
 }
 
 function copyInts(r: ManifestReader, path: FieldPath, out: Fragment, fields: readonly string[]): void {

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
-import {
-  intCount,
-  maxSurge,
-  maxUnavailable,
-  minAvailable,
-  percent,
-  resolveFenceposts,
-  validateRollingUpdateParams,
-} from '../../sim/rollout/fenceposts.js';
+import { intCount, percent } from '../../sim/config/int-or-percent.js';
+import { maxSurge, maxUnavailable, minAvailable, resolveFenceposts, validateRollingUpdateParams } from '../../sim/rollout/fenceposts.js';
 
 describe('resolveFenceposts (rollout-semantics.md §1.2)', () => {
   it.each([

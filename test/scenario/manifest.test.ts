@@ -352,7 +352,7 @@ describe('bad manifests are InputErrors naming the field', () => {
     ['an unknown strategy', deployment({}, { strategy: { type: 'BlueGreen' } }), `${WHERE}: spec.strategy.type`, /expected RollingUpdate or Recreate/],
     ['Recreate with rollingUpdate', deployment({}, { strategy: { type: 'Recreate', rollingUpdate: {} } }), `${WHERE}: spec.strategy.rollingUpdate`, /Recreate/],
     ['0/0 bounds', deployment({}, { strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } } }), `${WHERE}: spec.strategy.rollingUpdate`, /both 0/],
-    ['a bad bound', deployment({}, { strategy: { rollingUpdate: { maxSurge: '1.5' } } }), `${WHERE}: spec.strategy.rollingUpdate.maxSurge`, /neither a count nor a percentage/],
+    ['a bad bound', deployment({}, { strategy: { rollingUpdate: { maxSurge: '1.5' } } }), `${WHERE}: spec.strategy.rollingUpdate.maxSurge`, /"1\.5" is not a percentage; write a whole percentage such as 25%/],
     ['a probe of two handlers', deployment({ readinessProbe: { tcpSocket: { port: 1 }, httpGet: { path: '/' } } }), `${WHERE}: ${POD}.containers[0].readinessProbe`, /handlers httpGet, tcpSocket/],
     ['a bad vLLM value', deployment({ args: ['--max-num-seqs=lots'] }), `${WHERE}: ${POD}.containers[0].args[0]`, /--max-num-seqs "lots" is not a whole number/],
     ['no containers', deployment({}, { template: { spec: { containers: [] } } }), `${WHERE}: ${POD}.containers`, /no containers/],
