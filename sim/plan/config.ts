@@ -1,7 +1,8 @@
 import { overrideText, type Overrides } from '../batch/override-values.js';
 import type { ProbeKind } from '../cluster/probes.js';
 import { InputError } from '../errors.js';
-import { formatIntOrPercent, intOrPercentText, scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
+import { formatIntOrPercent, intCount, intOrPercentText, scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
+import { maxSurge, maxUnavailable, type Fenceposts } from '../rollout/fenceposts.js';
 import type { CanaryStep, StrategySpec } from '../rollout/strategy-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
 
@@ -132,6 +133,26 @@ export function surgePods(value: IntOrPercent, replicas: number): number {
 /** Pods an unavailability value allows below `replicas` (rounded down, as Kubernetes does). */
 export function unavailablePods(value: IntOrPercent, replicas: number): number {
   return scaledValue(value, replicas, false);
+}
+
+/**
+ * The pods a rolling update's or canary's maxSurge and maxUnavailable resolve to for `replicas`, exactly as the
+ * controllers resolve them (rollout/fenceposts.ts).
+ */
+export function budgetPods(budgets: { readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }, replicas: number): Fenceposts {
+  const d = { replicas, maxSurge: budgets.maxSurge, maxUnavailable: budgets.maxUnavailable };
+  return { surge: maxSurge(d), unavailable: maxUnavailable(d) };
+}
+
+/**
+ * The configuration as the simulation runs it: maxSurge and maxUnavailable as pod counts, so that 25% and 1 of
+ * 4 replicas are one configuration (run once, and no knob apart).
+ */
+export function resolvedConfig(config: PlanConfig, replicas: number): PlanConfig {
+  const s = config.strategy;
+  if (s.kind === 'blueGreen') return config;
+  const pods = budgetPods(s, replicas);
+  return { ...config, strategy: { ...s, maxSurge: intCount(pods.surge), maxUnavailable: intCount(pods.unavailable) } };
 }
 
 const STRATEGY = 'spec.rollout.strategy';

@@ -1,5 +1,5 @@
 import { formatIntOrPercent, intCount, percent, type IntOrPercent } from '../config/int-or-percent.js';
-import { describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
+import { budgetPods, describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
 import { LATENCY_CONSTRAINTS, type ConstraintKey, type PlanLimits } from './constraints.js';
 import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './evaluation.js';
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
@@ -302,10 +302,10 @@ export async function neighbourStage(ctx: SearchContext): Promise<void> {
     if (lower !== undefined) variants.push(withStrategy(c, { ...s, maxSurge: lower }));
   }
   if (s.kind === 'rollingUpdate') {
-    const more = [NONE, ...unavailableLadder(replicas)];
-    const at = more.findIndex((v) => formatIntOrPercent(v) === formatIntOrPercent(s.maxUnavailable));
-    const next = at < 0 ? undefined : more[at + 1];
-    if (next !== undefined) variants.push(withStrategy(c, { ...s, maxUnavailable: next }));
+    // Compared by the pods they resolve to: the best may spell its budget unlike the ladder (25% for 1 of 4).
+    const unavailable = (v: IntOrPercent): number => budgetPods({ ...s, maxUnavailable: v }, replicas).unavailable;
+    const more = unavailableLadder(replicas).find((v) => unavailable(v) > unavailable(s.maxUnavailable));
+    if (more !== undefined) variants.push(withStrategy(c, { ...s, maxUnavailable: more }));
   }
   if (s.kind === 'blueGreen') {
     const soak = [...SOAK_LADDER].reverse().find((x) => x < s.scaleDownDelaySeconds);
