@@ -1,3 +1,4 @@
+import { ARGO_ROLLOUT_DEFAULTS } from '../config/upstream-defaults.js';
 import { intCount, percent, type IntOrPercent } from '../config/int-or-percent.js';
 import type { CanaryStep } from '../rollout/strategy-schema.js';
 import { surgePods, unavailablePods } from './config.js';
@@ -11,7 +12,7 @@ import { surgePods, unavailablePods } from './config.js';
 export const PRESTOP_LADDER: readonly number[] = [0, 2, 5, 10, 15, 20, 30];
 export const SHUTDOWN_TIMEOUT_LADDER: readonly number[] = [0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600];
 /** Blue-green soaks from Argo's default 30 s up: below it blue is gone before a rollback could use it. */
-export const SOAK_LADDER: readonly number[] = [30, 60, 120, 300];
+export const SOAK_LADDER: readonly number[] = [ARGO_ROLLOUT_DEFAULTS.scaleDownDelaySeconds, 60, 120, 300];
 /** A fast readiness period: a health check every 2 s costs the server nothing measurable. */
 export const FAST_PROBE_PERIOD_SECONDS = 2;
 /** minReadySeconds tried to calm a latency spike: long enough for a new replica's cold kernels to warm. */

@@ -1,4 +1,5 @@
-import { formatIntOrPercent, intCount, percent, type IntOrPercent } from '../config/int-or-percent.js';
+import { ARGO_ROLLOUT_DEFAULTS, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { formatIntOrPercent, intCount, parseIntOrPercent, type IntOrPercent } from '../config/int-or-percent.js';
 import { budgetPods, describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
 import { LATENCY_CONSTRAINTS, type ConstraintKey, type PlanLimits } from './constraints.js';
 import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './evaluation.js';
@@ -45,7 +46,10 @@ const seconds = (values: readonly number[]): string => values.map((v) => `${v}s`
 /** A rolling update that never lowers capacity, from which the drain is measured: pods are replaced one group at a time. */
 export function referenceConfig(base: PlanBase): PlanConfig {
   const written = base.asWritten?.strategy;
-  const surge = written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0 ? written.maxSurge : percent(25);
+  const surge =
+    written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0
+      ? written.maxSurge
+      : parseIntOrPercent(DEPLOYMENT_DEFAULTS.maxSurge);
   return { ...base.defaults, strategy: rolling(surge, NONE) };
 }
 
@@ -234,7 +238,7 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
  * that pauses longer never finishes sooner, so one that is too slow rules out the rest.
  */
 export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge: IntOrPercent): Promise<void> {
-  const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : percent(25);
+  const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : parseIntOrPercent(ARGO_ROLLOUT_DEFAULTS.maxSurge);
   const configs = CANARY_TEMPLATES.map((t) =>
     withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE }),
   );

@@ -1,18 +1,19 @@
 import { z } from 'zod';
+import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { zDuration, zIntOrPercent } from '../config/zod-units.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 
 /**
- * The scenario's `rollout` field. Defaults mirror the real controllers' (rollout-semantics.md §1.1, §3.1, §7);
- * each is written out here so `rollout-sim schema` shows it.
+ * The scenario's `rollout` field. Defaults are the real controllers' (config/upstream-defaults.ts), written out
+ * here so `rollout-sim schema` shows them.
  */
 
 const zNonNegativeInt = z.number().int().min(0);
 
 /** Kubernetes Deployment RollingUpdate (apps/v1). */
 export const zRollingUpdate = z.strictObject({
-  maxSurge: zIntOrPercent.prefault('25%'),
-  maxUnavailable: zIntOrPercent.prefault('25%'),
+  maxSurge: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxSurge),
+  maxUnavailable: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxUnavailable),
 });
 
 export const zRecreate = z.strictObject({});
@@ -25,10 +26,10 @@ export const zAnalysisRef = z.strictObject({
 /** Argo Rollouts blue-green (rollout-semantics.md §3.2). */
 export const zBlueGreen = z.strictObject({
   previewReplicaCount: zNonNegativeInt.optional(),
-  autoPromotionEnabled: z.boolean().default(true),
-  autoPromotionSeconds: zDuration.prefault(0),
-  scaleDownDelaySeconds: zDuration.prefault(30),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  autoPromotionEnabled: z.boolean().default(ARGO.autoPromotionEnabled),
+  autoPromotionSeconds: zDuration.prefault(ARGO.autoPromotionSeconds),
+  scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
   prePromotionAnalysis: zAnalysisRef.optional(),
   postPromotionAnalysis: zAnalysisRef.optional(),
 });
@@ -50,13 +51,13 @@ export type CanaryStep = z.output<typeof zCanaryStep>;
 /** Argo Rollouts canary (rollout-semantics.md §3.3). */
 export const zCanary = z.strictObject({
   steps: z.array(zCanaryStep).default([]),
-  maxSurge: zIntOrPercent.prefault('25%'),
-  maxUnavailable: zIntOrPercent.prefault('25%'),
+  maxSurge: zIntOrPercent.prefault(ARGO.maxSurge),
+  maxUnavailable: zIntOrPercent.prefault(ARGO.maxUnavailable),
   /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
   trafficRouting: z.boolean().default(false),
-  dynamicStableScale: z.boolean().default(false),
-  scaleDownDelaySeconds: zDuration.prefault(30),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  dynamicStableScale: z.boolean().default(ARGO.dynamicStableScale),
+  scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
   /** Background analysis over the whole canary. */
   analysis: zAnalysisRef.optional(),
 });
@@ -71,7 +72,8 @@ export const zShadowBlueGreen = z.strictObject({
   shadowDuration: zDuration.prefault('10m'),
   analysis: zAnalysisRef.optional(),
   soakSeconds: zDuration.prefault('30m'),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  /** As Argo's blue-green. */
+  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
 });
 
 export const zStrategy = z.union(
@@ -102,8 +104,11 @@ export const zRollout = z.strictObject({
   at: zDuration,
   strategy: zStrategy,
   newVersion: zNewVersion.prefault({}),
-  /** Reported as a stalled rollout when no progress is made for this long (no automatic rollback). */
-  progressDeadlineSeconds: zDuration.prefault(600),
+  /**
+   * Reported as a stalled rollout when no progress is made for this long (no automatic rollback). Deployments
+   * and Argo Rollouts default it alike.
+   */
+  progressDeadlineSeconds: zDuration.prefault(DEPLOYMENT_DEFAULTS.progressDeadlineSeconds),
   /** Times at which an operator promotes a paused rollout (blue-green without auto-promotion, canary pauses). */
   promoteAt: z.array(zDuration).default([]),
   /** Time at which an operator aborts the rollout. */

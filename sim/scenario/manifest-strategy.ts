@@ -1,11 +1,12 @@
 import { parseIntOrPercent, type IntOrPercentText } from '../config/int-or-percent.js';
+import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { parseArgoDuration } from './manifest-units.js';
 
 /**
  * `spec.strategy` of a Deployment (RollingUpdate, Recreate) or an Argo Rollout (blueGreen, canary) as the
- * scenario's `rollout.strategy`, in its raw form. Kubernetes' RollingUpdate defaults (25%/25%,
- * rollout-semantics.md §1.1) are written out; Argo's equal the scenario's and are left to it.
+ * scenario's `rollout.strategy`, in its raw form. Kubernetes' RollingUpdate defaults are written out; Argo's
+ * equal the scenario's and are left to it.
  */
 
 type Fragment = Record<string, unknown>;
@@ -13,13 +14,12 @@ type Fragment = Record<string, unknown>;
 /** Names of the AnalysisTemplates a strategy references: the scenario must declare their bodies. */
 export type TemplateNames = Set<string>;
 
-const DEPLOYMENT_DEFAULT_PERCENT = '25%';
 /** Argo steps the simulator does not run; the rollout goes on without them. */
 const SKIPPED_CANARY_STEPS = new Set(['experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin']);
 
 export function importDeploymentStrategy(r: ManifestReader): Fragment {
   const path = ['spec', 'strategy'];
-  const type = r.string([...path, 'type']) ?? 'RollingUpdate';
+  const type = r.string([...path, 'type']) ?? DEPLOYMENT_DEFAULTS.strategyType;
   if (type === 'Recreate') {
     if (r.peek([...path, 'rollingUpdate']) !== undefined) r.fail([...path, 'rollingUpdate'], 'may not be given when type is Recreate');
     return { recreate: {} };
@@ -27,8 +27,8 @@ export function importDeploymentStrategy(r: ManifestReader): Fragment {
   if (type !== 'RollingUpdate') r.fail([...path, 'type'], `${JSON.stringify(type)} is not a Deployment strategy; expected RollingUpdate or Recreate`);
   const rolling = [...path, 'rollingUpdate'];
   r.object(rolling);
-  const maxSurge = intOrPercent(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULT_PERCENT;
-  const maxUnavailable = intOrPercent(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULT_PERCENT;
+  const maxSurge = intOrPercent(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULTS.maxSurge;
+  const maxUnavailable = intOrPercent(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULTS.maxUnavailable;
   if (parseIntOrPercent(maxSurge).value === 0 && parseIntOrPercent(maxUnavailable).value === 0) {
     r.fail(rolling, 'maxSurge and maxUnavailable are both 0; Kubernetes requires one of them above 0');
   }
