@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { UNQUANTISED_BYTES, WEIGHT_DTYPE_BYTES, KV_DTYPE_BYTES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from './catalog/dtypes.js';
 import type { GpuSpec } from './catalog/gpus.js';
-import { canShard, parameterCounts, validateTensorParallel, type ModelArchitecture } from './catalog/models.js';
+import { canShard, parameterCounts, type ModelArchitecture } from './catalog/models.js';
 
 const GiB = 1024 ** 3;
 
@@ -85,7 +85,8 @@ export interface KvCapacity {
 /**
  * BLIS's planner (serving-model.md §2.3): KV = memory·utilisation·TP − weights − activation − non-torch
  * overhead; blocks = floor(KV / (bytes per token × block size)). Throws an InputError when the model does not
- * fit (assertFits) or a measured count is not a positive integer.
+ * fit (assertFits) or a measured count is not a positive integer. The tensorParallel must shard the model
+ * (validateTensorParallel): the scenario schema and estimateServing check it before.
  */
 export function kvCacheCapacity(config: ReplicaMemoryConfig): KvCapacity {
   const parts = memoryParts(config);
@@ -135,7 +136,6 @@ interface MemoryParts {
 
 function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
   const { model, gpu, tensorParallel: tp } = config;
-  validateTensorParallel(model, tp, 'tensorParallel');
   const utilisation = gpuMemoryUtilization(config);
   const weights = weightBytes(model, config.weightDtype);
   const budgetBytes = gpu.memoryBytes * utilisation * tp;
