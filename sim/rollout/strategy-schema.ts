@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { zDuration, zIntOrPercent } from '../config/zod-units.js';
+import type { IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
+import { rollingBudgetProblem } from './fenceposts.js';
 
 /**
  * The scenario's `rollout` field. Defaults are the real controllers' (config/upstream-defaults.ts), written out
@@ -10,11 +12,18 @@ import { zAnalysisTemplate } from './analysis-schema.js';
 
 const zNonNegativeInt = z.number().int().min(0);
 
+function checkBudgets(s: { maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }, ctx: z.core.$RefinementCtx): void {
+  const problem = rollingBudgetProblem(s.maxSurge, s.maxUnavailable);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: ['maxUnavailable'] });
+}
+
 /** Kubernetes Deployment RollingUpdate (apps/v1). */
-export const zRollingUpdate = z.strictObject({
-  maxSurge: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxSurge),
-  maxUnavailable: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxUnavailable),
-});
+export const zRollingUpdate = z
+  .strictObject({
+    maxSurge: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxSurge),
+    maxUnavailable: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxUnavailable),
+  })
+  .superRefine(checkBudgets);
 
 export const zRecreate = z.strictObject({});
 
@@ -49,18 +58,20 @@ const zCanaryStep = z.union([
 export type CanaryStep = z.output<typeof zCanaryStep>;
 
 /** Argo Rollouts canary (rollout-semantics.md §3.3). */
-export const zCanary = z.strictObject({
-  steps: z.array(zCanaryStep).default([]),
-  maxSurge: zIntOrPercent.prefault(ARGO.maxSurge),
-  maxUnavailable: zIntOrPercent.prefault(ARGO.maxUnavailable),
-  /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
-  trafficRouting: z.boolean().default(false),
-  dynamicStableScale: z.boolean().default(ARGO.dynamicStableScale),
-  scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
-  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
-  /** Background analysis over the whole canary. */
-  analysis: zAnalysisRef.optional(),
-});
+export const zCanary = z
+  .strictObject({
+    steps: z.array(zCanaryStep).default([]),
+    maxSurge: zIntOrPercent.prefault(ARGO.maxSurge),
+    maxUnavailable: zIntOrPercent.prefault(ARGO.maxUnavailable),
+    /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
+    trafficRouting: z.boolean().default(false),
+    dynamicStableScale: z.boolean().default(ARGO.dynamicStableScale),
+    scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+    abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
+    /** Background analysis over the whole canary. */
+    analysis: zAnalysisRef.optional(),
+  })
+  .superRefine(checkBudgets);
 
 /**
  * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic

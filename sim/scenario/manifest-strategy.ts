@@ -1,5 +1,6 @@
 import { parseIntOrPercent, type IntOrPercentText } from '../config/int-or-percent.js';
 import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { rollingBudgetProblem } from '../rollout/fenceposts.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { parseArgoDuration } from './manifest-units.js';
 
@@ -29,9 +30,8 @@ export function importDeploymentStrategy(r: ManifestReader): Fragment {
   r.object(rolling);
   const maxSurge = intOrPercent(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULTS.maxSurge;
   const maxUnavailable = intOrPercent(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULTS.maxUnavailable;
-  if (parseIntOrPercent(maxSurge).value === 0 && parseIntOrPercent(maxUnavailable).value === 0) {
-    r.fail(rolling, 'maxSurge and maxUnavailable are both 0; Kubernetes requires one of them above 0');
-  }
+  const problem = rollingBudgetProblem(parseIntOrPercent(maxSurge), parseIntOrPercent(maxUnavailable));
+  if (problem !== null) r.fail([...rolling, 'maxUnavailable'], `${problem} (got ${JSON.stringify(maxUnavailable)})`);
   return { rollingUpdate: { maxSurge, maxUnavailable } };
 }
 
