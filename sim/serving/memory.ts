@@ -91,13 +91,13 @@ export interface KvCapacity {
 export function kvCacheCapacity(config: ReplicaMemoryConfig): KvCapacity {
   const parts = memoryParts(config);
   const blockSize = config.blockSize ?? KV_BLOCK_TOKENS;
-  if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError(`${JSON.stringify(blockSize)} is not a block size; expected a positive integer such as 16`, 'blockSize');
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError({ got: JSON.stringify(blockSize), problem: 'is not a block size', expected: 'a positive integer such as 16' }, 'blockSize');
   const blockBytes = parts.kvBytesPerToken * blockSize;
   let kvCacheBlocks: number;
   if (config.measuredBlocks !== undefined) {
     kvCacheBlocks = config.measuredBlocks;
     if (!Number.isInteger(kvCacheBlocks) || kvCacheBlocks < 1) {
-      throw new InputError(`${JSON.stringify(kvCacheBlocks)} is not a block count; expected the positive integer vLLM logs as "# GPU blocks"`, 'measuredBlocks');
+      throw new InputError({ got: JSON.stringify(kvCacheBlocks), problem: 'is not a block count', expected: 'the positive integer vLLM logs as "# GPU blocks"' }, 'measuredBlocks');
     }
   } else {
     assertFits(config);
@@ -153,7 +153,7 @@ function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
 
 function gpuMemoryUtilization(config: ReplicaMemoryConfig): number {
   const u = config.gpuMemoryUtilization ?? 0.9;
-  if (!(u > 0 && u <= 1)) throw new InputError(`${JSON.stringify(u)} is not a memory fraction; expected a number in (0, 1], e.g. 0.9`, 'gpuMemoryUtilization');
+  if (!(u > 0 && u <= 1)) throw new InputError({ got: JSON.stringify(u), problem: 'is not a memory fraction', expected: 'a number in (0, 1], e.g. 0.9' }, 'gpuMemoryUtilization');
   return u;
 }
 

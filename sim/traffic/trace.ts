@@ -43,8 +43,8 @@ export class TraceReader {
     const missing = TRACE_COLUMNS.filter((c) => !names.includes(c));
     if (missing.length > 0) {
       throw new InputError(
-        `${file} line 1: the header lacks ${missing.join(', ')}; expected the columns ` +
-          `${TRACE_COLUMNS.join(',')} (Azure LLM inference trace format), got "${header}"`,
+        `the header lacks ${missing.join(', ')}; expected the columns ${TRACE_COLUMNS.join(',')} (Azure LLM inference trace format), got "${header}"`,
+        `${file} line 1`,
       );
     }
     this.columns = TRACE_COLUMNS.map((c) => names.indexOf(c));
@@ -130,7 +130,7 @@ export function openTrace(file: string, path: string): TraceReader {
   try {
     return new TraceReader(file);
   } catch (error) {
-    if (error instanceof InputError && error.path === undefined) throw error.at(path);
+    if (error instanceof InputError) throw error.at(error.path === undefined ? path : `${path}: ${error.path}`);
     throw error;
   }
 }
@@ -173,10 +173,10 @@ export class TraceArrivals implements ArrivalProcess {
   ) {
     for (const key of ['timeScale', 'rateScale'] as const) {
       const v = options[key];
-      if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`expected a factor above 0, got ${v}`, `${path}.${key}`);
+      if (!(v > 0) || !Number.isFinite(v)) throw new InputError({ expected: 'a factor above 0', got: String(v) }, `${path}.${key}`);
     }
     if (!(options.offset >= 0) || !Number.isFinite(options.offset)) {
-      throw new InputError(`expected 0 or more seconds, got ${options.offset}`, `${path}.offset`);
+      throw new InputError({ expected: '0 or more seconds', got: String(options.offset) }, `${path}.offset`);
     }
     this.reader = openTrace(file, `${path}.file`);
     this.factor = options.timeScale / options.rateScale;
