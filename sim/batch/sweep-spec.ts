@@ -133,8 +133,8 @@ export function validateSweepPoints(sweep: Sweep): void {
       loadScenarioFile(sweep.scenarioFile, [...toSetList(sweep.set), ...toSetList(grid)]);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const where = Object.entries(grid).map(([k, v]) => `${k}=${v}`).join(', ');
-      throw new InputError(`grid point ${point} (${where}): ${err.message}`);
+      const where = `grid point ${point} (${Object.entries(grid).map(([k, v]) => `${k}=${v}`).join(', ')})`;
+      throw err.at(err.path === undefined ? where : `${where}: ${err.path}`);
     }
   });
 }

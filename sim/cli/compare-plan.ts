@@ -1,3 +1,4 @@
+import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import type { KvDtype, WeightDtype } from '../serving/catalog/dtypes.js';
 import { resolveModel } from '../serving/catalog/resolve.js';
@@ -23,11 +24,11 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
 };
 
 /**
- * Used when the scenario's own strategy is of another kind. Rolling surges without losing capacity (the common
- * choice for GPU fleets); the canary takes a quarter, then half of the traffic with five-minute pauses.
+ * Used when the scenario's own strategy is of another kind. Rolling surges by Kubernetes' default without losing
+ * capacity (the common choice for GPU fleets); the canary takes a quarter, then half of the traffic with five-minute pauses.
  */
 const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
-  rolling: { rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+  rolling: { rollingUpdate: { maxSurge: DEPLOYMENT_DEFAULTS.maxSurge, maxUnavailable: 0 } },
   'blue-green': { blueGreen: {} },
   canary: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: { duration: '5m' } }] } },
   recreate: { recreate: {} },
@@ -164,7 +165,7 @@ function replicaThroughput(gpu: string | GpuSpec, model: ServingModel): number {
     return estimate.decodeTokensPerSec;
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${typeof gpu === 'string' ? gpu : gpu.name}: ${err.message}`, '--models');
+    throw new InputError(`${architecture.name} (TP${tensorParallel}, ${weightDtype}) cannot be served on ${typeof gpu === 'string' ? gpu : gpu.name}: ${err.detail}`, '--models');
   }
 }
 

@@ -15,7 +15,7 @@ import { Pod, type PodContext } from './pod.js';
 import { ReplicaSet, syncReplicaSet, type PodActions, type ReplicaSetStatus } from './replicaset.js';
 import { Scheduler, findNode, poolMatches, requirementsOf, unschedulableMessage, type PodRequirements } from './scheduler.js';
 import type { StoreLimits, WeightSource } from './storage.js';
-import { validateTemplate, type PodTemplate } from './template.js';
+import type { PodTemplate } from './template.js';
 
 export interface ClusterConfig {
   readonly nodePools: readonly NodePoolSpec[];
@@ -136,7 +136,6 @@ export class Cluster implements EndpointSource, PodActions {
 
   /** A ReplicaSet with spec.replicas = 0. Throws an InputError when no node pool could ever run its pods. */
   createReplicaSet(template: PodTemplate): ReplicaSet {
-    validateTemplate(template);
     checkPodFitsSomePool(this.config.nodePools, requirementsOf(template), `template ${template.name}`);
     const rs = new ReplicaSet(this.replicaSets.length, template.name, template);
     this.replicaSets.push(rs);

@@ -2,6 +2,7 @@
  * Kubernetes container probes (core/v1 SetDefaults_Probe; docs probes.md), rollout-semantics.md §2.1, as pure
  * arithmetic. The kubelet-side driver that runs them is in prober.ts.
  */
+import { PROBE_TIMING_DEFAULTS } from '../config/upstream-defaults.js';
 
 /**
  * What the probe checks. `port`: a TCP connect, passes once the server listens (with listenAt: process-start
@@ -26,16 +27,12 @@ export interface ProbeSpec {
 }
 
 /**
- * Kubernetes defaults; the synthetic inference times are ours: ~13 ms warm and ~1.1 s for the very first
- * inference after load, measured on an H200 with an 8B model (serving-model.md, introduction), rounded up for
- * the HTTP round trip.
+ * Kubernetes' timing defaults; the synthetic inference times are ours: ~13 ms warm and ~1.1 s for the very
+ * first inference after load, measured on an H200 with an 8B model (serving-model.md, introduction), rounded up
+ * for the HTTP round trip.
  */
 export const PROBE_DEFAULTS: Omit<ProbeSpec, 'kind'> = {
-  initialDelaySeconds: 0,
-  periodSeconds: 10,
-  timeoutSeconds: 1,
-  successThreshold: 1,
-  failureThreshold: 3,
+  ...PROBE_TIMING_DEFAULTS,
   inferenceSeconds: 0.05,
   coldInferenceSeconds: 1.1,
 };

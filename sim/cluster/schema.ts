@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Distribution } from '../engine/distributions.js';
 import { buildDistribution, zDistribution, type DistributionSpec } from '../config/distribution-spec.js';
+import { DEPLOYMENT_DEFAULTS, POD_DEFAULTS } from '../config/upstream-defaults.js';
 import { zBandwidth, zBytes, zDuration } from '../config/zod-units.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { zInlineGpu } from '../serving/catalog/schema.js';
@@ -206,8 +207,8 @@ export const zPodSettings = z.strictObject({
   livenessProbe: z.union([zProbe('liveness'), z.null()]).default(null),
   startupProbe: z.union([zProbe('startup'), z.null()]).default(null),
   preStop: z.strictObject({ sleep: zDuration.prefault(0) }).prefault({}),
-  terminationGracePeriodSeconds: zDuration.prefault(30),
-  minReadySeconds: zDuration.prefault(0),
+  terminationGracePeriodSeconds: zDuration.prefault(POD_DEFAULTS.terminationGracePeriodSeconds),
+  minReadySeconds: zDuration.prefault(DEPLOYMENT_DEFAULTS.minReadySeconds),
 });
 
 export type PodSettingsInput = z.output<typeof zPodSettings>;

@@ -1,4 +1,3 @@
-import { InputError } from '../errors.js';
 import type { WeightDtype } from '../serving/catalog/dtypes.js';
 import { parameterCounts, type ModelArchitecture } from '../serving/catalog/models.js';
 import { weightBytes } from '../serving/memory.js';
@@ -92,31 +91,6 @@ export interface PodTemplate {
   createServer(podId: number, options: { warm: boolean }): Server;
 }
 
-/** Checks the numbers a template carries beyond what the scenario schema checks (templates built in code). */
-export function validateTemplate(t: PodTemplate): void {
-  const path = `template ${t.name}`;
-  if (!Number.isInteger(t.tensorParallel) || t.tensorParallel < 1) {
-    throw new InputError(`tensorParallel is ${t.tensorParallel}; expected a whole number of GPUs, 1 or more`, `${path}.tensorParallel`);
-  }
-  const nonNegative: Array<[string, number]> = [
-    ['shutdownTimeout', t.shutdownTimeout],
-    ['preStop.sleep', t.preStopSleep],
-    ['terminationGracePeriodSeconds', t.terminationGracePeriodSeconds],
-    ['minReadySeconds', t.minReadySeconds],
-    ['resources.hostMemoryRequest', t.resources.hostMemoryRequest],
-    ['resources.hostMemoryUsage', t.resources.hostMemoryUsage],
-    ['resources.loadingMemory', t.resources.loadingMemory],
-    ['resources.ephemeralUsage', t.resources.ephemeralUsage],
-    ['faults.extraLoadSeconds', t.faults.extraLoadSeconds],
-  ];
-  for (const [field, value] of nonNegative) {
-    if (!(value >= 0) || !Number.isFinite(value)) throw new InputError(`${value} is not allowed; expected a finite number of 0 or more`, `${path}.${field}`);
-  }
-  if (!(t.faults.startupFactor > 0)) {
-    throw new InputError(`${t.faults.startupFactor} is not allowed; expected a factor above 0`, `${path}.faults.startupFactor`);
-  }
-}
-
 /** Pod fields a template takes from the scenario's deployment (schema.ts resolvePodSettings). */
 export interface PodSettings {
   readonly probes: PodProbes;
@@ -152,10 +126,10 @@ export interface PodTemplateArgs {
   readonly createServer: PodTemplate['createServer'];
 }
 
-/** A validated template with the defaults filled in. */
+/** A template with the defaults filled in; its numbers come from the validated scenario (or test code). */
 export function makePodTemplate(args: PodTemplateArgs): PodTemplate {
   const hub = args.startup.weightSource === 'hub' && args.startup.weightLoad === 'auto';
-  const template: PodTemplate = {
+  return {
     name: args.name,
     version: args.version,
     model: args.model,
@@ -175,6 +149,4 @@ export function makePodTemplate(args: PodTemplateArgs): PodTemplate {
     faults: { ...NO_FAULTS, ...args.faults },
     createServer: args.createServer,
   };
-  validateTemplate(template);
-  return template;
 }

@@ -201,7 +201,7 @@ export function buildDistribution(spec: DistributionSpec, baseDir: string, path:
         return empirical(readCsvColumn(resolve(baseDir, spec.file), spec.column, spec.nonNegative, `${path}.empirical`));
     }
   } catch (error) {
-    if (error instanceof InputError && error.path === undefined) throw new InputError(error.message, path);
+    if (error instanceof InputError && error.path === undefined) throw error.at(path);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { BANDWIDTH, BYTES, DURATION, RATE, parseQuantity, type QuantityKind } from './units.js';
+import { PERCENT_PATTERN, intOrPercentProblem, parseIntOrPercent, type IntOrPercent } from './int-or-percent.js';
 
 /**
  * Accepts a number in the base unit or a string with units, outputs the number in the base unit. The string
@@ -17,7 +18,7 @@ function zQuantity(kind: QuantityKind, baseUnit: string) {
         return parseQuantity(kind, input);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
-        ctx.issues.push({ code: 'custom', message: error.message, input });
+        ctx.issues.push({ code: 'custom', message: error.detail, input });
         return z.NEVER;
       }
     });
@@ -32,29 +33,22 @@ export const zRate = zQuantity(RATE, 'events per second');
 /** Bytes per second. */
 export const zBandwidth = zQuantity(BANDWIDTH, 'bytes per second');
 
-/** A Kubernetes IntOrString count such as maxSurge: 2 pods or 25% of the desired replicas. */
-export type PercentOrInt = { kind: 'percent'; value: number } | { kind: 'int'; value: number };
+const INT_OR_PERCENT_ERROR = {
+  error: (issue: { input: unknown }): string =>
+    issue.input === undefined ? 'missing; write e.g. 2 or 25%' : `${describeInput(issue.input)} ${intOrPercentProblem(issue.input)}`,
+};
 
-const PERCENT_PATTERN = /^(\d+)%$/;
-
-export const zPercentOrInt = z
+/**
+ * A pod count such as 2 or a whole percentage such as '25%' (maxSurge, maxUnavailable). The union is the JSON
+ * Schema's shape; the value is parsed, and every issue worded, by int-or-percent.ts.
+ */
+export const zIntOrPercent = z
   .union(
-    [
-      z.int().min(0, { error: (issue) => `${describeInput(issue.input)} is negative; write a count of 0 or more, e.g. 2` }),
-      z.string().regex(PERCENT_PATTERN, {
-        error: (issue) =>
-          `${describeInput(issue.input)} is not a percentage; write a whole percentage such as 25%, or a count such as 2 (a number, not a string)`,
-      }),
-    ],
-    {
-      error: (issue) =>
-        `${missingOr(issue.input, 'is neither a count nor a percentage')}; write e.g. 2 or 25%`,
-    },
+    [z.int(INT_OR_PERCENT_ERROR).min(0, INT_OR_PERCENT_ERROR), z.string(INT_OR_PERCENT_ERROR).regex(PERCENT_PATTERN, INT_OR_PERCENT_ERROR)],
+    INT_OR_PERCENT_ERROR,
   )
   .meta({ description: 'a pod count such as 2, or a whole percentage of the desired replicas such as 25%' })
-  .transform((input): PercentOrInt =>
-    typeof input === 'number' ? { kind: 'int', value: input } : { kind: 'percent', value: Number(input.slice(0, -1)) },
-  );
+  .transform((input): IntOrPercent => parseIntOrPercent(input));
 
 /** The start of an error message about a value the user wrote, or left out. */
 export function missingOr(input: unknown, problem = 'is not valid'): string {

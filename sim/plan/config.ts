@@ -1,29 +1,26 @@
 import { overrideText, type Overrides } from '../batch/override-values.js';
 import type { ProbeKind } from '../cluster/probes.js';
 import { InputError } from '../errors.js';
-import { formatIntOrPercent, scaledValue } from '../rollout/fenceposts.js';
+import { formatIntOrPercent, intCount, intOrPercentText, scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
+import { maxSurge, maxUnavailable, type Fenceposts } from '../rollout/fenceposts.js';
 import type { CanaryStep, StrategySpec } from '../rollout/strategy-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import type { PercentOrInt } from '../config/zod-units.js';
 
 /**
  * One point of the planner's decision space: every knob it sets. `overridesOf` turns it into `--set` overrides
  * of the scenario, so a configuration is always something `rollout-sim run` can re-run.
  */
 
-/** maxSurge / maxUnavailable as the scenario writes them: `2` or `25%`. */
-export type SurgeValue = string;
-
 export type StrategyChoice =
-  | { readonly kind: 'rollingUpdate'; readonly maxSurge: SurgeValue; readonly maxUnavailable: SurgeValue }
+  | { readonly kind: 'rollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
   | { readonly kind: 'blueGreen'; readonly scaleDownDelaySeconds: number; readonly previewReplicaCount: number | null }
   | {
       readonly kind: 'canary';
       /** Name of the steps template (or "as written"). */
       readonly template: string;
       readonly steps: readonly CanaryStep[];
-      readonly maxSurge: SurgeValue;
-      readonly maxUnavailable: SurgeValue;
+      readonly maxSurge: IntOrPercent;
+      readonly maxUnavailable: IntOrPercent;
     };
 
 export interface ReadinessChoice {
@@ -113,12 +110,14 @@ export function planBase(loaded: LoadedScenario, file: string, baseOverrides: re
 
 /** The scenario's strategy as a choice of the planner; null for the kinds it does not search (recreate, shadow). */
 function writtenStrategy(strategy: StrategySpec): StrategyChoice | null {
-  const budgets = (s: { maxSurge: PercentOrInt; maxUnavailable: PercentOrInt }) => ({
-    maxSurge: formatIntOrPercent(s.maxSurge),
-    maxUnavailable: formatIntOrPercent(s.maxUnavailable),
-  });
-  if ('rollingUpdate' in strategy) return { kind: 'rollingUpdate', ...budgets(strategy.rollingUpdate) };
-  if ('canary' in strategy) return { kind: 'canary', template: 'as written', steps: strategy.canary.steps, ...budgets(strategy.canary) };
+  if ('rollingUpdate' in strategy) {
+    const { maxSurge, maxUnavailable } = strategy.rollingUpdate;
+    return { kind: 'rollingUpdate', maxSurge, maxUnavailable };
+  }
+  if ('canary' in strategy) {
+    const { steps, maxSurge, maxUnavailable } = strategy.canary;
+    return { kind: 'canary', template: 'as written', steps, maxSurge, maxUnavailable };
+  }
   if ('blueGreen' in strategy) {
     const bg = strategy.blueGreen;
     return { kind: 'blueGreen', scaleDownDelaySeconds: bg.scaleDownDelaySeconds, previewReplicaCount: bg.previewReplicaCount ?? null };
@@ -127,17 +126,33 @@ function writtenStrategy(strategy: StrategySpec): StrategyChoice | null {
 }
 
 /** Pods a surge value allows above `replicas` (rounded up, as Kubernetes does). */
-export function surgePods(value: SurgeValue, replicas: number): number {
-  return scaledValue(parseSurge(value), replicas, true);
+export function surgePods(value: IntOrPercent, replicas: number): number {
+  return scaledValue(value, replicas, true);
 }
 
 /** Pods an unavailability value allows below `replicas` (rounded down, as Kubernetes does). */
-export function unavailablePods(value: SurgeValue, replicas: number): number {
-  return scaledValue(parseSurge(value), replicas, false);
+export function unavailablePods(value: IntOrPercent, replicas: number): number {
+  return scaledValue(value, replicas, false);
 }
 
-function parseSurge(value: SurgeValue): PercentOrInt {
-  return value.endsWith('%') ? { kind: 'percent', value: Number(value.slice(0, -1)) } : { kind: 'int', value: Number(value) };
+/**
+ * The pods a rolling update's or canary's maxSurge and maxUnavailable resolve to for `replicas`, exactly as the
+ * controllers resolve them (rollout/fenceposts.ts).
+ */
+export function budgetPods(budgets: { readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }, replicas: number): Fenceposts {
+  const d = { replicas, maxSurge: budgets.maxSurge, maxUnavailable: budgets.maxUnavailable };
+  return { surge: maxSurge(d), unavailable: maxUnavailable(d) };
+}
+
+/**
+ * The configuration as the simulation runs it: maxSurge and maxUnavailable as pod counts, so that 25% and 1 of
+ * 4 replicas are one configuration (run once, and no knob apart).
+ */
+export function resolvedConfig(config: PlanConfig, replicas: number): PlanConfig {
+  const s = config.strategy;
+  if (s.kind === 'blueGreen') return config;
+  const pods = budgetPods(s, replicas);
+  return { ...config, strategy: { ...s, maxSurge: intCount(pods.surge), maxUnavailable: intCount(pods.unavailable) } };
 }
 
 const STRATEGY = 'spec.rollout.strategy';
@@ -174,17 +189,12 @@ function strategyOverrides(s: StrategyChoice, base: PlanBase): Overrides {
 function strategyFields(s: StrategyChoice): Record<string, unknown> {
   switch (s.kind) {
     case 'rollingUpdate':
-      return { maxSurge: surgeYaml(s.maxSurge), maxUnavailable: surgeYaml(s.maxUnavailable) };
+      return { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) };
     case 'blueGreen':
       return { scaleDownDelaySeconds: s.scaleDownDelaySeconds, ...(s.previewReplicaCount === null ? {} : { previewReplicaCount: s.previewReplicaCount }) };
     case 'canary':
-      return { steps: s.steps, maxSurge: surgeYaml(s.maxSurge), maxUnavailable: surgeYaml(s.maxUnavailable) };
+      return { steps: s.steps, maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) };
   }
-}
-
-/** `2` stays a number and `25%` a string, as Kubernetes' IntOrString. */
-export function surgeYaml(value: SurgeValue): string | number {
-  return value.endsWith('%') ? value : Number(value);
 }
 
 /**
@@ -196,7 +206,12 @@ export function knobsOf(config: PlanConfig): Record<string, string> {
   const strategy: Record<string, string> =
     s.kind === 'blueGreen'
       ? { strategy: 'blueGreen', soak: `${s.scaleDownDelaySeconds}s`, preview: s.previewReplicaCount === null ? 'all' : String(s.previewReplicaCount) }
-      : { strategy: s.kind, maxSurge: s.maxSurge, maxUnavailable: s.maxUnavailable, ...(s.kind === 'canary' ? { steps: s.template } : {}) };
+      : {
+          strategy: s.kind,
+          maxSurge: formatIntOrPercent(s.maxSurge),
+          maxUnavailable: formatIntOrPercent(s.maxUnavailable),
+          ...(s.kind === 'canary' ? { steps: s.template } : {}),
+        };
   return {
     ...strategy,
     preStop: `${config.preStopSeconds}s`,
@@ -213,7 +228,7 @@ export function describeConfig(config: PlanConfig): string {
   const strategy =
     s.kind === 'blueGreen'
       ? `blueGreen soak ${s.scaleDownDelaySeconds}s${s.previewReplicaCount === null ? '' : ` preview ${s.previewReplicaCount}`}`
-      : `${s.kind}${s.kind === 'canary' ? ` (${s.template})` : ''} surge ${s.maxSurge} unavailable ${s.maxUnavailable}`;
+      : `${s.kind}${s.kind === 'canary' ? ` (${s.template})` : ''} surge ${formatIntOrPercent(s.maxSurge)} unavailable ${formatIntOrPercent(s.maxUnavailable)}`;
   const parts = [
     strategy,
     `preStop ${config.preStopSeconds}s + drain ${config.shutdownTimeoutSeconds}s (grace ${config.terminationGracePeriodSeconds}s)`,

@@ -3,7 +3,7 @@ import { toSetList, type Overrides } from '../batch/override-values.js';
 import { estimateMetrics, metricValues } from '../batch/run-metrics.js';
 import type { RunPool } from '../batch/run-many.js';
 import { withoutWallTime, type RunOutcome, type RunSpec } from '../batch/run-spec.js';
-import { describeConfig, overridesOf, type PlanBase, type PlanConfig } from './config.js';
+import { describeConfig, overridesOf, resolvedConfig, type PlanBase, type PlanConfig } from './config.js';
 import { checkConstraint, type Constraint } from './constraints.js';
 import type { Evaluation } from './evaluation.js';
 import type { SeedResult } from './seed-result.js';
@@ -54,14 +54,19 @@ export class Evaluator {
   }
 
   find(config: PlanConfig | null): Evaluation | undefined {
-    return this.byKey.get(keyOf(this.overridesOf(config)));
+    return this.byKey.get(this.keyOf(config));
+  }
+
+  /** Configurations that run alike share a key, however their budgets are spelled (25% or 1 of 4 replicas). */
+  private keyOf(config: PlanConfig | null): string {
+    return keyOf(this.overridesOf(config === null ? null : resolvedConfig(config, this.base.replicas)));
   }
 
   async evaluate(requests: readonly EvaluationRequest[]): Promise<Evaluation[]> {
     const fresh: { request: EvaluationRequest; overrides: Overrides; key: string }[] = [];
     for (const request of requests) {
       const overrides = this.overridesOf(request.config);
-      const key = keyOf(overrides);
+      const key = this.keyOf(request.config);
       if (!this.byKey.has(key) && !fresh.some((f) => f.key === key)) fresh.push({ request, overrides, key });
     }
     if (fresh.length > 0) {
@@ -76,7 +81,7 @@ export class Evaluator {
         this.order.push(evaluation);
       });
     }
-    return requests.map((r) => this.byKey.get(keyOf(this.overridesOf(r.config))) as Evaluation);
+    return requests.map((r) => this.byKey.get(this.keyOf(r.config)) as Evaluation);
   }
 
   private specFor(overrides: Overrides, seed: number): RunSpec {
@@ -115,7 +120,7 @@ export function seedResultOf(raw: RunOutcome, baseGpus: number): SeedResult {
   };
 }
 
-/** Same overrides, same configuration, whatever order they were written in. */
+/** Same overrides, same key, whatever order they were written in. */
 function keyOf(overrides: Overrides): string {
   return JSON.stringify(Object.entries(overrides).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,5 +1,7 @@
+import { ARGO_ROLLOUT_DEFAULTS } from '../config/upstream-defaults.js';
+import { intCount, percent, type IntOrPercent } from '../config/int-or-percent.js';
 import type { CanaryStep } from '../rollout/strategy-schema.js';
-import { surgePods, unavailablePods, type SurgeValue } from './config.js';
+import { surgePods, unavailablePods } from './config.js';
 
 /**
  * The values the planner tries for each knob, in increasing order, so monotone knobs can be bisected. They
@@ -10,22 +12,22 @@ import { surgePods, unavailablePods, type SurgeValue } from './config.js';
 export const PRESTOP_LADDER: readonly number[] = [0, 2, 5, 10, 15, 20, 30];
 export const SHUTDOWN_TIMEOUT_LADDER: readonly number[] = [0, 10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600];
 /** Blue-green soaks from Argo's default 30 s up: below it blue is gone before a rollback could use it. */
-export const SOAK_LADDER: readonly number[] = [30, 60, 120, 300];
+export const SOAK_LADDER: readonly number[] = [ARGO_ROLLOUT_DEFAULTS.scaleDownDelaySeconds, 60, 120, 300];
 /** A fast readiness period: a health check every 2 s costs the server nothing measurable. */
 export const FAST_PROBE_PERIOD_SECONDS = 2;
 /** minReadySeconds tried to calm a latency spike: long enough for a new replica's cold kernels to warm. */
 export const REPAIR_MIN_READY_SECONDS = 30;
 
-const SURGE_CANDIDATES: readonly SurgeValue[] = ['1', '2', '10%', '25%', '50%', '75%', '100%'];
-const UNAVAILABLE_CANDIDATES: readonly SurgeValue[] = ['1', '25%', '50%'];
+const SURGE_CANDIDATES: readonly IntOrPercent[] = [intCount(1), intCount(2), percent(10), percent(25), percent(50), percent(75), percent(100)];
+const UNAVAILABLE_CANDIDATES: readonly IntOrPercent[] = [intCount(1), percent(25), percent(50)];
 
 /** Surge values giving distinct pod counts, fewest pods first. */
-export function surgeLadder(replicas: number): SurgeValue[] {
+export function surgeLadder(replicas: number): IntOrPercent[] {
   return distinctBy(SURGE_CANDIDATES, (v) => surgePods(v, replicas)).filter((v) => surgePods(v, replicas) >= 1);
 }
 
 /** Unavailability values giving distinct pod counts from 1 up to half the fleet. */
-export function unavailableLadder(replicas: number): SurgeValue[] {
+export function unavailableLadder(replicas: number): IntOrPercent[] {
   return distinctBy(UNAVAILABLE_CANDIDATES, (v) => unavailablePods(v, replicas)).filter((v) => {
     const pods = unavailablePods(v, replicas);
     return pods >= 1 && pods <= replicas / 2;

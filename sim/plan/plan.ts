@@ -226,9 +226,9 @@ function recommendation(best: Evaluation, evaluations: readonly Evaluation[], se
     set: toSetList(best.overrides),
     summary: { seeds, metrics: best.metrics },
     margins: best.checks,
-    neighbours: neighboursOf(best, evaluations).map((n) => ({
+    neighbours: neighboursOf(best, evaluations, base.replicas).map((n) => ({
       id: n.id,
-      differsIn: knobDifferences(best, n),
+      differsIn: knobDifferences(best, n, base.replicas),
       feasible: n.feasible,
       failed: failedOf(n),
     })),

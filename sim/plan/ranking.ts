@@ -1,4 +1,4 @@
-import { knobsOf } from './config.js';
+import { knobsOf, resolvedConfig } from './config.js';
 import type { Evaluation } from './evaluation.js';
 
 /**
@@ -52,15 +52,20 @@ export function paretoFront(evaluations: readonly Evaluation[]): Evaluation[] {
     .sort((a, b) => paretoObjectives(a)[0] - paretoObjectives(b)[0] || idNumber(a) - idNumber(b));
 }
 
-/** How `other` differs from `base`, knob by knob ("maxSurge": "2 → 1"); empty for a strategy of another kind. */
-export function knobDifferences(base: Evaluation, other: Evaluation): Record<string, string> {
+/**
+ * How `other` differs from `base`, knob by knob ("maxSurge": "2 → 1"), as written; budgets that resolve to the
+ * same pods for `replicas` do not differ. Empty for a strategy of another kind.
+ */
+export function knobDifferences(base: Evaluation, other: Evaluation, replicas: number): Record<string, string> {
   if (base.config === null || other.config === null || base.config.strategy.kind !== other.config.strategy.kind) return {};
   const a = knobsOf(base.config);
   const b = knobsOf(other.config);
-  return Object.fromEntries(Object.keys(a).filter((k) => a[k] !== b[k]).map((k) => [k, `${a[k]} → ${b[k]}`]));
+  const ra = knobsOf(resolvedConfig(base.config, replicas));
+  const rb = knobsOf(resolvedConfig(other.config, replicas));
+  return Object.fromEntries(Object.keys(a).filter((k) => ra[k] !== rb[k]).map((k) => [k, `${a[k]} → ${b[k]}`]));
 }
 
 /** Evaluated configurations one knob away from `base`, in id order. */
-export function neighboursOf(base: Evaluation, evaluations: readonly Evaluation[]): Evaluation[] {
-  return evaluations.filter((e) => e !== base && Object.keys(knobDifferences(base, e)).length === 1);
+export function neighboursOf(base: Evaluation, evaluations: readonly Evaluation[], replicas: number): Evaluation[] {
+  return evaluations.filter((e) => e !== base && Object.keys(knobDifferences(base, e, replicas)).length === 1);
 }

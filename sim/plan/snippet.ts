@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
-import { PROBE_DEFAULTS } from '../cluster/probes.js';
-import { surgeYaml, type PlanBase, type PlanConfig, type ReadinessChoice } from './config.js';
+import { intOrPercentText } from '../config/int-or-percent.js';
+import { PROBE_TIMING_DEFAULTS } from '../config/upstream-defaults.js';
+import type { PlanBase, PlanConfig, ReadinessChoice } from './config.js';
 
 /** vLLM's OpenAI server port (`vllm serve` default). */
 const VLLM_PORT = 8000;
@@ -48,7 +49,7 @@ function strategyYaml(config: PlanConfig, name: string): Record<string, unknown>
   const s = config.strategy;
   switch (s.kind) {
     case 'rollingUpdate':
-      return { type: 'RollingUpdate', rollingUpdate: { maxSurge: surgeYaml(s.maxSurge), maxUnavailable: surgeYaml(s.maxUnavailable) } };
+      return { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) } };
     case 'blueGreen':
       return {
         blueGreen: {
@@ -61,8 +62,8 @@ function strategyYaml(config: PlanConfig, name: string): Record<string, unknown>
     case 'canary':
       return {
         canary: {
-          maxSurge: surgeYaml(s.maxSurge),
-          maxUnavailable: surgeYaml(s.maxUnavailable),
+          maxSurge: intOrPercentText(s.maxSurge),
+          maxUnavailable: intOrPercentText(s.maxUnavailable),
           steps: s.steps.map((step) => ('pause' in step && step.pause.duration !== undefined ? { pause: { duration: `${step.pause.duration}s` } } : step)),
         },
       };
@@ -79,11 +80,11 @@ function podSpec(config: PlanConfig, base: PlanBase): Record<string, unknown> {
   return { terminationGracePeriodSeconds: config.terminationGracePeriodSeconds, containers: [container] };
 }
 
-/** The probe the plan chose, with the scenario's own timeout and failure threshold (the plan keeps those). */
+/** The probe the plan chose, with the scenario's own timeout and failure threshold (the plan keeps those), else Kubernetes'. */
 function probeYaml(probe: ReadinessChoice, base: PlanBase): Record<string, unknown> {
   const written = base.loaded.scenario.spec.deployment.readinessProbe;
-  const timeout = written?.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds;
-  const failureThreshold = written?.failureThreshold ?? PROBE_DEFAULTS.failureThreshold;
+  const timeout = written?.timeoutSeconds ?? PROBE_TIMING_DEFAULTS.timeoutSeconds;
+  const failureThreshold = written?.failureThreshold ?? PROBE_TIMING_DEFAULTS.failureThreshold;
   const timing = { periodSeconds: probe.periodSeconds, timeoutSeconds: timeout, failureThreshold };
   const model = base.loaded.scenario.spec.model.name ?? 'model';
   switch (probe.kind) {

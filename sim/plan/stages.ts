@@ -1,4 +1,6 @@
-import { describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice, type SurgeValue } from './config.js';
+import { ARGO_ROLLOUT_DEFAULTS, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { formatIntOrPercent, intCount, parseIntOrPercent, type IntOrPercent } from '../config/int-or-percent.js';
+import { budgetPods, describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
 import { LATENCY_CONSTRAINTS, type ConstraintKey, type PlanLimits } from './constraints.js';
 import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './evaluation.js';
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
@@ -28,7 +30,7 @@ export interface SearchContext {
   readonly notes: string[];
 }
 
-export const rolling = (maxSurge: SurgeValue, maxUnavailable: SurgeValue): StrategyChoice => ({ kind: 'rollingUpdate', maxSurge, maxUnavailable });
+export const rolling = (maxSurge: IntOrPercent, maxUnavailable: IntOrPercent): StrategyChoice => ({ kind: 'rollingUpdate', maxSurge, maxUnavailable });
 export const withStrategy = (c: PlanConfig, strategy: StrategyChoice): PlanConfig => ({ ...c, strategy });
 export const withDrain = (c: PlanConfig, preStopSeconds: number, shutdownTimeoutSeconds: number): PlanConfig => ({
   ...c,
@@ -38,13 +40,17 @@ export const withDrain = (c: PlanConfig, preStopSeconds: number, shutdownTimeout
 });
 
 const last = <T>(list: readonly T[]): T => list[list.length - 1];
+const NONE = intCount(0);
 const seconds = (values: readonly number[]): string => values.map((v) => `${v}s`).join(', ');
 
 /** A rolling update that never lowers capacity, from which the drain is measured: pods are replaced one group at a time. */
 export function referenceConfig(base: PlanBase): PlanConfig {
   const written = base.asWritten?.strategy;
-  const surge = written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0 ? written.maxSurge : '25%';
-  return { ...base.defaults, strategy: rolling(surge, '0') };
+  const surge =
+    written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0
+      ? written.maxSurge
+      : parseIntOrPercent(DEPLOYMENT_DEFAULTS.maxSurge);
+  return { ...base.defaults, strategy: rolling(surge, NONE) };
 }
 
 /**
@@ -124,10 +130,10 @@ function longestGeneration(ctx: SearchContext, reference: PlanConfig): { seconds
  * finds the smallest surge that meets --max-duration and the largest within --budget-gpus; between them the
  * two ends and the middle are run, as points of the Pareto front.
  */
-export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promise<SurgeValue> {
+export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promise<IntOrPercent> {
   const { base, limits } = ctx;
   const ladder = surgeLadder(base.replicas);
-  const configs = ladder.map((s) => withStrategy(drained, rolling(s, '0')));
+  const configs = ladder.map((s) => withStrategy(drained, rolling(s, NONE)));
   const n = ladder.length;
   const searches: MonotoneSearch[] = [];
   if (limits.maxDurationSeconds !== undefined) {
@@ -145,11 +151,11 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
     hi = fromTop === null ? -1 : n - 1 - fromTop;
   }
   if (lo > 0) {
-    const boundary = lo < n ? `surge ${ladder[lo]} is the smallest that finishes in time` : 'even the largest surge did not finish in time';
+    const boundary = lo < n ? `surge ${formatIntOrPercent(ladder[lo])} is the smallest that finishes in time` : 'even the largest surge did not finish in time';
     pruneUnrun(ctx, 'surge', configs.slice(0, lo), `not run: less surge never finishes sooner; ${boundary}`);
   }
   if (hi < n - 1) {
-    const boundary = hi >= 0 ? `surge ${ladder[hi]} is the largest within the budget` : 'even the smallest surge exceeded the budget';
+    const boundary = hi >= 0 ? `surge ${formatIntOrPercent(ladder[hi])} is the largest within the budget` : 'even the smallest surge exceeded the budget';
     pruneUnrun(ctx, 'surge', configs.slice(hi + 1), `not run: more surge never holds fewer GPUs; ${boundary}`);
   }
   if (lo <= hi) {
@@ -170,10 +176,11 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
  * failure on those. Two scans: on top of the chosen surge (faster, no extra GPUs) and with no surge at all
  * (the rollout that adds no GPUs).
  */
-export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, surge: SurgeValue): Promise<void> {
+export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, surge: IntOrPercent): Promise<void> {
   const ladder = unavailableLadder(ctx.base.replicas);
   const capacityBound: ConstraintKey[] = [...LATENCY_CONSTRAINTS, 'rejected'];
-  const scans = [...new Set([surge, '0'])].map((s) => ({ surge: s, stopped: false }));
+  const surges = surgePods(surge, ctx.base.replicas) > 0 ? [surge, NONE] : [NONE];
+  const scans = surges.map((s) => ({ surge: s, stopped: false }));
   for (let k = 0; k < ladder.length; k++) {
     const live = scans.filter((s) => !s.stopped);
     if (live.length === 0) break;
@@ -184,7 +191,7 @@ export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, 
       scan.stopped = true;
       const failed = failedChecks(results[i]).map((c) => c.label).join(', ');
       const rest = ladder.slice(k + 1).map((u) => withStrategy(drained, rolling(scan.surge, u)));
-      pruneUnrun(ctx, 'unavailable', rest, `not run: less capacity than maxUnavailable ${ladder[k]}, which already failed ${failed}`);
+      pruneUnrun(ctx, 'unavailable', rest, `not run: less capacity than maxUnavailable ${formatIntOrPercent(ladder[k])}, which already failed ${failed}`);
     });
   }
 }
@@ -230,10 +237,10 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
  * Canary step templates on the chosen surge. With --max-duration they run shortest pause first: a template
  * that pauses longer never finishes sooner, so one that is too slow rules out the rest.
  */
-export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge: SurgeValue): Promise<void> {
-  const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : '25%';
+export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge: IntOrPercent): Promise<void> {
+  const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : parseIntOrPercent(ARGO_ROLLOUT_DEFAULTS.maxSurge);
   const configs = CANARY_TEMPLATES.map((t) =>
-    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: '0' }),
+    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE }),
   );
   if (ctx.limits.maxDurationSeconds === undefined) {
     await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'canary' })));
@@ -299,9 +306,10 @@ export async function neighbourStage(ctx: SearchContext): Promise<void> {
     if (lower !== undefined) variants.push(withStrategy(c, { ...s, maxSurge: lower }));
   }
   if (s.kind === 'rollingUpdate') {
-    const more = ['0', ...unavailableLadder(replicas)];
-    const next = more[more.indexOf(s.maxUnavailable) + 1];
-    if (more.includes(s.maxUnavailable) && next !== undefined) variants.push(withStrategy(c, { ...s, maxUnavailable: next }));
+    // Compared by the pods they resolve to: the best may spell its budget unlike the ladder (25% for 1 of 4).
+    const unavailable = (v: IntOrPercent): number => budgetPods({ ...s, maxUnavailable: v }, replicas).unavailable;
+    const more = unavailableLadder(replicas).find((v) => unavailable(v) > unavailable(s.maxUnavailable));
+    if (more !== undefined) variants.push(withStrategy(c, { ...s, maxUnavailable: more }));
   }
   if (s.kind === 'blueGreen') {
     const soak = [...SOAK_LADDER].reverse().find((x) => x < s.scaleDownDelaySeconds);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ExpressionError } from '../expressions/errors.js';
 import { compileExpression } from '../expressions/safe-eval.js';
+import { ARGO_ANALYSIS_DEFAULTS as ARGO } from '../config/upstream-defaults.js';
 import { zDuration } from '../config/zod-units.js';
 import { metricProblems } from './analysis.js';
 
@@ -24,10 +25,10 @@ export const zAnalysisMetric = z.strictObject({
   initialDelay: zDuration.optional().meta({ description: 'wait before the first measurement (default 0)' }),
   successCondition: z.string().optional().meta({ description: 'e.g. result[0] < 0.05' }),
   failureCondition: z.string().optional().meta({ description: 'e.g. result[0] > 0.1' }),
-  failureLimit: limit(-1, 'failed measurements tolerated (default 0; -1 disables)'),
-  inconclusiveLimit: limit(0, 'inconclusive measurements tolerated (default 0)'),
-  consecutiveErrorLimit: limit(0, 'consecutive measurement errors tolerated (default 4)'),
-  consecutiveSuccessLimit: limit(0, 'consecutive successes that end the metric successfully (default 0 = off)'),
+  failureLimit: limit(-1, `failed measurements tolerated (default ${ARGO.failureLimit}; -1 disables)`),
+  inconclusiveLimit: limit(0, `inconclusive measurements tolerated (default ${ARGO.inconclusiveLimit})`),
+  consecutiveErrorLimit: limit(0, `consecutive measurement errors tolerated (default ${ARGO.consecutiveErrorLimit})`),
+  consecutiveSuccessLimit: limit(0, `consecutive successes that end the metric successfully (default ${ARGO.consecutiveSuccessLimit} = off)`),
 });
 
 /** Argo's ValidateMetrics rules and compilable expressions, reported at the field they concern. */

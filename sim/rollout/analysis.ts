@@ -4,6 +4,7 @@
  * the caller asks when each metric is next due, measures however it likes, and records the value (or an error).
  * Measurements are instantaneous (started = finished = `at`).
  */
+import { ARGO_ANALYSIS_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError, InternalError } from '../errors.js';
 import { ExpressionError } from '../expressions/errors.js';
 import { compileExpression, type CompiledExpression } from '../expressions/safe-eval.js';
@@ -28,10 +29,6 @@ export interface MetricSpec {
   /** Consecutive successes that complete the metric successfully (default 0 = off). */
   readonly consecutiveSuccessLimit?: number;
 }
-
-export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
-/** DefaultErrorRetryInterval: an errored measurement is retried after 10 s, whatever the interval. */
-export const ERROR_RETRY_INTERVAL = 10;
 
 export type AnalysisPhase = 'Pending' | 'Running' | 'Successful' | 'Inconclusive' | 'Error' | 'Failed';
 export type MeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
@@ -75,8 +72,11 @@ export function effectiveCount(m: MetricSpec): number | null {
   return m.count;
 }
 
-const failureLimit = (m: MetricSpec) => m.failureLimit ?? 0;
-const consecutiveSuccessLimit = (m: MetricSpec) => m.consecutiveSuccessLimit ?? 0;
+// The limits a metric leaves unset, as Argo reads them.
+const failureLimit = (m: MetricSpec) => m.failureLimit ?? ARGO_ANALYSIS_DEFAULTS.failureLimit;
+const inconclusiveLimit = (m: MetricSpec) => m.inconclusiveLimit ?? ARGO_ANALYSIS_DEFAULTS.inconclusiveLimit;
+const consecutiveErrorLimit = (m: MetricSpec) => m.consecutiveErrorLimit ?? ARGO_ANALYSIS_DEFAULTS.consecutiveErrorLimit;
+const consecutiveSuccessLimit = (m: MetricSpec) => m.consecutiveSuccessLimit ?? ARGO_ANALYSIS_DEFAULTS.consecutiveSuccessLimit;
 
 /** ValidateMetrics (Argo ≥ 1.8 rules) plus: conditions must compile and read only `result`. */
 export function metricProblems(metrics: readonly MetricSpec[]): MetricProblem[] {
@@ -105,7 +105,7 @@ export function metricProblems(metrics: readonly MetricSpec[]): MetricProblem[] 
     if (count > 1 && m.interval === undefined) at('interval', `must be set when count (${count}) is more than 1`);
     if (count > 0) {
       if (count < failureLimit(m)) at('count', `must be at least failureLimit (${failureLimit(m)}), got ${count}`);
-      if (count < (m.inconclusiveLimit ?? 0)) at('count', `must be at least inconclusiveLimit (${m.inconclusiveLimit}), got ${count}`);
+      if (count < inconclusiveLimit(m)) at('count', `must be at least inconclusiveLimit (${m.inconclusiveLimit}), got ${count}`);
       if (count < consecutiveSuccessLimit(m)) {
         at('count', `must be at least consecutiveSuccessLimit (${consecutiveSuccessLimit(m)}), got ${count}`);
       }
@@ -259,7 +259,7 @@ export class AnalysisRunState {
     if (r.measured === 0) return this.startedAt + (m.initialDelay ?? 0);
     const count = effectiveCount(m);
     if (count !== null && r.count >= count) return null;
-    if (r.lastPhase === 'Error') return r.lastAt + ERROR_RETRY_INTERVAL;
+    if (r.lastPhase === 'Error') return r.lastAt + ARGO_ANALYSIS_DEFAULTS.errorRetryIntervalSeconds;
     return m.interval === undefined ? null : r.lastAt + m.interval;
   }
 
@@ -356,8 +356,8 @@ export class AnalysisRunState {
   private limitBreached(m: MetricSpec, r: MetricResult): AnalysisPhase | null {
     let phase: AnalysisPhase | null = null;
     if (failureLimit(m) >= 0 && r.failed > failureLimit(m)) phase = 'Failed';
-    if (r.inconclusive > (m.inconclusiveLimit ?? 0)) phase = 'Inconclusive';
-    if (r.consecutiveErrors > (m.consecutiveErrorLimit ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT)) phase = 'Error';
+    if (r.inconclusive > inconclusiveLimit(m)) phase = 'Inconclusive';
+    if (r.consecutiveErrors > consecutiveErrorLimit(m)) phase = 'Error';
     return phase;
   }
 

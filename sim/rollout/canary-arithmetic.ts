@@ -3,6 +3,7 @@
  * utils/replicaset/canary.go). Pure functions: the canary controller feeds in the spec and status it sees and
  * applies the counts returned.
  */
+import { ARGO_ROLLOUT_DEFAULTS } from '../config/upstream-defaults.js';
 import { maxSurge, minAvailable, type RollingUpdateParams } from './fenceposts.js';
 
 export interface CanaryCounts {
@@ -56,12 +57,9 @@ export interface AbortScaleDown {
   readonly explicit: boolean;
 }
 
-/** Argo's default abortScaleDownDelaySeconds for a traffic-routed canary. */
-export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
-
 export function abortScaleDown(trafficRouted: boolean, configured: number | undefined): AbortScaleDown {
   if (!trafficRouted) return { delaySeconds: 0, explicit: false };
-  if (configured === undefined) return { delaySeconds: DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS, explicit: false };
+  if (configured === undefined) return { delaySeconds: ARGO_ROLLOUT_DEFAULTS.abortScaleDownDelaySeconds, explicit: false };
   return { delaySeconds: configured === 0 ? null : configured, explicit: true };
 }
 

@@ -14,7 +14,7 @@ import {
   type CanaryPosition,
 } from './canary-arithmetic.js';
 import { ControllerBase } from './controller.js';
-import type { IntOrPercent } from './fenceposts.js';
+import type { IntOrPercent } from '../config/int-or-percent.js';
 import type { RolloutHost } from './host.js';
 import type { CanaryStep } from './strategy-schema.js';
 

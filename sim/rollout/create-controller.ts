@@ -5,7 +5,6 @@ import { BlueGreenController } from './blue-green-controller.js';
 import { CanaryController } from './canary-controller.js';
 import type { RolloutController } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
-import { validateRollingUpdateParams } from './fenceposts.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
 import type { RolloutSpec } from './strategy-schema.js';
@@ -35,8 +34,6 @@ export function createController(
     names ? resolveTemplates(names, templates, path) : null;
   const base = 'spec.rollout.strategy';
   if ('rollingUpdate' in s) {
-    const params = { replicas, ...s.rollingUpdate };
-    validateRollingUpdateParams(params, `${base}.rollingUpdate`);
     return new DeploymentController(
       host,
       { replicas, strategy: { kind: 'rollingUpdate', ...s.rollingUpdate }, progressDeadlineSeconds: rollout.progressDeadlineSeconds },
@@ -69,7 +66,6 @@ export function createController(
   }
   if ('canary' in s) {
     const c = s.canary;
-    validateRollingUpdateParams({ replicas, maxSurge: c.maxSurge, maxUnavailable: c.maxUnavailable }, `${base}.canary`);
     const stepAnalyses = new Map<number, AnalysisMetric[]>();
     for (const [i, step] of c.steps.entries()) {
       if ('analysis' in step) {

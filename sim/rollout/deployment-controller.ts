@@ -1,7 +1,7 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import { InternalError } from '../errors.js';
 import { ControllerBase } from './controller.js';
-import type { IntOrPercent } from './fenceposts.js';
+import type { IntOrPercent } from '../config/int-or-percent.js';
 import type { RolloutHost } from './host.js';
 import {
   nextProgressCheck,

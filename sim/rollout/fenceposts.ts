@@ -3,14 +3,7 @@
  * Deployment RollingUpdate and the Argo Rollouts canary, which resolves its maxSurge/maxUnavailable the same way
  * (§3.1). Mirrors k8s util/deployment_util.go `ResolveFenceposts`, `MaxSurge`, `MaxUnavailable`.
  */
-import { InputError } from '../errors.js';
-import type { PercentOrInt } from '../config/zod-units.js';
-
-/**
- * A Kubernetes IntOrString as used by maxSurge/maxUnavailable: an absolute pod count or a percentage — the value
- * the scenario's `zPercentOrInt` produces.
- */
-export type IntOrPercent = PercentOrInt;
+import { scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
 
 /** What the budget functions need from a Deployment (or an Argo canary strategy). */
 export interface RollingUpdateParams {
@@ -22,19 +15,6 @@ export interface RollingUpdateParams {
 export interface Fenceposts {
   readonly surge: number;
   readonly unavailable: number;
-}
-
-export const intCount = (value: number): IntOrPercent => ({ kind: 'int', value });
-export const percent = (value: number): IntOrPercent => ({ kind: 'percent', value });
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: a percentage of `total`, rounded up or down; an int as is.
- * Example: 25% of 10 is 2.5 → 3 rounded up, 2 rounded down.
- */
-export function scaledValue(v: IntOrPercent, total: number, roundUp: boolean): number {
-  if (v.kind === 'int') return v.value;
-  const exact = (v.value * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /**
@@ -75,30 +55,14 @@ export function minAvailable(d: RollingUpdateParams): number {
 }
 
 /**
- * The API-server validation of a RollingUpdate strategy (apps validation `ValidateRollingUpdateDeployment`):
- * maxUnavailable at most 100%, and not both explicitly zero — the both-zero fallback of `resolveFenceposts` is
- * only for values that round to zero.
+ * The API-server validation of rolling budgets (apps validation `ValidateRollingUpdateDeployment`; Argo validates
+ * a canary's alike): maxUnavailable at most 100%, and not both explicitly zero — the both-zero fallback of
+ * `resolveFenceposts` is only for values that round to zero. What is wrong with maxUnavailable (its value is
+ * shown by the caller), or null. The scenario schema and the manifest importer both ask it; the controllers
+ * trust the result.
  */
-export function validateRollingUpdateParams(d: RollingUpdateParams, path: string): void {
-  if (!Number.isInteger(d.replicas) || d.replicas < 0) {
-    throw new InputError(`expected a non-negative integer, got ${d.replicas}`, `${path}.replicas`);
-  }
-  for (const [field, v] of [['maxSurge', d.maxSurge], ['maxUnavailable', d.maxUnavailable]] as const) {
-    if (!Number.isInteger(v.value) || v.value < 0) {
-      throw new InputError(`expected a non-negative integer or percentage, got ${formatIntOrPercent(v)}`, `${path}.${field}`);
-    }
-  }
-  if (d.maxUnavailable.kind === 'percent' && d.maxUnavailable.value > 100) {
-    throw new InputError(`must not be more than 100%, got ${formatIntOrPercent(d.maxUnavailable)}`, `${path}.maxUnavailable`);
-  }
-  if (d.maxSurge.value === 0 && d.maxUnavailable.value === 0) {
-    throw new InputError(
-      'may not be 0 when maxSurge is 0: the rollout could never replace a pod (give one of them a value)',
-      `${path}.maxUnavailable`,
-    );
-  }
-}
-
-export function formatIntOrPercent(v: IntOrPercent): string {
-  return v.kind === 'percent' ? `${v.value}%` : String(v.value);
+export function rollingBudgetProblem(maxSurge: IntOrPercent, maxUnavailable: IntOrPercent): string | null {
+  if (maxUnavailable.kind === 'percent' && maxUnavailable.value > 100) return 'must not be more than 100%';
+  if (maxSurge.value === 0 && maxUnavailable.value === 0) return 'may not be 0 when maxSurge is 0: the rollout could never replace a pod (give one of them a value)';
+  return null;
 }

@@ -1,19 +1,29 @@
 import { z } from 'zod';
-import { zDuration, zPercentOrInt } from '../config/zod-units.js';
+import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { zDuration, zIntOrPercent } from '../config/zod-units.js';
+import type { IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
+import { rollingBudgetProblem } from './fenceposts.js';
 
 /**
- * The scenario's `rollout` field. Defaults mirror the real controllers' (rollout-semantics.md §1.1, §3.1, §7);
- * each is written out here so `rollout-sim schema` shows it.
+ * The scenario's `rollout` field. Defaults are the real controllers' (config/upstream-defaults.ts), written out
+ * here so `rollout-sim schema` shows them.
  */
 
 const zNonNegativeInt = z.number().int().min(0);
 
+function checkBudgets(s: { maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }, ctx: z.core.$RefinementCtx): void {
+  const problem = rollingBudgetProblem(s.maxSurge, s.maxUnavailable);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: ['maxUnavailable'] });
+}
+
 /** Kubernetes Deployment RollingUpdate (apps/v1). */
-export const zRollingUpdate = z.strictObject({
-  maxSurge: zPercentOrInt.prefault('25%'),
-  maxUnavailable: zPercentOrInt.prefault('25%'),
-});
+export const zRollingUpdate = z
+  .strictObject({
+    maxSurge: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxSurge),
+    maxUnavailable: zIntOrPercent.prefault(DEPLOYMENT_DEFAULTS.maxUnavailable),
+  })
+  .superRefine(checkBudgets);
 
 export const zRecreate = z.strictObject({});
 
@@ -25,10 +35,10 @@ export const zAnalysisRef = z.strictObject({
 /** Argo Rollouts blue-green (rollout-semantics.md §3.2). */
 export const zBlueGreen = z.strictObject({
   previewReplicaCount: zNonNegativeInt.optional(),
-  autoPromotionEnabled: z.boolean().default(true),
-  autoPromotionSeconds: zDuration.prefault(0),
-  scaleDownDelaySeconds: zDuration.prefault(30),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  autoPromotionEnabled: z.boolean().default(ARGO.autoPromotionEnabled),
+  autoPromotionSeconds: zDuration.prefault(ARGO.autoPromotionSeconds),
+  scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
   prePromotionAnalysis: zAnalysisRef.optional(),
   postPromotionAnalysis: zAnalysisRef.optional(),
 });
@@ -55,27 +65,29 @@ const zCanaryStep = z.union([
 export type CanaryStep = z.output<typeof zCanaryStep>;
 
 /** Argo Rollouts canary (rollout-semantics.md §3.3). */
-export const zCanary = z.strictObject({
-  steps: z.array(zCanaryStep).default([]),
-  maxSurge: zPercentOrInt.prefault('25%'),
-  maxUnavailable: zPercentOrInt.prefault('25%'),
-  /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
-  trafficRouting: z.boolean().default(false),
-  dynamicStableScale: z.boolean().default(false),
-  scaleDownDelaySeconds: zDuration.prefault(30),
-  /**
-   * Left unset it means 30 s, but Argo tells unset from written: with dynamicStableScale an unset delay lets the
-   * canary shrink step by step during an abort, a written one keeps it at full size until the delay has passed.
-   * 0 leaves the canary up. Applies with trafficRouting only.
-   */
-  abortScaleDownDelaySeconds: zDuration
-    .optional()
-    .meta({ description: 'unset: 30 s (and a step-wise scale-down with dynamicStableScale); 0: never scale the canary down' }),
-  /** A floor for the canary and the stable ReplicaSet whenever either is not scaled to zero (trafficRouting only). */
-  minPodsPerReplicaSet: zNonNegativeInt.optional(),
-  /** Background analysis over the whole canary. */
-  analysis: zAnalysisRef.optional(),
-});
+export const zCanary = z
+  .strictObject({
+    steps: z.array(zCanaryStep).default([]),
+    maxSurge: zIntOrPercent.prefault(ARGO.maxSurge),
+    maxUnavailable: zIntOrPercent.prefault(ARGO.maxUnavailable),
+    /** With traffic routing the gateway splits by weight; without it traffic follows pod counts. */
+    trafficRouting: z.boolean().default(false),
+    dynamicStableScale: z.boolean().default(ARGO.dynamicStableScale),
+    scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+    /**
+     * Left unset it means ARGO.abortScaleDownDelaySeconds, but Argo tells unset from written: with
+     * dynamicStableScale an unset delay lets the canary shrink step by step during an abort, a written one keeps it
+     * at full size until the delay has passed. 0 leaves the canary up. Applies with trafficRouting only.
+     */
+    abortScaleDownDelaySeconds: zDuration
+      .optional()
+      .meta({ description: `unset: ${ARGO.abortScaleDownDelaySeconds} s (and a step-wise scale-down with dynamicStableScale); 0: never scale the canary down` }),
+    /** A floor for the canary and the stable ReplicaSet whenever either is not scaled to zero (trafficRouting only). */
+    minPodsPerReplicaSet: zNonNegativeInt.optional(),
+    /** Background analysis over the whole canary. */
+    analysis: zAnalysisRef.optional(),
+  })
+  .superRefine(checkBudgets);
 
 /**
  * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic
@@ -87,7 +99,8 @@ export const zShadowBlueGreen = z.strictObject({
   shadowDuration: zDuration.prefault('10m'),
   analysis: zAnalysisRef.optional(),
   soakSeconds: zDuration.prefault('30m'),
-  abortScaleDownDelaySeconds: zDuration.prefault(30),
+  /** As Argo's blue-green. */
+  abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
 });
 
 export const zStrategy = z.union(
@@ -118,8 +131,11 @@ export const zRollout = z.strictObject({
   at: zDuration,
   strategy: zStrategy,
   newVersion: zNewVersion.prefault({}),
-  /** Reported as a stalled rollout when no progress is made for this long (no automatic rollback). */
-  progressDeadlineSeconds: zDuration.prefault(600),
+  /**
+   * Reported as a stalled rollout when no progress is made for this long (no automatic rollback). Deployments
+   * and Argo Rollouts default it alike.
+   */
+  progressDeadlineSeconds: zDuration.prefault(DEPLOYMENT_DEFAULTS.progressDeadlineSeconds),
   /** Times at which an operator promotes a paused rollout (blue-green without auto-promotion, canary pauses). */
   promoteAt: z.array(zDuration).default([]),
   /** Time at which an operator aborts the rollout. */

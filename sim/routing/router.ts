@@ -91,10 +91,10 @@ export class Router implements RequestTarget, RequestSink {
     this.mirrorPicker = options.policy === 'central-queue' ? new LeastOutstandingPicker() : this.picker;
     const { maxSize, maxWait } = options.centralQueue;
     if (!(maxSize >= 1)) {
-      throw new InputError(`expected a queue bound of 1 or more, got ${maxSize}`, 'routing.centralQueue.maxSize');
+      throw new InputError({ expected: 'a queue bound of 1 or more', got: String(maxSize) }, 'routing.centralQueue.maxSize');
     }
     if (!(maxWait > 0)) {
-      throw new InputError(`expected a wait above 0 seconds, got ${maxWait}`, 'routing.centralQueue.maxWait');
+      throw new InputError({ expected: 'a wait above 0 seconds', got: String(maxWait) }, 'routing.centralQueue.maxWait');
     }
     this.queue = options.policy === 'central-queue' ? new CentralQueue(LANES.length) : null;
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
@@ -106,7 +106,7 @@ export class Router implements RequestTarget, RequestSink {
 
   setMirror(mirror: MirrorSpec | null): void {
     if (mirror !== null && !(mirror.share >= 0 && mirror.share <= 1)) {
-      throw new InputError(`expected a share between 0 and 1, got ${mirror.share}`, 'mirror.share');
+      throw new InputError({ expected: 'a share between 0 and 1', got: String(mirror.share) }, 'mirror.share');
     }
     this.mirror = mirror;
   }

@@ -37,7 +37,7 @@ export class VersionSplit {
       if (seen.has(w.version)) throw new InputError(`version "${w.version}" appears twice`, `${path}[${i}].version`);
       seen.add(w.version);
       if (!(w.weight >= 0) || !Number.isFinite(w.weight)) {
-        throw new InputError(`expected a weight of 0 or more, got ${w.weight}`, `${path}[${i}].weight`);
+        throw new InputError({ expected: 'a weight of 0 or more', got: String(w.weight) }, `${path}[${i}].weight`);
       }
       total += w.weight;
     });

@@ -1,3 +1,4 @@
+import { POD_DEFAULTS } from '../config/upstream-defaults.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { importServer, type ServerImport } from './manifest-server.js';
 import { parseK8sQuantity, parseSleepArgument } from './manifest-units.js';
@@ -15,8 +16,6 @@ export interface PodImport extends ServerImport {
 }
 
 const GPU_RESOURCE = 'nvidia.com/gpu';
-/** SetDefaults_Pod. */
-const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 const PROBE_ROLES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
 /** A 0 is replaced by the Kubernetes default (SetDefaults_Probe), so it is left for the scenario's default. */
 const PROBE_TIMINGS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'] as const;
@@ -39,7 +38,7 @@ export function importPodTemplate(r: ManifestReader, template: FieldPath, warnin
   for (const role of PROBE_ROLES) deployment[role] = importProbe(r, [...container, role], warnings);
   const preStop = importPreStop(r, [...container, 'lifecycle', 'preStop'], warnings);
   if (preStop !== undefined) deployment.preStop = { sleep: preStop };
-  deployment.terminationGracePeriodSeconds = r.int([...pod, 'terminationGracePeriodSeconds'], 0) ?? DEFAULT_TERMINATION_GRACE_SECONDS;
+  deployment.terminationGracePeriodSeconds = r.int([...pod, 'terminationGracePeriodSeconds'], 0) ?? POD_DEFAULTS.terminationGracePeriodSeconds;
   const memory = hostMemoryRequest(r, [...container, 'resources']);
   if (memory !== undefined) deployment.resources = { hostMemoryRequest: memory };
 

@@ -1,10 +1,13 @@
+import { parseIntOrPercent, type IntOrPercentText } from '../config/int-or-percent.js';
+import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { rollingBudgetProblem } from '../rollout/fenceposts.js';
 import type { FieldPath, ManifestReader } from './manifest-reader.js';
 import { parseArgoDuration } from './manifest-units.js';
 
 /**
  * `spec.strategy` of a Deployment (RollingUpdate, Recreate) or an Argo Rollout (blueGreen, canary) as the
- * scenario's `rollout.strategy`, in its raw form. Kubernetes' RollingUpdate defaults (25%/25%,
- * rollout-semantics.md §1.1) are written out; Argo's equal the scenario's and are left to it.
+ * scenario's `rollout.strategy`, in its raw form. Kubernetes' RollingUpdate defaults are written out; Argo's
+ * equal the scenario's and are left to it.
  */
 
 type Fragment = Record<string, unknown>;
@@ -12,13 +15,12 @@ type Fragment = Record<string, unknown>;
 /** Names of the AnalysisTemplates a strategy references: the scenario must declare their bodies. */
 export type TemplateNames = Set<string>;
 
-const DEPLOYMENT_DEFAULT_PERCENT = '25%';
 /** Argo steps the simulator does not run; the rollout goes on without them. */
 const SKIPPED_CANARY_STEPS = new Set(['experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin']);
 
 export function importDeploymentStrategy(r: ManifestReader): Fragment {
   const path = ['spec', 'strategy'];
-  const type = r.string([...path, 'type']) ?? 'RollingUpdate';
+  const type = r.string([...path, 'type']) ?? DEPLOYMENT_DEFAULTS.strategyType;
   if (type === 'Recreate') {
     if (r.peek([...path, 'rollingUpdate']) !== undefined) r.fail([...path, 'rollingUpdate'], 'may not be given when type is Recreate');
     return { recreate: {} };
@@ -26,11 +28,10 @@ export function importDeploymentStrategy(r: ManifestReader): Fragment {
   if (type !== 'RollingUpdate') r.fail([...path, 'type'], `${JSON.stringify(type)} is not a Deployment strategy; expected RollingUpdate or Recreate`);
   const rolling = [...path, 'rollingUpdate'];
   r.object(rolling);
-  const maxSurge = percentOrInt(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULT_PERCENT;
-  const maxUnavailable = percentOrInt(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULT_PERCENT;
-  if (isZero(maxSurge) && isZero(maxUnavailable)) {
-    r.fail(rolling, 'maxSurge and maxUnavailable are both 0; Kubernetes requires one of them above 0');
-  }
+  const maxSurge = intOrPercent(r, [...rolling, 'maxSurge']) ?? DEPLOYMENT_DEFAULTS.maxSurge;
+  const maxUnavailable = intOrPercent(r, [...rolling, 'maxUnavailable']) ?? DEPLOYMENT_DEFAULTS.maxUnavailable;
+  const problem = rollingBudgetProblem(parseIntOrPercent(maxSurge), parseIntOrPercent(maxUnavailable));
+  if (problem !== null) r.fail([...rolling, 'maxUnavailable'], `${problem} (got ${JSON.stringify(maxUnavailable)})`);
   return { rollingUpdate: { maxSurge, maxUnavailable } };
 }
 
@@ -60,8 +61,8 @@ function importCanary(r: ManifestReader, path: FieldPath, templates: TemplateNam
   const out: Fragment = {};
   const steps = r.list([...path, 'steps']);
   if (steps.length > 0) out.steps = steps.flatMap((_, i) => canaryStep(r, [...path, 'steps', i], templates, warnings));
-  setIfDefined(out, 'maxSurge', percentOrInt(r, [...path, 'maxSurge']));
-  setIfDefined(out, 'maxUnavailable', percentOrInt(r, [...path, 'maxUnavailable']));
+  setIfDefined(out, 'maxSurge', intOrPercent(r, [...path, 'maxSurge']));
+  setIfDefined(out, 'maxUnavailable', intOrPercent(r, [...path, 'maxUnavailable']));
   // Which mesh or ingress splits the traffic does not matter: with any, the gateway splits by weight.
   const trafficRouting = r.take([...path, 'trafficRouting']);
   out.trafficRouting = trafficRouting !== undefined && trafficRouting !== null;
@@ -132,16 +133,12 @@ function percent(r: ManifestReader, path: FieldPath): number {
   return v;
 }
 
-/** An IntOrString: a count, or a whole percentage such as '25%'. */
-function percentOrInt(r: ManifestReader, path: FieldPath): number | string | undefined {
+/** An IntOrString as written (a count, or a whole percentage such as '25%'), checked by the scenario's parser. */
+function intOrPercent(r: ManifestReader, path: FieldPath): IntOrPercentText | undefined {
   const v = r.take(path);
   if (v === undefined || v === null) return undefined;
-  if ((typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && /^\d+%$/.test(v))) return v;
-  return r.fail(path, `${JSON.stringify(v)} is neither a count nor a percentage; write e.g. 2 or 25%`);
-}
-
-function isZero(v: number | string): boolean {
-  return v === 0 || v === '0%';
+  parseIntOrPercent(v, r.field(path));
+  return v as IntOrPercentText;
 }
 
 function copyInts(r: ManifestReader, path: FieldPath, out: Fragment, fields: readonly string[]): void {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import { importPodTemplate } from './manifest-pod.js';
 import { ManifestReader } from './manifest-reader.js';
@@ -99,7 +100,7 @@ function importWorkload(r: ManifestReader, isRollout: boolean, warnings: string[
   if (deadline !== undefined) rollout.progressDeadlineSeconds = deadline;
 
   const pod = importPodTemplate(r, ['spec', 'template'], warnings);
-  const deployment: Record<string, unknown> = { replicas: r.int(['spec', 'replicas'], 1) ?? 1 };
+  const deployment: Record<string, unknown> = { replicas: r.int(['spec', 'replicas'], 1) ?? DEPLOYMENT_DEFAULTS.replicas };
   const minReadySeconds = r.int(['spec', 'minReadySeconds'], 0);
   if (minReadySeconds !== undefined) deployment.minReadySeconds = minReadySeconds;
   Object.assign(deployment, pod.deployment);

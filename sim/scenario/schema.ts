@@ -6,6 +6,7 @@ import { zModelSpec } from '../serving/catalog/schema.js';
 import { zServer } from '../serving/server-schema.js';
 import { zTraffic } from '../traffic/config.js';
 import { assertionProblem } from './assertion-fields.js';
+import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { zDuration } from '../config/zod-units.js';
 
 /**
@@ -15,7 +16,12 @@ import { zDuration } from '../config/zod-units.js';
  */
 
 export const zDeployment = zPodSettings.extend({
-  replicas: z.int().min(1).max(100_000).default(1).meta({ description: 'spec.replicas of the Deployment (default 1)' }),
+  replicas: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(DEPLOYMENT_DEFAULTS.replicas)
+    .meta({ description: `spec.replicas of the Deployment (default ${DEPLOYMENT_DEFAULTS.replicas})` }),
   resources: zPodResources.prefault({}),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),

@@ -126,12 +126,12 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
 }
 
 function positiveInt(v: number, field: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new InputError(`${JSON.stringify(v)} is not a count; expected a positive integer`, field);
+  if (!Number.isInteger(v) || v < 1) throw new InputError({ got: JSON.stringify(v), problem: 'is not a count', expected: 'a positive integer' }, field);
   return v;
 }
 
 function contextLength(v: number, field: string, model: ModelArchitecture): number {
-  if (!Number.isInteger(v) || v < 0) throw new InputError(`${JSON.stringify(v)} is not a token count; expected an integer ≥ 0`, field);
+  if (!Number.isInteger(v) || v < 0) throw new InputError({ got: JSON.stringify(v), problem: 'is not a token count', expected: 'an integer ≥ 0' }, field);
   if (v > model.maxContext) throw new InputError(`${v} tokens exceed ${model.name}'s maximum context of ${model.maxContext}`, field);
   return v;
 }

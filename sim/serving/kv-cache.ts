@@ -15,10 +15,10 @@ export class KvCache {
     readonly blockSize: number,
   ) {
     if (!(Number.isInteger(totalBlocks) && totalBlocks >= 1)) {
-      throw new InputError(`expected a whole number of KV blocks, 1 or more, got ${totalBlocks}`, 'server.kvBlocks');
+      throw new InputError({ expected: 'a whole number of KV blocks, 1 or more', got: String(totalBlocks) }, 'server.kvBlocks');
     }
     if (!(Number.isInteger(blockSize) && blockSize >= 1)) {
-      throw new InputError(`expected a whole block size in tokens, 1 or more, got ${blockSize}`, 'server.blockSize');
+      throw new InputError({ expected: 'a whole block size in tokens, 1 or more', got: String(blockSize) }, 'server.blockSize');
     }
   }
 

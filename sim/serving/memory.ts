@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { UNQUANTISED_BYTES, WEIGHT_DTYPE_BYTES, KV_DTYPE_BYTES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from './catalog/dtypes.js';
 import type { GpuSpec } from './catalog/gpus.js';
-import { canShard, parameterCounts, validateTensorParallel, type ModelArchitecture } from './catalog/models.js';
+import { canShard, parameterCounts, type ModelArchitecture } from './catalog/models.js';
 
 const GiB = 1024 ** 3;
 
@@ -85,18 +85,19 @@ export interface KvCapacity {
 /**
  * BLIS's planner (serving-model.md §2.3): KV = memory·utilisation·TP − weights − activation − non-torch
  * overhead; blocks = floor(KV / (bytes per token × block size)). Throws an InputError when the model does not
- * fit (assertFits) or a measured count is not a positive integer.
+ * fit (assertFits) or a measured count is not a positive integer. The tensorParallel must shard the model
+ * (validateTensorParallel): the scenario schema and estimateServing check it before.
  */
 export function kvCacheCapacity(config: ReplicaMemoryConfig): KvCapacity {
   const parts = memoryParts(config);
   const blockSize = config.blockSize ?? KV_BLOCK_TOKENS;
-  if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError(`${JSON.stringify(blockSize)} is not a block size; expected a positive integer such as 16`, 'blockSize');
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new InputError({ got: JSON.stringify(blockSize), problem: 'is not a block size', expected: 'a positive integer such as 16' }, 'blockSize');
   const blockBytes = parts.kvBytesPerToken * blockSize;
   let kvCacheBlocks: number;
   if (config.measuredBlocks !== undefined) {
     kvCacheBlocks = config.measuredBlocks;
     if (!Number.isInteger(kvCacheBlocks) || kvCacheBlocks < 1) {
-      throw new InputError(`${JSON.stringify(kvCacheBlocks)} is not a block count; expected the positive integer vLLM logs as "# GPU blocks"`, 'measuredBlocks');
+      throw new InputError({ got: JSON.stringify(kvCacheBlocks), problem: 'is not a block count', expected: 'the positive integer vLLM logs as "# GPU blocks"' }, 'measuredBlocks');
     }
   } else {
     assertFits(config);
@@ -135,7 +136,6 @@ interface MemoryParts {
 
 function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
   const { model, gpu, tensorParallel: tp } = config;
-  validateTensorParallel(model, tp, 'tensorParallel');
   const utilisation = gpuMemoryUtilization(config);
   const weights = weightBytes(model, config.weightDtype);
   const budgetBytes = gpu.memoryBytes * utilisation * tp;
@@ -153,7 +153,7 @@ function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
 
 function gpuMemoryUtilization(config: ReplicaMemoryConfig): number {
   const u = config.gpuMemoryUtilization ?? 0.9;
-  if (!(u > 0 && u <= 1)) throw new InputError(`${JSON.stringify(u)} is not a memory fraction; expected a number in (0, 1], e.g. 0.9`, 'gpuMemoryUtilization');
+  if (!(u > 0 && u <= 1)) throw new InputError({ got: JSON.stringify(u), problem: 'is not a memory fraction', expected: 'a number in (0, 1], e.g. 0.9' }, 'gpuMemoryUtilization');
   return u;
 }
 

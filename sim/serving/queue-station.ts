@@ -162,10 +162,10 @@ export class QueueStation implements Server {
   ) {
     const { concurrency, maxWaiting } = config;
     if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
-      throw new InputError(`expected a whole number of servers, 1 or more, got ${concurrency}`, 'server.concurrency');
+      throw new InputError({ expected: 'a whole number of servers, 1 or more', got: String(concurrency) }, 'server.concurrency');
     }
     if (maxWaiting !== undefined && !(Number.isInteger(maxWaiting) && maxWaiting >= 0)) {
-      throw new InputError(`expected a whole number of waiting requests, 0 or more, got ${maxWaiting}`, 'server.maxWaiting');
+      throw new InputError({ expected: 'a whole number of waiting requests, 0 or more', got: String(maxWaiting) }, 'server.maxWaiting');
     }
     this.concurrency = concurrency;
     this.maxWaiting = maxWaiting ?? Infinity;

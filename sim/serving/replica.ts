@@ -131,7 +131,6 @@ export class Replica implements Server {
 
   constructor(options: ReplicaOptions) {
     const { config } = options;
-    validateConfig(config);
     this.sim = options.sim;
     this.sink = options.sink;
     this.stepTime = options.stepTime;
@@ -505,31 +504,5 @@ export class Replica implements Server {
     this.sim.cancel(this.stepEvent);
     this.planSteps = current;
     this.stepEvent = this.sim.at(this.planEnds[current], this.stepEndHandler);
-  }
-}
-
-function validateConfig(config: ReplicaConfig): void {
-  const wholeAtLeast = (value: number, min: number, field: string): void => {
-    if (!(Number.isInteger(value) && value >= min)) {
-      throw new InputError(`expected a whole number, ${min} or more, got ${value}`, `server.${field}`);
-    }
-  };
-  wholeAtLeast(config.maxNumSeqs, 1, 'maxNumSeqs');
-  wholeAtLeast(config.maxNumBatchedTokens, 1, 'maxNumBatchedTokens');
-  if (config.maxNumBatchedTokens < config.maxNumSeqs) {
-    // vLLM refuses this too: a full batch of decodes must fit in one step's budget.
-    throw new InputError(
-      `maxNumBatchedTokens (${config.maxNumBatchedTokens}) must be at least maxNumSeqs (${config.maxNumSeqs})`,
-      'server.maxNumBatchedTokens',
-    );
-  }
-  if (config.maxWaiting !== undefined) wholeAtLeast(config.maxWaiting, 0, 'maxWaiting');
-  const cold = config.coldStart;
-  if (!(cold.firstStepSeconds >= 0 && Number.isFinite(cold.firstStepSeconds))) {
-    throw new InputError(`expected a duration of 0 s or more, got ${cold.firstStepSeconds}`, 'server.coldStart.firstStepSeconds');
-  }
-  wholeAtLeast(cold.steps, 0, 'coldStart.steps');
-  if (!(cold.initialFactor >= 1 && Number.isFinite(cold.initialFactor))) {
-    throw new InputError(`expected a factor of 1 or more, got ${cold.initialFactor}`, 'server.coldStart.initialFactor');
   }
 }

@@ -122,9 +122,7 @@ function atScenarioModel<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof InputError && error.path === 'model') {
-      throw new InputError(error.message.slice('model: '.length), path);
-    }
+    if (error instanceof InputError && error.path === 'model') throw error.at(path);
     throw error;
   }
 }

@@ -176,16 +176,16 @@ function checkSchedule(points: readonly RatePoint[], period: number | null, path
   points.forEach((p, i) => {
     const where = `${path}.points[${i}]`;
     if (!(p.at >= 0) || !Number.isFinite(p.at)) {
-      throw new InputError(`expected a time at or after 0, got ${p.at}`, `${where}.at`);
+      throw new InputError({ expected: 'a time at or after 0', got: String(p.at) }, `${where}.at`);
     }
     if (i > 0 && !(p.at > points[i - 1].at)) {
-      throw new InputError(`expected times in increasing order, got ${p.at}s after ${points[i - 1].at}s`, `${where}.at`);
+      throw new InputError({ expected: 'times in increasing order', got: `${p.at}s after ${points[i - 1].at}s` }, `${where}.at`);
     }
     if (period !== null && !(p.at < period)) {
-      throw new InputError(`expected a time inside the repeat period (${period}s), got ${p.at}s`, `${where}.at`);
+      throw new InputError({ expected: `a time inside the repeat period (${period}s)`, got: `${p.at}s` }, `${where}.at`);
     }
     if (!(p.rate >= 0) || !Number.isFinite(p.rate)) {
-      throw new InputError(`expected a rate of 0 or more per second, got ${p.rate}`, `${where}.rate`);
+      throw new InputError({ expected: 'a rate of 0 or more per second', got: String(p.rate) }, `${where}.rate`);
     }
     anyPositive ||= p.rate > 0;
   });
@@ -193,5 +193,5 @@ function checkSchedule(points: readonly RatePoint[], period: number | null, path
 }
 
 function requirePositive(value: number, path: string, expected: string): void {
-  if (!(value > 0) || !Number.isFinite(value)) throw new InputError(`expected ${expected}, got ${value}`, path);
+  if (!(value > 0) || !Number.isFinite(value)) throw new InputError({ expected, got: String(value) }, path);
 }

@@ -196,19 +196,19 @@ export class ClientLayer implements RequestSink {
 function checkOptions(options: ClientOptions, path: string): void {
   for (const key of ['ttftTimeout', 'timeout'] as const) {
     const v = options[key];
-    if (v !== null && !(v > 0)) throw new InputError(`expected a time-out above 0 seconds, got ${v}`, `${path}.${key}`);
+    if (v !== null && !(v > 0)) throw new InputError({ expected: 'a time-out above 0 seconds', got: String(v) }, `${path}.${key}`);
   }
   const retries = options.retries;
   if (retries === null) return;
   if (!(Number.isInteger(retries.max) && retries.max >= 0)) {
-    throw new InputError(`expected a whole number of retries, 0 or more, got ${retries.max}`, `${path}.retries.max`);
+    throw new InputError({ expected: 'a whole number of retries, 0 or more', got: String(retries.max) }, `${path}.retries.max`);
   }
   const { base, max, jitter } = retries.backoff;
-  if (!(base > 0)) throw new InputError(`expected a delay above 0 seconds, got ${base}`, `${path}.retries.backoff.base`);
+  if (!(base > 0)) throw new InputError({ expected: 'a delay above 0 seconds', got: String(base) }, `${path}.retries.backoff.base`);
   if (!(max >= base)) {
-    throw new InputError(`expected at least the base delay (${base}s), got ${max}`, `${path}.retries.backoff.max`);
+    throw new InputError({ expected: `at least the base delay (${base}s)`, got: String(max) }, `${path}.retries.backoff.max`);
   }
   if (!(jitter >= 0 && jitter <= 1)) {
-    throw new InputError(`expected a fraction between 0 and 1, got ${jitter}`, `${path}.retries.backoff.jitter`);
+    throw new InputError({ expected: 'a fraction between 0 and 1', got: String(jitter) }, `${path}.retries.backoff.jitter`);
   }
 }

@@ -18,7 +18,7 @@ export function toTokenCount(value: number, max: number): number {
 }
 
 export function checkMaxTokens(max: number, path: string): void {
-  if (!(max >= 1)) throw new InputError(`expected a token limit of 1 or more, got ${max}`, path);
+  if (!(max >= 1)) throw new InputError({ expected: 'a token limit of 1 or more', got: String(max) }, path);
 }
 
 /** Lengths drawn from a distribution (lognormal by percentiles, empirical, fixed, ...). */

@@ -60,7 +60,7 @@ export class LineReader {
       this.partial = this.lines.pop() ?? '';
       if (this.partial.length > MAX_LINE_CHARS) {
         const line = this.lineNumber + this.lines.length + 1;
-        throw new InputError(`${this.file} line ${line}: longer than ${MAX_LINE_CHARS} characters; expected one short row per line`);
+        throw new InputError({ problem: `longer than ${MAX_LINE_CHARS} characters`, expected: 'one short row per line' }, `${this.file} line ${line}`);
       }
     }
     this.nextIndex = 0;

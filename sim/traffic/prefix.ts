@@ -54,12 +54,12 @@ export class PrefixGroups {
     path = 'prefix',
   ) {
     const { share, groups, zipf } = options;
-    if (!(share >= 0 && share <= 1)) throw new InputError(`expected a share between 0 and 1, got ${share}`, `${path}.share`);
+    if (!(share >= 0 && share <= 1)) throw new InputError({ expected: 'a share between 0 and 1', got: String(share) }, `${path}.share`);
     if (!(Number.isInteger(groups) && groups >= 1)) {
-      throw new InputError(`expected a whole number of groups, 1 or more, got ${groups}`, `${path}.groups`);
+      throw new InputError({ expected: 'a whole number of groups, 1 or more', got: String(groups) }, `${path}.groups`);
     }
     if (!(zipf >= 0) || !Number.isFinite(zipf)) {
-      throw new InputError(`expected a Zipf exponent of 0 or more, got ${zipf}`, `${path}.popularity.zipf`);
+      throw new InputError({ expected: 'a Zipf exponent of 0 or more', got: String(zipf) }, `${path}.popularity.zipf`);
     }
     // One length per group, fixed for the run: the same system prompt always has the same length.
     this.lengths = new Int32Array(groups);

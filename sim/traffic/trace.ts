@@ -43,8 +43,8 @@ export class TraceReader {
     const missing = TRACE_COLUMNS.filter((c) => !names.includes(c));
     if (missing.length > 0) {
       throw new InputError(
-        `${file} line 1: the header lacks ${missing.join(', ')}; expected the columns ` +
-          `${TRACE_COLUMNS.join(',')} (Azure LLM inference trace format), got "${header}"`,
+        `the header lacks ${missing.join(', ')}; expected the columns ${TRACE_COLUMNS.join(',')} (Azure LLM inference trace format), got "${header}"`,
+        `${file} line 1`,
       );
     }
     this.columns = TRACE_COLUMNS.map((c) => names.indexOf(c));
@@ -59,13 +59,13 @@ export class TraceReader {
       if (line.trim() === '') continue;
       const cells = line.split(',');
       if (cells.length !== this.columnCount) {
-        throw this.rowError(null, `expected ${this.columnCount} comma-separated values as in the header`, line);
+        throw this.rowError(null, `${this.columnCount} comma-separated values as in the header`, line);
       }
       const time = this.parseTime(cells[this.columns[0]].trim());
       if (this.rows > 0 && time < this.time) {
         throw this.rowError(
           'TIMESTAMP',
-          `expected rows in time order; this row is ${(this.time - time).toFixed(6)} s before the previous one`,
+          `rows in time order; this row is ${(this.time - time).toFixed(6)} s before the previous one`,
           cells[this.columns[0]],
         );
       }
@@ -90,7 +90,7 @@ export class TraceReader {
     let fraction = 0;
     if (this.datetimes) {
       if (dt === null || !validClock(dt)) {
-        throw this.rowError('TIMESTAMP', 'expected a datetime like 2023-11-16 18:15:46.6805900, as in the first row', text);
+        throw this.rowError('TIMESTAMP', 'a datetime like 2023-11-16 18:15:46.6805900, as in the first row', text);
       }
       const [, y, mo, d, h, mi, s, frac] = dt;
       whole = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) / 1000;
@@ -98,8 +98,8 @@ export class TraceReader {
     } else {
       if (!SECONDS.test(text)) {
         const expected = this.hasBase
-          ? 'expected seconds (a number), as in the first row'
-          : 'expected seconds (a number) or a datetime like 2023-11-16 18:15:46.6805900';
+          ? 'seconds (a number), as in the first row'
+          : 'seconds (a number) or a datetime like 2023-11-16 18:15:46.6805900';
         throw this.rowError('TIMESTAMP', expected, text);
       }
       whole = Number(text);
@@ -114,13 +114,14 @@ export class TraceReader {
   }
 
   private parseCount(text: string, column: TraceTokenColumn): number {
-    if (!COUNT.test(text)) throw this.rowError(column, 'expected a whole number of tokens (0 or more)', text);
+    if (!COUNT.test(text)) throw this.rowError(column, 'a whole number of tokens (0 or more)', text);
     return Number(text);
   }
 
+  /** A bad row, reported at its place in the file. */
   private rowError(column: string | null, expected: string, got: string): InputError {
     const where = `${this.file} line ${this.lines.lineNumber}${column === null ? '' : `, column ${column}`}`;
-    return new InputError(`${where}: ${expected}, got "${got}"`);
+    return new InputError({ expected, got: `"${got}"` }, where);
   }
 }
 
@@ -129,7 +130,7 @@ export function openTrace(file: string, path: string): TraceReader {
   try {
     return new TraceReader(file);
   } catch (error) {
-    if (error instanceof InputError && error.path === undefined) throw new InputError(error.message, path);
+    if (error instanceof InputError) throw error.at(error.path === undefined ? path : `${path}: ${error.path}`);
     throw error;
   }
 }
@@ -172,10 +173,10 @@ export class TraceArrivals implements ArrivalProcess {
   ) {
     for (const key of ['timeScale', 'rateScale'] as const) {
       const v = options[key];
-      if (!(v > 0) || !Number.isFinite(v)) throw new InputError(`expected a factor above 0, got ${v}`, `${path}.${key}`);
+      if (!(v > 0) || !Number.isFinite(v)) throw new InputError({ expected: 'a factor above 0', got: String(v) }, `${path}.${key}`);
     }
     if (!(options.offset >= 0) || !Number.isFinite(options.offset)) {
-      throw new InputError(`expected 0 or more seconds, got ${options.offset}`, `${path}.offset`);
+      throw new InputError({ expected: '0 or more seconds', got: String(options.offset) }, `${path}.offset`);
     }
     this.reader = openTrace(file, `${path}.file`);
     this.factor = options.timeScale / options.rateScale;
@@ -217,7 +218,7 @@ export class TraceArrivals implements ArrivalProcess {
     }
     if (this.options.loop) {
       if (reader.rows < 2 || !(span > 0)) {
-        throw new InputError(`${reader.file}: looping needs at least two rows at different times`);
+        throw new InputError('looping needs at least two rows at different times', reader.file);
       }
       this.period = span + span / (reader.rows - 1);
     }

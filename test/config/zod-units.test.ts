@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { zBandwidth, zBytes, zDuration, zPercentOrInt, zRate } from '../../sim/config/zod-units.js';
+import { zBandwidth, zBytes, zDuration, zIntOrPercent, zRate } from '../../sim/config/zod-units.js';
 
 function issues(schema: z.ZodType, input: unknown): string[] {
   const result = schema.safeParse(input);
@@ -58,12 +58,12 @@ describe('quantity schemas', () => {
   });
 });
 
-describe('zPercentOrInt', () => {
+describe('zIntOrPercent', () => {
   it('outputs a tagged count or percentage', () => {
-    expect(zPercentOrInt.parse(2)).toEqual({ kind: 'int', value: 2 });
-    expect(zPercentOrInt.parse(0)).toEqual({ kind: 'int', value: 0 });
-    expect(zPercentOrInt.parse('25%')).toEqual({ kind: 'percent', value: 25 });
-    expect(zPercentOrInt.parse('150%')).toEqual({ kind: 'percent', value: 150 });
+    expect(zIntOrPercent.parse(2)).toEqual({ kind: 'int', value: 2 });
+    expect(zIntOrPercent.parse(0)).toEqual({ kind: 'int', value: 0 });
+    expect(zIntOrPercent.parse('25%')).toEqual({ kind: 'percent', value: 25 });
+    expect(zIntOrPercent.parse('150%')).toEqual({ kind: 'percent', value: 150 });
   });
 
   it.each([
@@ -73,14 +73,14 @@ describe('zPercentOrInt', () => {
     [2.5, /2\.5 is neither a count nor a percentage; write e\.g\. 2 or 25%/],
     [null, /null is neither a count nor a percentage/],
   ])('rejects %j with a clear issue', (input, message) => {
-    const found = issues(z.object({ maxSurge: zPercentOrInt }), { maxSurge: input });
+    const found = issues(z.object({ maxSurge: zIntOrPercent }), { maxSurge: input });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(/^maxSurge: /);
     expect(found[0]).toMatch(message);
   });
 
   it('JSON Schema (input) is a non-negative integer or a percentage string', () => {
-    const json = inputJsonSchema(zPercentOrInt);
+    const json = inputJsonSchema(zIntOrPercent);
     expect(json.anyOf[0]).toMatchObject({ type: 'integer', minimum: 0 });
     const pattern = new RegExp(json.anyOf[1].pattern!);
     expect(pattern.test('25%')).toBe(true);

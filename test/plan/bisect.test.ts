@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstPassing, type MonotoneSearch } from '../../sim/plan/bisect.js';
+import { intCount } from '../../sim/config/int-or-percent.js';
 import type { PlanConfig } from '../../sim/plan/config.js';
 import type { Evaluation } from '../../sim/plan/evaluation.js';
 import type { EvaluationRequest, Evaluator } from '../../sim/plan/evaluator.js';
@@ -8,7 +9,7 @@ import type { EvaluationRequest, Evaluator } from '../../sim/plan/evaluator.js';
 /** Configurations told apart by minReadySeconds (their ladder index); an evaluation passes from `threshold` on. */
 function ladder(n: number): PlanConfig[] {
   return Array.from({ length: n }, (_, i) => ({
-    strategy: { kind: 'rollingUpdate', maxSurge: '1', maxUnavailable: '0' },
+    strategy: { kind: 'rollingUpdate', maxSurge: intCount(1), maxUnavailable: intCount(0) },
     preStopSeconds: 0,
     shutdownTimeoutSeconds: 0,
     terminationGracePeriodSeconds: 5,

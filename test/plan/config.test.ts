@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { toSetList } from '../../sim/batch/override-values.js';
+import { intCount, percent } from '../../sim/config/int-or-percent.js';
 import { overridesOf, planBase, type PlanConfig } from '../../sim/plan/config.js';
 import { strategySnippet } from '../../sim/plan/snippet.js';
 import { limitsFromArgs } from '../../sim/cli/commands/plan.js';
@@ -12,7 +13,7 @@ const base = planBase(loadScenarioFile(FILE), FILE, []);
 const drain = { preStopSeconds: 5, shutdownTimeoutSeconds: 90, terminationGracePeriodSeconds: 100, minReadySeconds: 10 };
 const rolling: PlanConfig = {
   ...drain,
-  strategy: { kind: 'rollingUpdate', maxSurge: '50%', maxUnavailable: '1' },
+  strategy: { kind: 'rollingUpdate', maxSurge: percent(50), maxUnavailable: intCount(1) },
   readiness: { kind: 'synthetic-inference', periodSeconds: 2 },
   headroomNodes: 3,
 };
@@ -24,7 +25,7 @@ const blueGreen: PlanConfig = {
 };
 const canary: PlanConfig = {
   ...drain,
-  strategy: { kind: 'canary', template: 't', steps: [{ setWeight: 50 }, { pause: { duration: 60 } }], maxSurge: '1', maxUnavailable: '0' },
+  strategy: { kind: 'canary', template: 't', steps: [{ setWeight: 50 }, { pause: { duration: 60 } }], maxSurge: intCount(1), maxUnavailable: intCount(0) },
   readiness: null,
   headroomNodes: 0,
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Estimate } from '../../sim/batch/confidence.js';
+import { intCount, percent } from '../../sim/config/int-or-percent.js';
 import type { PlanConfig } from '../../sim/plan/config.js';
 import type { Evaluation } from '../../sim/plan/evaluation.js';
 import { compareCost, knobDifferences, neighboursOf, paretoFront, rankFeasible } from '../../sim/plan/ranking.js';
@@ -7,7 +8,7 @@ import { compareCost, knobDifferences, neighboursOf, paretoFront, rankFeasible }
 const est = (mean: number): Estimate => ({ mean, halfWidth: 0, lo: mean, hi: mean, n: 2 });
 
 const config = (over: Partial<PlanConfig> = {}): PlanConfig => ({
-  strategy: { kind: 'rollingUpdate', maxSurge: '1', maxUnavailable: '0' },
+  strategy: { kind: 'rollingUpdate', maxSurge: intCount(1), maxUnavailable: intCount(0) },
   preStopSeconds: 5,
   shutdownTimeoutSeconds: 60,
   terminationGracePeriodSeconds: 70,
@@ -79,11 +80,22 @@ describe('paretoFront', () => {
 describe('neighbours', () => {
   it('are the configurations one knob away, with the change spelled out', () => {
     const base = evaluation(1, { xh: 0, peak: 0, dur: 0 });
-    const surge = evaluation(2, { xh: 0, peak: 0, dur: 0 }, { config: config({ strategy: { kind: 'rollingUpdate', maxSurge: '2', maxUnavailable: '0' } }) });
+    const surge = evaluation(2, { xh: 0, peak: 0, dur: 0 }, { config: config({ strategy: { kind: 'rollingUpdate', maxSurge: intCount(2), maxUnavailable: intCount(0) } }) });
     const two = evaluation(3, { xh: 0, peak: 0, dur: 0 }, { config: config({ preStopSeconds: 10, minReadySeconds: 30 }) });
     const grace = evaluation(4, { xh: 0, peak: 0, dur: 0 }, { config: config({ terminationGracePeriodSeconds: 90 }) });
     const other = evaluation(5, { xh: 0, peak: 0, dur: 0 }, { config: config({ strategy: { kind: 'blueGreen', scaleDownDelaySeconds: 30, previewReplicaCount: null } }) });
-    expect(knobDifferences(base, surge)).toEqual({ maxSurge: '1 → 2' });
-    expect(neighboursOf(base, [base, surge, two, grace, other]).map((e) => e.id)).toEqual(['c2']);
+    expect(knobDifferences(base, surge, 4)).toEqual({ maxSurge: '1 → 2' });
+    expect(neighboursOf(base, [base, surge, two, grace, other], 4).map((e) => e.id)).toEqual(['c2']);
+  });
+
+  it('compare budgets by the pods they resolve to, and show them as written', () => {
+    const base = evaluation(1, { xh: 0, peak: 0, dur: 0 });
+    const spelled = evaluation(2, { xh: 0, peak: 0, dur: 0 }, { config: config({ strategy: { kind: 'rollingUpdate', maxSurge: percent(25), maxUnavailable: intCount(0) } }) });
+    const half = evaluation(3, { xh: 0, peak: 0, dur: 0 }, { config: config({ strategy: { kind: 'rollingUpdate', maxSurge: percent(50), maxUnavailable: intCount(0) } }) });
+    // 25% of 4 replicas is the 1 pod base surges by; of 8 it is 2.
+    expect(knobDifferences(base, spelled, 4)).toEqual({});
+    expect(knobDifferences(base, spelled, 8)).toEqual({ maxSurge: '1 → 25%' });
+    expect(knobDifferences(base, half, 4)).toEqual({ maxSurge: '1 → 50%' });
+    expect(neighboursOf(base, [base, spelled, half], 4).map((e) => e.id)).toEqual(['c3']);
   });
 });

@@ -8,7 +8,7 @@ import {
   trafficWeightToReplicas,
   type CanaryStepLike,
 } from '../../sim/rollout/canary-arithmetic.js';
-import { intCount, percent, type IntOrPercent } from '../../sim/rollout/fenceposts.js';
+import { intCount, percent, type IntOrPercent } from '../../sim/config/int-or-percent.js';
 
 describe('approximateWeightedCanaryStableReplicaCounts', () => {
   it.each([

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplicaSet } from '../../sim/cluster/replicaset.js';
 import { DeploymentController, type DeploymentStrategy } from '../../sim/rollout/deployment-controller.js';
-import { intCount, percent, type IntOrPercent } from '../../sim/rollout/fenceposts.js';
+import { intCount, percent, type IntOrPercent } from '../../sim/config/int-or-percent.js';
 import { ScriptedHost, type TraceEntry } from './scripted-host.js';
 
 const entries = (...rows: [number, string][]): TraceEntry[] => rows.map(([t, call]) => ({ t, call }));

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
-import {
-  intCount,
-  maxSurge,
-  maxUnavailable,
-  minAvailable,
-  percent,
-  resolveFenceposts,
-  validateRollingUpdateParams,
-} from '../../sim/rollout/fenceposts.js';
+import { intCount, percent } from '../../sim/config/int-or-percent.js';
+import { maxSurge, maxUnavailable, minAvailable, resolveFenceposts, rollingBudgetProblem } from '../../sim/rollout/fenceposts.js';
 
 describe('resolveFenceposts (rollout-semantics.md §1.2)', () => {
   it.each([
@@ -38,20 +31,12 @@ describe('resolveFenceposts (rollout-semantics.md §1.2)', () => {
   });
 });
 
-describe('validateRollingUpdateParams', () => {
+describe('rollingBudgetProblem', () => {
   it('refuses explicit 0/0 and maxUnavailable above 100%, but accepts values that only round to 0', () => {
-    const path = 'spec.rollout';
-    expect(() =>
-      validateRollingUpdateParams({ replicas: 4, maxSurge: intCount(0), maxUnavailable: percent(0) }, path),
-    ).toThrow(/spec\.rollout\.maxUnavailable: may not be 0 when maxSurge is 0/);
-    expect(() =>
-      validateRollingUpdateParams({ replicas: 4, maxSurge: intCount(1), maxUnavailable: percent(101) }, path),
-    ).toThrow(/more than 100%/);
-    expect(() =>
-      validateRollingUpdateParams({ replicas: -1, maxSurge: intCount(1), maxUnavailable: intCount(1) }, path),
-    ).toThrow(/spec\.rollout\.replicas/);
-    expect(() =>
-      validateRollingUpdateParams({ replicas: 2, maxSurge: percent(0), maxUnavailable: percent(25) }, path),
-    ).not.toThrow();
+    expect(rollingBudgetProblem(intCount(0), percent(0))).toMatch(/^may not be 0 when maxSurge is 0/);
+    expect(rollingBudgetProblem(percent(0), intCount(0))).toMatch(/^may not be 0 when maxSurge is 0/);
+    expect(rollingBudgetProblem(intCount(1), percent(101))).toBe('must not be more than 100%');
+    expect(rollingBudgetProblem(intCount(0), intCount(150))).toBeNull();
+    expect(rollingBudgetProblem(percent(0), percent(25))).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { intCount, percent, type RollingUpdateParams } from '../../sim/rollout/fenceposts.js';
+import { intCount, percent } from '../../sim/config/int-or-percent.js';
+import type { RollingUpdateParams } from '../../sim/rollout/fenceposts.js';
 import { proportionalScale, type ScalableRs } from '../../sim/rollout/proportional-scaling.js';
 
 const rs = (id: number, spec: number, createdAt: number, maxReplicasAnnotation?: number, available = 0): ScalableRs => ({

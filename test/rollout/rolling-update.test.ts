@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intCount, percent, type IntOrPercent } from '../../sim/rollout/fenceposts.js';
+import { intCount, percent, type IntOrPercent } from '../../sim/config/int-or-percent.js';
 import {
   cleanupUnhealthyReplicas,
   newRSNewReplicas,

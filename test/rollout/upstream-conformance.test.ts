@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { zPercentOrInt } from '../../sim/config/zod-units.js';
+import { intCount, type IntOrPercent } from '../../sim/config/int-or-percent.js';
+import { zIntOrPercent } from '../../sim/config/zod-units.js';
 import {
   abortScaleDown,
   approximateWeightedCanaryStableReplicaCounts,
@@ -23,15 +24,7 @@ import {
   type CanaryStepLike,
   type RsCounts,
 } from '../../sim/rollout/canary-arithmetic.js';
-import {
-  intCount,
-  maxSurge,
-  maxUnavailable,
-  minAvailable,
-  resolveFenceposts,
-  type IntOrPercent,
-  type RollingUpdateParams,
-} from '../../sim/rollout/fenceposts.js';
+import { maxSurge, maxUnavailable, minAvailable, resolveFenceposts, type RollingUpdateParams } from '../../sim/rollout/fenceposts.js';
 import { deploymentComplete, deploymentTimedOut, madeProgress, type DeploymentCounts } from '../../sim/rollout/progress.js';
 import { replicaSetFraction } from '../../sim/rollout/proportional-scaling.js';
 import { recreateSyncStep } from '../../sim/rollout/recreate.js';
@@ -67,7 +60,7 @@ type Adapter = (input: Json, expected: Json) => Verdict;
 
 /** An upstream IntOrString: a number is a count, a string goes through the scenario's own parser. */
 function intOrPercent(value: number | string): IntOrPercent {
-  return typeof value === 'number' ? intCount(value) : zPercentOrInt.parse(value);
+  return typeof value === 'number' ? intCount(value) : zIntOrPercent.parse(value);
 }
 
 function rollingParams(input: Json): RollingUpdateParams {
@@ -245,7 +238,7 @@ const adapters: Record<string, Adapter> = {
       // Upstream parses the strings (intstr.FromString); the project parses them in the scenario schema, so an
       // unparsable value must be rejected there.
       const parsed = [input.maxSurge, input.maxUnavailable].map((v: string | null) =>
-        v === null ? { success: true as const, data: undefined } : zPercentOrInt.safeParse(v),
+        v === null ? { success: true as const, data: undefined } : zIntOrPercent.safeParse(v),
       );
       if (expected.error) {
         expect(parsed.some((r) => !r.success)).toBe(true);

@@ -119,3 +119,25 @@ describe('canary steps', () => {
     ]);
   });
 });
+
+/** The rule lives in the strategy schema: a scenario that breaks it never reaches a controller. */
+describe('rolling budgets are checked by the scenario schema', () => {
+  const demo = readFileSync(DEMO, 'utf8');
+
+  it('refuses explicit 0/0 at maxUnavailable, for a rolling update and a canary', () => {
+    expect(problemsOf(demo, ['spec.rollout.strategy.rollingUpdate.maxSurge=0', 'spec.rollout.strategy.rollingUpdate.maxUnavailable=0%'])).toEqual([
+      'spec.rollout.strategy.rollingUpdate.maxUnavailable: may not be 0 when maxSurge is 0: the rollout could never replace a pod (give one of them a value) (got "0%")',
+    ]);
+    expect(problemsOf(demo, ['spec.rollout.strategy={canary: {maxSurge: 0, maxUnavailable: 0}}'])).toEqual([
+      'spec.rollout.strategy.canary.maxUnavailable: may not be 0 when maxSurge is 0: the rollout could never replace a pod (give one of them a value) (got 0)',
+    ]);
+  });
+
+  it('refuses maxUnavailable above 100%, and accepts values that only round to 0', () => {
+    expect(problemsOf(demo, ['spec.rollout.strategy.rollingUpdate.maxUnavailable=150%'])).toEqual([
+      'spec.rollout.strategy.rollingUpdate.maxUnavailable: must not be more than 100% (got "150%")',
+    ]);
+    const ok = ['spec.rollout.strategy.rollingUpdate.maxSurge=0%', 'spec.rollout.strategy.rollingUpdate.maxUnavailable=1%'];
+    expect(loadScenarioText(demo, { overrides: ok }).scenario.spec.rollout?.strategy).toMatchObject({ rollingUpdate: { maxUnavailable: { kind: 'percent', value: 1 } } });
+  });
+});

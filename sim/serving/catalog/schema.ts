@@ -9,17 +9,15 @@ import { validateArchitecture, validateTensorParallel, type ModelArchitecture } 
 import { resolveGpu, resolveModel } from './resolve.js';
 
 /**
- * Runs a catalog/validation function inside a zod transform: its InputError becomes an issue at `field` (the
- * error's own path prefix is dropped, the issue path says where).
+ * Runs a catalog/validation function inside a zod transform: its InputError becomes an issue at the error's
+ * path (a field of the spec), worded by its detail.
  */
 function asIssue<T>(ctx: z.core.$RefinementCtx, input: unknown, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const field = error.path;
-    const message = field === undefined ? error.message : error.message.slice(field.length + 2);
-    ctx.issues.push({ code: 'custom', message, input, path: field === undefined ? [] : field.split('.') });
+    ctx.issues.push({ code: 'custom', message: error.detail, input, path: error.path === undefined ? [] : error.path.split('.') });
     return z.NEVER;
   }
 }
@@ -45,11 +43,14 @@ export const zModelArchitecture = z
   })
   .meta({ description: 'a decoder-only transformer (SwiGLU MLP, Llama layout) given field by field' });
 
+/** A model written as a catalog name, and what an object leaves out: one GPU, 16-bit weights and KV cache. */
+const MODEL_DEFAULTS = { tensorParallel: 1, weightDtype: 'bf16', kvDtype: 'bf16' } as const;
+
 const zModelSpecObject = z.strictObject({
   name: z.string().min(1).optional(),
-  tensorParallel: positiveInt.default(1),
-  weightDtype: z.enum(WEIGHT_DTYPES).default('bf16'),
-  kvDtype: z.enum(KV_DTYPES).default('bf16'),
+  tensorParallel: positiveInt.default(MODEL_DEFAULTS.tensorParallel),
+  weightDtype: z.enum(WEIGHT_DTYPES).default(MODEL_DEFAULTS.weightDtype),
+  kvDtype: z.enum(KV_DTYPES).default(MODEL_DEFAULTS.kvDtype),
   architecture: zModelArchitecture.optional(),
   configJson: z.string().min(1).optional().meta({ description: 'a Hugging Face config.json, relative to the scenario file' }),
 });
@@ -66,7 +67,7 @@ export const zModelSpec = z
     if (typeof input !== 'string') return asIssue(ctx, input, () => modelSpecFromObject(input));
     return asIssue(ctx, input, () => {
       const architecture = resolveModel(input);
-      return { name: architecture.name, tensorParallel: 1, weightDtype: 'bf16', kvDtype: 'bf16', architecture };
+      return { name: architecture.name, ...MODEL_DEFAULTS, architecture };
     });
   });
 
@@ -88,15 +89,16 @@ function modelSpecFromObject(spec: z.output<typeof zModelSpecObject>): ModelSpec
   return { name: resolved.name, tensorParallel, weightDtype, kvDtype, architecture: resolved };
 }
 
-/** zModelSpec's output: the architecture is known unless it comes from a configJson file, read at resolve time. */
-export interface ModelSpec {
+/**
+ * zModelSpec's output: the architecture, already checked with its tensorParallel, or a Hugging Face config.json
+ * read (and checked) at resolve time, since only then is the scenario's folder known.
+ */
+export type ModelSpec = {
   readonly name?: string;
   readonly tensorParallel: number;
   readonly weightDtype: WeightDtype;
   readonly kvDtype: KvDtype;
-  readonly architecture?: ModelArchitecture;
-  readonly configJson?: string;
-}
+} & ({ readonly architecture: ModelArchitecture; readonly configJson?: undefined } | { readonly architecture?: undefined; readonly configJson: string });
 
 /** What a replica serves: the architecture, how it is sharded, and its storage formats. */
 export interface ServingModel {
@@ -106,12 +108,16 @@ export interface ServingModel {
   readonly kvDtype: KvDtype;
 }
 
-/** Reads a configJson (relative to `baseDir`, the scenario's folder) and checks the TP sharding. */
+/**
+ * The model a replica serves. The schema checked the sharding of every architecture it knew; one from a
+ * configJson (relative to `baseDir`, the scenario's folder) is read and checked here, at `path`.
+ */
 export function resolveModelSpec(spec: ModelSpec, baseDir: string, path = 'model'): ServingModel {
-  const architecture = spec.architecture ?? (spec.configJson !== undefined ? loadModelConfig(resolve(baseDir, spec.configJson), spec.name) : undefined);
-  if (architecture === undefined) throw new InputError('missing model: give name (a catalog model), architecture, or configJson', path);
-  validateTensorParallel(architecture, spec.tensorParallel, `${path}.tensorParallel`);
-  return { architecture, tensorParallel: spec.tensorParallel, weightDtype: spec.weightDtype, kvDtype: spec.kvDtype };
+  const { tensorParallel, weightDtype, kvDtype } = spec;
+  if (spec.architecture !== undefined) return { architecture: spec.architecture, tensorParallel, weightDtype, kvDtype };
+  const architecture = loadModelConfig(resolve(baseDir, spec.configJson), spec.name);
+  validateTensorParallel(architecture, tensorParallel, `${path}.tensorParallel`);
+  return { architecture, tensorParallel, weightDtype, kvDtype };
 }
 
 function inlineArchitecture(a: z.output<typeof zModelArchitecture>, specName: string | undefined): ModelArchitecture {

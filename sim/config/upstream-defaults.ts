@@ -1,0 +1,74 @@
+import type { IntOrPercentText } from './int-or-percent.js';
+
+/**
+ * The defaults of the Kubernetes and Argo Rollouts fields the simulator mirrors, each written once with the
+ * upstream code that sets it (read in rollout-semantics.md §1.1, §2.1, §2.2, §3.1, §3.4). The scenario schema,
+ * the manifest importer, the controllers and the planner take them from here. Values are as the API writes
+ * them: seconds, counts, and IntOrString percentages as strings.
+ */
+
+/** apps/v1 Deployment: pkg/apis/apps/v1/defaults.go `SetDefaults_Deployment`. */
+export const DEPLOYMENT_DEFAULTS = {
+  /** spec.replicas */
+  replicas: 1,
+  /** spec.strategy.type */
+  strategyType: 'RollingUpdate',
+  /** spec.strategy.rollingUpdate.maxSurge */
+  maxSurge: '25%' as IntOrPercentText,
+  /** spec.strategy.rollingUpdate.maxUnavailable */
+  maxUnavailable: '25%' as IntOrPercentText,
+  /** spec.progressDeadlineSeconds */
+  progressDeadlineSeconds: 600,
+  /** spec.minReadySeconds (unset: a pod is available as soon as it is Ready; docs deployment.md). */
+  minReadySeconds: 0,
+} as const;
+
+/** core/v1 PodSpec: pkg/apis/core/v1/defaults.go `SetDefaults_PodSpec` (DefaultTerminationGracePeriodSeconds). */
+export const POD_DEFAULTS = {
+  /** spec.terminationGracePeriodSeconds */
+  terminationGracePeriodSeconds: 30,
+} as const;
+
+/** core/v1 Probe: pkg/apis/core/v1/defaults.go `SetDefaults_Probe` (docs probes.md gives the same table). */
+export const PROBE_TIMING_DEFAULTS = {
+  initialDelaySeconds: 0,
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
+
+/** argoproj.io/v1alpha1 Rollout: argo-rollouts utils/defaults/defaults.go. */
+export const ARGO_ROLLOUT_DEFAULTS = {
+  /** spec.progressDeadlineSeconds (DefaultProgressDeadlineSeconds) */
+  progressDeadlineSeconds: 600,
+  /** canary.maxSurge (DefaultMaxSurge "25", read as a percentage) */
+  maxSurge: '25%' as IntOrPercentText,
+  /** canary.maxUnavailable (DefaultMaxUnavailable "25", read as a percentage) */
+  maxUnavailable: '25%' as IntOrPercentText,
+  /** canary.dynamicStableScale (a bool: unset is false) */
+  dynamicStableScale: false,
+  /** blueGreen.autoPromotionEnabled (DefaultAutoPromotionEnabled) */
+  autoPromotionEnabled: true,
+  /** blueGreen.autoPromotionSeconds (unset is 0: promote as soon as green is ready) */
+  autoPromotionSeconds: 0,
+  /** blueGreen.scaleDownDelaySeconds, canary's with traffic routing (DefaultScaleDownDelaySeconds) */
+  scaleDownDelaySeconds: 30,
+  /** abortScaleDownDelaySeconds of both strategies (DefaultAbortScaleDownDelaySeconds; 0 = never) */
+  abortScaleDownDelaySeconds: 30,
+} as const;
+
+/**
+ * Argo AnalysisTemplate metrics: argo-rollouts utils/defaults/defaults.go (DefaultConsecutiveErrorLimit) and
+ * analysis/analysis.go (DefaultErrorRetryInterval); the unset limits count as 0 in
+ * `assessMetricFailureInconclusiveOrError`.
+ */
+export const ARGO_ANALYSIS_DEFAULTS = {
+  failureLimit: 0,
+  inconclusiveLimit: 0,
+  consecutiveErrorLimit: 4,
+  /** 0 = off */
+  consecutiveSuccessLimit: 0,
+  /** Seconds after an errored measurement before it is retried, whatever the interval. */
+  errorRetryIntervalSeconds: 10,
+} as const;
