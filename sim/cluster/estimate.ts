@@ -1,6 +1,6 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { STARTUP_PHASES, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
-import { DEFAULT_STORE_LIMITS, fairReaderRates, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
+import { COMPILE_ARTEFACT_BYTES, STARTUP_PHASES, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
 export interface StartupEstimateInput {
@@ -11,8 +11,16 @@ export interface StartupEstimateInput {
   /** Default: a health readiness probe with Kubernetes defaults, no liveness or startup probe. */
   readonly probes?: PodProbes;
   readonly listenAt?: ListenAt;
-  /** What the node already holds (default: nothing — a cold node). */
-  readonly node?: { readonly hasImage?: boolean; readonly weightsLoaded?: boolean; readonly compileCached?: boolean };
+  /**
+   * What the node already holds (default: nothing — a cold node). `compileCached`: a compile-cache hit, read
+   * from where `startup.compileCache` keeps it. `peerServing`: a pod of the same version serves (fromPeers).
+   */
+  readonly node?: {
+    readonly hasImage?: boolean;
+    readonly weightsLoaded?: boolean;
+    readonly compileCached?: boolean;
+    readonly peerServing?: boolean;
+  };
   readonly faults?: PodFaults;
 }
 
@@ -56,11 +64,13 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const faults = input.faults ?? NO_FAULTS;
   const factor = faults.startupFactor;
   const pull = node.hasImage || s.imagePull === 'prepulled' ? 0 : s.imagePull === 'auto' ? s.imageBytes / s.pullBandwidth : s.imagePull.mean;
-  const compile = s.compile !== 'auto' ? s.compile.mean : node.compileCached ? s.compileCachedSeconds : s.compileColdSeconds;
+  const limits = input.storage ?? DEFAULT_STORE_LIMITS;
+  const fromPeer = s.fromPeers && (node.peerServing ?? false) && !(node.weightsLoaded ?? false);
+  const compile = s.compile !== 'auto' ? s.compile.mean : compileSeconds(s, limits, fromPeer, node.compileCached ?? false);
   return {
     imagePull: pull,
     processStart: s.processStart.mean * factor,
-    weightLoad: weightLoadSeconds(input, factor) + faults.extraLoadSeconds,
+    weightLoad: weightLoadSeconds(input, limits, fromPeer, factor) + faults.extraLoadSeconds,
     compile: compile * factor,
     graphCapture: s.graphCapture.mean * factor,
     kvProfile: s.kvProfile.mean * factor,
@@ -68,13 +78,22 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   };
 }
 
-function weightLoadSeconds(input: StartupEstimateInput, factor: number): number {
+/** As the pipeline's compileSeconds: a hit fetches the artefacts unless they are on the node. */
+function compileSeconds(s: StartupSpec, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, cached: boolean): number {
+  if (cached && s.compileCache === 'perNode') return s.compileCachedSeconds;
+  if (fromPeer) return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / limits.peer.perReader;
+  if (cached && s.compileCache === 'shared') return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / limits.networkFs.perReader;
+  // compileCache none: a hit only if the caller says the artefacts are in the container (baked into the image).
+  return cached ? s.compileCachedSeconds : s.compileColdSeconds;
+}
+
+function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {
   const s = input.startup;
   if (s.weightLoad !== 'auto') return s.weightLoad.mean * factor;
-  const limits = input.storage ?? DEFAULT_STORE_LIMITS;
-  const steps = weightLoadSteps(s.weightSource, input.model.weightBytes * factor, input.tensorParallel, input.node?.weightsLoaded ?? false);
+  const onNode = input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
+  const steps = weightLoadSteps(fromPeer ? 'peer' : s.weightSource, input.model.weightBytes * factor, input.tensorParallel, fromPeer ? 'none' : onNode);
   let seconds = 0;
-  for (const step of steps) seconds += step.bytesPerReader / fairReaderRates(limits[step.source], [step.readers])[0];
+  for (const step of steps) seconds += stepSecondsAlone(step, limits[step.source]);
   return seconds;
 }
 

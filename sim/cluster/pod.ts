@@ -79,6 +79,8 @@ export class Pod implements Endpoint {
   loadSteps: readonly TransferStep[] = [];
   loadStep = 0;
   loadStore: SharedStore | null = null;
+  /** The current container's weights (and compiled artefacts) came from a serving peer. */
+  copiedFromPeer = false;
 
   constructor(
     readonly podId: number,
