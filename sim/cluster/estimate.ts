@@ -1,5 +1,5 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { COMPILE_ARTEFACT_BYTES, STARTUP_PHASES, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { STARTUP_PHASES, compileSecondsOn, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
@@ -65,8 +65,8 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const factor = faults.startupFactor;
   const pull = node.hasImage || s.imagePull === 'prepulled' ? 0 : s.imagePull === 'auto' ? s.imageBytes / s.pullBandwidth : s.imagePull.mean;
   const limits = input.storage ?? DEFAULT_STORE_LIMITS;
-  const fromPeer = s.fromPeers && (node.peerServing ?? false) && !(node.weightsLoaded ?? false);
-  const compile = s.compile !== 'auto' ? s.compile.mean : compileSeconds(s, limits, fromPeer, node.compileCached ?? false);
+  const fromPeer = s.fromPeers && (node.peerServing ?? false);
+  const compile = s.compile !== 'auto' ? s.compile.mean : compileSecondsOn(s, compileHit(s, fromPeer, node.compileCached ?? false), limits);
   return {
     imagePull: pull,
     processStart: s.processStart.mean * factor,
@@ -78,13 +78,13 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   };
 }
 
-/** As the pipeline's compileSeconds: a hit fetches the artefacts unless they are on the node. */
-function compileSeconds(s: StartupSpec, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, cached: boolean): number {
-  if (cached && s.compileCache === 'perNode') return s.compileCachedSeconds;
-  if (fromPeer) return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / limits.peer.perReader;
-  if (cached && s.compileCache === 'shared') return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / limits.networkFs.perReader;
+/** As the pipeline: the node's cache first, then the peer, then the shared volume. */
+function compileHit(s: StartupSpec, fromPeer: boolean, cached: boolean): CompileHit {
+  if (cached && s.compileCache === 'perNode') return 'node';
+  if (fromPeer) return 'peer';
+  if (cached && s.compileCache === 'shared') return 'shared';
   // compileCache none: a hit only if the caller says the artefacts are in the container (baked into the image).
-  return cached ? s.compileCachedSeconds : s.compileColdSeconds;
+  return cached ? 'node' : null;
 }
 
 function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {

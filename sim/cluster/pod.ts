@@ -40,6 +40,10 @@ export class Pod implements Endpoint {
   node: Node | null = null;
   /** Start-up phase in progress while Starting. */
   phase: StartupPhase | null = null;
+  /** Bound to a node (the kubelet took it); NaN while Pending. */
+  boundAt = NaN;
+  /** First time Ready; NaN before. */
+  firstReadyAt = NaN;
   /** Start of the current (or last) container; NaN before the first one. */
   containerStartedAt = NaN;
   /** The server's port accepts connections. */

@@ -1,6 +1,6 @@
 import { constant, type Distribution } from '../engine/distributions.js';
 import { InputError, InternalError } from '../errors.js';
-import type { ConfiguredSource } from './storage.js';
+import type { ConfiguredSource, StoreLimits, WeightSource } from './storage.js';
 
 /**
  * The start-up pipeline of a model-server pod, its phases and their default durations by model size, from the
@@ -140,6 +140,16 @@ export const ENGINE_INIT_PER_EXTRA_RANK = 17;
  * cached seconds already include (70B: "cache load 3.9 s").
  */
 export const COMPILE_ARTEFACT_BYTES = 1e9;
+/** Where a compile-cache hit found the artefacts; null = compile cold. */
+export type CompileHit = 'node' | 'shared' | 'peer' | null;
+
+/** `auto` compile seconds: on a hit the cached seconds plus fetching the artefacts unless they are on the node. */
+export function compileSecondsOn(s: StartupSpec, hit: CompileHit, storage: Readonly<Record<WeightSource, StoreLimits>>): number {
+  if (hit === null) return s.compileColdSeconds;
+  if (hit === 'node') return s.compileCachedSeconds;
+  return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / storage[hit === 'peer' ? 'peer' : 'networkFs'].perReader;
+}
+
 export const DEFAULT_WEIGHT_SOURCE: ConfiguredSource = 'objectStore';
 
 /** (billions of parameters, seconds): piecewise linear in log(parameters), flat beyond the ends. */

@@ -4,7 +4,8 @@ import { InternalError } from '../errors.js';
 import type { PodEventLog } from './event-log.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
-import { COMPILE_ARTEFACT_BYTES, STARTUP_PHASES, type StartupPhase } from './startup-spec.js';
+import { StartupStats } from './startup-stats.js';
+import { STARTUP_PHASES, compileSecondsOn, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
@@ -33,6 +34,7 @@ export class StartupPipeline implements TransferListener {
   private readonly stores = new Map<WeightSource, SharedStore>();
   private readonly onTimer: number;
   private readonly onRequestsDone: number;
+  readonly stats = new StartupStats();
   /** Compile caches filled anywhere in the cluster (compileCache: shared). */
   private readonly sharedCompiled = new Set<string>();
   /** Pods that served, by weights key: the candidates a `fromPeers` load copies from (checked when used). */
@@ -41,7 +43,7 @@ export class StartupPipeline implements TransferListener {
   constructor(
     private readonly sim: Simulator,
     streams: RandomStreams,
-    storage: Readonly<Record<WeightSource, StoreLimits>>,
+    private readonly storage: Readonly<Record<WeightSource, StoreLimits>>,
     private readonly pods: (podId: number) => Pod,
     private readonly listener: StartupListener,
     private readonly log: PodEventLog,
@@ -215,10 +217,12 @@ export class StartupPipeline implements TransferListener {
       return;
     }
     const onNode = nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
-    // A peer is only worth it when the node does not hold the weights in memory already.
-    const peer = t.startup.fromPeers && onNode !== 'pageCache' ? this.servingPeer(pod) : null;
+    // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
+    const peer = t.startup.fromPeers ? this.servingPeer(pod) : null;
     pod.copiedFromPeer = peer !== null;
-    this.logPhase(pod, 'weightLoad', loadReason(t.startup.fromPeers, peer, onNode, t.startup.weightSource));
+    if (peer !== null) this.stats.peerCopies++;
+    else if (t.startup.fromPeers) this.stats.peerFallbacks++;
+    this.logPhase(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
     pod.loadSteps = weightLoadSteps(peer !== null ? 'peer' : t.startup.weightSource, t.model.weightBytes * factor, t.tensorParallel, peer !== null ? 'none' : onNode);
     if (pod.loadSteps.some((step) => step.source === 'hub')) pod.diskUsage = t.resources.ephemeralUsage;
     pod.loadStep = 0;
@@ -248,13 +252,19 @@ export class StartupPipeline implements TransferListener {
   private compileSeconds(pod: Pod, node: Node): number {
     const s = pod.template.startup;
     if (s.compile !== 'auto') return s.compile.sample(this.rng);
+    const hit = this.compileHit(pod, node);
+    if (hit === null) this.stats.compileColdRuns++;
+    else this.stats.compileCacheHits++;
+    return compileSecondsOn(s, hit, this.storage);
+  }
+
+  private compileHit(pod: Pod, node: Node): CompileHit {
+    const s = pod.template.startup;
     const key = compileKey(pod, node);
-    if (s.compileCache === 'perNode' && node.compiled.has(key)) return s.compileCachedSeconds;
-    if (pod.copiedFromPeer) return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / this.store('peer').limits.perReader;
-    if (s.compileCache === 'shared' && this.sharedCompiled.has(key)) {
-      return s.compileCachedSeconds + COMPILE_ARTEFACT_BYTES / this.store('networkFs').limits.perReader;
-    }
-    return s.compileColdSeconds;
+    if (s.compileCache === 'perNode' && node.compiled.has(key)) return 'node';
+    if (pod.copiedFromPeer) return 'peer';
+    if (s.compileCache === 'shared' && this.sharedCompiled.has(key)) return 'shared';
+    return null;
   }
 
   private scaled(pod: Pod, seconds: number): number {
@@ -275,10 +285,12 @@ function nodeWeights(inPageCache: boolean, localModelCache: boolean): NodeWeight
   return inPageCache ? 'pageCache' : localModelCache ? 'disk' : 'none';
 }
 
-/** The events.csv reason of a weight load: empty unless a lever decided the source. */
-function loadReason(fromPeers: boolean, peer: Pod | null, onNode: NodeWeights, source: WeightSource): string {
+const NODE_WEIGHTS_REASON: Readonly<Record<NodeWeights, string>> = { pageCache: 'page cache', disk: 'node model cache', none: '' };
+
+/** The events.csv reason of a weight load: where it read from when a lever is on, else empty. */
+function loadReason(s: StartupSpec, peer: Pod | null, onNode: NodeWeights): string {
   if (peer !== null) return `from peer ${peer.name}`;
-  if (fromPeers && onNode === 'pageCache') return 'page cache (no peer copy needed)';
-  if (fromPeers) return `no serving peer: fallback to ${onNode === 'disk' ? 'node model cache' : source}`;
-  return onNode === 'disk' ? 'node model cache' : '';
+  const local = NODE_WEIGHTS_REASON[onNode];
+  if (s.fromPeers) return `no serving peer: fallback to ${local || s.weightSource}`;
+  return s.localModelCache ? local : '';
 }
