@@ -211,6 +211,7 @@ export class StartupPipeline implements TransferListener {
     pod.memoryUsage = t.resources.hostMemoryUsage + t.resources.loadingMemory;
     const node = pod.node as Node;
     this.listener.usageChanged(node);
+    pod.copiedFromPeer = false;
     if (t.startup.weightLoad !== 'auto') {
       this.logPhase(pod, 'weightLoad');
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
