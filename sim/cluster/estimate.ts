@@ -67,6 +67,9 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const limits = input.storage ?? DEFAULT_STORE_LIMITS;
   const fromPeer = s.fromPeers && (node.peerServing ?? false);
   const compile = s.compile !== 'auto' ? s.compile.mean : compileSecondsOn(s, compileHit(s, fromPeer, node.compileCached ?? false), limits);
+  if (s.wakeFromSleep) {
+    return { imagePull: 0, processStart: 0, weightLoad: weightLoadSeconds(input, limits, false, factor), compile: 0, graphCapture: 0, kvProfile: 0, warmup: s.warmup.mean * factor };
+  }
   return {
     imagePull: pull,
     processStart: s.processStart.mean * factor,
@@ -90,7 +93,7 @@ function compileHit(s: StartupSpec, fromPeer: boolean, cached: boolean): Compile
 function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {
   const s = input.startup;
   if (s.weightLoad !== 'auto') return s.weightLoad.mean * factor;
-  const onNode = input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
+  const onNode = s.wakeFromSleep ? 'asleep' : input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
   const steps = weightLoadSteps(fromPeer ? 'peer' : s.weightSource, input.model.weightBytes * factor, input.tensorParallel, fromPeer ? 'none' : onNode);
   let seconds = 0;
   for (const step of steps) seconds += stepSecondsAlone(step, limits[step.source]);

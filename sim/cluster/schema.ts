@@ -172,6 +172,10 @@ export const zStartup = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: 'every node holds both versions\' weights on local NVMe (KServe LocalModelCache): loads read the node disk' }),
+  wakeFromSleep: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'every node holds this version asleep (vLLM sleep mode, a zero-surge model swap): a pod wakes it' }),
   jitAddOns: z
     .array(z.string().min(1))
     .optional()
@@ -357,6 +361,7 @@ export function resolveStartupInput(input: StartupScenario, baseDir: string, pat
     compileCache: input.compileCache,
     fromPeers: input.fromPeers,
     localModelCache: input.localModelCache,
+    wakeFromSleep: input.wakeFromSleep,
     jitAddOns: input.jitAddOns,
   };
 }

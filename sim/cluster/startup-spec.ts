@@ -9,6 +9,8 @@ import type { ConfiguredSource, StoreLimits, WeightSource } from './storage.js';
  */
 export const STARTUP_PHASES = ['imagePull', 'processStart', 'weightLoad', 'compile', 'graphCapture', 'kvProfile', 'warmup'] as const;
 export type StartupPhase = (typeof STARTUP_PHASES)[number];
+/** The phases a sleeping engine has already been through: a wake skips them. */
+export const KEPT_ASLEEP: ReadonlySet<StartupPhase> = new Set<StartupPhase>(['imagePull', 'processStart', 'compile', 'graphCapture', 'kvProfile']);
 
 /** What start-up needs to know about the model. The run fills it from the serving catalog. */
 export interface ModelFacts {
@@ -79,6 +81,12 @@ export interface StartupSpec {
   readonly fromPeers: boolean;
   /** Every node holds the weights on local NVMe (a node model cache): loads read the node's disk. */
   readonly localModelCache: boolean;
+  /**
+   * Every node holds this version's engine asleep (vLLM sleep mode level 1, a model swap): a pod there skips
+   * what the sleeping engine already did (image, process and engine init, compile, graph capture, KV profiling)
+   * and wakes its weights from host memory.
+   */
+  readonly wakeFromSleep: boolean;
   /** `auto`: compileColdSeconds, or compileCachedSeconds (+ the fetch of the artefacts) on a compile-cache hit. */
   readonly compile: Distribution | 'auto';
   readonly compileCache: CompileCache;
@@ -110,6 +118,7 @@ export interface StartupInput {
   readonly compileCache?: CompileCache;
   readonly fromPeers?: boolean;
   readonly localModelCache?: boolean;
+  readonly wakeFromSleep?: boolean;
   /** Overrides the model catalog's add-ons. */
   readonly jitAddOns?: readonly string[];
 }
@@ -252,6 +261,7 @@ export function resolveStartup(input: StartupInput, model: ModelFacts, tensorPar
     weightSource: input.weightSource ?? DEFAULT_WEIGHT_SOURCE,
     fromPeers: input.fromPeers ?? false,
     localModelCache: input.localModelCache ?? false,
+    wakeFromSleep: input.wakeFromSleep ?? false,
     compile: input.compile ?? 'auto',
     compileCache: input.compileCache ?? 'none',
     compileColdSeconds: auto.compileCold + jitCold,

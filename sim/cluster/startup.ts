@@ -5,7 +5,7 @@ import type { PodEventLog } from './event-log.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
 import { StartupStats } from './startup-stats.js';
-import { STARTUP_PHASES, compileSecondsOn, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
@@ -112,6 +112,10 @@ export class StartupPipeline implements TransferListener {
 
   private enter(pod: Pod, phase: StartupPhase): void {
     pod.phase = phase;
+    if (pod.template.startup.wakeFromSleep && KEPT_ASLEEP.has(phase)) {
+      this.logPhase(pod, phase, 'kept asleep');
+      return this.schedule(pod, 0);
+    }
     switch (phase) {
       case 'imagePull':
         this.log.pod(pod, phase);
@@ -217,9 +221,9 @@ export class StartupPipeline implements TransferListener {
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
       return;
     }
-    const onNode = nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
+    const onNode = t.startup.wakeFromSleep ? 'asleep' : nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
     // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
-    const peer = t.startup.fromPeers ? this.servingPeer(pod) : null;
+    const peer = t.startup.fromPeers && onNode !== 'asleep' ? this.servingPeer(pod) : null;
     pod.copiedFromPeer = peer !== null;
     if (peer !== null) this.stats.peerCopies++;
     else if (t.startup.fromPeers) this.stats.peerFallbacks++;
@@ -286,12 +290,13 @@ function nodeWeights(inPageCache: boolean, localModelCache: boolean): NodeWeight
   return inPageCache ? 'pageCache' : localModelCache ? 'disk' : 'none';
 }
 
-const NODE_WEIGHTS_REASON: Readonly<Record<NodeWeights, string>> = { pageCache: 'page cache', disk: 'node model cache', none: '' };
+const NODE_WEIGHTS_REASON: Readonly<Record<NodeWeights, string>> = { asleep: 'wake from sleep', pageCache: 'page cache', disk: 'node model cache', none: '' };
 
 /** The events.csv reason of a weight load: where it read from when a lever is on, else empty. */
 function loadReason(s: StartupSpec, peer: Pod | null, onNode: NodeWeights): string {
   if (peer !== null) return `from peer ${peer.name}`;
   const local = NODE_WEIGHTS_REASON[onNode];
+  if (s.wakeFromSleep) return local;
   if (s.fromPeers) return `no serving peer: fallback to ${local || s.weightSource}`;
   return s.localModelCache ? local : '';
 }

@@ -5,8 +5,8 @@ import type { Simulator } from '../engine/simulator.js';
  * sharing) between every reader loading from the same store at once, so sixteen pods loading together from one
  * object store take longer than one alone.
  */
-export type WeightSource = 'objectStore' | 'hub' | 'networkFs' | 'nodeLocal' | 'pageCache' | 'peer';
-export const WEIGHT_SOURCES: readonly WeightSource[] = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache', 'peer'];
+export type WeightSource = 'objectStore' | 'hub' | 'networkFs' | 'nodeLocal' | 'pageCache' | 'peer' | 'sleepWake';
+export const WEIGHT_SOURCES: readonly WeightSource[] = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache', 'peer', 'sleepWake'];
 /** What a scenario may name as its weight source; `peer` is the `fromPeers` lever, with one of these as fallback. */
 export const CONFIGURED_SOURCES = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache'] as const;
 export type ConfiguredSource = (typeof CONFIGURED_SOURCES)[number];
@@ -52,6 +52,10 @@ export const DEFAULT_STORE_LIMITS: Readonly<Record<WeightSource, StoreLimits>> =
   // GPU to GPU from a serving pod of the same version (RDMA): a DeepSeek-class 8-GPU checkpoint (~690 GB) in
   // 11 s, ≈7.8 GB/s per rank (issue 14, published figure); 8 × 400 Gbit NICs per node.
   peer: { perReader: 7.8 * GB, perNode: 400 * GB, aggregate: Infinity, requestLatency: 0 },
+  // Waking a sleeping engine (vLLM sleep mode level 1: weights offloaded to pinned host memory): ~3 s to wake
+  // 64 GiB (issue 14, published); vllm#48193 woke in 0.59 s. Taken per rank; each GPU has its own PCIe link, so
+  // a node of 8 wakes 8 at once (UNCONFIRMED).
+  sleepWake: { perReader: (64 * GiB) / 3, perNode: (8 * 64 * GiB) / 3, aggregate: Infinity, requestLatency: 0 },
 };
 
 /**
@@ -78,7 +82,7 @@ export function hubRequests(weightBytes: number): number {
 }
 
 /** Where the node holds the weights already, best first. */
-export type NodeWeights = 'pageCache' | 'disk' | 'none';
+export type NodeWeights = 'asleep' | 'pageCache' | 'disk' | 'none';
 
 /**
  * The reads a pod does to load `weightBytes` with tensor parallelism `tp`. Each TP rank reads its shard; a hub
@@ -88,6 +92,7 @@ export type NodeWeights = 'pageCache' | 'disk' | 'none';
  */
 export function weightLoadSteps(source: WeightSource, weightBytes: number, tp: number, onNode: NodeWeights): TransferStep[] {
   const shard = weightBytes / tp;
+  if (onNode === 'asleep') return [{ source: 'sleepWake', readers: tp, bytesPerReader: shard, requests: 0 }];
   if (onNode === 'pageCache') return [{ source: 'pageCache', readers: tp, bytesPerReader: shard, requests: 0 }];
   if (onNode === 'disk') return [{ source: 'nodeLocal', readers: tp, bytesPerReader: shard, requests: 0 }];
   if (source === 'hub') {
