@@ -1,5 +1,5 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { STARTUP_PHASES, compileSecondsOn, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
@@ -65,12 +65,9 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const factor = faults.startupFactor;
   const pull = node.hasImage || s.imagePull === 'prepulled' ? 0 : s.imagePull === 'auto' ? s.imageBytes / s.pullBandwidth : s.imagePull.mean;
   const limits = input.storage ?? DEFAULT_STORE_LIMITS;
-  const fromPeer = s.fromPeers && (node.peerServing ?? false);
+  const fromPeer = s.fromPeers && !s.wakeFromSleep && (node.peerServing ?? false);
   const compile = s.compile !== 'auto' ? s.compile.mean : compileSecondsOn(s, compileHit(s, fromPeer, node.compileCached ?? false), limits);
-  if (s.wakeFromSleep) {
-    return { imagePull: 0, processStart: 0, weightLoad: weightLoadSeconds(input, limits, false, factor), compile: 0, graphCapture: 0, kvProfile: 0, warmup: s.warmup.mean * factor };
-  }
-  return {
+  const phases: Record<StartupPhase, number> = {
     imagePull: pull,
     processStart: s.processStart.mean * factor,
     weightLoad: weightLoadSeconds(input, limits, fromPeer, factor) + faults.extraLoadSeconds,
@@ -79,6 +76,9 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
     kvProfile: s.kvProfile.mean * factor,
     warmup: s.warmup.mean * factor,
   };
+  // A sleeping engine has been through these already: a wake skips them, as in the pipeline.
+  if (s.wakeFromSleep) for (const phase of KEPT_ASLEEP) phases[phase] = 0;
+  return phases;
 }
 
 /** As the pipeline: the node's cache first, then the peer, then the shared volume. */

@@ -83,7 +83,7 @@ export class StartupPipeline implements TransferListener {
   private served(pod: Pod): void {
     const list = this.servedBy.get(pod.template.weightsKey);
     if (list === undefined) this.servedBy.set(pod.template.weightsKey, [pod]);
-    else list.push(pod);
+    else if (!list.includes(pod)) list.push(pod);
   }
 
   /** A pod of the same version serving now (not terminating), dropping those that stopped for good. */
@@ -113,33 +113,25 @@ export class StartupPipeline implements TransferListener {
   private enter(pod: Pod, phase: StartupPhase): void {
     pod.phase = phase;
     if (pod.template.startup.wakeFromSleep && KEPT_ASLEEP.has(phase)) {
-      this.logPhase(pod, phase, 'kept asleep');
+      this.log.pod(pod, phase, 'kept asleep');
       return this.schedule(pod, 0);
     }
+    // The weight load logs itself, with the source a lever chose.
+    if (phase === 'weightLoad') return this.beginWeightLoad(pod);
+    this.log.pod(pod, phase);
     switch (phase) {
       case 'imagePull':
-        this.log.pod(pod, phase);
         return this.schedule(pod, this.pullSeconds(pod, pod.node as Node));
-      case 'weightLoad':
-        return this.beginWeightLoad(pod);
       case 'compile':
-        this.logPhase(pod, phase);
         return this.schedule(pod, this.scaled(pod, this.compileSeconds(pod, pod.node as Node)));
       case 'warmup': {
-        this.logPhase(pod, phase);
         const seconds = this.scaled(pod, pod.template.startup.warmup.sample(this.rng));
         pod.warm = seconds > 0;
         return this.schedule(pod, seconds);
       }
       default:
-        this.logPhase(pod, phase);
         return this.schedule(pod, this.scaled(pod, pod.template.startup[phase].sample(this.rng)));
     }
-  }
-
-  /** Logs a phase's start; the weight load names its source when a lever chose it. */
-  private logPhase(pod: Pod, phase: StartupPhase, reason = ''): void {
-    this.log.pod(pod, phase, reason);
   }
 
   private schedule(pod: Pod, seconds: number): void {
@@ -217,7 +209,7 @@ export class StartupPipeline implements TransferListener {
     this.listener.usageChanged(node);
     pod.copiedFromPeer = false;
     if (t.startup.weightLoad !== 'auto') {
-      this.logPhase(pod, 'weightLoad');
+      this.log.pod(pod, 'weightLoad');
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
       return;
     }
@@ -227,7 +219,7 @@ export class StartupPipeline implements TransferListener {
     pod.copiedFromPeer = peer !== null;
     if (peer !== null) this.stats.peerCopies++;
     else if (t.startup.fromPeers) this.stats.peerFallbacks++;
-    this.logPhase(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
+    this.log.pod(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
     pod.loadSteps = weightLoadSteps(peer !== null ? 'peer' : t.startup.weightSource, t.model.weightBytes * factor, t.tensorParallel, peer !== null ? 'none' : onNode);
     if (pod.loadSteps.some((step) => step.source === 'hub')) pod.diskUsage = t.resources.ephemeralUsage;
     pod.loadStep = 0;

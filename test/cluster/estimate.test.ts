@@ -115,4 +115,21 @@ describe('estimateStartup against startup-and-drain.md §3c (time-to-ready by mo
     });
     expect(e.readinessLagSeconds).toBeLessThan(-30);
   });
+
+  it('a wake from sleep skips what the sleeping engine kept and wakes the weights from host memory', () => {
+    const e = estimateStartup({ model: LLAMA_8B, tensorParallel: 1, startup: resolveStartup({ wakeFromSleep: true }, LLAMA_8B, 1), probes: readiness });
+    expect(e.phases).toMatchObject({ imagePull: 0, processStart: 0, compile: 0, graphCapture: 0, kvProfile: 0 });
+    expect(e.phases.weightLoad).toBeCloseTo(16.06e9 / ((64 * 1024 ** 3) / 3), 6);
+    expect(e.timeToReadySeconds).toBeLessThanOrEqual(e.timeToServableSeconds + 10);
+  });
+
+  it('a peer copy brings weights and compiled artefacts: only with a serving peer', () => {
+    const spec = resolveStartup({ fromPeers: true, weightSource: 'hub' }, LLAMA_70B, 4);
+    const alone = estimateStartup({ model: LLAMA_70B, tensorParallel: 4, startup: spec, probes: readiness, node: { hasImage: true } });
+    const peer = estimateStartup({ model: LLAMA_70B, tensorParallel: 4, startup: spec, probes: readiness, node: { hasImage: true, peerServing: true } });
+    // 141.1 GB over 4 ranks at 7.8 GB/s; compile cached (16 s) plus 1 GB of artefacts at 7.8 GB/s
+    expect(peer.phases.weightLoad).toBeCloseTo(141.1e9 / 4 / 7.8e9, 6);
+    expect(peer.phases.compile).toBeCloseTo(alone.phases.compile - 61 + 16 + 1 / 7.8, 0);
+    expect(alone.phases.weightLoad).toBeGreaterThan(200);
+  });
 });
