@@ -10,6 +10,7 @@ import { EndpointTable, type EndpointPropagation } from './endpoints.js';
 import { PodEventLog } from './event-log.js';
 import { PressureMonitor, type EvictionConfig } from './eviction.js';
 import { Kubelet } from './kubelet.js';
+import type { StartupSummary } from '../metrics/summary-types.js';
 import { Node, type NodePoolSpec } from './nodes.js';
 import { Pod, type PodContext } from './pod.js';
 import { ReplicaSet, syncReplicaSet, type PodActions, type ReplicaSetStatus } from './replicaset.js';
@@ -69,6 +70,7 @@ export interface ClusterSummary {
   /** GPU-hours of existing nodes (VM request → removal): the bill. */
   nodeGpuHours: number;
   nodesAdded: number;
+  startup: StartupSummary;
 }
 
 /**
@@ -251,6 +253,7 @@ export class Cluster implements EndpointSource, PodActions {
       podGpuHours: a.podGpuSeconds / 3600,
       nodeGpuHours: a.nodeGpuSeconds / 3600,
       nodesAdded: this.autoscaler.nodesAdded,
+      startup: this.kubelet.startup.stats.summary(),
     };
   }
 

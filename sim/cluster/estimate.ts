@@ -1,6 +1,6 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { STARTUP_PHASES, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
-import { DEFAULT_STORE_LIMITS, fairReaderRates, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
 export interface StartupEstimateInput {
@@ -11,8 +11,16 @@ export interface StartupEstimateInput {
   /** Default: a health readiness probe with Kubernetes defaults, no liveness or startup probe. */
   readonly probes?: PodProbes;
   readonly listenAt?: ListenAt;
-  /** What the node already holds (default: nothing — a cold node). */
-  readonly node?: { readonly hasImage?: boolean; readonly weightsLoaded?: boolean; readonly compileCached?: boolean };
+  /**
+   * What the node already holds (default: nothing — a cold node). `compileCached`: a compile-cache hit, read
+   * from where `startup.compileCache` keeps it. `peerServing`: a pod of the same version serves (fromPeers).
+   */
+  readonly node?: {
+    readonly hasImage?: boolean;
+    readonly weightsLoaded?: boolean;
+    readonly compileCached?: boolean;
+    readonly peerServing?: boolean;
+  };
   readonly faults?: PodFaults;
 }
 
@@ -56,25 +64,39 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const faults = input.faults ?? NO_FAULTS;
   const factor = faults.startupFactor;
   const pull = node.hasImage || s.imagePull === 'prepulled' ? 0 : s.imagePull === 'auto' ? s.imageBytes / s.pullBandwidth : s.imagePull.mean;
-  const compile = s.compile !== 'auto' ? s.compile.mean : node.compileCached ? s.compileCachedSeconds : s.compileColdSeconds;
-  return {
+  const limits = input.storage ?? DEFAULT_STORE_LIMITS;
+  const fromPeer = s.fromPeers && !s.wakeFromSleep && (node.peerServing ?? false);
+  const compile = s.compile !== 'auto' ? s.compile.mean : compileSecondsOn(s, compileHit(s, fromPeer, node.compileCached ?? false), limits);
+  const phases: Record<StartupPhase, number> = {
     imagePull: pull,
     processStart: s.processStart.mean * factor,
-    weightLoad: weightLoadSeconds(input, factor) + faults.extraLoadSeconds,
+    weightLoad: weightLoadSeconds(input, limits, fromPeer, factor) + faults.extraLoadSeconds,
     compile: compile * factor,
     graphCapture: s.graphCapture.mean * factor,
     kvProfile: s.kvProfile.mean * factor,
     warmup: s.warmup.mean * factor,
   };
+  // A sleeping engine has been through these already: a wake skips them, as in the pipeline.
+  if (s.wakeFromSleep) for (const phase of KEPT_ASLEEP) phases[phase] = 0;
+  return phases;
 }
 
-function weightLoadSeconds(input: StartupEstimateInput, factor: number): number {
+/** As the pipeline: the node's cache first, then the peer, then the shared volume. */
+function compileHit(s: StartupSpec, fromPeer: boolean, cached: boolean): CompileHit {
+  if (cached && s.compileCache === 'perNode') return 'node';
+  if (fromPeer) return 'peer';
+  if (cached && s.compileCache === 'shared') return 'shared';
+  // compileCache none: a hit only if the caller says the artefacts are in the container (baked into the image).
+  return cached ? 'node' : null;
+}
+
+function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {
   const s = input.startup;
   if (s.weightLoad !== 'auto') return s.weightLoad.mean * factor;
-  const limits = input.storage ?? DEFAULT_STORE_LIMITS;
-  const steps = weightLoadSteps(s.weightSource, input.model.weightBytes * factor, input.tensorParallel, input.node?.weightsLoaded ?? false);
+  const onNode = s.wakeFromSleep ? 'asleep' : input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
+  const steps = weightLoadSteps(fromPeer ? 'peer' : s.weightSource, input.model.weightBytes * factor, input.tensorParallel, fromPeer ? 'none' : onNode);
   let seconds = 0;
-  for (const step of steps) seconds += step.bytesPerReader / fairReaderRates(limits[step.source], [step.readers])[0];
+  for (const step of steps) seconds += stepSecondsAlone(step, limits[step.source]);
   return seconds;
 }
 

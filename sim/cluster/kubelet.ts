@@ -54,6 +54,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
 
   /** The scheduler bound the pod to a node. */
   run(pod: Pod): void {
+    pod.boundAt = this.sim.now;
     this.startup.start(pod);
   }
 
@@ -116,6 +117,10 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
   // ProberListener
 
   becameReady(pod: Pod): void {
+    if (Number.isNaN(pod.firstReadyAt)) {
+      pod.firstReadyAt = this.sim.now;
+      this.startup.stats.ready(pod.version, this.sim.now - pod.boundAt);
+    }
     this.setReady(pod, true, this.sim.now);
   }
 

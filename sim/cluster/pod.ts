@@ -40,6 +40,10 @@ export class Pod implements Endpoint {
   node: Node | null = null;
   /** Start-up phase in progress while Starting. */
   phase: StartupPhase | null = null;
+  /** Bound to a node (the kubelet took it); NaN while Pending. */
+  boundAt = NaN;
+  /** First time Ready; NaN before. */
+  firstReadyAt = NaN;
   /** Start of the current (or last) container; NaN before the first one. */
   containerStartedAt = NaN;
   /** The server's port accepts connections. */
@@ -79,6 +83,8 @@ export class Pod implements Endpoint {
   loadSteps: readonly TransferStep[] = [];
   loadStep = 0;
   loadStore: SharedStore | null = null;
+  /** The current container's weights (and compiled artefacts) came from a serving peer. */
+  copiedFromPeer = false;
 
   constructor(
     readonly podId: number,

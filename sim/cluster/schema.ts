@@ -10,8 +10,8 @@ import type { ClusterConfig } from './cluster.js';
 import { DEFAULT_EVICTION } from './eviction.js';
 import { DEFAULT_EPHEMERAL_DISK, defaultHostMemory, type NodePoolSpec } from './nodes.js';
 import { PROBE_DEFAULTS, PROBE_KINDS } from './probes.js';
-import { COMPILE_CACHES, STARTUP_PHASES, type PhaseInput, type StartupInput, type StartupPhase } from './startup-spec.js';
-import { DEFAULT_STORE_LIMITS, WEIGHT_SOURCES, type StoreLimits, type WeightSource } from './storage.js';
+import { COMPILE_CACHES, JIT_ADD_ONS, STARTUP_PHASES, type PhaseInput, type StartupInput, type StartupPhase } from './startup-spec.js';
+import { CONFIGURED_SOURCES, DEFAULT_STORE_LIMITS, WEIGHT_SOURCES, type StoreLimits, type WeightSource } from './storage.js';
 import type { PodFaults, PodResources, PodSettings } from './template.js';
 
 /**
@@ -80,6 +80,7 @@ const zStoreLimits = z.strictObject({
   perReader: zBandwidthOrUnlimited.optional(),
   perNode: zBandwidthOrUnlimited.optional(),
   aggregate: zBandwidthOrUnlimited.optional(),
+  requestLatency: zDuration.optional().meta({ description: 'seconds per request round trip (hub: 1 s)' }),
 });
 
 export const zStorage = z.strictObject(Object.fromEntries(WEIGHT_SOURCES.map((s) => [s, zStoreLimits.optional()])) as Record<WeightSource, z.ZodOptional<typeof zStoreLimits>>);
@@ -165,8 +166,24 @@ export const zStartup = z.strictObject({
     .optional()
     .refine((b) => b === undefined || b > 0, { error: 'must be above 0' })
     .meta({ description: 'default 0.3 GB/s' }),
-  weightSource: z.enum(WEIGHT_SOURCES).default('objectStore'),
+  weightSource: z.enum(CONFIGURED_SOURCES).default('objectStore'),
   compileCache: z.enum(COMPILE_CACHES).default('none'),
+  fromPeers: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'copy weights and compiled artefacts GPU to GPU from a serving pod of the same version; weightSource when none serves' }),
+  localModelCache: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'every node holds both versions\' weights on local NVMe (KServe LocalModelCache): loads read the node disk' }),
+  wakeFromSleep: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'every node holds this version asleep (vLLM sleep mode, a zero-surge model swap): a pod wakes it' }),
+  jitAddOns: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ description: `model-specific JIT warm-ups (${Object.keys(JIT_ADD_ONS).join(', ')}); default: the model catalog's` }),
 });
 
 export type StartupScenario = z.output<typeof zStartup>;
@@ -319,7 +336,12 @@ function resolveStorage(input: ClusterInput['storage']): Record<WeightSource, St
   for (const source of WEIGHT_SOURCES) {
     const d = DEFAULT_STORE_LIMITS[source];
     const o = input[source] ?? {};
-    out[source] = { perReader: o.perReader ?? d.perReader, perNode: o.perNode ?? d.perNode, aggregate: o.aggregate ?? d.aggregate };
+    out[source] = {
+      perReader: o.perReader ?? d.perReader,
+      perNode: o.perNode ?? d.perNode,
+      aggregate: o.aggregate ?? d.aggregate,
+      requestLatency: o.requestLatency ?? d.requestLatency,
+    };
   }
   return out;
 }
@@ -341,5 +363,9 @@ export function resolveStartupInput(input: StartupScenario, baseDir: string, pat
     pullBandwidth: input.pullBandwidth,
     weightSource: input.weightSource,
     compileCache: input.compileCache,
+    fromPeers: input.fromPeers,
+    localModelCache: input.localModelCache,
+    wakeFromSleep: input.wakeFromSleep,
+    jitAddOns: input.jitAddOns,
   };
 }

@@ -4,8 +4,9 @@ import { InternalError } from '../errors.js';
 import type { PodEventLog } from './event-log.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
-import { STARTUP_PHASES, type StartupPhase } from './startup-spec.js';
-import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
+import { StartupStats } from './startup-stats.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
 export interface StartupListener {
@@ -32,13 +33,17 @@ export class StartupPipeline implements TransferListener {
   private readonly rng: Rng;
   private readonly stores = new Map<WeightSource, SharedStore>();
   private readonly onTimer: number;
+  private readonly onRequestsDone: number;
+  readonly stats = new StartupStats();
   /** Compile caches filled anywhere in the cluster (compileCache: shared). */
   private readonly sharedCompiled = new Set<string>();
+  /** Pods that served, by weights key: the candidates a `fromPeers` load copies from (checked when used). */
+  private readonly servedBy = new Map<string, Pod[]>();
 
   constructor(
     private readonly sim: Simulator,
     streams: RandomStreams,
-    storage: Readonly<Record<WeightSource, StoreLimits>>,
+    private readonly storage: Readonly<Record<WeightSource, StoreLimits>>,
     private readonly pods: (podId: number) => Pod,
     private readonly listener: StartupListener,
     private readonly log: PodEventLog,
@@ -46,6 +51,7 @@ export class StartupPipeline implements TransferListener {
     this.rng = streams.stream('cluster.startup');
     for (const source of WEIGHT_SOURCES) this.stores.set(source, new SharedStore(sim, source, storage[source], this));
     this.onTimer = sim.handler((podId) => this.finishPhase(this.pods(podId)));
+    this.onRequestsDone = sim.handler((podId) => this.beginStepTransfer(this.pods(podId)));
   }
 
   /** Starts (or restarts) the pod's container on its node, pulling the image first when the node lacks it. */
@@ -67,9 +73,29 @@ export class StartupPipeline implements TransferListener {
   prime(pod: Pod, node: Node): void {
     node.images.set(pod.template.image, pod.template.startup.imageBytes);
     node.weightsLoaded.add(pod.template.weightsKey);
-    const key = compileKey(pod);
+    const key = compileKey(pod, node);
     node.compiled.add(key);
     this.sharedCompiled.add(key);
+    this.served(pod);
+  }
+
+  /** The pod's engine serves: later pods of its version may copy from it. */
+  private served(pod: Pod): void {
+    const list = this.servedBy.get(pod.template.weightsKey);
+    if (list === undefined) this.servedBy.set(pod.template.weightsKey, [pod]);
+    else if (!list.includes(pod)) list.push(pod);
+  }
+
+  /** A pod of the same version serving now (not terminating), dropping those that stopped for good. */
+  private servingPeer(pod: Pod): Pod | null {
+    const list = this.servedBy.get(pod.template.weightsKey);
+    if (list === undefined) return null;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const peer = list[i];
+      if (peer.stage === 'Gone' || peer.deleting) list.splice(i, 1);
+      else if (peer.servable && peer !== pod) return peer;
+    }
+    return null;
   }
 
   private store(source: WeightSource): SharedStore {
@@ -80,18 +106,22 @@ export class StartupPipeline implements TransferListener {
     const pod = this.pods(podId);
     pod.loadStore = null;
     pod.loadStep++;
-    if (pod.loadStep < pod.loadSteps.length) this.startTransfer(pod);
+    if (pod.loadStep < pod.loadSteps.length) this.startStep(pod);
     else this.schedule(pod, pod.template.faults.extraLoadSeconds);
   }
 
   private enter(pod: Pod, phase: StartupPhase): void {
     pod.phase = phase;
+    if (pod.template.startup.wakeFromSleep && KEPT_ASLEEP.has(phase)) {
+      this.log.pod(pod, phase, 'kept asleep');
+      return this.schedule(pod, 0);
+    }
+    // The weight load logs itself, with the source a lever chose.
+    if (phase === 'weightLoad') return this.beginWeightLoad(pod);
     this.log.pod(pod, phase);
     switch (phase) {
       case 'imagePull':
         return this.schedule(pod, this.pullSeconds(pod, pod.node as Node));
-      case 'weightLoad':
-        return this.beginWeightLoad(pod);
       case 'compile':
         return this.schedule(pod, this.scaled(pod, this.compileSeconds(pod, pod.node as Node)));
       case 'warmup': {
@@ -130,8 +160,8 @@ export class StartupPipeline implements TransferListener {
         this.listener.usageChanged(node);
         break;
       case 'compile':
-        node.compiled.add(compileKey(pod));
-        this.sharedCompiled.add(compileKey(pod));
+        node.compiled.add(compileKey(pod, node));
+        this.sharedCompiled.add(compileKey(pod, node));
         break;
       default:
         break;
@@ -143,6 +173,7 @@ export class StartupPipeline implements TransferListener {
     if (phase === 'kvProfile' && t.listenAt === 'engine-ready') this.listener.listening(pod);
     if (phase === 'warmup') {
       pod.phase = null;
+      this.served(pod);
       this.listener.servable(pod);
       return;
     }
@@ -176,31 +207,61 @@ export class StartupPipeline implements TransferListener {
     pod.memoryUsage = t.resources.hostMemoryUsage + t.resources.loadingMemory;
     const node = pod.node as Node;
     this.listener.usageChanged(node);
+    pod.copiedFromPeer = false;
     if (t.startup.weightLoad !== 'auto') {
+      this.log.pod(pod, 'weightLoad');
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
       return;
     }
-    const cached = node.weightsLoaded.has(t.weightsKey);
-    pod.loadSteps = weightLoadSteps(t.startup.weightSource, t.model.weightBytes * factor, t.tensorParallel, cached);
+    const onNode = t.startup.wakeFromSleep ? 'asleep' : nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
+    // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
+    const peer = t.startup.fromPeers && onNode !== 'asleep' ? this.servingPeer(pod) : null;
+    pod.copiedFromPeer = peer !== null;
+    if (peer !== null) this.stats.peerCopies++;
+    else if (t.startup.fromPeers) this.stats.peerFallbacks++;
+    this.log.pod(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
+    pod.loadSteps = weightLoadSteps(peer !== null ? 'peer' : t.startup.weightSource, t.model.weightBytes * factor, t.tensorParallel, peer !== null ? 'none' : onNode);
     if (pod.loadSteps.some((step) => step.source === 'hub')) pod.diskUsage = t.resources.ephemeralUsage;
     pod.loadStep = 0;
-    this.startTransfer(pod);
+    this.startStep(pod);
   }
 
-  private startTransfer(pod: Pod): void {
+  /** A step's request round trips first (one timer), then its bytes through the shared store. */
+  private startStep(pod: Pod): void {
+    const step = pod.loadSteps[pod.loadStep];
+    const latency = step.requests * (this.store(step.source).limits.requestLatency ?? 0);
+    if (latency > 0) pod.phaseTimer = this.sim.after(latency, this.onRequestsDone, pod.podId);
+    else this.beginStepTransfer(pod);
+  }
+
+  private beginStepTransfer(pod: Pod): void {
+    pod.phaseTimer = NO_EVENT;
     const step = pod.loadSteps[pod.loadStep];
     const store = this.store(step.source);
     pod.loadStore = store;
     store.start(pod.podId, (pod.node as Node).id, step.readers, step.bytesPerReader);
   }
 
+  /**
+   * A hit reads the artefacts: from the node (included in the measured cached seconds), or fetched from the
+   * shared volume or the peer the weights came from.
+   */
   private compileSeconds(pod: Pod, node: Node): number {
     const s = pod.template.startup;
     if (s.compile !== 'auto') return s.compile.sample(this.rng);
-    const key = compileKey(pod);
-    const hit =
-      (s.compileCache === 'perNode' && node.compiled.has(key)) || (s.compileCache === 'shared' && this.sharedCompiled.has(key));
-    return hit ? s.compileCachedSeconds : s.compileColdSeconds;
+    const hit = this.compileHit(pod, node);
+    if (hit === null) this.stats.compileColdRuns++;
+    else this.stats.compileCacheHits++;
+    return compileSecondsOn(s, hit, this.storage);
+  }
+
+  private compileHit(pod: Pod, node: Node): CompileHit {
+    const s = pod.template.startup;
+    const key = compileKey(pod, node);
+    if (s.compileCache === 'perNode' && node.compiled.has(key)) return 'node';
+    if (pod.copiedFromPeer) return 'peer';
+    if (s.compileCache === 'shared' && this.sharedCompiled.has(key)) return 'shared';
+    return null;
   }
 
   private scaled(pod: Pod, seconds: number): number {
@@ -208,8 +269,26 @@ export class StartupPipeline implements TransferListener {
   }
 }
 
-/** Compiled artefacts depend on the model, the TP degree and the engine build (the image). */
-function compileKey(pod: Pod): string {
+/**
+ * Compiled artefacts are reused only when the model, the TP degree, the GPU and the engine build (the image)
+ * all match: a new image invalidates them, so the first pod of a new version compiles cold.
+ */
+function compileKey(pod: Pod, node: Node): string {
   const t = pod.template;
-  return `${t.model.name}/tp${t.tensorParallel}/${t.image}`;
+  return `${t.model.name}/tp${t.tensorParallel}/${node.pool.gpu}/${t.image}`;
+}
+
+function nodeWeights(inPageCache: boolean, localModelCache: boolean): NodeWeights {
+  return inPageCache ? 'pageCache' : localModelCache ? 'disk' : 'none';
+}
+
+const NODE_WEIGHTS_REASON: Readonly<Record<NodeWeights, string>> = { asleep: 'wake from sleep', pageCache: 'page cache', disk: 'node model cache', none: '' };
+
+/** The events.csv reason of a weight load: where it read from when a lever is on, else empty. */
+function loadReason(s: StartupSpec, peer: Pod | null, onNode: NodeWeights): string {
+  if (peer !== null) return `from peer ${peer.name}`;
+  const local = NODE_WEIGHTS_REASON[onNode];
+  if (s.wakeFromSleep) return local;
+  if (s.fromPeers) return `no serving peer: fallback to ${local || s.weightSource}`;
+  return s.localModelCache ? local : '';
 }

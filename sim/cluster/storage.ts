@@ -5,8 +5,11 @@ import type { Simulator } from '../engine/simulator.js';
  * sharing) between every reader loading from the same store at once, so sixteen pods loading together from one
  * object store take longer than one alone.
  */
-export type WeightSource = 'objectStore' | 'hub' | 'networkFs' | 'nodeLocal' | 'pageCache';
-export const WEIGHT_SOURCES: readonly WeightSource[] = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache'];
+export type WeightSource = 'objectStore' | 'hub' | 'networkFs' | 'nodeLocal' | 'pageCache' | 'peer' | 'sleepWake';
+export const WEIGHT_SOURCES: readonly WeightSource[] = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache', 'peer', 'sleepWake'];
+/** What a scenario may name as its weight source; `peer` is the `fromPeers` lever, with one of these as fallback. */
+export const CONFIGURED_SOURCES = ['objectStore', 'hub', 'networkFs', 'nodeLocal', 'pageCache'] as const;
+export type ConfiguredSource = (typeof CONFIGURED_SOURCES)[number];
 
 /** Bytes per second; Infinity = no limit at that level. */
 export interface StoreLimits {
@@ -16,6 +19,11 @@ export interface StoreLimits {
   readonly perNode: number;
   /** All readers of the store in the cluster together. */
   readonly aggregate: number;
+  /**
+   * Seconds per request round trip (0 for block storage). A download fetches a model's small files (config,
+   * tokenizer, index: SMALL_FILES) one after another, then its shards HUB_PARALLEL_FILES at a time.
+   */
+  readonly requestLatency?: number;
 }
 
 const GiB = 1024 ** 3;
@@ -27,39 +35,78 @@ const GB = 1e9;
  */
 export const DEFAULT_STORE_LIMITS: Readonly<Record<WeightSource, StoreLimits>> = {
   // "S3 + Run:ai 1.2 GiB/s per rank with ~6 GiB/s aggregate per node" (r2–r8). Store-wide: UNCONFIRMED 20 GiB/s.
-  objectStore: { perReader: 1.2 * GiB, perNode: 6 * GiB, aggregate: 20 * GiB },
-  // "hub download 0.65 GB/s per replica" (r1, r5, r6): one downloader per pod. Cluster egress: UNCONFIRMED 10 GB/s.
-  hub: { perReader: 0.65 * GB, perNode: Infinity, aggregate: 10 * GB },
+  objectStore: { perReader: 1.2 * GiB, perNode: 6 * GiB, aggregate: 20 * GiB, requestLatency: 0 },
+  // Hub: one downloader per pod. Bandwidth 0.72 GB/s and 1 s per request fitted together on r1 (141 GB in
+  // 196.5 s) and r41 (2.32 GB in 14.58 s, "latency-bound"); held back: r5, r6, TGI #653 (docs/validation.md).
+  // Cluster egress: UNCONFIRMED 10 GB/s.
+  hub: { perReader: 0.72 * GB, perNode: Infinity, aggregate: 10 * GB, requestLatency: 1 },
   // ~3 GB/s GPFS read per reader (huggingface/blog#521); 100 Gbit NIC per node; VAST 400 Gbit store (r24), UNCONFIRMED.
-  networkFs: { perReader: 3 * GB, perNode: 12.5 * GB, aggregate: 50 * GB },
-  // "local NVMe 2 GiB/s per rank"; aggregates per replica 8–25 GiB/s (r1, r6, r9): 16 GiB/s per node.
-  nodeLocal: { perReader: 2 * GiB, perNode: 16 * GiB, aggregate: Infinity },
-  // A second load on the same node: 2.8–3.1 GiB/s per rank and ≈23 GiB/s per replica (r9).
-  pageCache: { perReader: 3 * GiB, perNode: 23 * GiB, aggregate: Infinity },
+  networkFs: { perReader: 3 * GB, perNode: 12.5 * GB, aggregate: 50 * GB, requestLatency: 0 },
+  // The disk is a node's, not a rank's: TGI read 140 GB in 50 s (r29, "disk maximum 2.7 GB/s") whatever the TP;
+  // 13B from one disk took 16.0 s at TP1 and 14.4 s at TP2 (r27). Per reader: safetensors deserialisation,
+  // ~2 GiB/s per rank (§3a).
+  nodeLocal: { perReader: 2 * GiB, perNode: 2.8 * GB, aggregate: Infinity, requestLatency: 0 },
+  // Weights in host memory (a hub download just written, or a second load on the node): 2.8–3.1 GiB/s per rank
+  // and ≈23 GiB/s per node (r9); the reads right after a download were slower (r1 2.0, r6 1.7 GiB/s per rank).
+  pageCache: { perReader: 3 * GiB, perNode: 23 * GiB, aggregate: Infinity, requestLatency: 0 },
+  // GPU to GPU from a serving pod of the same version (RDMA): a DeepSeek-class 8-GPU checkpoint (~690 GB) in
+  // 11 s, ≈7.8 GB/s per rank (issue 14, published figure); 8 × 400 Gbit NICs per node.
+  peer: { perReader: 7.8 * GB, perNode: 400 * GB, aggregate: Infinity, requestLatency: 0 },
+  // Waking a sleeping engine (vLLM sleep mode level 1: weights offloaded to pinned host memory): ~3 s to wake
+  // 64 GiB (issue 14, published); vllm#48193 woke in 0.59 s. Taken per rank; each GPU has its own PCIe link, so
+  // a node of 8 wakes 8 at once (UNCONFIRMED).
+  sleepWake: { perReader: (64 * GiB) / 3, perNode: (8 * 64 * GiB) / 3, aggregate: Infinity, requestLatency: 0 },
 };
 
-/** One stretch of a weight load: `readers` parallel readers each reading `bytesPerReader` from `source`. */
+/**
+ * One stretch of a weight load: `readers` parallel readers each reading `bytesPerReader` from `source`, after
+ * `requests` sequential request round trips to it.
+ */
 export interface TransferStep {
   readonly source: WeightSource;
   readonly readers: number;
   readonly bytesPerReader: number;
+  readonly requests: number;
 }
+
+/** config.json, generation_config, tokenizer (3 files), special tokens, the safetensors index, README, …: ~10. */
+export const SMALL_FILES = 10;
+/** Hugging Face checkpoints are cut in shards of at most 5 GB. */
+export const SHARD_BYTES = 5e9;
+/** huggingface_hub snapshot_download fetches 8 files at once (max_workers=8). */
+export const HUB_PARALLEL_FILES = 8;
+
+/** Request round trips of one checkpoint download: the small files one by one, the shards 8 at a time. */
+export function hubRequests(weightBytes: number): number {
+  return SMALL_FILES + Math.ceil(Math.ceil(weightBytes / SHARD_BYTES) / HUB_PARALLEL_FILES);
+}
+
+/** Where the node holds the weights already, best first. */
+export type NodeWeights = 'asleep' | 'pageCache' | 'disk' | 'none';
 
 /**
  * The reads a pod does to load `weightBytes` with tensor parallelism `tp`. Each TP rank reads its shard; a hub
- * download is one process fetching the whole checkpoint to local disk, which the ranks then read back. A node
- * that loaded the same weights before serves them from its page cache.
+ * download is one process fetching the whole checkpoint to local disk, which the ranks then read back from the
+ * page cache (the files were just written). Weights already in the node's page cache or on its disk (a node
+ * model cache) are read from there.
  */
-export function weightLoadSteps(source: WeightSource, weightBytes: number, tp: number, cachedOnNode: boolean): TransferStep[] {
+export function weightLoadSteps(source: WeightSource, weightBytes: number, tp: number, onNode: NodeWeights): TransferStep[] {
   const shard = weightBytes / tp;
-  if (cachedOnNode) return [{ source: 'pageCache', readers: tp, bytesPerReader: shard }];
+  if (onNode === 'asleep') return [{ source: 'sleepWake', readers: tp, bytesPerReader: shard, requests: 0 }];
+  if (onNode === 'pageCache') return [{ source: 'pageCache', readers: tp, bytesPerReader: shard, requests: 0 }];
+  if (onNode === 'disk') return [{ source: 'nodeLocal', readers: tp, bytesPerReader: shard, requests: 0 }];
   if (source === 'hub') {
     return [
-      { source: 'hub', readers: 1, bytesPerReader: weightBytes },
-      { source: 'nodeLocal', readers: tp, bytesPerReader: shard },
+      { source: 'hub', readers: 1, bytesPerReader: weightBytes, requests: hubRequests(weightBytes) },
+      { source: 'pageCache', readers: tp, bytesPerReader: shard, requests: 0 },
     ];
   }
-  return [{ source, readers: tp, bytesPerReader: shard }];
+  return [{ source, readers: tp, bytesPerReader: shard, requests: 0 }];
+}
+
+/** Seconds of one step for a pod alone on its store (the estimate; the simulation shares the stores). */
+export function stepSecondsAlone(step: TransferStep, limits: StoreLimits): number {
+  return step.requests * (limits.requestLatency ?? 0) + step.bytesPerReader / fairReaderRates(limits, [step.readers])[0];
 }
 
 /**

@@ -101,7 +101,12 @@ export interface PodSettings {
 
 /** What start-up needs from the serving catalog's model. */
 export function modelFactsOf(model: ModelArchitecture, weightDtype: WeightDtype): ModelFacts {
-  return { name: model.name, params: parameterCounts(model).total, weightBytes: weightBytes(model, weightDtype) };
+  return {
+    name: model.name,
+    params: parameterCounts(model).total,
+    weightBytes: weightBytes(model, weightDtype),
+    jitAddOns: weightDtype === 'fp8' ? (model.fp8JitAddOns ?? []) : [],
+  };
 }
 
 export interface PodTemplateArgs {
@@ -128,7 +133,7 @@ export interface PodTemplateArgs {
 
 /** A template with the defaults filled in; its numbers come from the validated scenario (or test code). */
 export function makePodTemplate(args: PodTemplateArgs): PodTemplate {
-  const hub = args.startup.weightSource === 'hub' && args.startup.weightLoad === 'auto';
+  const hub = args.startup.weightSource === 'hub' && args.startup.weightLoad === 'auto' && !args.startup.localModelCache;
   return {
     name: args.name,
     version: args.version,

@@ -71,6 +71,17 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     nodeGpuHours: true,
     nodesAdded: true,
   },
+  startup: {
+    podsReady: true,
+    timeToReadyMeanSeconds: true,
+    timeToReadyMaxSeconds: true,
+    firstNewPodSeconds: true,
+    laterNewPodsMeanSeconds: true,
+    peerCopies: true,
+    peerFallbacks: true,
+    compileCacheHits: true,
+    compileColdRuns: true,
+  },
   goodput: { sloAttainment: true },
   engine: { events: true, wallSeconds: true },
 };

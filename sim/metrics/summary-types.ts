@@ -16,6 +16,25 @@ export interface LatencyStats {
   samples: number;
 }
 
+/** What the start-ups of a run came to: the figures a start-up lever moves. */
+export interface StartupSummary {
+  /** Pods that turned Ready after being bound during the run (the initial fleet, up at t=0, excluded). */
+  podsReady: number;
+  /** Binding → first Ready, seconds. */
+  timeToReadyMeanSeconds: number | null;
+  timeToReadyMaxSeconds: number | null;
+  /** The first new-version pod to turn Ready: it meets every cache cold. */
+  firstNewPodSeconds: number | null;
+  /** The new-version pods after it (peers, filled compile caches), mean. */
+  laterNewPodsMeanSeconds: number | null;
+  /** Weight loads copied from a serving peer, and those that fell back to the configured source (no peer). */
+  peerCopies: number;
+  peerFallbacks: number;
+  /** Compiles that found their artefacts (node, shared volume or peer), and cold ones. */
+  compileCacheHits: number;
+  compileColdRuns: number;
+}
+
 export type RolloutOutcome = 'completed' | 'aborted' | 'rolled-back' | 'stalled' | 'none';
 
 export interface Summary {
@@ -67,6 +86,8 @@ export interface Summary {
     nodeGpuHours: number;
     nodesAdded: number;
   };
+  /** Pod start-ups during the run: what the start-up levers (peers, caches, pre-pull) change. */
+  startup: StartupSummary;
   goodput: { sloAttainment: number | null };
   engine: { events: number; wallSeconds: number };
 }

@@ -53,7 +53,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec');
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
   const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
-  const startup = resolveStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), modelFacts, 'spec.startup');
+  const startup = resolveStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), modelFacts, serving.model.tensorParallel, 'spec.startup');
   const pod = resolvePodSettings(spec.deployment);
   const resources = resolvePodResources(spec.deployment.resources);
   const newVersion = spec.rollout?.newVersion;

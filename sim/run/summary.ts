@@ -46,6 +46,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       nodeGpuHours: cluster.nodeGpuHours,
       nodesAdded: cluster.nodesAdded,
     },
+    startup: cluster.startup,
     goodput: recorder.goodput(),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };

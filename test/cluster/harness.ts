@@ -227,7 +227,7 @@ function template(createServer: PodTemplate['createServer'], overrides: Template
     model,
     gpu: 'h100-80gb',
     tensorParallel: 1,
-    startup: resolveStartup(startupInput ?? FIXED_PHASES, model),
+    startup: resolveStartup(startupInput ?? FIXED_PHASES, model, rest.tensorParallel ?? 1),
     pod: {
       probes: { readiness: makeProbe('health'), liveness: null, startup: null },
       preStopSleep: 0,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/engine/simulator.js';
-import { SharedStore, fairReaderRates, weightLoadSteps } from '../../sim/cluster/storage.js';
+import { DEFAULT_STORE_LIMITS, SharedStore, fairReaderRates, hubRequests, stepSecondsAlone, weightLoadSteps } from '../../sim/cluster/storage.js';
 
 describe('fairReaderRates (max-min fair water-filling)', () => {
   it('caps each reader by perReader and by its node share', () => {
@@ -19,12 +19,29 @@ describe('fairReaderRates (max-min fair water-filling)', () => {
 
 describe('weightLoadSteps', () => {
   it('reads a shard per TP rank, downloads from the hub first, and prefers the page cache', () => {
-    expect(weightLoadSteps('objectStore', 100, 4, false)).toEqual([{ source: 'objectStore', readers: 4, bytesPerReader: 25 }]);
-    expect(weightLoadSteps('hub', 100, 4, false)).toEqual([
-      { source: 'hub', readers: 1, bytesPerReader: 100 },
-      { source: 'nodeLocal', readers: 4, bytesPerReader: 25 },
+    expect(weightLoadSteps('objectStore', 100, 4, 'none')).toEqual([{ source: 'objectStore', readers: 4, bytesPerReader: 25, requests: 0 }]);
+    // the download's files are read back from the page cache they were just written to
+    expect(weightLoadSteps('hub', 100, 4, 'none')).toEqual([
+      { source: 'hub', readers: 1, bytesPerReader: 100, requests: 11 },
+      { source: 'pageCache', readers: 4, bytesPerReader: 25, requests: 0 },
     ]);
-    expect(weightLoadSteps('hub', 100, 4, true)).toEqual([{ source: 'pageCache', readers: 4, bytesPerReader: 25 }]);
+    expect(weightLoadSteps('hub', 100, 4, 'pageCache')).toEqual([{ source: 'pageCache', readers: 4, bytesPerReader: 25, requests: 0 }]);
+    expect(weightLoadSteps('hub', 100, 4, 'disk')).toEqual([{ source: 'nodeLocal', readers: 4, bytesPerReader: 25, requests: 0 }]);
+  });
+
+  it('counts hub round trips: the small files one by one, the 5 GB shards eight at a time', () => {
+    expect(hubRequests(2.32e9)).toBe(11);
+    expect(hubRequests(141e9)).toBe(10 + 4);
+    expect(hubRequests(40e9)).toBe(11);
+    expect(hubRequests(40.1e9)).toBe(12);
+  });
+
+  it('local disk is a node limit: more TP ranks do not read faster than the disk', () => {
+    const disk = DEFAULT_STORE_LIMITS.nodeLocal;
+    const seconds = (tp: number) => stepSecondsAlone(weightLoadSteps('nodeLocal', 140e9, tp, 'none')[0], disk);
+    expect(seconds(4)).toBeCloseTo(140e9 / disk.perNode, 6);
+    expect(seconds(8)).toBeCloseTo(seconds(4), 6);
+    expect(seconds(1)).toBeGreaterThan(seconds(2));
   });
 });
 

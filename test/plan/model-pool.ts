@@ -1,3 +1,4 @@
+import { StartupStats } from '../../sim/cluster/startup-stats.js';
 import type { RunPool } from '../../sim/batch/run-many.js';
 import type { RunOutcome, RunSpec } from '../../sim/batch/run-spec.js';
 import type { LatencyStats, Summary } from '../../sim/metrics/summary-types.js';
@@ -129,6 +130,7 @@ function modelSummary(spec: RunSpec): Summary {
       nodeGpuHours: baseGpus * hours + ((peak - steady) * duration) / 3600,
       nodesAdded: Math.max(0, Math.ceil((peak - baseGpus) / pool.gpusPerNode)),
     },
+    startup: new StartupStats().summary(),
     goodput: { sloAttainment: 1 },
     engine: { events: 1, wallSeconds: 0 },
   };

@@ -1,3 +1,4 @@
+import { StartupStats } from '../../sim/cluster/startup-stats.js';
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
 import type { PodEvent } from '../../sim/cluster/event-log.js';
 import type { RequestRecord, RunResult } from '../../sim/run/result.js';
@@ -106,6 +107,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         nodeGpuHours: 3,
         nodesAdded: 0,
       },
+      startup: new StartupStats().summary(),
       goodput: rec.goodput(),
       engine: { events: 123_456, wallSeconds: 0.25 },
     },

@@ -158,7 +158,7 @@ describe('serving-level figures (serving-model.md §4.4)', () => {
 describe('start-up times (startup-and-drain.md §3c, process start → serving)', () => {
   const readiness = { readiness: makeProbe('health'), liveness: null, startup: null };
   const engineSeconds = (model: ModelFacts, tp: number, input: Parameters<typeof resolveStartup>[0], node?: Parameters<typeof estimateStartup>[0]['node']) => {
-    const e = estimateStartup({ model, tensorParallel: tp, startup: resolveStartup(input, model), probes: readiness, node: { hasImage: true, ...node } });
+    const e = estimateStartup({ model, tensorParallel: tp, startup: resolveStartup(input, model, tp), probes: readiness, node: { hasImage: true, ...node } });
     return e.timeToServableSeconds;
   };
   const QWEN_1_5B: ModelFacts = { name: 'qwen2.5-1.5b', params: 1.54e9, weightBytes: 3.09e9 };
@@ -193,7 +193,7 @@ describe('start-up times (startup-and-drain.md §3c, process start → serving)'
     ['llama-3.1-8b', 1, 'hub', false],
   ] as const)('a lone cold %s TP%i pod (%s) is Ready when estimateStartup says; two at once are slower: %s', (name, tp, weightSource, shared) => {
     const facts = modelFactsOf(resolveModel(name), 'bf16');
-    const expected = estimateStartup({ model: facts, tensorParallel: tp, startup: resolveStartup({ weightSource }, facts), probes: readiness }).timeToReadySeconds;
+    const expected = estimateStartup({ model: facts, tensorParallel: tp, startup: resolveStartup({ weightSource }, facts, tp), probes: readiness }).timeToReadySeconds;
     const readyTimes = (replicas: number) => {
       const doc = replica(name, tp, { arrival: { poisson: { rate: '0.1/s' } }, promptTokens: { constant: 10 }, outputTokens: { constant: 5 } }, '1800s');
       const spec = doc.spec as Doc;

@@ -1,7 +1,8 @@
 import { resolveStartupInput } from '../../cluster/schema.js';
 import { zStartup } from '../../cluster/schema.js';
 import { estimateStartup } from '../../cluster/estimate.js';
-import { resolveStartup } from '../../cluster/startup-spec.js';
+import { phaseSources, rowsForClass, sizeClassOf } from '../../cluster/startup-evidence.js';
+import { engineInitSeconds, resolveStartup, type StartupPhase } from '../../cluster/startup-spec.js';
 import { modelFactsOf } from '../../cluster/template.js';
 import { InputError } from '../../errors.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
@@ -20,10 +21,19 @@ export interface EstimateArgs {
   'weight-dtype'?: string;
   'kv-dtype'?: string;
   'compile-cache'?: string;
+  'from-peer'?: boolean;
+  'local-model-cache'?: boolean;
+  'warm-node'?: boolean;
   json?: boolean;
 }
 
-/** Serving figures (memory, KV, step times) and start-up figures (each phase, time to ready) of one replica. */
+const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', compileCache: '--compile-cache' };
+
+/**
+ * Serving figures (memory, KV, step times) and start-up figures (each phase with its source, time to ready) of
+ * one replica. `--compile-cache shared|perNode` estimates a pod that finds the cache filled (a later pod of the
+ * version); `none` compiles cold. `--from-peer` assumes a pod of the same version already serves.
+ */
 export function estimateCommand(args: EstimateArgs): number {
   const tp = parsePositiveInt(args.tp ?? 1, '--tp') as number;
   const weightDtype = (args['weight-dtype'] ?? 'bf16') as WeightDtype;
@@ -43,30 +53,64 @@ export function estimateCommand(args: EstimateArgs): number {
   const startupParsed = zStartup.safeParse({
     ...(args.source ? { weightSource: args.source } : {}),
     ...(args['compile-cache'] ? { compileCache: args['compile-cache'] } : {}),
+    fromPeers: args['from-peer'] ?? false,
+    localModelCache: args['local-model-cache'] ?? false,
   });
   if (!startupParsed.success) {
     const issue = startupParsed.error.issues[0];
-    throw new InputError(issue.message, issue.path[0] === 'weightSource' ? '--source' : '--compile-cache');
+    throw new InputError(issue.message, FLAG_OF[String(issue.path[0])] ?? '--source');
   }
   const facts = modelFactsOf(resolveModel(args.model, '--model'), weightDtype);
+  const spec = resolveStartup(resolveStartupInput(startupParsed.data, process.cwd()), facts, tp);
+  const warmNode = args['warm-node'] ?? false;
+  const compileHit = spec.compileCache !== 'none' || warmNode || spec.fromPeers;
   const startup = estimateStartup({
     model: facts,
     tensorParallel: tp,
-    startup: resolveStartup(resolveStartupInput(startupParsed.data, process.cwd()), facts),
+    startup: spec,
+    node: { hasImage: warmNode, weightsLoaded: warmNode, compileCached: spec.compileCache !== 'none' || warmNode, peerServing: spec.fromPeers },
   });
+  const sources = phaseSources({
+    model: facts,
+    tensorParallel: tp,
+    phases: startup.phases,
+    given: new Set<StartupPhase>(),
+    loadSource: spec.fromPeers && !warmNode ? 'peer' : warmNode ? 'pageCache' : spec.localModelCache ? 'nodeLocal' : spec.weightSource,
+    engineInitSeconds: engineInitSeconds(tp),
+    jitAddOns: spec.jitAddOns.map((a) => a.name),
+    compileHit,
+  });
+  const rows = rowsForClass(facts.params);
+  const measuredNote =
+    sizeClassOf(facts.params) === null
+      ? `no measured start-up row for a model of ${(facts.params / 1e9).toFixed(0)}B parameters: the size-dependent phases are ${sources.find((s) => s.phase === 'compile')?.provenance}`
+      : `measured rows of class ${sizeClassOf(facts.params)}: ${rows.map((r) => `${r.id} ${r.what} (${formatMeasured(r.measured)})`).join('; ')}`;
   const result = {
     ...serving,
     weightSource: startupParsed.data.weightSource,
     compileCache: startupParsed.data.compileCache,
+    fromPeers: spec.fromPeers,
+    localModelCache: spec.localModelCache,
+    warmNode,
     timeToReadySeconds: startup.timeToReadySeconds,
     timeToServableSeconds: startup.timeToServableSeconds,
     startupPhases: startup.phases,
+    startupSources: sources,
+    measuredRows: measuredNote,
   };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    const rows = Object.entries(result).map(([k, v]) => `${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-    process.stdout.write(`${rows.join('\n')}\n`);
+    return 0;
   }
+  const { startupSources: _sources, startupPhases: _phases, ...flat } = result;
+  const lines = Object.entries(flat).map(([k, v]) => `${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  lines.push('', 'start-up phases (image pull, then process start → serving), seconds and sources:');
+  for (const s of sources) lines.push(`  ${s.phase.padEnd(13)} ${s.seconds.toFixed(1).padStart(8)} s  ${s.provenance.padEnd(16)} ${s.basis}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+function formatMeasured([lo, hi]: readonly [number, number]): string {
+  if (hi === Infinity) return `> ${lo} s`;
+  return lo === hi ? `${lo} s` : `${lo}–${hi} s`;
 }

@@ -26,6 +26,8 @@ export interface ModelArchitecture {
   readonly qkvBias: boolean;
   /** max_position_embeddings. */
   readonly maxContext: number;
+  /** Model-specific JIT warm-ups vLLM runs at start when serving FP8 weights (cluster/startup-spec.ts JIT_ADD_ONS). */
+  readonly fp8JitAddOns?: readonly string[];
 }
 
 function llama(name: string, layers: number, hidden: number, heads: number, kvHeads: number, ffn: number, vocab: number, maxContext: number): ModelArchitecture {
@@ -54,6 +56,10 @@ const CATALOG: readonly ModelArchitecture[] = [
   { ...llama('mixtral-8x7b', 32, 4096, 32, 8, 14336, 32000, 32768), experts: 8, expertsPerToken: 2 },
   { ...llama('qwen2.5-7b', 28, 3584, 28, 4, 18944, 152064, 32768), qkvBias: true },
   { ...llama('qwen2.5-72b', 80, 8192, 64, 8, 29568, 152064, 32768), qkvBias: true },
+  // Qwen3 MoE (Qwen/Qwen3-30B-A3B, Qwen3-235B-A22B config.json: moe_intermediate_size per expert, 128 experts,
+  // top-8); FP8 serving runs DeepGEMM and FlashInfer MoE JIT warm-ups (startup-and-drain.md r11).
+  { ...llama('qwen3-30b-a3b', 48, 2048, 32, 4, 768, 151936, 40960), experts: 128, expertsPerToken: 8, fp8JitAddOns: ['deepgemm', 'flashinfer-moe-fp8'] },
+  { ...llama('qwen3-235b-a22b', 94, 4096, 64, 4, 1536, 151936, 40960), experts: 128, expertsPerToken: 8, fp8JitAddOns: ['deepgemm', 'flashinfer-moe-fp8'] },
 ];
 
 export const MODEL_CATALOG: ReadonlyMap<string, ModelArchitecture> = new Map(CATALOG.map((m) => [m.name, m]));
