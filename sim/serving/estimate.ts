@@ -22,6 +22,9 @@ export interface EstimateInput {
   readonly gpuMemoryUtilization?: number;
   /** vLLM's logged "# GPU blocks", replacing the derived KV capacity. */
   readonly measuredBlocks?: number;
+  /** vLLM's --max-num-batched-tokens and --max-num-seqs: they size the profile run's activation reserve. */
+  readonly maxNumBatchedTokens?: number;
+  readonly maxNumSeqs?: number;
   readonly stepTime?: StepTimeSpec;
   /** Resolves a profile step-time file. */
   readonly baseDir?: string;
@@ -93,6 +96,8 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
     kvDtype,
     gpuMemoryUtilization: input.gpuMemoryUtilization,
     measuredBlocks: input.measuredBlocks,
+    maxNumBatchedTokens: input.maxNumBatchedTokens,
+    maxNumSeqs: input.maxNumSeqs,
   });
   const stepTime = createStepTimeModel(input.stepTime ?? { roofline: {} }, model, gpu, input.tp, { weightDtype, kvDtype }, input.baseDir);
   const decodeStep = stepBreakdown(stepTime, decodeBatch(batch, context));

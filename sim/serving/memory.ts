@@ -9,13 +9,41 @@ const GiB = 1024 ** 3;
 export const KV_BLOCK_TOKENS = 16;
 
 /**
- * BLIS's memory-planner constants (serving-model.md §2.3, `sim/latency/kv_capacity.go`): peak activation
- * memory per replica, and the non-torch (CUDA context, NCCL) overhead. They are rough: on small GPUs the real
- * activation peak is much lower (a measured 24 GB case held ~9x the KV these give), hence `measuredBlocks`.
+ * vLLM's memory profile (vllm/v1/worker/gpu_worker.py `determine_available_memory`, vllm/utils `memory_profiling`;
+ * V0: vllm/worker/worker.py `determine_num_available_blocks`): every rank runs one dummy forward pass of
+ * `max_num_batched_tokens` tokens spread over up to `max_num_seqs` sequences (`profile_run`), then samples one
+ * token per sequence (`_dummy_sampler_run`), and reserves the peak PyTorch memory above the weights; memory
+ * allocated outside PyTorch (CUDA context, cuBLAS workspace, NCCL buffers) is reserved as well. What is left of
+ * total × gpu_memory_utilization is the KV cache.
+ *
+ * The forward peak grows with the batched tokens: per token, the MLP's gate/up output (2 × ffn / TP) and its
+ * activation (ffn / TP), next to a few hidden-size tensors (residual, hidden states, normed input). We count
+ * 3 × ffn / TP + 3 × hidden elements at 16 bits, times a fitted factor:
+ * ACTIVATION_FIT = 0.95 is fitted on one measurement (vLLM issue #10517: Llama-3.1-8B on an RTX 3090, 20,000
+ * batched tokens, PyTorch activation peak 17.06 − 14.99 = 2.07 GiB) and checked on the others (test/serving/
+ * memory-profile.test.ts). The sampler's logits over the vocabulary for max_num_seqs sequences are float32.
  */
-export const ACTIVATION_RESERVE_BYTES = { dense: 5.5 * GiB, moe: 8 * GiB } as const;
-export const NON_TORCH_BYTES_SINGLE_GPU = 0.15 * GiB;
+export const ACTIVATION_FIT = 0.95;
+const ACTIVATION_ELEMENT_BYTES = 2;
+const LOGIT_BYTES = 4;
+/** vLLM's defaults for the profile when the caller does not say (server-schema.ts has the same). */
+export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
+export const DEFAULT_MAX_NUM_SEQS = 256;
+/**
+ * Memory outside PyTorch, per GPU. One GPU: 0.35 GiB, the "non_torch_memory" vLLM logs for Llama-3.1-8B on an
+ * RTX 3090 (issue #10517; CUDA context and cuBLAS workspace). Under TP, NCCL and custom all-reduce buffers:
+ * BLIS's planner constant 0.6 GiB per GPU (serving-model.md §2.3, `sim/latency/kv_capacity.go`).
+ */
+export const NON_TORCH_BYTES_SINGLE_GPU = 0.35 * GiB;
 export const NON_TORCH_BYTES_PER_GPU_UNDER_TP = 0.6 * GiB;
+
+/** Peak PyTorch memory above the weights on one rank during vLLM's profile run. */
+export function activationBytesPerGpu(model: ModelArchitecture, tensorParallel: number, maxNumBatchedTokens: number, maxNumSeqs: number): number {
+  const mlpElements = (3 * model.ffn * model.expertsPerToken) / tensorParallel;
+  const perToken = ACTIVATION_FIT * ACTIVATION_ELEMENT_BYTES * (mlpElements + 3 * model.hidden);
+  const sampledSequences = Math.min(maxNumSeqs, maxNumBatchedTokens);
+  return maxNumBatchedTokens * perToken + sampledSequences * model.vocab * LOGIT_BYTES;
+}
 
 /** Weights of one replica: attention/MLP matrices at the weight dtype, embeddings, lm_head and norms at 16 bits. */
 export function weightBytes(model: ModelArchitecture, weightDtype: WeightDtype): number {
@@ -60,6 +88,10 @@ export interface ReplicaMemoryConfig {
   readonly blockSize?: number;
   /** "# GPU blocks" from the vLLM start-up log: replaces the derived count. */
   readonly measuredBlocks?: number;
+  /** vLLM's --max-num-batched-tokens: the tokens of the profile run that sizes the activation reserve. */
+  readonly maxNumBatchedTokens?: number;
+  /** vLLM's --max-num-seqs: the sequences the profile run samples. */
+  readonly maxNumSeqs?: number;
   /** When given, the cache must hold one sequence of this length (vLLM refuses to start otherwise). */
   readonly maxModelLen?: number;
 }
@@ -69,7 +101,9 @@ export interface KvCapacity {
   readonly weightBytesPerGpu: number;
   /** memory × utilisation × TP. */
   readonly budgetBytes: number;
+  /** The profile run's activation peak, summed over the replica's GPUs. */
   readonly activationBytes: number;
+  /** Memory outside PyTorch, summed over the replica's GPUs. */
   readonly nonTorchBytes: number;
   /** Left for the KV cache in the whole replica (derived; for a measured count, blocks × block bytes). */
   readonly kvCacheBytes: number;
@@ -83,9 +117,9 @@ export interface KvCapacity {
 }
 
 /**
- * BLIS's planner (serving-model.md §2.3): KV = memory·utilisation·TP − weights − activation − non-torch
- * overhead; blocks = floor(KV / (bytes per token × block size)). Throws an InputError when the model does not
- * fit (assertFits) or a measured count is not a positive integer. The tensorParallel must shard the model
+ * vLLM's profile (see ACTIVATION_FIT): KV = memory·utilisation·TP − weights − activation peak of the profile run
+ * − non-torch memory; blocks = floor(KV / (bytes per token × block size)). Throws an InputError when the model does
+ * not fit (assertFits) or a measured count is not a positive integer. The tensorParallel must shard the model
  * (validateTensorParallel): the scenario schema and estimateServing check it before.
  */
 export function kvCacheCapacity(config: ReplicaMemoryConfig): KvCapacity {
@@ -139,7 +173,7 @@ function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
   const utilisation = gpuMemoryUtilization(config);
   const weights = weightBytes(model, config.weightDtype);
   const budgetBytes = gpu.memoryBytes * utilisation * tp;
-  const activationBytes = model.experts > 1 ? ACTIVATION_RESERVE_BYTES.moe : ACTIVATION_RESERVE_BYTES.dense;
+  const activationBytes = tp * activationBytesPerGpu(model, tp, profileTokens(config), profileSequences(config));
   const nonTorchBytes = tp === 1 ? NON_TORCH_BYTES_SINGLE_GPU : NON_TORCH_BYTES_PER_GPU_UNDER_TP * tp;
   return {
     weightBytes: weights,
@@ -149,6 +183,19 @@ function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
     freeBytes: budgetBytes - weights - activationBytes - nonTorchBytes,
     kvBytesPerToken: kvBytesPerTokenPerReplica(model, config.kvDtype, tp),
   };
+}
+
+function profileTokens(config: ReplicaMemoryConfig): number {
+  return wholeAtLeastOne(config.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, 'maxNumBatchedTokens');
+}
+
+function profileSequences(config: ReplicaMemoryConfig): number {
+  return wholeAtLeastOne(config.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS, 'maxNumSeqs');
+}
+
+function wholeAtLeastOne(v: number, field: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new InputError(`${JSON.stringify(v)} is not a count; expected a whole number ≥ 1`, field);
+  return v;
 }
 
 function gpuMemoryUtilization(config: ReplicaMemoryConfig): number {

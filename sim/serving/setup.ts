@@ -70,6 +70,8 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
       gpuMemoryUtilization: server.gpuMemoryUtilization,
       blockSize: server.blockSize,
       measuredBlocks: server.kvBlocks,
+      maxNumBatchedTokens: server.maxNumBatchedTokens,
+      maxNumSeqs: server.maxNumSeqs,
     }),
   );
   return {

@@ -12,8 +12,10 @@ describe('estimateServing', () => {
     expect(e.weightBytes / GiB).toBeCloseTo(131.4, 1);
     expect(e.weightBytesPerGpu).toBe(e.weightBytes / 4);
     expect(e.parameters / 1e9).toBeCloseTo(70.55, 2);
-    // §4.2 gives 487,228 tokens for Llama-3-70B (same shape); 0.05 % tolerance as in memory.test.ts
-    expect(Math.abs(e.kvCacheTokens / 487228 - 1)).toBeLessThan(0.0005);
+    // §4.2 (BLIS's constant 5.5 GiB reserve) gives 487,228 tokens for Llama-3-70B (same shape); vLLM's profile
+    // run at 8192 tokens reserves less on four H100s (MLP sharded over TP), so a little more KV.
+    expect(e.kvCacheTokens / 487228 - 1).toBeGreaterThan(0);
+    expect(e.kvCacheTokens / 487228 - 1).toBeLessThan(0.03);
     expect(e.maxConcurrentAtContext).toBe(Math.floor(e.kvCacheBlocks / 128));
     // §4.3: Llama-2-70B H100 TP4 TBT at batch 32 was 36.9 ms; its 1024-token prefill 106 ms (±25 %). That 2023
     // stack was slower than the one the per-operator model is fitted on (docs/accuracy.md: splitwise reads
