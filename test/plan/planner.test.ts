@@ -58,7 +58,10 @@ describe('plan (on a model of the simulator with known answers)', () => {
       expect.objectContaining({ constraint: 'dropped', worst: 5, by: 5, failedSeeds: 2 }),
       expect.objectContaining({ constraint: 'rejected', worst: 20, by: 20, failedSeeds: 2 }),
     ]);
-    expect(r.runs).toBe(r.candidates.length * r.seeds.length);
+    // Search runs, then the recommendation's fresh seeds: 10 to verify it, then more up to the 59 that bound a 5% risk.
+    expect(r.runsByStage.verify).toBe(10);
+    expect(r.runsByStage.risk).toBe(59 - 2 - 10);
+    expect(r.runs).toBe(r.candidates.length * r.seeds.length + 10 + 47);
     expect(r.runs).toBe(Object.values(r.runsByStage).reduce((a, b) => a + b, 0));
     expect(r.batches.reduce((a, b) => a + b, 0)).toBe(r.runs);
   });
