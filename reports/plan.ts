@@ -118,7 +118,7 @@ function riskTable(rec: Recommendation, plan: PlanResult): TextTable {
     rows: rec.risk.map((r) => [
       labelOf(plan, r.key),
       `${r.violations} in ${seedCount(r.seeds)}`,
-      `< ${percent(r.upperBound)}`,
+      `below ${percent(r.upperBound, 'up')}`,
       percent(r.acceptable),
       r.status === 'holds' ? 'holds at this risk' : r.status === 'undecided' ? `undecided: needs ${r.seedsNeeded} clean seeds` : 'violated',
     ]),
@@ -141,7 +141,7 @@ export function riskLine(plan: PlanResult, rec: Recommendation): string {
   const undecided = rec.risk.filter((r) => r.status === 'undecided');
   const first = rec.risk[0];
   if (first === undefined) return '';
-  const bound = `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each is below ${percent(first.upperBound)} at ${percent(first.confidence)} confidence`;
+  const bound = `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each is below ${percent(first.upperBound, 'up')} at ${percent(first.confidence)} confidence`;
   if (undecided.length === 0) return `${bound}, within the acceptable ${percent(first.acceptable)} (--risk).`;
   return (
     `${bound}. That does not establish the acceptable ${percent(first.acceptable)} (--risk) for ${undecided.map((r) => labelOf(plan, r.key)).join(', ')}: ` +

@@ -98,7 +98,7 @@ function riskClaim(
   needed: number,
 ): string {
   const seen = `${violations} violation${violations === 1 ? '' : 's'} in ${seeds} seed${seeds === 1 ? '' : 's'}`;
-  const bound = `the per-rollout probability of violating ${label} is below ${percent(upperBound)} at ${percent(RISK_CONFIDENCE)} confidence`;
+  const bound = `the per-rollout probability of violating ${label} is below ${percent(upperBound, 'up')} at ${percent(RISK_CONFIDENCE)} confidence`;
   switch (status) {
     case 'holds':
       return `${seen}: ${bound}, within the acceptable ${percent(acceptable)}`;
@@ -109,9 +109,14 @@ function riskClaim(
   }
 }
 
-/** 0.2589 → "26%", 0.0095 → "0.95%": two significant figures below 10%. */
-export function percent(p: number): string {
+/**
+ * 0.05 → "5%", 0.0095 → "0.95%": two significant figures below 10%, whole percents above. An upper bound is
+ * rounded up (0.6316 → "64%"), so "below" stays true as printed.
+ */
+export function percent(p: number, round: 'nearest' | 'up' = 'nearest'): string {
   const x = p * 100;
-  if (x >= 10) return `${Math.round(x)}%`;
-  return `${Number(x.toPrecision(2))}%`;
+  const digits = x >= 10 ? 0 : Math.max(0, 1 - Math.floor(Math.log10(x)));
+  const scale = 10 ** digits;
+  const rounded = round === 'up' ? Math.ceil(x * scale - 1e-9) / scale : Math.round(x * scale) / scale;
+  return `${rounded}%`;
 }
