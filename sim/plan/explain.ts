@@ -40,7 +40,8 @@ export interface Explanation {
 
 /**
  * The runner-up is the closest cheaper configuration that was turned down (a constraint on the search seeds, or
- * a fresh seed), else the next feasible one in cost order.
+ * a fresh seed): the fewest knobs away from the recommendation, then the nearest in cost; else the next feasible
+ * one in cost order.
  */
 export function explain(
   recommended: Evaluation,
@@ -48,11 +49,12 @@ export function explain(
   failedVerification: ReadonlyMap<Evaluation, readonly SeedFailure[]>,
   asWritten: Evaluation | undefined,
 ): Explanation {
+  const knobsApart = (e: Evaluation): number => Object.keys(knobDifferences(recommended, e)).length || Number.POSITIVE_INFINITY;
   const cheaperLosers = evaluations
     .filter((e) => e !== recommended && e.config !== null && compareCost(e, recommended) < 0 && (!e.feasible || failedVerification.has(e)))
-    .sort(compareCost);
+    .sort((a, b) => knobsApart(a) - knobsApart(b) || compareCost(b, a));
   const nextFeasible = evaluations.filter((e) => e !== recommended && e.feasible && !failedVerification.has(e) && compareCost(e, recommended) > 0).sort(compareCost)[0];
-  const other = cheaperLosers.at(-1) ?? nextFeasible;
+  const other = cheaperLosers[0] ?? nextFeasible;
   return {
     runnerUp: other === undefined ? null : { id: other.id, label: other.label, differsIn: knobDifferences(recommended, other), reasons: reasonsOf(other, recommended, failedVerification) },
     asWrittenFix: asWritten === undefined || (asWritten.feasible && !failedVerification.has(asWritten)) ? null : fixOf(asWritten, evaluations, failedVerification),

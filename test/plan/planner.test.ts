@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { explanationLines } from '../../reports/plan.js';
 import { plan, type PlanResult } from '../../sim/plan/plan.js';
 import { modelPool } from './model-pool.js';
 
@@ -109,6 +110,9 @@ describe('plan (on a model of the simulator with known answers)', () => {
     expect(r.pruned.some((p) => p.stage === 'canary' && /pauses at least as long/.test(p.reason))).toBe(true);
     const slow = r.candidates.find((c) => c.knobs?.maxSurge === '1' && c.knobs?.strategy === 'rollingUpdate' && c.knobs?.maxUnavailable === '0');
     expect(slow?.failed).toContainEqual(expect.objectContaining({ constraint: 'duration', limit: 150, worst: 280, by: 130 }));
+    // The runner-up is the cheaper configuration one knob away that lost, and on what (4 waves of 62 s with the 2 s probe).
+    expect(rec.explanation.runnerUp).toMatchObject({ differsIn: { maxSurge: '2 → 1' }, reasons: [{ kind: 'constraint', constraint: 'duration', limit: 150, worst: 248 }] });
+    expect(explanationLines(r, rec)[0]).toMatch(/^The runner-up c\d+ \(maxSurge 2 → 1\) takes 4m 8s, 1m 38s longer than the 2m 30s allowed\.$/);
   });
 
   it('gives the same plan twice, with no wall time in it', async () => {
