@@ -41,7 +41,7 @@ export interface PlanRequest {
   readonly risk?: number;
   /** Fresh seeds the recommendation is verified on (`--verify-seeds`); default 10, 0 turns verification off. */
   readonly verifySeeds?: number;
-  /** Most seeds one configuration runs in all while the planner seeks a clear decision (`--max-seeds`); default 60. */
+  /** Most seeds one configuration runs in all while the planner seeks a clear decision (`--max-seeds`); default 60 (or the search and verification seeds, if more). */
   readonly maxSeeds?: number;
   /** Called before each batch of simulations (progress on stderr). */
   readonly onBatch?: (stage: string, runs: number) => void;
@@ -174,7 +174,8 @@ function verificationSettings(request: PlanRequest, seedCount: number): Verifica
   if (!(risk > 0 && risk < 1)) throw new InputError(`"${risk}" is not a probability between 0 and 1 (e.g. 5% or 0.05)`, '--risk');
   const verifySeeds = request.verifySeeds ?? DEFAULT_VERIFY_SEEDS;
   if (!Number.isSafeInteger(verifySeeds) || verifySeeds < 0) throw new InputError(`"${verifySeeds}" is not a whole number of seeds of 0 or more`, '--verify-seeds');
-  const maxSeeds = request.maxSeeds ?? DEFAULT_MAX_SEEDS;
+  // The default cap never refuses the user's own --seeds and --verify-seeds; an explicit cap below them does.
+  const maxSeeds = request.maxSeeds ?? Math.max(DEFAULT_MAX_SEEDS, seedCount + verifySeeds);
   if (!Number.isSafeInteger(maxSeeds) || maxSeeds < seedCount + verifySeeds) {
     throw new InputError(`"${maxSeeds}" is below the search and verification seeds (${seedCount} + ${verifySeeds}); the cap must be a whole number at least their sum`, '--max-seeds');
   }
