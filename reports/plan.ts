@@ -141,7 +141,9 @@ export function riskLine(plan: PlanResult, rec: Recommendation): string {
   const undecided = rec.risk.filter((r) => r.status === 'undecided');
   const first = rec.risk[0];
   if (first === undefined) return '';
-  const bound = `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each is below ${percent(first.upperBound, 'up')} at ${percent(first.confidence)} confidence`;
+  const bound =
+    `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each ` +
+    `is below ${percent(first.upperBound, 'up')} at ${percent(first.confidence)} confidence`;
   if (undecided.length === 0) return `${bound}, within the acceptable ${percent(first.acceptable)} (--risk).`;
   return (
     `${bound}. That does not establish the acceptable ${percent(first.acceptable)} (--risk) for ${undecided.map((r) => labelOf(plan, r.key)).join(', ')}: ` +
@@ -167,9 +169,11 @@ function lossSentence(plan: PlanResult, who: string, reason: LossReason): string
       if (reason.worst === null) return `${who}: ${labelOf(plan, reason.constraint)} not measured ${seeds}.`;
       const by = formatDifference(unit, reason.worst - reason.limit);
       if (reason.constraint === 'completes') return `${who}: the rollout did not complete in the simulated time ${seeds}.`;
-      if (reason.constraint === 'gpuBudget') return `${who} needs ${by} more GPUs than the budget of ${formatInUnit(unit, reason.limit)} (${formatInUnit(unit, reason.worst)} at the peak).`;
-      if (reason.constraint === 'duration') return `${who} takes ${formatInUnit(unit, reason.worst)}, ${by} longer than the ${formatInUnit(unit, reason.limit)} allowed.`;
-      return `${who}: ${labelOf(plan, reason.constraint)} ${formatInUnit(unit, reason.worst)}, over the limit of ${formatInUnit(unit, reason.limit)} by ${by} ${seeds}.`;
+      const limit = formatInUnit(unit, reason.limit);
+      const worst = formatInUnit(unit, reason.worst);
+      if (reason.constraint === 'gpuBudget') return `${who} needs ${by} more GPUs than the budget of ${limit} (${worst} at the peak).`;
+      if (reason.constraint === 'duration') return `${who} takes ${worst}, ${by} longer than the ${limit} allowed.`;
+      return `${who}: ${labelOf(plan, reason.constraint)} ${worst}, over the limit of ${limit} by ${by} ${seeds}.`;
     }
   }
 }

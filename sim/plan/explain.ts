@@ -53,10 +53,15 @@ export function explain(
   const cheaperLosers = evaluations
     .filter((e) => e !== recommended && e.config !== null && compareCost(e, recommended) < 0 && (!e.feasible || failedVerification.has(e)))
     .sort((a, b) => knobsApart(a) - knobsApart(b) || compareCost(b, a));
-  const nextFeasible = evaluations.filter((e) => e !== recommended && e.feasible && !failedVerification.has(e) && compareCost(e, recommended) > 0).sort(compareCost)[0];
+  const nextFeasible = evaluations
+    .filter((e) => e !== recommended && e.feasible && !failedVerification.has(e) && compareCost(e, recommended) > 0)
+    .sort(compareCost)[0];
   const other = cheaperLosers[0] ?? nextFeasible;
   return {
-    runnerUp: other === undefined ? null : { id: other.id, label: other.label, differsIn: knobDifferences(recommended, other), reasons: reasonsOf(other, recommended, failedVerification) },
+    runnerUp:
+      other === undefined
+        ? null
+        : { id: other.id, label: other.label, differsIn: knobDifferences(recommended, other), reasons: reasonsOf(other, recommended, failedVerification) },
     asWrittenFix: asWritten === undefined || (asWritten.feasible && !failedVerification.has(asWritten)) ? null : fixOf(asWritten, evaluations, failedVerification),
   };
 }

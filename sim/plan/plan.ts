@@ -177,7 +177,8 @@ function verificationSettings(request: PlanRequest, seedCount: number): Verifica
   // The default cap never refuses the user's own --seeds and --verify-seeds; an explicit cap below them does.
   const maxSeeds = request.maxSeeds ?? Math.max(DEFAULT_MAX_SEEDS, seedCount + verifySeeds);
   if (!Number.isSafeInteger(maxSeeds) || maxSeeds < seedCount + verifySeeds) {
-    throw new InputError(`"${maxSeeds}" is below the search and verification seeds (${seedCount} + ${verifySeeds}); the cap must be a whole number at least their sum`, '--max-seeds');
+    const expected = `a whole number at least the search and verification seeds (${seedCount} + ${verifySeeds})`;
+    throw new InputError(`"${maxSeeds}" is not ${expected}`, '--max-seeds');
   }
   return { risk, verifySeeds, maxSeeds };
 }
@@ -243,6 +244,7 @@ function assemble(
     }),
   );
   const asWritten = evaluations.find((e) => e.stage === 'as written');
+  const chosen = outcome.chosen;
   const runLabels = new Set(evaluations.map((e) => e.label));
   return {
     scenario: { name: base.loaded.scenario.metadata.name, file: base.file, hash, overrides: base.baseOverrides },
@@ -250,7 +252,7 @@ function assemble(
     limits: ctx.limits,
     risk: settings,
     constraints: constraints.map(({ key, label, limit, unit, source }) => ({ key, label, limit, unit, source })),
-    recommended: outcome.chosen ? recommendation(outcome.chosen, evaluations, seeds, base, explain(outcome.chosen.evaluation, evaluations, failedVerification, asWritten)) : null,
+    recommended: chosen ? recommendation(chosen, evaluations, seeds, base, explain(chosen.evaluation, evaluations, failedVerification, asWritten)) : null,
     asWritten: asWritten?.id ?? '',
     candidates,
     paretoFront: paretoFront(evaluations).map((e) => ({
@@ -269,7 +271,13 @@ function assemble(
   };
 }
 
-function recommendation(chosen: VerifiedCandidate, evaluations: readonly Evaluation[], seeds: readonly number[], base: PlanBase, explanation: Explanation): Recommendation {
+function recommendation(
+  chosen: VerifiedCandidate,
+  evaluations: readonly Evaluation[],
+  seeds: readonly number[],
+  base: PlanBase,
+  explanation: Explanation,
+): Recommendation {
   const best = chosen.evaluation;
   const config = best.config as PlanConfig;
   return {

@@ -91,7 +91,14 @@ export async function verifyCheapest(
     const extra = await evaluator.runOnSeeds(evaluation, extraSeeds, 'risk');
     const extraFailures = failuresOf(evaluator, extra);
     const failed = failures.length;
-    const verification: Verification = { seeds: seedList.length, passed: seedList.length - failed, failed, seedList, extraSeeds, failures: [...failures, ...extraFailures] };
+    const verification: Verification = {
+      seeds: seedList.length,
+      passed: seedList.length - failed,
+      failed,
+      seedList,
+      extraSeeds,
+      failures: [...failures, ...extraFailures],
+    };
     if (verification.failures.length > 0) {
       rejected.push({ evaluation, verification });
       continue;
@@ -100,7 +107,8 @@ export async function verifyCheapest(
     return { chosen: { evaluation, verification, risk: risksOf(all), seedCount: all.length }, rejected, notes };
   }
   notes.push(
-    `verification: none of the ${Math.min(ranked.length, MAX_VERIFIED_CANDIDATES)} cheapest feasible configurations met every constraint on the fresh seeds ${seedList.join(', ')}` +
+    `verification: none of the ${Math.min(ranked.length, MAX_VERIFIED_CANDIDATES)} cheapest feasible configurations ` +
+      `met every constraint on the fresh seeds ${seedList.join(', ')}` +
       (ranked.length > MAX_VERIFIED_CANDIDATES ? ` (at most ${MAX_VERIFIED_CANDIDATES} are verified)` : ''),
   );
   return { chosen: null, rejected, notes };
