@@ -1,6 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Estimate } from '../sim/batch/confidence.js';
-import type { ConstraintCheck } from '../sim/plan/constraints.js';
+import type { ConstraintCheck, ConstraintKey } from '../sim/plan/constraints.js';
+import type { LossReason } from '../sim/plan/explain.js';
+import { percent } from '../sim/plan/risk.js';
+import type { SeedFailure } from '../sim/plan/verify.js';
 import type { CandidateReport, FailedConstraint, PlanResult, Recommendation } from '../sim/plan/plan.js';
 import { writeOutputFolder } from './atomic-write.js';
 import { escapeHtml, escapeMarkdownCell } from './escape.js';
@@ -105,8 +108,108 @@ export function runsLine(plan: PlanResult): string {
   const stages = Object.entries(plan.runsByStage).map(([stage, runs]) => `${stage} ${runs}`).join(', ');
   return (
     `${plan.runs} simulations: ${plan.candidates.length} configurations × ${plan.seeds.length} seeds ` +
-    `(the same seeds ${plan.seeds.join(', ')} for all); ${plan.pruned.length} ruled out without running. Runs by stage: ${stages}.`
+    `(the same seeds ${plan.seeds.join(', ')} for all)${verifyRuns(plan)}; ${plan.pruned.length} ruled out without running. Runs by stage: ${stages}.`
   );
+}
+
+function riskTable(rec: Recommendation, plan: PlanResult): TextTable {
+  return {
+    header: ['constraint', 'violations', `upper bound (${percent(rec.risk[0]?.confidence ?? 0.95)} confidence)`, 'acceptable', 'decision'],
+    rows: rec.risk.map((r) => [
+      labelOf(plan, r.key),
+      `${r.violations} in ${seedCount(r.seeds)}`,
+      `below ${percent(r.upperBound, 'up')}`,
+      percent(r.acceptable),
+      r.status === 'holds' ? 'holds at this risk' : r.status === 'undecided' ? `undecided: needs ${r.seedsNeeded} clean seeds` : 'violated',
+    ]),
+  };
+}
+
+const labelOf = (plan: PlanResult, key: ConstraintKey): string => plan.constraints.find((c) => c.key === key)?.label ?? key;
+
+/** "Verified on 10 fresh seeds (4 to 13): 10 passed, 0 failed; 46 more seeds to bound the risk." */
+export function verificationLine(plan: PlanResult, rec: Recommendation): string {
+  const v = rec.verification;
+  if (v === null) return `Not verified on fresh seeds (--verify-seeds 0): the risks rest on the ${seedCount(plan.seeds.length)} of the search.`;
+  const range = v.seedList.length === 0 ? '' : ` (${v.seedList[0]} to ${v.seedList[v.seedList.length - 1]})`;
+  const extra = v.extraSeeds.length === 0 ? '' : `; ${v.extraSeeds.length} more fresh seeds, all passed, to bound the risk`;
+  return `Verified on ${v.seeds} fresh seeds${range} the search never used: ${v.passed} passed, ${v.failed} failed${extra}.`;
+}
+
+/** One sentence on what the seeds establish, naming the constraints that decided. */
+export function riskLine(plan: PlanResult, rec: Recommendation): string {
+  const undecided = rec.risk.filter((r) => r.status === 'undecided');
+  const first = rec.risk[0];
+  if (first === undefined) return '';
+  const bound =
+    `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each ` +
+    `is below ${percent(first.upperBound, 'up')} at ${percent(first.confidence)} confidence`;
+  if (undecided.length === 0) return `${bound}, within the acceptable ${percent(first.acceptable)} (--risk).`;
+  return (
+    `${bound}. That does not establish the acceptable ${percent(first.acceptable)} (--risk) for ${undecided.map((r) => labelOf(plan, r.key)).join(', ')}: ` +
+    `it takes ${first.seedsNeeded} seeds without a violation; the cap is ${plan.risk.maxSeeds} (--max-seeds).`
+  );
+}
+
+function failuresText(plan: PlanResult, failures: readonly SeedFailure[]): string {
+  return failures.map((f) => `${f.constraints.map((k) => labelOf(plan, k)).join(' and ')} on seed ${f.seed}`).join('; ');
+}
+
+function lossSentence(plan: PlanResult, who: string, reason: LossReason): string {
+  switch (reason.kind) {
+    case 'verification':
+      return `${who} met every constraint on the search seeds but violated ${failuresText(plan, reason.failures)} (fresh seeds).`;
+    case 'cost': {
+      const unit = COST_UNITS[reason.metric];
+      return `${who} meets every constraint but costs more: ${unit.label} ${formatInUnit(unit.unit, reason.other)} against ${formatInUnit(unit.unit, reason.recommended)}.`;
+    }
+    case 'constraint': {
+      const unit = unitOf(plan, reason.constraint);
+      const seeds = `on ${seedCount(reason.failedSeeds)}`;
+      if (reason.worst === null) return `${who}: ${labelOf(plan, reason.constraint)} not measured ${seeds}.`;
+      const by = formatDifference(unit, reason.worst - reason.limit);
+      if (reason.constraint === 'completes') return `${who}: the rollout did not complete in the simulated time ${seeds}.`;
+      const limit = formatInUnit(unit, reason.limit);
+      const worst = formatInUnit(unit, reason.worst);
+      if (reason.constraint === 'gpuBudget') return `${who} needs ${by} more GPUs than the budget of ${limit} (${worst} at the peak).`;
+      if (reason.constraint === 'duration') return `${who} takes ${worst}, ${by} longer than the ${limit} allowed.`;
+      return `${who}: ${labelOf(plan, reason.constraint)} ${worst}, over the limit of ${limit} by ${by} ${seeds}.`;
+    }
+  }
+}
+
+const COST_UNITS = {
+  extraGpuHours: { label: 'extra GPU-hours', unit: 'GPU-hours' },
+  peakGpus: { label: 'peak GPUs', unit: 'GPUs' },
+  rolloutSeconds: { label: 'rollout duration', unit: 'seconds' },
+  spikeRatio: { label: 'TTFT p95 spike', unit: 'ratio' },
+} as const;
+
+const changeText = (differsIn: Record<string, string>): string =>
+  Object.entries(differsIn)
+    .map(([knob, change]) => `${knob} ${change}`)
+    .join(', ');
+
+/** Why this configuration: a sentence per constraint the runner-up lost on, and the fix of the scenario as written. */
+export function explanationLines(plan: PlanResult, rec: Recommendation): string[] {
+  const out: string[] = [];
+  const r = rec.explanation.runnerUp;
+  if (r !== null) {
+    const who = `The runner-up ${r.id} (${Object.keys(r.differsIn).length > 0 ? changeText(r.differsIn) : r.label})`;
+    out.push(...r.reasons.map((reason) => lossSentence(plan, who, reason)));
+  }
+  const fix = rec.explanation.asWrittenFix;
+  if (fix !== null) {
+    const n = Object.keys(fix.differsIn).length;
+    out.push(`The scenario as written passes with ${n} change${n === 1 ? '' : 's'}: ${changeText(fix.differsIn)} (${fix.id}).`);
+  }
+  for (const f of plan.failedVerification) out.push(`Not recommended: ${f.id} (${f.label}) violated ${failuresText(plan, f.failures)}, fresh seeds the search never used.`);
+  return out;
+}
+
+function verifyRuns(plan: PlanResult): string {
+  const fresh = (plan.runsByStage.verify ?? 0) + (plan.runsByStage.risk ?? 0);
+  return fresh === 0 ? '' : ` + ${fresh} on fresh seeds (verification and risk)`;
 }
 
 function headline(rec: Recommendation): string {
@@ -142,6 +245,8 @@ function recommendationLines(plan: PlanResult, rec: Recommendation): string[] {
   return [
     `Recommended (${rec.id}): ${rec.label}`,
     `Backed by ${plan.seeds.length} seeds: ${headline(rec)}.`,
+    verificationLine(plan, rec),
+    riskLine(plan, rec),
     asWrittenLine(plan),
   ].filter((line) => line !== '');
 }
@@ -157,7 +262,10 @@ export function renderPlanMarkdown(plan: PlanResult): string {
   } else {
     const [first, ...rest] = recommendationLines(plan, rec);
     out.push(`**${escapeMarkdownCell(first)}**`, '', ...rest.map((l) => `${escapeMarkdownCell(l)}  `), '');
-    out.push(markdownTable(marginsTable(rec.margins)), '', 'Re-run it:', '', '```sh', rerunCommand(plan, rec), '```', '');
+    out.push(markdownTable(marginsTable(rec.margins)), '', '#### Risk per rollout', '', markdownTable(riskTable(rec, plan)), '');
+    const why = explanationLines(plan, rec);
+    if (why.length > 0) out.push('#### Why this one', '', ...why.map((l) => `- ${escapeMarkdownCell(l)}`), '');
+    out.push('Re-run it:', '', '```sh', rerunCommand(plan, rec), '```', '');
     out.push('Strategy snippet:', '', '```yaml', rec.snippet.trimEnd(), '```', '');
     if (rec.neighbours.length > 0) out.push('#### Neighbours', '', markdownTable(neighboursTable(plan, rec)), '');
   }
@@ -273,6 +381,9 @@ export function renderPlanHtml(plan: PlanResult): string {
     const [first, ...rest] = recommendationLines(plan, rec);
     sections.push(`<p><strong>${escapeHtml(first)}</strong><br>${rest.map(escapeHtml).join('<br>')}</p>`);
     sections.push(htmlTable(marginsTable(rec.margins), 'margins'));
+    sections.push(htmlSection('Risk per rollout', htmlTable(riskTable(rec, plan), 'risk')));
+    const why = explanationLines(plan, rec);
+    if (why.length > 0) sections.push(htmlSection('Why this one', `<ul>${why.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`));
     sections.push(htmlSection('Re-run it', pre(rerunCommand(plan, rec))));
     sections.push(htmlSection('Strategy snippet', pre(rec.snippet)));
     if (rec.neighbours.length > 0) sections.push(htmlSection('Neighbours', htmlTable(neighboursTable(plan, rec), 'neighbours')));

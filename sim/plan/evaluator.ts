@@ -4,7 +4,7 @@ import { estimateMetrics, metricValues } from '../batch/run-metrics.js';
 import type { RunPool } from '../batch/run-many.js';
 import { withoutWallTime, type RunOutcome, type RunSpec } from '../batch/run-spec.js';
 import { describeConfig, overridesOf, resolvedConfig, type PlanBase, type PlanConfig } from './config.js';
-import { checkConstraint, type Constraint } from './constraints.js';
+import { checkConstraint, type Constraint, type ConstraintCheck, type ConstraintKey } from './constraints.js';
 import type { Evaluation } from './evaluation.js';
 import type { SeedResult } from './seed-result.js';
 
@@ -84,12 +84,34 @@ export class Evaluator {
     return requests.map((r) => this.byKey.get(this.keyOf(r.config)) as Evaluation);
   }
 
+  /**
+   * Runs an evaluated configuration on other seeds (verification: seeds the search never used), as one batch
+   * over the pool, counted under `stage`. The evaluation itself keeps its search seeds.
+   */
+  async runOnSeeds(evaluation: Evaluation, seeds: readonly number[], stage: string): Promise<SeedResult[]> {
+    if (seeds.length === 0) return [];
+    this.stageRuns.set(stage, (this.stageRuns.get(stage) ?? 0) + seeds.length);
+    this.onBatch(stage, seeds.length);
+    const outcomes = await this.pool.run(seeds.map((seed) => this.specFor(evaluation.overrides, seed)));
+    return outcomes.map((o) => seedResultOf(o, this.base.baseGpus));
+  }
+
+  /** Every constraint checked over these seeds. */
+  check(seeds: readonly SeedResult[]): ConstraintCheck[] {
+    return this.constraints.map((c) => checkConstraint(c, seeds));
+  }
+
+  /** The constraints a seed violates (none: it passed). */
+  violatedOn(seed: SeedResult): ConstraintKey[] {
+    return this.constraints.filter((c) => !checkConstraint(c, [seed]).passed).map((c) => c.key);
+  }
+
   private specFor(overrides: Overrides, seed: number): RunSpec {
     return { file: this.base.file, overrides: [...this.base.baseOverrides, ...toSetList(overrides)], seed };
   }
 
   private assemble(id: string, request: EvaluationRequest, overrides: Overrides, seeds: SeedResult[]): Evaluation {
-    const checks = this.constraints.map((c) => checkConstraint(c, seeds));
+    const checks = this.check(seeds);
     const values = seeds.flatMap((s) => (s.values === null ? [] : [s.values]));
     const extra = seeds.flatMap((s) => (s.extraGpuHours === null ? [] : [s.extraGpuHours]));
     return {

@@ -9,6 +9,9 @@ import { DEFAULT_LIMITS, planConstraints, type ConstraintCheck, type ConstraintK
 import type { Evaluation, PlanMetricKey, PrunedCandidate } from './evaluation.js';
 import type { SeedResult } from './seed-result.js';
 import { Evaluator } from './evaluator.js';
+import { explain, type Explanation } from './explain.js';
+import { DEFAULT_MAX_SEEDS, DEFAULT_RISK, type ConstraintRisk } from './risk.js';
+import { verifyCheapest, type SeedFailure, type Verification, type VerificationOutcome, type VerificationSettings, type VerifiedCandidate } from './verify.js';
 import { knobDifferences, neighboursOf, paretoFront, rankFeasible } from './ranking.js';
 import {
   blueGreenStage,
@@ -34,11 +37,18 @@ export interface PlanRequest {
   readonly threads?: number;
   /** Runs the simulations instead of a pool of `threads` workers (tests use a model of the simulator). */
   readonly pool?: RunPool;
+  /** Acceptable per-rollout probability of violating a constraint (`--risk`); default 5%. */
+  readonly risk?: number;
+  /** Fresh seeds the recommendation is verified on (`--verify-seeds`); default 10, 0 turns verification off. */
+  readonly verifySeeds?: number;
+  /** Most seeds one configuration runs in all while the planner seeks a clear decision (`--max-seeds`); default 60 (or the search and verification seeds, if more). */
+  readonly maxSeeds?: number;
   /** Called before each batch of simulations (progress on stderr). */
   readonly onBatch?: (stage: string, runs: number) => void;
 }
 
 export const DEFAULT_PLAN_SEEDS = 3;
+export const DEFAULT_VERIFY_SEEDS = 10;
 
 /** A constraint the configuration failed, and by how much (worst seed over the limit). */
 export interface FailedConstraint {
@@ -64,6 +74,8 @@ export interface CandidateReport {
   readonly failed: readonly FailedConstraint[];
   readonly metrics: Record<PlanMetricKey, Estimate | null>;
   readonly seeds: readonly SeedResult[];
+  /** Its runs on fresh seeds, when it was verified (the cheapest feasible ones, until one passes). */
+  readonly verification: Verification | null;
 }
 
 export interface NeighbourReport {
@@ -88,6 +100,14 @@ export interface Recommendation {
   readonly neighbours: readonly NeighbourReport[];
   /** Ready-to-merge Deployment (rolling update) or Argo Rollout (blue-green, canary) YAML. */
   readonly snippet: string;
+  /** Its runs on fresh seeds; null with --verify-seeds 0. */
+  readonly verification: Verification | null;
+  /** Every constraint's per-rollout risk over all its seeds (search, verification, extra). */
+  readonly risk: readonly ConstraintRisk[];
+  /** Seeds behind `risk`. */
+  readonly riskSeeds: number;
+  /** Why not the runner-up, and the smallest change that makes the scenario as written pass. */
+  readonly explanation: Explanation;
 }
 
 export interface ParetoPoint {
@@ -104,6 +124,8 @@ export interface PlanResult {
   readonly scenario: { readonly name: string; readonly file: string; readonly hash: string; readonly overrides: readonly string[] };
   readonly seeds: readonly number[];
   readonly limits: PlanLimits;
+  /** The acceptable risk, the fresh seeds per verification and the cap on seeds per configuration. */
+  readonly risk: VerificationSettings;
   readonly constraints: readonly { key: ConstraintKey; label: string; limit: number; unit: string; source: string }[];
   readonly recommended: Recommendation | null;
   /** The scenario as written, for comparison (its id among the candidates). */
@@ -111,8 +133,10 @@ export interface PlanResult {
   readonly candidates: readonly CandidateReport[];
   readonly paretoFront: readonly ParetoPoint[];
   readonly pruned: readonly PrunedCandidate[];
+  /** Cheaper configurations that met every constraint on the search seeds and failed on a fresh one. */
+  readonly failedVerification: readonly { readonly id: string; readonly label: string; readonly failures: readonly SeedFailure[] }[];
   readonly notes: readonly string[];
-  /** Simulations run (configurations run × seeds). */
+  /** Simulations run (configurations run × seeds, plus verification and extra seeds). */
   readonly runs: number;
   readonly runsByStage: Record<string, number>;
 }
@@ -133,12 +157,30 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   const pool = request.pool ?? openRunPool(request.threads);
   const evaluator = new Evaluator(base, seeds, constraints, pool, request.onBatch);
   const ctx: SearchContext = { base, evaluator, limits, pruned: [], notes: [] };
+  const settings = verificationSettings(request, seedCount);
+  const labels = new Map(constraints.map((c) => [c.key, c.label]));
+  let outcome: VerificationOutcome;
   try {
     await search(ctx);
+    outcome = await verifyCheapest(evaluator, rankFeasible(evaluator.evaluations).filter((e) => e.config !== null), labels, settings);
   } finally {
     if (pool !== request.pool) await pool.close();
   }
-  return assemble(ctx, loaded.hash, seeds, constraints);
+  return assemble(ctx, loaded.hash, seeds, constraints, settings, outcome);
+}
+
+function verificationSettings(request: PlanRequest, seedCount: number): VerificationSettings {
+  const risk = request.risk ?? DEFAULT_RISK;
+  if (!(risk > 0 && risk < 1)) throw new InputError(`"${risk}" is not a probability between 0 and 1 (e.g. 5% or 0.05)`, '--risk');
+  const verifySeeds = request.verifySeeds ?? DEFAULT_VERIFY_SEEDS;
+  if (!Number.isSafeInteger(verifySeeds) || verifySeeds < 0) throw new InputError(`"${verifySeeds}" is not a whole number of seeds of 0 or more`, '--verify-seeds');
+  // The default cap never refuses the user's own --seeds and --verify-seeds; an explicit cap below them does.
+  const maxSeeds = request.maxSeeds ?? Math.max(DEFAULT_MAX_SEEDS, seedCount + verifySeeds);
+  if (!Number.isSafeInteger(maxSeeds) || maxSeeds < seedCount + verifySeeds) {
+    const expected = `a whole number at least the search and verification seeds (${seedCount} + ${verifySeeds})`;
+    throw new InputError(`"${maxSeeds}" is not ${expected}`, '--max-seeds');
+  }
+  return { risk, verifySeeds, maxSeeds };
 }
 
 /** The stages in order; each starts from what the earlier ones chose (the drain, then the surge). */
@@ -169,10 +211,20 @@ function failedOf(e: Evaluation): FailedConstraint[] {
     .map((c) => ({ constraint: c.key, label: c.label, limit: c.limit, worst: c.worst, by: c.worst === null ? null : c.worst - c.limit, failedSeeds: c.failedSeeds }));
 }
 
-function assemble(ctx: SearchContext, hash: string, seeds: readonly number[], constraints: ReturnType<typeof planConstraints>): PlanResult {
+function assemble(
+  ctx: SearchContext,
+  hash: string,
+  seeds: readonly number[],
+  constraints: ReturnType<typeof planConstraints>,
+  settings: VerificationSettings,
+  outcome: VerificationOutcome,
+): PlanResult {
   const { base, evaluator } = ctx;
   const evaluations = evaluator.evaluations;
   const ranked = rankFeasible(evaluations);
+  const verifications = new Map<Evaluation, Verification>(outcome.rejected.map((r) => [r.evaluation, r.verification]));
+  if (outcome.chosen?.verification) verifications.set(outcome.chosen.evaluation, outcome.chosen.verification);
+  const failedVerification = new Map(outcome.rejected.map((r) => [r.evaluation, r.verification.failures]));
   const rankOf = new Map(ranked.map((e, i) => [e, i + 1]));
   const ordered = [...ranked, ...evaluations.filter((e) => !e.feasible)];
   const candidates = ordered.map(
@@ -188,17 +240,20 @@ function assemble(ctx: SearchContext, hash: string, seeds: readonly number[], co
       failed: failedOf(e),
       metrics: e.metrics,
       seeds: e.seeds,
+      verification: verifications.get(e) ?? null,
     }),
   );
-  const best = ranked.find((e) => e.config !== null);
+  const asWritten = evaluations.find((e) => e.stage === 'as written');
+  const chosen = outcome.chosen;
   const runLabels = new Set(evaluations.map((e) => e.label));
   return {
     scenario: { name: base.loaded.scenario.metadata.name, file: base.file, hash, overrides: base.baseOverrides },
     seeds,
     limits: ctx.limits,
+    risk: settings,
     constraints: constraints.map(({ key, label, limit, unit, source }) => ({ key, label, limit, unit, source })),
-    recommended: best ? recommendation(best, evaluations, seeds, base) : null,
-    asWritten: evaluations.find((e) => e.stage === 'as written')?.id ?? '',
+    recommended: chosen ? recommendation(chosen, evaluations, seeds, base, explain(chosen.evaluation, evaluations, failedVerification, asWritten, base.replicas)) : null,
+    asWritten: asWritten?.id ?? '',
     candidates,
     paretoFront: paretoFront(evaluations).map((e) => ({
       id: e.id,
@@ -209,13 +264,21 @@ function assemble(ctx: SearchContext, hash: string, seeds: readonly number[], co
       extraGpuHours: e.metrics.extraGpuHours,
     })),
     pruned: ctx.pruned.filter((p) => !runLabels.has(p.label)),
-    notes: [...ctx.notes, costNote(base)],
+    failedVerification: outcome.rejected.map((r) => ({ id: r.evaluation.id, label: r.evaluation.label, failures: r.verification.failures })),
+    notes: [...ctx.notes, ...outcome.notes, costNote(base)],
     runs: evaluator.runs,
     runsByStage: evaluator.runsByStage,
   };
 }
 
-function recommendation(best: Evaluation, evaluations: readonly Evaluation[], seeds: readonly number[], base: PlanBase): Recommendation {
+function recommendation(
+  chosen: VerifiedCandidate,
+  evaluations: readonly Evaluation[],
+  seeds: readonly number[],
+  base: PlanBase,
+  explanation: Explanation,
+): Recommendation {
+  const best = chosen.evaluation;
   const config = best.config as PlanConfig;
   return {
     id: best.id,
@@ -233,5 +296,9 @@ function recommendation(best: Evaluation, evaluations: readonly Evaluation[], se
       failed: failedOf(n),
     })),
     snippet: strategySnippet(config, base, best.id),
+    verification: chosen.verification,
+    risk: chosen.risk,
+    riskSeeds: chosen.seedCount,
+    explanation,
   };
 }

@@ -14,9 +14,10 @@ import { loadScenarioFile } from '../../sim/scenario/load.js';
  *    a rollout longer than 500 s stalls;
  *  - latency: TTFT 400 ms and TPOT 50 ms scaled by replicas / serving replicas; spike 2 + 3 per unavailable pod
  *    (−0.5 with a warming probe), blue-green 1.2;
- *  - peak GPUs: (replicas + surge) × TP, blue-green both fleets.
+ *  - peak GPUs: (replicas + surge) × TP, blue-green both fleets;
+ *  - on a busy seed (options.busySeeds) TPOT during the rollout is 10% higher.
  */
-export function modelPool(): RunPool & { batches: number[] } {
+export function modelPool(options: { readonly busySeeds?: readonly number[] } = {}): RunPool & { batches: number[] } {
   let runs = 0;
   const batches: number[] = [];
   return {
@@ -28,7 +29,7 @@ export function modelPool(): RunPool & { batches: number[] } {
     async run(specs: readonly RunSpec[]): Promise<RunOutcome[]> {
       runs += specs.length;
       batches.push(specs.length);
-      return specs.map((spec) => ({ spec, summary: modelSummary(spec) }));
+      return specs.map((spec) => ({ spec, summary: modelSummary(spec, options.busySeeds?.includes(spec.seed) ?? false) }));
     },
     async close() {},
   };
@@ -36,7 +37,7 @@ export function modelPool(): RunPool & { batches: number[] } {
 
 const STALL_AFTER = 500;
 
-function modelSummary(spec: RunSpec): Summary {
+function modelSummary(spec: RunSpec, busy: boolean): Summary {
   const s = loadScenarioFile(spec.file as string, spec.overrides).scenario.spec;
   const n = s.deployment.replicas;
   const tp = s.model.tensorParallel;
@@ -109,7 +110,7 @@ function modelSummary(spec: RunSpec): Summary {
     latency: {
       overall: latency(400, 50),
       baseline: latency(400, 50),
-      rollout: latency((400 * n) / serving, (50 * n) / serving),
+      rollout: latency((400 * n) / serving, ((busy ? 55 : 50) * n) / serving),
       peakWindow: { ttftP95Ms: 400 * spike, at: 100 },
       spikeRatio: spike + spec.seed * 0.01,
     },

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMany } from '../../sim/batch/run-many.js';
+import { parseRisk } from '../../sim/cli/commands/plan.js';
 import { checkConstraint, planConstraints } from '../../sim/plan/constraints.js';
 import { seedResultOf } from '../../sim/plan/evaluator.js';
 import type { PlanResult } from '../../sim/plan/plan.js';
@@ -21,8 +22,10 @@ describe('rollout-sim plan', () => {
   let plan: PlanResult;
 
   beforeAll(() => {
-    one = cli(['plan', SCENARIO, '--seeds', '2', '--threads', '1', '--json']);
-    two = cli(['plan', SCENARIO, '--seeds', '2', '--threads', '2', '--json']);
+    // 3 verification seeds and a cap of 5 keep the real runs few: no extra seeds beyond verification.
+    const fast = ['--seeds', '2', '--verify-seeds', '3', '--max-seeds', '5', '--risk', '10%', '--json'];
+    one = cli(['plan', SCENARIO, ...fast, '--threads', '1']);
+    two = cli(['plan', SCENARIO, ...fast, '--threads', '2']);
     plan = JSON.parse(one.stdout);
   });
 
@@ -37,10 +40,26 @@ describe('rollout-sim plan', () => {
 
   it('gives { recommended: { overrides, summary }, candidates, paretoFront, runs } and counts every simulation', () => {
     expect(plan.recommended).toMatchObject({ overrides: expect.any(Object), summary: { seeds: [1, 2] } });
-    expect(plan.runs).toBe(plan.candidates.length * 2);
+    expect(plan.runs).toBe(plan.candidates.length * 2 + 3 * (plan.failedVerification.length + 1));
     expect(plan.paretoFront.length).toBeGreaterThan(0);
     // A grid over the knobs the planner searched would take hundreds of configurations.
     expect(plan.candidates.length).toBeLessThan(40);
+  });
+
+  it('states the verification on fresh seeds and every constraint\'s risk at the --risk given', () => {
+    expect(plan.risk).toEqual({ risk: 0.1, verifySeeds: 3, maxSeeds: 5 });
+    expect(plan.recommended!.verification).toMatchObject({ seeds: 3, passed: 3, failed: 0, seedList: [3, 4, 5], extraSeeds: [] });
+    // 0 violations in 5 seeds bound the risk below 45%, not the 10% asked for: undecided, and said so.
+    for (const r of plan.recommended!.risk) expect(r).toMatchObject({ violations: 0, seeds: 5, acceptable: 0.1, status: 'undecided', seedsNeeded: 29 });
+  });
+
+  it('reads --risk as 1% or 0.01 and refuses what is not a probability, naming the flag (exit 2)', () => {
+    expect(parseRisk('1%')).toBeCloseTo(0.01, 12);
+    expect(parseRisk('0.05')).toBe(0.05);
+    for (const bad of ['0', '100%', 'often', '%']) expect(() => parseRisk(bad)).toThrow(`"${bad}" is not a probability between 0 and 1`);
+    const r = cli(['plan', SCENARIO, '--risk', '150%']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--risk/);
   });
 
   it('recommends a configuration whose re-run with fresh seeds meets every constraint', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { explanationLines } from '../../reports/plan.js';
 import { plan, type PlanResult } from '../../sim/plan/plan.js';
 import { modelPool } from './model-pool.js';
 
@@ -58,7 +59,10 @@ describe('plan (on a model of the simulator with known answers)', () => {
       expect.objectContaining({ constraint: 'dropped', worst: 5, by: 5, failedSeeds: 2 }),
       expect.objectContaining({ constraint: 'rejected', worst: 20, by: 20, failedSeeds: 2 }),
     ]);
-    expect(r.runs).toBe(r.candidates.length * r.seeds.length);
+    // Search runs, then the recommendation's fresh seeds: 10 to verify it, then more up to the 59 that bound a 5% risk.
+    expect(r.runsByStage.verify).toBe(10);
+    expect(r.runsByStage.risk).toBe(59 - 2 - 10);
+    expect(r.runs).toBe(r.candidates.length * r.seeds.length + 10 + 47);
     expect(r.runs).toBe(Object.values(r.runsByStage).reduce((a, b) => a + b, 0));
     expect(r.batches.reduce((a, b) => a + b, 0)).toBe(r.runs);
   });
@@ -106,6 +110,9 @@ describe('plan (on a model of the simulator with known answers)', () => {
     expect(r.pruned.some((p) => p.stage === 'canary' && /pauses at least as long/.test(p.reason))).toBe(true);
     const slow = r.candidates.find((c) => c.knobs?.maxSurge === '1' && c.knobs?.strategy === 'rollingUpdate' && c.knobs?.maxUnavailable === '0');
     expect(slow?.failed).toContainEqual(expect.objectContaining({ constraint: 'duration', limit: 150, worst: 280, by: 130 }));
+    // The runner-up is the cheaper configuration one knob away that lost, and on what (4 waves of 62 s with the 2 s probe).
+    expect(rec.explanation.runnerUp).toMatchObject({ differsIn: { maxSurge: '2 → 1' }, reasons: [{ kind: 'constraint', constraint: 'duration', limit: 150, worst: 248 }] });
+    expect(explanationLines(r, rec)[0]).toMatch(/^The runner-up c\d+ \(maxSurge 2 → 1\) takes 4m 8s, 1m 38s longer than the 2m 30s allowed\.$/);
   });
 
   it('gives the same plan twice, with no wall time in it', async () => {

@@ -15,6 +15,9 @@ export interface PlanArgs {
   'max-dropped'?: unknown;
   'max-rejected'?: unknown;
   'max-spike-ratio'?: unknown;
+  risk?: unknown;
+  'verify-seeds'?: unknown;
+  'max-seeds'?: unknown;
   threads?: unknown;
   set?: unknown;
   json?: boolean;
@@ -32,6 +35,15 @@ function parseRatio(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 1) throw new InputError(`"${String(value)}" is not a ratio of 1 or more (peak-window TTFT p95 / baseline)`, flag);
+  return n;
+}
+
+/** `1%`, `0.5%` or `0.01`: a probability strictly between 0 and 1. */
+export function parseRisk(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (text === '' || text === '%' || !(n > 0 && n < 1)) throw new InputError(`"${text}" is not a probability between 0 and 1, e.g. 1% or 0.01`, '--risk');
   return n;
 }
 
@@ -63,6 +75,9 @@ export async function planCommand(args: PlanArgs): Promise<number> {
     overrides: toStringList(args.set),
     seeds: parsePositiveInt(args.seeds, '--seeds'),
     limits: limitsFromArgs(args),
+    risk: parseRisk(args.risk),
+    verifySeeds: parseCount(args['verify-seeds'], '--verify-seeds'),
+    maxSeeds: parsePositiveInt(args['max-seeds'], '--max-seeds'),
     threads,
     onBatch: (stages, runs) => {
       total += runs;
