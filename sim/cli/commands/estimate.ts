@@ -7,6 +7,7 @@ import { InputError } from '../../errors.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
 import { estimateServing } from '../../serving/estimate.js';
 import type { WeightDtype } from '../../serving/catalog/dtypes.js';
+import { renderEstimateText } from '../estimate-text.js';
 import { parsePositiveInt } from '../options.js';
 
 export interface EstimateArgs {
@@ -65,8 +66,7 @@ export function estimateCommand(args: EstimateArgs): number {
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
-    const rows = Object.entries(result).map(([k, v]) => `${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-    process.stdout.write(`${rows.join('\n')}\n`);
+    process.stdout.write(renderEstimateText(result));
   }
   return 0;
 }
