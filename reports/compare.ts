@@ -48,6 +48,11 @@ export interface CompareRow {
   strategy: string;
   runs: number;
   outcomes: Partial<Record<RolloutOutcome, number>>;
+  /**
+   * Runs whose rollout did not complete (stalled, aborted, rolled back, never started) or that failed: their
+   * figures (no surge, no spike) would otherwise look like the best, so the row is marked and ranked last.
+   */
+  notCompleted: number;
   /** Bad input in a run (e.g. an override the scenario rejects): that run has no figures. */
   errors: string[];
   /** Why rollouts did not complete, e.g. "stalled: still in progress when the simulation ended". */
@@ -88,10 +93,28 @@ export function compareRow(strategy: string, outcomes: readonly RunOutcome[]): C
   ) as Record<CompareMetricKey, Estimate | null>;
   const errors = outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
   const reasons = summaries.flatMap(({ rollout }) => (rollout.outcome !== 'completed' && rollout.reason ? [`${rollout.outcome}: ${rollout.reason}`] : []));
-  return { strategy, runs: outcomes.length, outcomes: counts, errors, reasons: [...new Set(reasons)], metrics };
+  const notCompleted = outcomes.length - (counts.completed ?? 0);
+  return { strategy, runs: outcomes.length, outcomes: counts, notCompleted, errors, reasons: [...new Set(reasons)], metrics };
+}
+
+/**
+ * The rows as the table shows them: strategies whose every run completed first, in the order asked for, then the
+ * others by the share of their runs that did not complete. No figure ranks the completed ones: which one is best
+ * depends on what the reader weighs (GPUs, latency, time).
+ */
+export function rankCompareRows(rows: readonly CompareRow[]): CompareRow[] {
+  const share = (row: CompareRow) => (row.runs === 0 ? 1 : row.notCompleted / row.runs);
+  return [...rows].sort((a, b) => share(a) - share(b));
 }
 
 // ------------------------------------------------------------------------------------------------- tables
+
+/** "blue-green ⚠ not completed" (every run), "rolling ⚠ 1 of 3 not completed" (some). */
+function strategyCell(row: CompareRow): string {
+  if (row.notCompleted === 0) return row.strategy;
+  const some = row.notCompleted < row.runs ? `${row.notCompleted} of ${row.runs} ` : '';
+  return `${row.strategy} ⚠ ${some}not completed`;
+}
 
 function outcomesCell(row: CompareRow): string {
   const parts = OUTCOMES.filter((o) => row.outcomes[o]).map((o) => `${o} ${row.outcomes[o]}`);
@@ -109,7 +132,7 @@ function metricCell(row: CompareRow, metric: CompareMetric): string {
 export function compareTable(group: CompareGroup): TextTable {
   return {
     header: ['strategy', 'outcomes', ...COMPARE_METRICS.map((m) => m.label)],
-    rows: group.rows.map((row) => [row.strategy, outcomesCell(row), ...COMPARE_METRICS.map((m) => metricCell(row, m))]),
+    rows: group.rows.map((row) => [strategyCell(row), outcomesCell(row), ...COMPARE_METRICS.map((m) => metricCell(row, m))]),
   };
 }
 
@@ -132,6 +155,7 @@ function seedsLine(report: CompareReport): string {
 const READING_NOTES = [
   'TTFT p95/p99 are over the rollout; the spike ratio is the worst metrics window\'s TTFT p95 (10 s windows by default) over the baseline\'s.',
   'Latency covers completed requests only: requests refused during an outage (recreate) count as rejected instead.',
+  'Strategies marked ⚠ did not complete every run (stalled, aborted, rolled back, never started, or an error): they are listed last, as their figures do not describe a finished rollout.',
   'min ready: fewest ready replicas (both versions) during the rollout; surge GPUs: peak GPUs held above the steady fleet.',
 ];
 

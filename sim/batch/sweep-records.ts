@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import type { RunSpec, StableOutcome, StableSummary } from './run-spec.js';
 import type { Sweep, SweepRun } from './sweep-spec.js';
@@ -30,8 +31,19 @@ export function sweepRecord(sweep: Sweep, run: SweepRun, outcome: StableOutcome)
 export const resultsFileName = (shardIndex: number): string => `results-${shardIndex}.jsonl`;
 export const MERGED_RESULTS_FILE = 'results.jsonl';
 
+/**
+ * Each line ends with `"digest":"sha256:…"` of the record's JSON before it, so merge refuses a shard whose summary
+ * or spec was edited by hand instead of tabulating it as if the simulator had produced it. It guards against
+ * accidents and casual edits, not an adversary (anyone can recompute it).
+ */
 export function formatRecords(records: readonly SweepRecord[]): string {
-  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+  return records.map((r) => `${JSON.stringify({ ...r, digest: recordDigest(r) })}\n`).join('');
+}
+
+const DIGEST_PREFIX = 'sha256:';
+
+function recordDigest(record: SweepRecord): string {
+  return DIGEST_PREFIX + createHash('sha256').update(JSON.stringify(record)).digest('hex');
 }
 
 /** Reads a results file; a line that is not a record is bad input naming the file and line. */
@@ -46,9 +58,24 @@ export function parseRecords(text: string, source: string): SweepRecord[] {
       throw new InputError(`line ${i + 1} is not JSON`, source);
     }
     if (!isRecord(value)) throw new InputError(`line ${i + 1} is not a sweep result (expected sweep, runs, index, spec, summary)`, source);
-    records.push(value);
+    records.push(checkedDigest(value, `line ${i + 1}`, source));
   });
   return records;
+}
+
+/** The record without its digest, after checking that the digest matches what the line says. */
+function checkedDigest(value: SweepRecord & { digest?: unknown }, line: string, source: string): SweepRecord {
+  const { digest, ...record } = value;
+  if (typeof digest !== 'string') {
+    throw new InputError(`${line} (run ${record.index}) has no digest; results files are written by \`rollout-sim sweep\`, not by hand`, source);
+  }
+  if (digest !== recordDigest(record)) {
+    throw new InputError(
+      `${line} (run ${record.index}) does not match its digest: the record was edited after the sweep wrote it; run that shard again`,
+      source,
+    );
+  }
+  return record;
 }
 
 function isRecord(v: unknown): v is SweepRecord {

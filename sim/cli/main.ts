@@ -2,16 +2,10 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { checkCommand } from './commands/check.js';
-import { compareCommand } from './commands/compare.js';
-import { demoCommand } from './commands/demo.js';
-import { estimateCommand } from './commands/estimate.js';
-import { mergeCommand } from './commands/merge.js';
-import { planCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
-import { sweepCommand } from './commands/sweep.js';
-import { schemaCommand, validateCommand } from './commands/validate.js';
 import { EXIT_BAD_INPUT, reportError } from './exit-codes.js';
+
+// Each command's module is imported when the command runs: `--help` and a mistyped flag then load yargs only,
+// not mathjs, zod, vega and the simulator (issue 21: --help under 0.3 s).
 
 /** Runs a command handler and turns its result or error into the process exit code. */
 function exitWith(handler: () => number | Promise<number>): Promise<void> {
@@ -52,15 +46,15 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', describe: 'print the summary JSON and nothing else on stdout' })
         .option('requests', { type: 'boolean', describe: 'also write requests.csv (one row per request)' })
         .option('svg', { type: 'boolean', default: true, describe: 'render the charts as SVG files too (--no-svg to skip)' }),
-    (argv) => exitWith(() => runCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/run.js')).runCommand(argv as never)),
   )
   .command(
     'validate <scenario>',
     'check a scenario file and print its hash',
     (y) => y.positional('scenario', { type: 'string', demandOption: true }).options({ set: runOptions.set }),
-    (argv) => exitWith(() => validateCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/validate.js')).validateCommand(argv as never)),
   )
-  .command('schema', 'print the JSON Schema of scenario files (for editors)', {}, () => exitWith(schemaCommand))
+  .command('schema', 'print the JSON Schema of scenario files (for editors)', {}, () => exitWith(async () => (await import('./commands/validate.js')).schemaCommand()))
   .command(
     'estimate',
     'memory, KV capacity, step times and start-up time of one replica',
@@ -80,13 +74,13 @@ await yargs(hideBin(process.argv))
         .option('weight-dtype', { type: 'string', describe: 'bf16 (default), fp8 or int4' })
         .option('kv-dtype', { type: 'string', describe: 'bf16 (default) or fp8' })
         .option('json', { type: 'boolean' }),
-    (argv) => exitWith(() => estimateCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/estimate.js')).estimateCommand(argv as never)),
   )
   .command(
     'demo',
     'run the built-in 70B scenario as a rolling update and as blue-green and write both reports',
     (y) => y.option('out', { type: 'string', default: 'out/demo' }),
-    (argv) => exitWith(() => demoCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/demo.js')).demoCommand(argv as never)),
   )
   .command(
     'compare <scenario>',
@@ -101,7 +95,7 @@ await yargs(hideBin(process.argv))
         .option('set', runOptions.set)
         .option('out', { type: 'string', describe: 'write compare.md, compare.csv, compare.html, compare.json here' })
         .option('json', { type: 'boolean', describe: 'print the comparison as JSON on stdout' }),
-    (argv) => exitWith(() => compareCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/compare.js')).compareCommand(argv as never)),
   )
   .command(
     'check <paths..>',
@@ -112,7 +106,7 @@ await yargs(hideBin(process.argv))
         .option('junit', { type: 'string', describe: 'write JUnit XML here (one testcase per assertion)' })
         .options({ seed: runOptions.seed, set: runOptions.set })
         .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' }),
-    (argv) => exitWith(() => checkCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/check.js')).checkCommand(argv as never)),
   )
   .command(
     'plan <scenario>',
@@ -133,7 +127,7 @@ await yargs(hideBin(process.argv))
         .option('set', runOptions.set)
         .option('json', { type: 'boolean', describe: 'print { recommended, candidates, paretoFront, runs, ... } as JSON' })
         .option('out', { type: 'string', describe: 'write plan.md, plan.html, plan.json, strategy.yaml here' }),
-    (argv) => exitWith(() => planCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/plan.js')).planCommand(argv as never)),
   )
   .command(
     'sweep <spec>',
@@ -144,7 +138,7 @@ await yargs(hideBin(process.argv))
         .option('shard', { type: 'string', describe: 'i/N: run every N-th run from i; /N takes i from JOB_COMPLETION_INDEX' })
         .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' })
         .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' }),
-    (argv) => exitWith(() => sweepCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/sweep.js')).sweepCommand(argv as never)),
   )
   .command(
     'merge <files..>',
@@ -153,7 +147,7 @@ await yargs(hideBin(process.argv))
       y
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'results-<i>.jsonl of every shard' })
         .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' }),
-    (argv) => exitWith(() => mergeCommand(argv as never)),
+    (argv) => exitWith(async () => (await import('./commands/merge.js')).mergeCommand(argv as never)),
   )
   .demandCommand(1, 'name a command: run, validate, schema, estimate, demo, compare, check, plan, sweep, merge')
   .strict()

@@ -1,21 +1,18 @@
-import { createRequire } from 'node:module';
-import type * as MathJs from 'mathjs';
 import { InputError } from '../errors.js';
 
-// mathjs's one-file bundle (a public export of the package) loads about ten times faster than its ESM build of
-// several hundred modules; every CLI run and test file that touches units pays that load.
-const { Unit, unit } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
-
 /**
- * Quantities a scenario writes with units. Unit names and factors come from mathjs; this module only fixes the
- * shape of each quantity (a number, then units in fixed slots) and the base unit its number is converted to.
+ * Quantities a scenario writes with units: a number, then units in fixed slots, converted to a base unit. The
+ * units are a fixed list (their factors are the ones mathjs uses, which test/config/units.test.ts checks), so the
+ * JSON Schema can name them, and loading a scenario does not load mathjs.
  */
 export interface QuantityKind {
   /** With its article, as in "is not a duration". */
   readonly noun: string;
   readonly examples: string;
-  /** ECMAScript pattern for the string form; the parser and the JSON Schema both use it. */
+  /** ECMAScript pattern for the string form with any word as a unit: the parser, which then names a bad unit. */
   readonly pattern: string;
+  /** The same with only the accepted unit names: the JSON Schema, so an editor flags `10 fortnights`. */
+  readonly schemaPattern: string;
   /** One per capture group after the number; a unit in a slot with power -1 divides. */
   readonly slots: readonly UnitSlot[];
 }
@@ -23,6 +20,8 @@ export interface QuantityKind {
 interface Dimension {
   readonly name: string;
   readonly baseUnit: string;
+  /** Unit name → how many base units one of it is. */
+  readonly units: ReadonlyMap<string, number>;
 }
 
 interface UnitSlot {
@@ -30,36 +29,77 @@ interface UnitSlot {
   readonly power: 1 | -1;
 }
 
-const TIME: Dimension = { name: 'time', baseUnit: 's' };
-const DATA: Dimension = { name: 'data size', baseUnit: 'B' };
+/** Each name with its plural: ['hour', 3600] → hour, hours. */
+function withPlurals(entries: ReadonlyArray<readonly [string, number]>): Array<[string, number]> {
+  return entries.flatMap(([name, factor]): Array<[string, number]> => [[name, factor], [`${name}s`, factor]]);
+}
+
+const TIME: Dimension = {
+  name: 'time',
+  baseUnit: 's',
+  units: new Map([
+    ['ns', 1e-9], ['us', 1e-6], ['ms', 0.001], ['s', 1], ['sec', 1], ['secs', 1], ['min', 60], ['mins', 60],
+    // 'm' is a minute as in Kubernetes and Go durations (2m), never a metre.
+    ['m', 60], ['h', 3600], ['hr', 3600], ['d', 86400],
+    ...withPlurals([
+      ['nanosecond', 1e-9], ['microsecond', 1e-6], ['millisecond', 0.001], ['second', 1], ['minute', 60],
+      ['hour', 3600], ['day', 86400], ['week', 604800],
+    ]),
+  ]),
+};
+
+const DATA: Dimension = {
+  name: 'data size',
+  baseUnit: 'B',
+  units: new Map([
+    ['B', 1], ['kB', 1e3], ['MB', 1e6], ['GB', 1e9], ['TB', 1e12], ['PB', 1e15],
+    ['KiB', 1024], ['MiB', 2 ** 20], ['GiB', 2 ** 30], ['TiB', 2 ** 40], ['PiB', 2 ** 50],
+    // Bits, as mathjs spells them (Gb) and as people write them (Gbit).
+    ['b', 0.125], ['kb', 125], ['Mb', 125e3], ['Gb', 125e6], ['Tb', 125e9],
+    ['bit', 0.125], ['kbit', 125], ['Mbit', 125e3], ['Gbit', 125e6], ['Tbit', 125e9],
+    ...withPlurals([
+      ['byte', 1], ['kilobyte', 1e3], ['megabyte', 1e6], ['gigabyte', 1e9], ['terabyte', 1e12],
+      ['kibibyte', 1024], ['mebibyte', 2 ** 20], ['gibibyte', 2 ** 30], ['tebibyte', 2 ** 40],
+      ['kilobit', 125], ['megabit', 125e3], ['gigabit', 125e6],
+    ]),
+  ]),
+};
+
+const DIMENSIONS: readonly Dimension[] = [TIME, DATA];
 
 const NUMBER = String.raw`(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)`;
 const WORD = '([A-Za-z]+)';
 const anchored = (body: string): string => String.raw`^\s*${NUMBER}\s*${body}\s*$`;
+/** One capture group of a dimension's unit names, longest first so `ms` is not read as `m` then `s`. */
+const unitsOf = (d: Dimension): string => `(${[...d.units.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b)).join('|')})`;
 
 /** A bare number (here, or as a numeric string) is in the base unit: seconds, bytes, per second, bytes per second. */
 export const DURATION: QuantityKind = {
   noun: 'a duration',
   examples: '90s, 2m or 1h',
   pattern: anchored(`${WORD}?`),
+  schemaPattern: anchored(`${unitsOf(TIME)}?`),
   slots: [{ dimension: TIME, power: 1 }],
 };
 export const BYTES: QuantityKind = {
   noun: 'a size in bytes',
   examples: '16GiB, 140GB or 512MiB',
   pattern: anchored(`${WORD}?`),
+  schemaPattern: anchored(`${unitsOf(DATA)}?`),
   slots: [{ dimension: DATA, power: 1 }],
 };
 export const RATE: QuantityKind = {
   noun: 'a rate',
   examples: '20/s, 1200/min or 3/h',
   pattern: anchored(String.raw`(?:/\s*${WORD})?`),
+  schemaPattern: anchored(String.raw`(?:/\s*${unitsOf(TIME)})?`),
   slots: [{ dimension: TIME, power: -1 }],
 };
 export const BANDWIDTH: QuantityKind = {
   noun: 'a bandwidth',
   examples: '2GB/s, 800MB/s or 10Gbit/s',
   pattern: anchored(String.raw`(?:${WORD}\s*/\s*${WORD})?`),
+  schemaPattern: anchored(String.raw`(?:${unitsOf(DATA)}\s*/\s*${unitsOf(TIME)})?`),
   slots: [
     { dimension: DATA, power: 1 },
     { dimension: TIME, power: -1 },
@@ -119,26 +159,14 @@ function checkMagnitude(value: number, kind: QuantityKind, fail: (problem: strin
 
 /** How many base units one `word` is, or why `word` is not a unit of `dimension`. */
 function unitFactor(word: string, dimension: Dimension): number | string {
-  const name = mathjsUnitName(word);
-  if (!Unit.isValuelessUnit(name)) return `unknown unit "${word}"`;
-  const one = unit(1, name);
-  if (!one.equalBase(unit(1, dimension.baseUnit))) return `${word} is not a unit of ${dimension.name}`;
-  return one.toNumber(dimension.baseUnit);
+  const factor = dimension.units.get(word);
+  if (factor !== undefined) return factor;
+  if (DIMENSIONS.some((other) => other.units.has(word))) return `${word} is not a unit of ${dimension.name}`;
+  return `unknown unit "${word}"`;
 }
 
-/** Scenario spellings mathjs reads differently or not at all. */
-const SCENARIO_UNIT_NAMES = new Map([
-  ['m', 'min'], // mathjs 'm' is the metre; in a scenario 2m is two minutes, as in Kubernetes and Go durations
-  ['d', 'day'],
-]);
-
-function mathjsUnitName(word: string): string {
-  const renamed = SCENARIO_UNIT_NAMES.get(word);
-  if (renamed !== undefined) return renamed;
-  // mathjs spells prefixed bits Gb or gigabit; people also write Gbit
-  if (!Unit.isValuelessUnit(word) && /bits?$/.test(word)) return word.replace(/bits?$/, 'b');
-  return word;
-}
+/** The unit names of time and of data sizes, with their factors (tests compare them with mathjs). */
+export const UNIT_FACTORS = { time: TIME.units, data: DATA.units } as const;
 
 /** "250ms", "1.5s", "1h 2m 5s", "2d 3h": for reports, not meant to be parsed back. */
 export function formatDuration(seconds: number): string {

@@ -9,7 +9,7 @@ import { PERCENT_PATTERN, intOrPercentProblem, parseIntOrPercent, type IntOrPerc
  */
 function zQuantity(kind: QuantityKind, baseUnit: string) {
   return z
-    .union([z.number().meta({ minimum: 0 }), z.string().meta({ pattern: kind.pattern })], {
+    .union([z.number().meta({ minimum: 0 }), z.string().meta({ pattern: kind.schemaPattern })], {
       error: (issue) => `${missingOr(issue.input, `is not ${kind.noun}`)}; write e.g. ${kind.examples}`,
     })
     .meta({ description: `${kind.noun}, e.g. ${kind.examples}; a bare number is in ${baseUnit}` })

@@ -11,18 +11,33 @@ import { createRequire } from 'node:module';
 import type * as MathJs from 'mathjs';
 import type { MathNode } from 'mathjs';
 
-// mathjs' single-file bundle loads several times faster than its ES module build (see units.ts).
-const { all, create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
+type MathInstance = ReturnType<typeof MathJs.create>;
 
-const math = create(all, {
-  // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for
-  // sqrt(-1) / log(-1): comparisons on a complex number would throw.
-  matrix: 'Array',
-  predictable: true,
-});
+let instance: { math: MathInstance; parseUnchecked: MathInstance['parse'] } | null = null;
 
-/** Captured before `parse` is disabled below; only safe-eval's checked pipeline calls it. */
-const parseUnchecked = math.parse;
+/**
+ * Built on first use: mathjs takes a large part of a second to load, which `--help`, `validate` of a scenario
+ * without expressions and every other command that compiles none should not pay (issue 21).
+ */
+function built(): { math: MathInstance; parseUnchecked: MathInstance['parse'] } {
+  if (instance !== null) return instance;
+  // mathjs' single-file bundle loads several times faster than its ES module build of several hundred modules.
+  const { all, create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
+  const math = create(all, {
+    // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for
+    // sqrt(-1) / log(-1): comparisons on a complex number would throw.
+    matrix: 'Array',
+    predictable: true,
+  });
+  // Captured before `parse` is disabled below; only safe-eval's checked pipeline calls it.
+  const parseUnchecked = math.parse;
+  math.import(
+    { ...extraFunctions, ...Object.fromEntries(DISABLED_FUNCTIONS.map((name) => [name, disabled(name)])) },
+    { override: true },
+  );
+  instance = { math, parseUnchecked };
+  return instance;
+}
 
 /** Functions replaced by throwers, by the reason they are dangerous. */
 export const DISABLED_FUNCTIONS: readonly string[] = [
@@ -73,16 +88,14 @@ const extraFunctions = {
   any: (x: unknown) => asBooleans('any', x).some((v) => v),
 };
 
-math.import(
-  { ...extraFunctions, ...Object.fromEntries(DISABLED_FUNCTIONS.map((name) => [name, disabled(name)])) },
-  { override: true },
-);
-
 export const EXTRA_FUNCTIONS: readonly string[] = Object.keys(extraFunctions);
 
-export const hardenedMath = math;
+/** The locked-down instance (built on the first call). */
+export function hardenedMath(): MathInstance {
+  return built().math;
+}
 
 /** Parses without any check: callers must validate the tree before compiling it. */
 export function parseTree(text: string): MathNode {
-  return parseUnchecked(text);
+  return built().parseUnchecked(text);
 }

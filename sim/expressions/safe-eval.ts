@@ -86,7 +86,7 @@ export function compileExpression(text: string): CompiledExpression {
       slot = { path: fieldPath, name: `__field${slots.size}` };
       slots.set(key, slot);
     }
-    return new hardenedMath.SymbolNode(slot.name);
+    return new (hardenedMath().SymbolNode)(slot.name);
   });
   const code = rewritten.compile();
   const slotList = [...slots.values()];
@@ -123,8 +123,8 @@ function compareTextAsText(tree: MathNode): MathNode {
     if (node.type !== 'OperatorNode') return node;
     const op = node as OperatorNode;
     if ((op.fn !== 'equal' && op.fn !== 'unequal') || !op.args.some(isText)) return node;
-    const same = new hardenedMath.FunctionNode(new hardenedMath.SymbolNode('equalText'), op.args);
-    return op.fn === 'equal' ? same : new hardenedMath.OperatorNode('not', 'not', [same]);
+    const same = new (hardenedMath().FunctionNode)(new (hardenedMath().SymbolNode)('equalText'), op.args);
+    return op.fn === 'equal' ? same : new (hardenedMath().OperatorNode)('not', 'not', [same]);
   });
 }
 

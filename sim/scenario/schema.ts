@@ -82,7 +82,14 @@ export const scenarioSchema = z.strictObject({
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioSpec = Scenario['spec'];
 
-/** The JSON Schema of what a user writes (input forms: `90s`, `25%`), for editors' autocompletion. */
+/** Names the schema for editors and tools; a URN, as the project has no web address of its own. */
+export const SCENARIO_SCHEMA_ID = 'urn:rollout-sim:schema:scenario:v1alpha1';
+
+/**
+ * The JSON Schema of what a user writes (input forms: `90s`, `25%`), for editors' autocompletion. Committed as
+ * schema/scenario.schema.json, which every scenario file names on its first line (`# yaml-language-server:`).
+ */
 export function scenarioJsonSchema(): object {
-  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' });
+  const { $schema, ...rest } = z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' });
+  return { $schema, $id: SCENARIO_SCHEMA_ID, title: 'rollout-sim scenario (rollout-sim/v1alpha1, kind: Scenario)', ...rest };
 }

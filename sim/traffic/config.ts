@@ -91,6 +91,15 @@ const zClient = z.strictObject({
 export const zTraffic = z
   .strictObject({
     arrival: zArrival,
+    requests: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'stop arrivals after this many requests (retries not counted), whatever the arrival process; with a trace, ' +
+          'at most this many rows are read. Without it, arrivals continue until spec.duration',
+      }),
     promptTokens: zTokenDistribution.optional().meta({ description: "default with a trace: the row's ContextTokens" }),
     outputTokens: zTokenDistribution.optional().meta({ description: "default with a trace: the row's GeneratedTokens" }),
     maxPromptTokens: z.int().min(1).optional().meta({ description: 'clip longer prompts (as vidur max_tokens)' }),

@@ -23,6 +23,9 @@ export class TrafficSource {
   private readonly output: LengthSource;
   private readonly prefix: PrefixGroups | null;
   private readonly onArrival: number;
+  /** `traffic.requests`: the source stops after this many arrivals (Infinity when unbounded). */
+  private readonly limit: number;
+  private arrived = 0;
 
   /** `baseDir` resolves relative trace and sample files (the scenario file's folder). */
   constructor(
@@ -68,6 +71,7 @@ export class TrafficSource {
       `${PATH}.client`,
     );
     this.onArrival = sim.handler(() => this.arrive());
+    this.limit = config.requests ?? Infinity;
   }
 
   /** Connects the clients to the router and schedules the first arrival. */
@@ -78,7 +82,8 @@ export class TrafficSource {
 
   describe(): string {
     const prefix = this.prefix === null ? '' : `; ${this.prefix.describe()}`;
-    return `${this.arrivals.describe()}; prompt ${this.prompt.describe()}; output ${this.output.describe()}${prefix}`;
+    const cap = this.limit === Infinity ? '' : ` (first ${this.limit} requests)`;
+    return `${this.arrivals.describe()}${cap}; prompt ${this.prompt.describe()}; output ${this.output.describe()}${prefix}`;
   }
 
   private arrive(): void {
@@ -89,7 +94,8 @@ export class TrafficSource {
     const group = prefix === null ? -1 : prefix.drawGroup();
     const prefixTokens = prefix === null ? 0 : prefix.prefixTokens(group, promptTokens);
     this.client.arrive(promptTokens, outputTokens, group, prefixTokens);
-    this.schedule(this.arrivals.next(this.sim.now));
+    // Stop before drawing the next arrival, so a trace is read no further than the last request it sends.
+    if (++this.arrived < this.limit) this.schedule(this.arrivals.next(this.sim.now));
   }
 
   private schedule(at: number): void {

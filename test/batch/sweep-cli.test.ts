@@ -63,4 +63,18 @@ describe('rollout-sim sweep and merge', () => {
     expect(read(merged, 'sweep.csv').equals(read(join(dir, 'whole'), 'sweep.csv'))).toBe(true);
     expect(m.stdout).toBe(whole.stdout);
   });
+
+  it('refuses a shard whose summary was edited after the sweep, exit 2 naming the file and line', () => {
+    const shards = join(dir, 'shards');
+    const file = join(shards, 'results-1.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(JSON.parse(lines[1]).digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    lines[1] = lines[1].replace(/"dropped":\d+/, '"dropped":0').replace(/"completed":(\d+)/, (_, n) => `"completed":${Number(n) + 1}`);
+    const tampered = join(dir, 'tampered-1.jsonl');
+    writeFileSync(tampered, lines.join('\n'));
+    const m = cli(['merge', tampered, join(shards, 'results-0.jsonl'), '--out', join(dir, 'tampered-merge')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain(`${tampered}: line 2 (run 3) does not match its digest`);
+    expect(m.stderr).not.toMatch(/^\s+at /m);
+  });
 });

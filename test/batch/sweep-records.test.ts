@@ -37,6 +37,20 @@ describe('sweep results', () => {
     expect(() => parseRecords('\nnot json\n', 'r.jsonl')).toThrow(/line 2 is not JSON/);
   });
 
+  it('carry a digest per line, so an edited, reordered or digest-less record is refused naming the file and line', () => {
+    const text = formatRecords([record(0), record(1)]);
+    expect(formatRecords([record(0), record(1)])).toBe(text);
+    const [first, second] = text.trim().split('\n');
+    expect(JSON.parse(second).digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const edited = second.replace('"dropped":1,', '"dropped":0,');
+    expect(edited).not.toBe(second);
+    expect(() => parseRecords(`${first}\n${edited}\n`, 'r.jsonl')).toThrow(/^r\.jsonl: line 2 \(run 1\) does not match its digest/);
+    const { digest: _, ...bare } = JSON.parse(first);
+    expect(() => parseRecords(`${JSON.stringify(bare)}\n`, 'r.jsonl')).toThrow(/^r\.jsonl: line 1 \(run 0\) has no digest/);
+    const swapped = JSON.stringify({ ...JSON.parse(first), digest: JSON.parse(second).digest });
+    expect(() => parseRecords(`${swapped}\n`, 'r.jsonl')).toThrow(/does not match its digest/);
+  });
+
   it('tabulate each grid point with mean ± CI over its seeds, in Markdown and CSV', () => {
     const table = sweepTable([0, 1, 2, 3].map((i) => record(i)));
     expect(table.gridKeys).toEqual(['spec.x']);

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runMany } from '../../sim/batch/run-many.js';
 import type { RunSpec } from '../../sim/batch/run-spec.js';
+import { measureCliStart } from './cli-start.js';
 import { measureHold, median, type HoldFigures } from './hold.js';
 import { CHILD_FLAG, childMain, runInChild, type ScenarioCost } from './run-child.js';
 
@@ -45,6 +46,8 @@ interface BenchDocument {
   r1: { wallSeconds: number; requests: number; requestsPerWallSecond: number; events: number; peakRssMb: number };
   growth: { traffic2x: number; traffic4x: number; duration4x: number };
   sweep: { runs: number; wallSeconds: number };
+  /** Medians of 10 fresh processes of the compiled CLI: `--help`, and `validate scenarios/llama-70b-rolling.yaml`. */
+  cli: { helpSeconds: number; validateSeconds: number };
   machine: { cpu: string; cores: number; node: string; loadAverage1m: number };
 }
 
@@ -69,6 +72,9 @@ async function main(): Promise<void> {
     duration4x: round(wallOf('duration 4x', ['spec.duration=8h']) / r1.wallSeconds, 2),
   };
   const sweep = await measureSweep();
+  const start = measureCliStart();
+  process.stderr.write(`cli: --help ${start.helpSeconds.toFixed(3)} s, validate ${start.validateSeconds.toFixed(3)} s\n`);
+  const cli = { helpSeconds: round(start.helpSeconds, 3), validateSeconds: round(start.validateSeconds, 3) };
   const doc: BenchDocument = {
     engine,
     r1: {
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     },
     growth,
     sweep,
+    cli,
     machine,
   };
   const text = `${JSON.stringify(doc, null, 2)}\n`;

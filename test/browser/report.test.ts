@@ -143,6 +143,7 @@ function syntheticCompareReport(): CompareReport {
     strategy,
     runs: 3,
     outcomes: { completed: 3 },
+    notCompleted: 0,
     errors: [],
     reasons: [],
     metrics: {

@@ -8,6 +8,7 @@ import {
   COMPARE_METRICS,
   compareCharts,
   compareRow,
+  rankCompareRows,
   renderCompareCsv,
   renderCompareHtml,
   renderCompareMarkdown,
@@ -142,7 +143,23 @@ describe('compare report', () => {
     expect(rolling.metrics.rolloutMinutes).toEqual(estimate([10, 10]));
     expect(rolling.outcomes).toEqual({ completed: 2, stalled: 1 });
     expect(rolling.reasons).toEqual(['stalled: still in progress when the simulation ended']);
-    expect(blueGreen).toMatchObject({ runs: 2, errors: ['spec.rollout: bad'], outcomes: { completed: 1 } });
+    expect(blueGreen).toMatchObject({ runs: 2, errors: ['spec.rollout: bad'], outcomes: { completed: 1 }, notCompleted: 1 });
+    expect(rolling.notCompleted).toBe(1);
+  });
+
+  it('ranks a strategy that did not complete every run after those that did, whatever its figures', () => {
+    // The stalled strategy holds no surge and shows no spike: by its figures alone it would look the best.
+    const stalled = compareRow('stalled', [outcome(summary({ spike: 1, peakGpus: 64, dropped: 0, outcome: 'stalled' }))]);
+    const rolledBack = compareRow('rolled-back', [outcome(summary({ spike: 1, peakGpus: 64, dropped: 0, outcome: 'rolled-back' }))]);
+    const never = compareRow('none', [outcome(summary({ spike: 1, peakGpus: 64, dropped: 0, outcome: 'none' }))]);
+    const done = compareRow('done', [outcome(summary({ spike: 3, peakGpus: 128, dropped: 5 }))]);
+    expect(stalled.notCompleted).toBe(1);
+    expect(rankCompareRows([stalled, rolling, done, blueGreen, never, rolledBack]).map((r) => r.strategy)).toEqual([
+      'done', 'rolling', 'blue-green', 'stalled', 'none', 'rolled-back',
+    ]);
+    const md = renderCompareMarkdown({ ...report, groups: [{ ...report.groups[0], rows: rankCompareRows([stalled, done]) }] });
+    expect(md.indexOf('| done | completed 1 |')).toBeGreaterThan(0);
+    expect(md.indexOf('| stalled ⚠ not completed | stalled 1 |')).toBeGreaterThan(md.indexOf('| done |'));
   });
 
   it('renders one Markdown table per model size, with notes for unfinished rollouts and errors', () => {
@@ -151,8 +168,8 @@ describe('compare report', () => {
     expect(md).toContain('TP4 bf16 · 16 replicas · h100: 10 nodes (autoscaled up to 20) of 8 × h100-80gb');
     expect(md).toContain(`| strategy | outcomes | ${COMPARE_METRICS.map((m) => m.label).join(' | ')} |`);
     const dropped = estimate([1, 3, 2]);
-    expect(md).toMatch(new RegExp(`^\\| rolling \\| completed 2, stalled 1 \\| 3\\.00 ± [\\d.]+ \\(n=2\\) \\| .* \\| 2 ± ${dropped?.halfWidth.toFixed(0)} \\|`, 'm'));
-    expect(md).toContain('| blue-green | completed 1, error 1 | 1.50 |');
+    expect(md).toMatch(new RegExp(`^\\| rolling ⚠ 1 of 3 not completed \\| completed 2, stalled 1 \\| 3\\.00 ± [\\d.]+ \\(n=2\\) \\| .* \\| 2 ± ${dropped?.halfWidth.toFixed(0)} \\|`, 'm'));
+    expect(md).toContain('| blue-green ⚠ 1 of 2 not completed | completed 1, error 1 | 1.50 |');
     expect(md).toContain('- rolling: stalled: still in progress when the simulation ended');
     expect(md).toContain('- blue-green: error: spec.rollout: bad');
   });
@@ -260,6 +277,18 @@ describe('rollout-sim compare', () => {
       expect(readFileSync(join(out, file), 'utf8').length).toBeGreaterThan(100);
     }
     expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'))).toEqual(report);
+  });
+
+  it('marks a blue-green that stalls for lack of GPUs and ranks it after the rolling update that completed', () => {
+    // 5 replicas on one 8-GPU node: the green fleet cannot be placed beside the blue one.
+    const out = mkdtempSync(join(tmpdir(), 'rollout-sim-compare-stall-'));
+    const r = cli(['compare', SMALL, '--strategies', 'blue-green,rolling', '--set', 'spec.deployment.replicas=5', '--out', out]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as CompareReport).groups[0].rows;
+    expect(rows.map((row) => [row.strategy, row.notCompleted])).toEqual([['rolling', 0], ['blue-green', 1]]);
+    expect(rows[1].outcomes).toEqual({ stalled: 1 });
+    expect(r.stdout).toMatch(/^\| blue-green ⚠ not completed \| stalled 1 \|/m);
   });
 
   it('exits 2 naming the flag for an unknown strategy', () => {

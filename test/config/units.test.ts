@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
+import type * as MathJs from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/errors.js';
 import {
+  BANDWIDTH,
+  BYTES,
+  DURATION,
+  RATE,
+  UNIT_FACTORS,
+  parseQuantity,
+  type QuantityKind,
   formatBytes,
   formatDuration,
   parseBandwidth,
@@ -160,5 +169,46 @@ describe('formatting for reports', () => {
 
   it('formats round sizes so that they parse back exactly', () => {
     for (const bytes of [1536, 512 * 2 ** 20, 1.5 * 2 ** 40]) expect(parseBytes(formatBytes(bytes))).toBe(bytes);
+  });
+});
+
+describe('the accepted unit names', () => {
+  // The factors are mathjs's (loaded here only: a scenario load no longer needs mathjs).
+  const { Unit, unit } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
+  const MATHJS_SPELLING: Record<string, string> = { m: 'min', d: 'day', kbit: 'kb', Mbit: 'Mb', Gbit: 'Gb', Tbit: 'Tb' };
+
+  it('convert with the factors mathjs gives, bit for bit', () => {
+    for (const [dimension, base] of [['time', 's'], ['data', 'B']] as const) {
+      for (const [name, factor] of UNIT_FACTORS[dimension]) {
+        const mathjsName = MATHJS_SPELLING[name] ?? name;
+        expect(Unit.isValuelessUnit(mathjsName), name).toBe(true);
+        expect(unit(1, mathjsName).toNumber(base), name).toBe(factor);
+      }
+    }
+  });
+
+  it('are the only words the JSON Schema patterns accept, each kind its own', () => {
+    const accepts = (kind: QuantityKind, text: string) => new RegExp(kind.schemaPattern).test(text);
+    expect(accepts(DURATION, '10 fortnights')).toBe(false);
+    expect(accepts(DURATION, '10GB')).toBe(false);
+    expect(accepts(DURATION, '90s')).toBe(true);
+    expect(accepts(DURATION, '2 minutes')).toBe(true);
+    expect(accepts(DURATION, '500ms')).toBe(true);
+    expect(accepts(DURATION, '90')).toBe(true);
+    expect(accepts(BYTES, '16GiB')).toBe(true);
+    expect(accepts(BYTES, '16s')).toBe(false);
+    expect(accepts(BYTES, '16 parsecs')).toBe(false);
+    expect(accepts(RATE, '20/s')).toBe(true);
+    expect(accepts(RATE, '20/fortnight')).toBe(false);
+    expect(accepts(BANDWIDTH, '10Gbit/s')).toBe(true);
+    expect(accepts(BANDWIDTH, '2GB/min')).toBe(true);
+    expect(accepts(BANDWIDTH, '2GB/parsec')).toBe(false);
+    // Every string the schema accepts, the parser accepts too.
+    for (const [kind, unitsKey] of [[DURATION, 'time'], [BYTES, 'data']] as const) {
+      for (const name of UNIT_FACTORS[unitsKey].keys()) {
+        expect(accepts(kind, `3 ${name}`), name).toBe(true);
+        expect(() => parseQuantity(kind, `3 ${name}`), name).not.toThrow();
+      }
+    }
   });
 });

@@ -175,7 +175,7 @@ describe('compileExpression: hostile input is refused with a clear error', () =>
     expect(() => unchecked('createUnit("x")')).toThrow(/createUnit is disabled/);
     expect(() => unchecked('evaluate("1+1")')).toThrow(/evaluate is disabled/);
     expect(() => unchecked('parse("1")')).toThrow(/parse is disabled/);
-    expect(() => hardenedMath.import({ x: 1 })).toThrow(/import is disabled/);
+    expect(() => hardenedMath().import({ x: 1 })).toThrow(/import is disabled/);
     // The checked pipeline still works after all of that.
     expect(compileExpression('1 + 1 == 2').evaluateBoolean({})).toBe(true);
   });

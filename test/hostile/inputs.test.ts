@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { formatRecords, type SweepRecord } from '../../sim/batch/sweep-records.js';
+import { syntheticRunResult } from '../reports/fixture.js';
 import { merge, scenario } from '../validation/scenario-kit.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -92,5 +94,24 @@ describe('--set paths fit the document', () => {
 
   it('an index one past the end appends an item, which the schema then checks', async () => {
     await expectRefused(['validate', SMALL, '--set', 'spec.cluster.nodePools[1].gpu=h100-80gb'], /spec\.cluster\.nodePools\[1\]\.name: required/);
+  });
+});
+
+describe('sweep shards carry a digest that merge checks', () => {
+  const record = (index: number): SweepRecord => ({
+    sweep: 's',
+    runs: 2,
+    index,
+    spec: { file: 'a.yaml', overrides: [], seed: index + 1 },
+    summary: { ...syntheticRunResult().summary, seed: index + 1 },
+  });
+
+  it('a summary edited by hand', async () => {
+    const [first, second] = formatRecords([record(0), record(1)]).trim().split('\n');
+    const edited = second.replace(/"dropped":\d+/, '"dropped":12345');
+    expect(edited).not.toBe(second);
+    const file = join(DIR, 'results-0.jsonl');
+    writeFileSync(file, `${first}\n${edited}\n`);
+    await expectRefused(['merge', file, '--out', join(DIR, 'merged')], /results-0\.jsonl: line 2 \(run 1\) does not match its digest/);
   });
 });

@@ -123,3 +123,37 @@ describe('TrafficSource', () => {
     expect(seen.filter((r) => r.prefixGroup < 0).every((r) => r.prefixTokens === 0)).toBe(true);
   });
 });
+
+describe('traffic.requests', () => {
+  it('stops arrivals after N requests with every arrival process', () => {
+    const kinds = [
+      { poisson: { rate: '40/s' } },
+      { gamma: { rate: '40/s', cv: 2 } },
+      { schedule: { points: [{ at: '0s', rate: '10/s' }, { at: '1s', rate: '50/s' }] } },
+    ];
+    for (const arrival of kinds) {
+      const { seen, source } = run({ ...POISSON, arrival, requests: 50 }, 3600);
+      expect(seen.length, JSON.stringify(arrival)).toBe(50);
+      expect(source.describe()).toContain('(first 50 requests)');
+    }
+  });
+
+  it('reads a trace no further than the last request it sends, looped or not', () => {
+    const once = run({ arrival: { trace: { file: 'mini.csv' } }, requests: 2 }, 3600);
+    expect(once.seen.map((r) => r.promptTokens)).toEqual([300, 5000]);
+    const looped = run({ arrival: { trace: { file: 'mini.csv', loop: true } }, requests: 7 }, 3600);
+    expect(looped.seen.map((r) => r.promptTokens)).toEqual([300, 5000, 1, 300, 5000, 1, 300]);
+    // Row 3 is malformed: never read when the second request is the last.
+    writeFileSync(join(dir, 'bad-tail.csv'), 'TIMESTAMP,ContextTokens,GeneratedTokens\n0,300,30\n0.5,5000,7\n1,x,12\n');
+    expect(run({ arrival: { trace: { file: 'bad-tail.csv' } }, requests: 2 }, 3600).seen).toHaveLength(2);
+    expect(() => run({ arrival: { trace: { file: 'bad-tail.csv' } }, requests: 3 }, 3600)).toThrow(/line 4, column ContextTokens/);
+    // Fewer rows than requests: the trace ends first.
+    expect(run({ arrival: { trace: { file: 'mini.csv' } }, requests: 10 }, 3600).seen).toHaveLength(3);
+  });
+
+  it('refuses a count that is not a whole number of at least 1, naming the field', () => {
+    expect(problems({ ...POISSON, requests: 0 }).join('\n')).toMatch(/requests/);
+    expect(problems({ ...POISSON, requests: 2.5 }).join('\n')).toMatch(/requests/);
+    expect(problems({ ...POISSON, requests: '50' }).join('\n')).toMatch(/requests/);
+  });
+});

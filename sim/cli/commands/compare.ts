@@ -1,4 +1,4 @@
-import { writeCompareOutputs, compareRow, renderCompareMarkdown, type CompareReport } from '../../../reports/compare.js';
+import { writeCompareOutputs, compareRow, rankCompareRows, renderCompareMarkdown, type CompareReport } from '../../../reports/compare.js';
 import { runMany } from '../../batch/run-many.js';
 import type { RunSpec } from '../../batch/run-spec.js';
 import { loadScenarioFile } from '../../scenario/load.js';
@@ -57,8 +57,8 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     groups: models.map(({ model, tensorParallel, weightDtype, replicas, pools }) => ({
       model,
       fleet: { tensorParallel, weightDtype, replicas, pools },
-      rows: strategies.map((s) =>
-        compareRow(s.name, outcomes.filter((o) => o.spec.tags?.model === model && o.spec.tags?.strategy === s.name)),
+      rows: rankCompareRows(
+        strategies.map((s) => compareRow(s.name, outcomes.filter((o) => o.spec.tags?.model === model && o.spec.tags?.strategy === s.name))),
       ),
     })),
   };

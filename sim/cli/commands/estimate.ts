@@ -1,5 +1,4 @@
-import { resolveStartupInput } from '../../cluster/schema.js';
-import { zStartup } from '../../cluster/schema.js';
+import { resolveStartupInput, zStartup } from '../../cluster/schema.js';
 import { estimateStartup } from '../../cluster/estimate.js';
 import { phaseSources, rowsForClass, sizeClassOf } from '../../cluster/startup-evidence.js';
 import { engineInitSeconds, resolveStartup, type StartupPhase } from '../../cluster/startup-spec.js';
@@ -8,6 +7,7 @@ import { InputError } from '../../errors.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
 import { estimateServing } from '../../serving/estimate.js';
 import type { WeightDtype } from '../../serving/catalog/dtypes.js';
+import { renderEstimateText } from '../estimate-text.js';
 import { parsePositiveInt } from '../options.js';
 
 export interface EstimateArgs {
@@ -103,10 +103,9 @@ export function estimateCommand(args: EstimateArgs): number {
     return 0;
   }
   const { startupSources: _sources, startupPhases: _phases, ...flat } = result;
-  const lines = Object.entries(flat).map(([k, v]) => `${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  lines.push('', 'start-up phases (image pull, then process start → serving), seconds and sources:');
+  const lines = ['', 'start-up phases (image pull, then process start → serving), seconds and sources:'];
   for (const s of sources) lines.push(`  ${s.phase.padEnd(13)} ${s.seconds.toFixed(1).padStart(8)} s  ${s.provenance.padEnd(16)} ${s.basis}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${renderEstimateText(flat)}${lines.join('\n')}\n`);
   return 0;
 }
 
