@@ -67,9 +67,10 @@ describe('npm pack', () => {
     expect(files).toContain(pkg.bin['rollout-sim']);
     expect(files).toContain('dist/sim/batch/worker.js'); // piscina loads it by path
     expect(files).toContain('scenarios/data/azure-conv-2023.csv');
+    expect(files).toContain('schema/scenario.schema.json'); // the scenarios' editor line points at it
     expect(files).toEqual(expect.arrayContaining([...compiled, ...scenarios]));
     const stray = files.filter(
-      (f) => !/^(dist\/(sim|reports)\/.*\.js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|package\.json|README\.md|LICENSE)$/.test(f),
+      (f) => !/^(dist\/(sim|reports)\/.*\.js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|schema\/scenario\.schema\.json|package\.json|README\.md|LICENSE)$/.test(f),
     );
     expect(stray).toEqual([]);
     expect(files.filter((f) => f.startsWith('scenarios/bench/'))).toEqual([]);
