@@ -1,6 +1,7 @@
 import { InputError, InternalError } from '../errors.js';
 import type { Request, VersionRole } from '../traffic/request.js';
-import { CAUSE_COLUMNS, CAUSES_BY_OUTCOME, GAUGE_FIELDS } from './series.js';
+import { gridFields, statisticMs, SUMMARY_LATENCY } from './latency-fields.js';
+import { CAUSE_COLUMNS, CAUSES_BY_OUTCOME, GAUGE_FIELDS, SERIES_LATENCY_FIELDS } from './series.js';
 import type { CauseColumn, FailureOutcome, Gauges, SeriesRow } from './series.js';
 import { QuantileSketch } from './sketch.js';
 import type { QuantileView } from './sketch.js';
@@ -96,7 +97,7 @@ function assertKind(req: Request, mirrors: boolean): void {
   }
 }
 
-const toMs = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
+const SUMMARY_FIELDS = gridFields(SUMMARY_LATENCY);
 
 /**
  * Records every logical request's outcome into fixed time windows (right-closed: (kW, (k+1)W], so what happens
@@ -287,31 +288,23 @@ export class MetricsRecorder {
   series(): SeriesRow[] {
     const all = SLOTS.all;
     const latency = newLatencySketches();
-    const [ttft, tpot, e2e] = latency;
     const rows: SeriesRow[] = [];
     for (let w = 0; w < this.sampledWindows; w++) {
       const window = this.windows[w];
       this.mergeLatency(latency, w, w, all);
       const seconds = window.end - w * this.windowSeconds;
+      // Keys in SERIES_COLUMNS order.
       const row = {
         t: window.end,
         windowSeconds: seconds,
         arrivals: window.arrivals,
         completed: window.finishedCount(COMPLETED, all),
         outputTokensPerSec: window.outputTokens / seconds,
-        ttftP50Ms: toMs(ttft.quantile(0.5)),
-        ttftP95Ms: toMs(ttft.quantile(0.95)),
-        ttftP99Ms: toMs(ttft.quantile(0.99)),
-        tpotP50Ms: toMs(tpot.quantile(0.5)),
-        tpotP95Ms: toMs(tpot.quantile(0.95)),
-        tpotP99Ms: toMs(tpot.quantile(0.99)),
-        e2eP50Ms: toMs(e2e.quantile(0.5)),
-        e2eP95Ms: toMs(e2e.quantile(0.95)),
-        e2eP99Ms: toMs(e2e.quantile(0.99)),
-        dropped: window.finishedCount(DROPPED, all),
-        rejected: window.finishedCount(REJECTED, all),
-        timedOut: window.finishedCount(TIMED_OUT, all),
       } as SeriesRow;
+      for (const field of SERIES_LATENCY_FIELDS) row[field.name] = statisticMs(latency[field.metricIndex], field.statistic);
+      row.dropped = window.finishedCount(DROPPED, all);
+      row.rejected = window.finishedCount(REJECTED, all);
+      row.timedOut = window.finishedCount(TIMED_OUT, all);
       CAUSE_COLUMNS.forEach((column, i) => (row[column] = window.causes[i]));
       const gauges = window.gauges as Float64Array;
       GAUGE_FIELDS.forEach((field, i) => (row[field] = gauges[i]));
@@ -452,19 +445,11 @@ export class MetricsRecorder {
   }
 
   private latencyStats(first: number, last: number): LatencyStats {
-    const [ttft, tpot, e2e] = this.mergeLatency(newLatencySketches(), first, last, SLOTS.all);
-    return {
-      ttftMeanMs: toMs(ttft.mean),
-      ttftP50Ms: toMs(ttft.quantile(0.5)),
-      ttftP95Ms: toMs(ttft.quantile(0.95)),
-      ttftP99Ms: toMs(ttft.quantile(0.99)),
-      tpotMeanMs: toMs(tpot.mean),
-      tpotP50Ms: toMs(tpot.quantile(0.5)),
-      tpotP95Ms: toMs(tpot.quantile(0.95)),
-      e2eMeanMs: toMs(e2e.mean),
-      e2eP95Ms: toMs(e2e.quantile(0.95)),
-      samples: e2e.count,
-    };
+    const latency = this.mergeLatency(newLatencySketches(), first, last, SLOTS.all);
+    const stats = {} as LatencyStats;
+    for (const field of SUMMARY_FIELDS) stats[field.name] = statisticMs(latency[field.metricIndex], field.statistic);
+    stats.samples = latency[E2E].count;
+    return stats;
   }
 
   private peakTtftWindow(first: number, last: number): Summary['latency']['peakWindow'] {
@@ -474,7 +459,7 @@ export class MetricsRecorder {
       scratch.clear();
       this.windows[w].mergeLatency(scratch, TTFT, SLOTS.all);
       if (scratch.count < MIN_PEAK_WINDOW_SAMPLES) continue;
-      const p95Ms = (scratch.quantile(0.95) as number) * 1000;
+      const p95Ms = statisticMs(scratch, 'p95') as number;
       if (peak.ttftP95Ms === null || p95Ms > peak.ttftP95Ms) peak = { ttftP95Ms: p95Ms, at: this.windows[w].end };
     }
     return peak;
