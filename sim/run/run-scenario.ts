@@ -8,6 +8,7 @@ import { RandomStreams } from '../engine/random.js';
 import { Simulator, type SimulatorLimits } from '../engine/simulator.js';
 import { InternalError } from '../errors.js';
 import { MetricsRecorder, type Gauges } from '../metrics/recorder.js';
+import type { SeriesRow } from '../metrics/series.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutController } from '../rollout/controller.js';
 import { createController, routesByWeight, strategyName } from '../rollout/create-controller.js';
@@ -29,6 +30,11 @@ export interface RunOptions {
   limits?: Partial<SimulatorLimits>;
   /** Keep one record per finished request (requests.csv); memory then grows with the requests. */
   collectRequests?: boolean;
+  /**
+   * Receives each window's row of the time series as soon as the window is final, in order: where to stream
+   * timeseries.csv from. RunResult.series merges adjacent windows on runs of more than MAX_SERIES_POINTS windows.
+   */
+  onWindow?: (row: SeriesRow) => void;
 }
 
 /** A controller that keeps changing things at one instant is a bug; stop rather than spin. */
@@ -57,8 +63,16 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
   const sim = new Simulator(options.limits);
   const streams = new RandomStreams(seed);
   const windowSeconds = spec.metrics.windowSeconds;
-  const recorder = new MetricsRecorder({ windowSeconds, slo: spec.slo });
-  const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true });
+  const queryReach = longestAnalysisWindow(spec);
+  const recorder = new MetricsRecorder({
+    windowSeconds,
+    slo: spec.slo,
+    queryReach,
+    duration,
+    onWindow: options.onWindow,
+    rolloutBounds: () => ({ rolloutStart: controller?.state.startedAt ?? null, rolloutEnd: controller?.state.finishedAt ?? null }),
+  });
+  const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach });
   const events: PodEvent[] = [];
   const phases: RolloutPhase[] = [];
 
@@ -234,7 +248,7 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
       seed,
       simulatedSeconds: duration,
       requests: recorder.requestsSummary(),
-      latency: recorder.latencySummary({ rolloutStart, rolloutEnd }),
+      latency: recorder.latencySummary(),
       rollout: {
         startedAt: rolloutStart,
         finishedAt: rolloutEnd,
@@ -266,6 +280,12 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
       ...(requests ? { requests } : {}),
     };
   }
+}
+
+/** How far back rollout analyses read telemetry: the longest window of any analysis metric. */
+function longestAnalysisWindow(spec: LoadedScenario['scenario']['spec']): number {
+  const templates = Object.values(spec.rollout?.analysisTemplates ?? {});
+  return Math.max(0, ...templates.flatMap((template) => template.metrics.map((metric) => metric.window)));
 }
 
 /** Passes every outcome on to the recorder and keeps a row per finished request. */
