@@ -6,34 +6,98 @@ import { InputError, InternalError } from '../sim/errors.js';
 export const SUMMARY_FILE = 'summary.json';
 
 let tempFiles = 0;
+let folders = 0;
+
+/** A file written ahead (e.g. streamed during a run), moved into its output folder when the folder is written. */
+export interface StagedFile {
+  /** Its name inside the output folder. */
+  readonly name: string;
+  /** Flushes the file and renames it to `path` (on the same file system). */
+  commitAs(path: string): void;
+}
 
 /**
- * Writes `data` to `path` so that readers see either the old file or the whole new one: the data goes to a
- * temporary file in the same folder (rename is atomic only within one file system), is flushed, then renamed.
+ * A file written in parts that readers see either as before or whole: the parts go to a temporary file (by
+ * default beside `path`, as rename is atomic only within one file system), flushed and renamed by `commit`.
+ * `abort` removes the temporary file (a no-op once committed), so call it on every path that does not commit.
  */
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const folder = dirname(path);
-  ensureFolder(folder);
-  const temp = join(folder, `.${basename(path)}.${process.pid}.${tempFiles++}.tmp`);
-  try {
-    const fd = openSync(temp, 'w');
+export class AtomicFile {
+  private readonly temp: string;
+  private fd: number | null;
+  /** Committed or aborted: nothing more to do. */
+  private settled = false;
+
+  constructor(
+    readonly path: string,
+    temp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempFiles++}.tmp`),
+  ) {
+    ensureFolder(dirname(temp));
+    this.temp = temp;
     try {
-      writeFileSync(fd, data);
+      this.fd = openSync(this.temp, 'w');
+    } catch (error) {
+      throw new InputError(`cannot write ${temp}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
+    }
+  }
+
+  write(data: string | Buffer): void {
+    writeFileSync(this.openFd('write'), data);
+  }
+
+  commit(): void {
+    this.commitAs(this.path);
+  }
+
+  commitAs(path: string): void {
+    const fd = this.openFd('commit');
+    this.fd = null;
+    try {
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(temp, path);
+    renameSync(this.temp, path);
+    this.settled = true;
+  }
+
+  abort(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.temp, { force: true });
+  }
+
+  private openFd(method: string): number {
+    if (this.fd === null) throw new InternalError(`AtomicFile.${method}: ${this.path} was already committed or aborted`);
+    return this.fd;
+  }
+}
+
+/** Writes `data` to `path` so that readers see either the old file or the whole new one (AtomicFile). */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const file = new AtomicFile(path);
+  try {
+    file.write(data);
+    file.commit();
   } catch (error) {
-    rmSync(temp, { force: true });
+    file.abort();
     throw error;
   }
+}
+
+/**
+ * Where a file streamed into output folder `dir` waits until the folder is written: beside the folder, hidden,
+ * named so that a later write removes it if its writer died.
+ */
+export function stagingPath(dir: string): string {
+  const target = resolve(dir);
+  return join(dirname(target), `.${basename(target)}.stream-${process.pid}-${folders++}`);
 }
 
 /** Marks a folder as written by rollout-sim, so a later run may replace it whole. */
 export const OUTPUT_MARKER = '.rollout-sim-output';
 
-let folders = 0;
 
 /**
  * Writes a whole output folder so that `dir` always holds one complete run: the files go to a new hidden folder
@@ -42,8 +106,12 @@ let folders = 0;
  * folder. A lock beside the folder keeps two writers out; a folder holding files rollout-sim did not write is
  * refused rather than replaced, so nothing a user keeps there is lost.
  */
-export function writeOutputFolder(dir: string, files: Readonly<Record<string, string | Buffer>>): void {
-  const names = Object.keys(files);
+export function writeOutputFolder(
+  dir: string,
+  files: Readonly<Record<string, string | Buffer>>,
+  staged: readonly StagedFile[] = [],
+): void {
+  const names = [...Object.keys(files), ...staged.map((file) => file.name)];
   for (const name of names) assertInside(name);
   const target = resolve(dir);
   ensureFolder(dirname(target));
@@ -55,7 +123,8 @@ export function writeOutputFolder(dir: string, files: Readonly<Record<string, st
   try {
     checkReplaceable(target, dir, names);
     mkdirSync(fresh);
-    for (const name of names) writeFileAtomic(join(fresh, name), files[name]);
+    for (const [name, data] of Object.entries(files)) writeFileAtomic(join(fresh, name), data);
+    for (const file of staged) file.commitAs(join(fresh, file.name));
     writeFileAtomic(join(fresh, OUTPUT_MARKER), 'written by rollout-sim; the whole folder is replaced by the next run\n');
     const hadOld = kindOf(target) === 'folder';
     if (hadOld) renameSync(target, old);
@@ -101,7 +170,7 @@ function checkReplaceable(target: string, dir: string, names: readonly string[])
 function removeLeftovers(target: string): void {
   const prefix = `.${basename(target)}.`;
   for (const entry of readdirSync(dirname(target))) {
-    const match = /^(?:new|old)-(\d+)-\d+$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '');
+    const match = /^(?:new|old|stream)-(\d+)-\d+$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '');
     if (match && !isAlive(Number(match[1]))) rmSync(join(dirname(target), entry), { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { SeriesRow } from '../sim/metrics/series.js';
+import { SERIES_LATENCY_FIELDS, type SeriesRow } from '../sim/metrics/series.js';
 import type { RunResult } from '../sim/run/result.js';
 
 type LayeredSpec = Extract<TopLevelSpec, { layer: unknown }>;
@@ -142,11 +142,8 @@ function stackedAreas(
 }
 
 function ttftChart(result: RunResult): ChartSpec {
-  const values = points(result.series, [
-    ['p50', 'ttftP50Ms'],
-    ['p95', 'ttftP95Ms'],
-    ['p99', 'ttftP99Ms'],
-  ]);
+  const ttft = SERIES_LATENCY_FIELDS.filter((field) => field.metric === 'ttft');
+  const values = points(result.series, ttft.map((field) => [field.statistic, field.name]));
   return chart(result, 'ttft', 'Time to first token per window', [
     lines(result, values, { yTitle: 'TTFT (ms)', legendTitle: 'percentile', interpolate: WINDOW_STEP }),
   ]);

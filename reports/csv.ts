@@ -12,3 +12,8 @@ export function columnsOf<T>(columns: Record<keyof T & string, true>): (keyof T 
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T & string)[]): string {
   return stringify(rows as T[], { header: true, columns: [...columns] });
 }
+
+/** The CSV lines of `rows` without the header: toCsv(rows) is toCsv([]) followed by this. */
+export function toCsvRows<T extends object>(rows: readonly T[], columns: readonly (keyof T & string)[]): string {
+  return stringify(rows as T[], { header: false, columns: [...columns] });
+}

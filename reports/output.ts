@@ -5,13 +5,18 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderRequestsCsv } from './requests-csv.js';
 import { renderSummaryJson } from './summary-json.js';
-import { renderTimeseriesCsv } from './timeseries-csv.js';
+import { renderTimeseriesCsv, type TimeseriesCsvStream } from './timeseries-csv.js';
 
 export interface RunOutputOptions {
   /** Add requests.csv (the run must have collected requests). */
   requests?: boolean;
   /** Add charts/<id>.svg for each chart. */
   svg?: boolean;
+  /**
+   * timeseries.csv as streamed during the run (RunOptions.onWindow), committed with the other files; without
+   * it the file is rendered from result.series, whose windows are merged on runs longer than MAX_SERIES_POINTS.
+   */
+  timeseries?: TimeseriesCsvStream;
 }
 
 /**
@@ -20,7 +25,7 @@ export interface RunOutputOptions {
  */
 export async function renderRunOutputs(result: RunResult, options: RunOutputOptions = {}): Promise<Record<string, string>> {
   return {
-    'timeseries.csv': renderTimeseriesCsv(result),
+    ...(options.timeseries ? {} : { 'timeseries.csv': renderTimeseriesCsv(result) }),
     'events.csv': renderEventsCsv(result),
     'report.md': renderMarkdown(result),
     'report.html': renderHtml(result),
@@ -31,7 +36,7 @@ export async function renderRunOutputs(result: RunResult, options: RunOutputOpti
   };
 }
 
-/** Renders and writes a run's outputs into `dir` (summary.json last; other files in `dir` are left alone). */
+/** Renders and writes a run's outputs as the whole of folder `dir` (writeOutputFolder), with the streamed series. */
 export async function writeRunOutputs(dir: string, result: RunResult, options: RunOutputOptions = {}): Promise<void> {
-  writeOutputFolder(dir, await renderRunOutputs(result, options));
+  writeOutputFolder(dir, await renderRunOutputs(result, options), options.timeseries ? [options.timeseries] : []);
 }

@@ -1,3 +1,4 @@
+import { gridFields, LATENCY_LABELS, SUMMARY_LATENCY } from '../sim/metrics/latency-fields.js';
 import type { LatencyStats, Summary } from '../sim/metrics/summary-types.js';
 import type { RunResult } from '../sim/run/result.js';
 import {
@@ -43,15 +44,9 @@ export function latencyTable(latency: Summary['latency']): TextTable {
   return {
     header: ['', 'Overall', 'Baseline', 'Rollout'],
     rows: [
-      row('TTFT mean', (s) => s.ttftMeanMs),
-      row('TTFT p50', (s) => s.ttftP50Ms),
-      row('TTFT p95', (s) => s.ttftP95Ms),
-      row('TTFT p99', (s) => s.ttftP99Ms),
-      row('TPOT mean', (s) => s.tpotMeanMs),
-      row('TPOT p50', (s) => s.tpotP50Ms),
-      row('TPOT p95', (s) => s.tpotP95Ms),
-      row('E2E mean', (s) => s.e2eMeanMs),
-      row('E2E p95', (s) => s.e2eP95Ms),
+      ...gridFields(SUMMARY_LATENCY).map((field) =>
+        row(`${LATENCY_LABELS[field.metric]} ${field.statistic}`, (s) => s[field.name]),
+      ),
       ['Completed requests', ...columns.map((s) => formatCount(s.samples))],
     ],
   };

@@ -1,15 +1,21 @@
 import { InputError, InternalError } from '../errors.js';
 import type { Request, VersionRole } from '../traffic/request.js';
+import { DisplaySeries, MAX_SERIES_POINTS, windowsPerPoint } from './display-series.js';
+import { LatencySummaryBuilder, NO_ROLLOUT, TIME_EPS, windowIndex } from './latency-summary.js';
+import type { RolloutBounds } from './latency-summary.js';
+import { SeriesPoint } from './series-point.js';
 import { CAUSE_COLUMNS, CAUSES_BY_OUTCOME, GAUGE_FIELDS } from './series.js';
 import type { CauseColumn, FailureOutcome, Gauges, SeriesRow } from './series.js';
-import { QuantileSketch } from './sketch.js';
 import type { QuantileView } from './sketch.js';
-import type { LatencyStats, Summary } from './summary-types.js';
+import type { Summary } from './summary-types.js';
 import {
+  ALL_SLOTS,
   COMPLETED,
   DROPPED,
   E2E,
+  METRICS,
   NEW,
+  newLatencySketches,
   OLD,
   OUTCOMES,
   REJECTED,
@@ -17,11 +23,13 @@ import {
   TPOT,
   TTFT,
   UNROUTED,
-  WindowStats,
 } from './window-stats.js';
-import type { SlotRange } from './window-stats.js';
+import type { LatencySketches, SlotRange, WindowStats } from './window-stats.js';
+import { WindowRing } from './window-ring.js';
 
 export type { Gauges } from './series.js';
+export type { RolloutBounds } from './latency-summary.js';
+export { MIN_PEAK_WINDOW_SAMPLES } from './latency-summary.js';
 
 /** Per-request latency limits in seconds. A request meets the SLO when each configured figure is within its limit. */
 export interface SloTargets {
@@ -33,8 +41,24 @@ export interface SloTargets {
 export interface MetricsRecorderOptions {
   windowSeconds?: number;
   slo: SloTargets;
-  /** Record mirrored (shadow) copies instead of client requests: their telemetry for shadow analysis. */
+  /**
+   * Record mirrored (shadow) copies instead of client requests: their telemetry for shadow analysis, and only
+   * that (no series, no latency summary).
+   */
   mirrors?: boolean;
+  /**
+   * How far back from the latest sample `query` may reach, in seconds (the longest analysis window); windows
+   * older than that are let go once closed. Default: no limit (every window is kept).
+   */
+  queryReach?: number;
+  /** The run's length, when known: series() then merges adjacent windows into at most `maxSeriesPoints` points. */
+  duration?: number;
+  /** Default MAX_SERIES_POINTS. */
+  maxSeriesPoints?: number;
+  /** Receives each window's row as soon as the window is final, in window order (e.g. to stream a CSV). */
+  onWindow?: (row: SeriesRow) => void;
+  /** The rollout's bounds as far as it has happened, read as windows close. Default: no rollout. */
+  rolloutBounds?: () => RolloutBounds;
 }
 
 /** What a rollout analysis sees of a stretch of time. Latencies are in seconds. */
@@ -52,19 +76,10 @@ export interface Telemetry {
   errorRate: number | null;
 }
 
-/**
- * The peak window must hold at least this many TTFT samples: one slow request in an almost idle window is
- * noise, not a spike, and would otherwise dominate the spike ratio.
- */
-export const MIN_PEAK_WINDOW_SAMPLES = 5;
-
-/** Relative slack for float noise in times, e.g. 3 × 0.1 = 0.30000000000000004 is still the end of window 2. */
-const TIME_EPS = 1e-9;
-
 const SLOTS: Readonly<Record<VersionRole | 'all', SlotRange>> = {
   old: { first: OLD, last: OLD },
   new: { first: NEW, last: NEW },
-  all: { first: OLD, last: UNROUTED },
+  all: ALL_SLOTS,
 };
 
 const OUTCOME_INDEX: Readonly<Record<FailureOutcome, number>> = {
@@ -82,11 +97,6 @@ const CAUSE_INDEX: Readonly<Record<FailureOutcome, ReadonlyMap<string, number>>>
   timedOut: causeColumns('timedOut'),
 };
 
-/** TTFT, TPOT and E2E, indexed by metric. */
-type LatencySketches = [QuantileSketch, QuantileSketch, QuantileSketch];
-const METRICS = [TTFT, TPOT, E2E] as const;
-const newLatencySketches = (): LatencySketches => [new QuantileSketch(), new QuantileSketch(), new QuantileSketch()];
-
 /** Mirrored copies are load, not client traffic: their outcomes never count. */
 function assertKind(req: Request, mirrors: boolean): void {
   if (req.shadow !== mirrors) {
@@ -96,16 +106,18 @@ function assertKind(req: Request, mirrors: boolean): void {
   }
 }
 
-const toMs = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
-
 /**
  * Records every logical request's outcome into fixed time windows (right-closed: (kW, (k+1)W], so what happens
- * exactly at a window end, including the run's end time, belongs to the window sampled there). Memory grows
- * with the number of windows, never with the number of requests: each window keeps counters and small
- * per-version latency sketches.
+ * exactly at a window end, including the run's end time, belongs to the window sampled there).
  *
  * TTFT is counted in the window of the first token, TPOT and end-to-end latency in the window of completion.
  * Only completed requests contribute latency (as vLLM's benchmark client does).
+ *
+ * Memory is flat in the number of requests and in the run's length. A window is held (counters and small
+ * per-version latency sketches) while it can still change and while `query` can reach it. It can change until
+ * every request that arrived in it or before has finished: a TTFT lands in the window of the first token, which
+ * comes after the arrival. It then closes: its row goes to `onWindow`, into the display series (DisplaySeries:
+ * adjacent windows merged on long runs) and into the running baseline/rollout latency (LatencySummaryBuilder).
  */
 export class MetricsRecorder {
   readonly windowSeconds: number;
@@ -113,11 +125,20 @@ export class MetricsRecorder {
   private readonly tpotLimit: number;
   private readonly e2eLimit: number;
   private readonly hasSlo: boolean;
-  private readonly windows: WindowStats[] = [];
+  private readonly mirrors: boolean;
+  private readonly queryReach: number;
+  private readonly onWindow: ((row: SeriesRow) => void) | undefined;
+  private readonly rolloutBounds: () => RolloutBounds;
+  private readonly windows: WindowRing;
   private sampledWindows = 0;
+  /** Windows closed so far (0..closedWindows-1): nothing more may be recorded in them. */
+  private closedWindows = 0;
+  private lastSampleEnd = 0;
   private lastWindowShort = false;
   private inFlightAtEnd: number | null = null;
-  private readonly mirrors: boolean;
+  private readonly windowPoint = new SeriesPoint();
+  private readonly display: DisplaySeries;
+  private readonly latency: LatencySummaryBuilder;
 
   private arrivedTotal = 0;
   private completedTotal = 0;
@@ -146,11 +167,23 @@ export class MetricsRecorder {
     this.tpotLimit = limit('tpotP95');
     this.e2eLimit = limit('e2eP95');
     this.hasSlo = this.ttftLimit < Infinity || this.tpotLimit < Infinity || this.e2eLimit < Infinity;
+    this.queryReach = options.queryReach ?? Infinity;
+    if (!(this.queryReach >= 0)) throw new InternalError(`metrics: expected a query reach ≥ 0 seconds, got ${this.queryReach}`);
+    this.onWindow = options.onWindow;
+    this.rolloutBounds = options.rolloutBounds ?? (() => NO_ROLLOUT);
+    this.windows = new WindowRing(windowSeconds);
+    const expectedWindows = options.duration === undefined ? 1 : Math.ceil(options.duration / windowSeconds - TIME_EPS);
+    this.display = new DisplaySeries(windowsPerPoint(expectedWindows, options.maxSeriesPoints ?? MAX_SERIES_POINTS));
+    this.latency = new LatencySummaryBuilder(windowSeconds);
   }
 
   /** A new logical request (retries are not new requests). */
   arrived(at: number): void {
-    this.windowAt(at).arrivals++;
+    const window = this.recordingWindow(at);
+    if (window !== null) {
+      window.arrivals++;
+      if (!this.mirrors) window.unfinished++;
+    }
     this.arrivedTotal++;
   }
 
@@ -164,15 +197,18 @@ export class MetricsRecorder {
           `finishedAt ${req.finishedAt}; expected firstArrival ≤ firstTokenAt ≤ finishedAt`,
       );
     }
-    const window = this.windowAt(at);
-    window.countFinished(COMPLETED, slot);
-    window.outputTokens += req.outputTokens;
-    window.sketch(E2E, slot).add(e2e);
-    this.windowAt(req.firstTokenAt).sketch(TTFT, slot).add(ttft);
+    this.finishedArrival(req);
     let meetsTpot = true;
+    const window = this.recordingWindow(at);
+    if (window !== null) {
+      window.countFinished(COMPLETED, slot);
+      window.outputTokens += req.outputTokens;
+      window.sketch(E2E, slot).add(e2e);
+    }
+    this.recordingWindow(req.firstTokenAt)?.sketch(TTFT, slot).add(ttft);
     if (req.outputTokens > 1) {
       const tpot = (req.finishedAt - req.firstTokenAt) / (req.outputTokens - 1);
-      window.sketch(TPOT, slot).add(tpot);
+      window?.sketch(TPOT, slot).add(tpot);
       meetsTpot = tpot <= this.tpotLimit;
     }
     this.completedTotal++;
@@ -190,9 +226,12 @@ export class MetricsRecorder {
     }
     const index = OUTCOME_INDEX[outcome];
     const slot = req.version === 'old' ? OLD : req.version === 'new' ? NEW : UNROUTED;
-    const window = this.windowAt(at);
-    window.countFinished(index, slot);
-    window.causes[column]++;
+    this.finishedArrival(req);
+    const window = this.recordingWindow(at);
+    if (window !== null) {
+      window.countFinished(index, slot);
+      window.causes[column]++;
+    }
     this.failedTotals[index]++;
     this.causeTotals[column]++;
     if (index === DROPPED) this.droppedStreamedTokens += req.tokensStreamed;
@@ -220,44 +259,55 @@ export class MetricsRecorder {
           `or for the last window a time in (${start}, ${end}]`,
       );
     }
-    const values = new Float64Array(GAUGE_FIELDS.length);
+    const window = this.windows.at(index);
     for (let i = 0; i < GAUGE_FIELDS.length; i++) {
       const value = gauges[GAUGE_FIELDS[i]];
       if (!Number.isFinite(value)) {
         throw new InternalError(`metrics.sample at ${at}s: gauge ${GAUGE_FIELDS[i]} is ${value}`);
       }
-      values[i] = value;
+      window.gauges[i] = value;
     }
-    const window = this.window(index);
-    window.gauges = values;
     window.end = at >= end - tolerance ? end : at;
+    this.lastSampleEnd = window.end;
     this.lastWindowShort = window.end < end;
     this.sampledWindows++;
+    // Events at this very instant still belong to the window just sampled: it closes at a later sample at the
+    // earliest, and only once the requests that arrived in it or before have all finished.
+    if (!this.mirrors) {
+      while (this.closedWindows < this.sampledWindows - 1 && this.windows.at(this.closedWindows).unfinished === 0) {
+        this.closeWindow();
+      }
+    }
+    this.releaseWindows();
   }
 
   /** Ends the run at `at`, which must be the last sampled time; `inFlight` logical requests had not finished. */
   finish(at: number, inFlight: number): void {
     if (this.inFlightAtEnd !== null) throw new InternalError('metrics.finish called twice');
-    const lastEnd = this.sampledWindows === 0 ? 0 : this.windows[this.sampledWindows - 1].end;
-    if (Math.abs(at - lastEnd) > TIME_EPS * Math.max(1, at)) {
+    if (Math.abs(at - this.lastSampleEnd) > TIME_EPS * Math.max(1, at)) {
       throw new InternalError(
-        `metrics.finish at ${at}s: the last sampled window ends at ${lastEnd}s; sample the final window at the end time first`,
+        `metrics.finish at ${at}s: the last sampled window ends at ${this.lastSampleEnd}s; sample the final window at the end time first`,
       );
     }
-    if (this.windows.length > this.sampledWindows) {
+    if (this.windows.created > this.sampledWindows) {
       throw new InternalError(
-        `metrics.finish at ${at}s: requests were recorded after the end time (window ${this.windows.length - 1})`,
+        `metrics.finish at ${at}s: requests were recorded after the end time (window ${this.windows.created - 1})`,
       );
     }
     if (!(Number.isInteger(inFlight) && inFlight >= 0)) {
       throw new InternalError(`metrics.finish: expected a whole number of in-flight requests ≥ 0, got ${inFlight}`);
     }
     this.inFlightAtEnd = inFlight;
+    if (this.mirrors) return;
+    // Nothing more can happen: requests still in flight never finish.
+    while (this.closedWindows < this.sampledWindows) this.closeWindow();
+    this.display.finish();
   }
 
   /**
    * Telemetry of one version (or all requests) over every window that overlaps [from, to): the resolution is
-   * one window, so a range that starts or ends mid-window includes that whole window.
+   * one window, so a range that starts or ends mid-window includes that whole window. `from` must be within
+   * the query reach of the latest sample.
    */
   query(version: VersionRole | 'all', from: number, to: number): Telemetry {
     if (!(from >= 0 && to >= from && to < Infinity)) {
@@ -265,14 +315,20 @@ export class MetricsRecorder {
     }
     const slots = SLOTS[version];
     const first = Math.floor(from / this.windowSeconds + TIME_EPS);
-    const last = Math.min(this.windows.length - 1, Math.ceil(to / this.windowSeconds - TIME_EPS) - 1);
+    const last = Math.min(this.windows.created - 1, Math.ceil(to / this.windowSeconds - TIME_EPS) - 1);
+    if (first < this.windows.base && first <= last) {
+      throw new InternalError(
+        `metrics.query: [${from}, ${to}) reaches before ${this.windows.base * this.windowSeconds}s, the oldest ` +
+          `telemetry kept (query reach ${this.queryReach}s)`,
+      );
+    }
     const [ttft, tpot, e2e] = this.mergeLatency(newLatencySketches(), first, last, slots);
     let completed = 0;
     let dropped = 0;
     let rejected = 0;
     let timedOut = 0;
     for (let w = first; w <= last; w++) {
-      const window = this.windows[w];
+      const window = this.windows.at(w);
       completed += window.finishedCount(COMPLETED, slots);
       dropped += window.finishedCount(DROPPED, slots);
       rejected += window.finishedCount(REJECTED, slots);
@@ -283,41 +339,13 @@ export class MetricsRecorder {
     return { ttft, tpot, e2e, completed, dropped, rejected, timedOut, finished, errorRate };
   }
 
-  /** One row per sampled window. */
+  /**
+   * The time series for charts and reports: one row per window, or on runs longer than `maxSeriesPoints`
+   * windows, adjacent windows merged into one point (SeriesPoint). Every window's own row went to `onWindow`.
+   */
   series(): SeriesRow[] {
-    const all = SLOTS.all;
-    const latency = newLatencySketches();
-    const [ttft, tpot, e2e] = latency;
-    const rows: SeriesRow[] = [];
-    for (let w = 0; w < this.sampledWindows; w++) {
-      const window = this.windows[w];
-      this.mergeLatency(latency, w, w, all);
-      const seconds = window.end - w * this.windowSeconds;
-      const row = {
-        t: window.end,
-        windowSeconds: seconds,
-        arrivals: window.arrivals,
-        completed: window.finishedCount(COMPLETED, all),
-        outputTokensPerSec: window.outputTokens / seconds,
-        ttftP50Ms: toMs(ttft.quantile(0.5)),
-        ttftP95Ms: toMs(ttft.quantile(0.95)),
-        ttftP99Ms: toMs(ttft.quantile(0.99)),
-        tpotP50Ms: toMs(tpot.quantile(0.5)),
-        tpotP95Ms: toMs(tpot.quantile(0.95)),
-        tpotP99Ms: toMs(tpot.quantile(0.99)),
-        e2eP50Ms: toMs(e2e.quantile(0.5)),
-        e2eP95Ms: toMs(e2e.quantile(0.95)),
-        e2eP99Ms: toMs(e2e.quantile(0.99)),
-        dropped: window.finishedCount(DROPPED, all),
-        rejected: window.finishedCount(REJECTED, all),
-        timedOut: window.finishedCount(TIMED_OUT, all),
-      } as SeriesRow;
-      CAUSE_COLUMNS.forEach((column, i) => (row[column] = window.causes[i]));
-      const gauges = window.gauges as Float64Array;
-      GAUGE_FIELDS.forEach((field, i) => (row[field] = gauges[i]));
-      rows.push(row);
-    }
-    return rows;
+    this.assertSummarised('series');
+    return this.display.rows();
   }
 
   requestsSummary(): Summary['requests'] {
@@ -347,47 +375,10 @@ export class MetricsRecorder {
     };
   }
 
-  /**
-   * Overall, baseline and rollout latency. A window belongs to the baseline when it ends at or before the
-   * rollout start, and to the rollout from there through the window holding the rollout end (the run's end
-   * while it has not ended). Without a rollout the whole run is the baseline. The peak window is the rollout
-   * window with the highest TTFT p95 among those with at least MIN_PEAK_WINDOW_SAMPLES TTFT samples; its `at` is
-   * the window end. spikeRatio = peak / baseline TTFT p95.
-   */
-  latencySummary(bounds: { rolloutStart: number | null; rolloutEnd: number | null }): Summary['latency'] {
-    this.assertFinished('latencySummary');
-    const { rolloutStart, rolloutEnd } = bounds;
-    const lastWindow = this.sampledWindows - 1;
-    const overall = this.latencyStats(0, lastWindow);
-    if (rolloutStart === null) {
-      if (rolloutEnd !== null) throw new InternalError(`metrics: rollout end ${rolloutEnd}s without a start`);
-      return {
-        overall,
-        baseline: overall,
-        rollout: this.latencyStats(0, -1),
-        peakWindow: { ttftP95Ms: null, at: null },
-        spikeRatio: null,
-      };
-    }
-    if (!(rolloutStart >= 0) || (rolloutEnd !== null && !(rolloutEnd >= rolloutStart))) {
-      throw new InternalError(`metrics: bad rollout bounds [${rolloutStart}, ${rolloutEnd}]`);
-    }
-    const firstRolloutWindow = Math.floor(rolloutStart / this.windowSeconds + TIME_EPS);
-    const lastRolloutWindow =
-      rolloutEnd === null
-        ? lastWindow
-        : Math.min(lastWindow, Math.max(firstRolloutWindow, this.windowIndex(rolloutEnd)));
-    const baseline = this.latencyStats(0, Math.min(firstRolloutWindow, this.sampledWindows) - 1);
-    const peakWindow = this.peakTtftWindow(firstRolloutWindow, lastRolloutWindow);
-    const spikeRatio =
-      peakWindow.ttftP95Ms !== null && baseline.ttftP95Ms ? peakWindow.ttftP95Ms / baseline.ttftP95Ms : null;
-    return {
-      overall,
-      baseline,
-      rollout: this.latencyStats(firstRolloutWindow, lastRolloutWindow),
-      peakWindow,
-      spikeRatio,
-    };
+  /** Overall, baseline and rollout latency and the peak window, with the rollout's final bounds (LatencySummaryBuilder). */
+  latencySummary(): Summary['latency'] {
+    this.assertSummarised('latencySummary');
+    return this.latency.summary(this.rolloutBounds());
   }
 
   /**
@@ -401,25 +392,59 @@ export class MetricsRecorder {
     return { sloAttainment: this.hasSlo && finished > 0 ? this.metSlo / finished : null };
   }
 
-  /** Sketch buckets allocated over all windows: the part of memory that depends on the data. */
+  /** Windows held now: the part of memory that depends on the run's length. */
+  heldWindows(): number {
+    return this.windows.held;
+  }
+
+  /** Sketch buckets allocated over the windows held: the part of memory that depends on the data. */
   sketchBins(): number {
     let bins = 0;
-    for (const window of this.windows) bins += window.allocatedBins();
+    for (const window of this.windows.heldWindows()) bins += window.allocatedBins();
     return bins;
   }
 
-  private windowIndex(at: number): number {
-    if (!(at >= 0 && at < Infinity)) throw new InternalError(`metrics: expected a finite time ≥ 0, got ${at}`);
-    return Math.max(0, Math.ceil(at / this.windowSeconds - TIME_EPS) - 1);
+  /**
+   * The window holding `at`, to record into; null for a mirror recorder when the window was already let go (no
+   * query can reach it any more).
+   */
+  private recordingWindow(at: number): WindowStats | null {
+    const index = windowIndex(at, this.windowSeconds);
+    if (index < this.closedWindows) {
+      throw new InternalError(`metrics: recording at ${at}s into window ${index}, which has closed`);
+    }
+    if (index < this.windows.base) return null;
+    return this.windows.at(index);
   }
 
-  private windowAt(at: number): WindowStats {
-    return this.window(this.windowIndex(at));
+  /** A logical request finished: its arrival window has one request less that can still add a sample. */
+  private finishedArrival(req: Request): void {
+    if (this.mirrors) return;
+    const window = this.windows.at(windowIndex(req.firstArrival, this.windowSeconds));
+    if (window.unfinished === 0) {
+      throw new InternalError(`metrics: request ${req.id} finished, but no unfinished arrival at ${req.firstArrival}s was recorded`);
+    }
+    window.unfinished--;
   }
 
-  private window(index: number): WindowStats {
-    while (this.windows.length <= index) this.windows.push(new WindowStats());
-    return this.windows[index];
+  private closeWindow(): void {
+    const index = this.closedWindows;
+    const window = this.windows.at(index);
+    const point = this.windowPoint;
+    point.clear();
+    point.add(window);
+    const row = point.row();
+    this.onWindow?.(row);
+    this.display.add(window, row);
+    this.latency.add(window, index, point.ttft, this.rolloutBounds());
+    this.closedWindows++;
+  }
+
+  /** Lets go of the windows that have closed (any window, for a mirror recorder) and that no query can reach. */
+  private releaseWindows(): void {
+    // One window of slack below the oldest a query from now on can touch.
+    const reachable = Math.floor((this.lastSampleEnd - this.queryReach) / this.windowSeconds) - 1;
+    this.windows.releaseBefore(this.mirrors ? reachable : Math.min(this.closedWindows, reachable));
   }
 
   private servedSlot(req: Request): number {
@@ -434,6 +459,12 @@ export class MetricsRecorder {
     return this.inFlightAtEnd;
   }
 
+  /** The series and the latency summary: client requests only, after finish. */
+  private assertSummarised(method: string): void {
+    if (this.mirrors) throw new InternalError(`metrics.${method}: a mirror recorder keeps telemetry only`);
+    this.assertFinished(method);
+  }
+
   private countsByCause(outcome: FailureOutcome): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const [cause, column] of CAUSE_INDEX[outcome]) {
@@ -446,37 +477,8 @@ export class MetricsRecorder {
   private mergeLatency(into: LatencySketches, first: number, last: number, slots: SlotRange): LatencySketches {
     for (const metric of METRICS) into[metric].clear();
     for (let w = Math.max(0, first); w <= last; w++) {
-      for (const metric of METRICS) this.windows[w].mergeLatency(into[metric], metric, slots);
+      for (const metric of METRICS) this.windows.at(w).mergeLatency(into[metric], metric, slots);
     }
     return into;
-  }
-
-  private latencyStats(first: number, last: number): LatencyStats {
-    const [ttft, tpot, e2e] = this.mergeLatency(newLatencySketches(), first, last, SLOTS.all);
-    return {
-      ttftMeanMs: toMs(ttft.mean),
-      ttftP50Ms: toMs(ttft.quantile(0.5)),
-      ttftP95Ms: toMs(ttft.quantile(0.95)),
-      ttftP99Ms: toMs(ttft.quantile(0.99)),
-      tpotMeanMs: toMs(tpot.mean),
-      tpotP50Ms: toMs(tpot.quantile(0.5)),
-      tpotP95Ms: toMs(tpot.quantile(0.95)),
-      e2eMeanMs: toMs(e2e.mean),
-      e2eP95Ms: toMs(e2e.quantile(0.95)),
-      samples: e2e.count,
-    };
-  }
-
-  private peakTtftWindow(first: number, last: number): Summary['latency']['peakWindow'] {
-    const scratch = new QuantileSketch();
-    let peak: Summary['latency']['peakWindow'] = { ttftP95Ms: null, at: null };
-    for (let w = first; w <= last; w++) {
-      scratch.clear();
-      this.windows[w].mergeLatency(scratch, TTFT, SLOTS.all);
-      if (scratch.count < MIN_PEAK_WINDOW_SAMPLES) continue;
-      const p95Ms = (scratch.quantile(0.95) as number) * 1000;
-      if (peak.ttftP95Ms === null || p95Ms > peak.ttftP95Ms) peak = { ttftP95Ms: p95Ms, at: this.windows[w].end };
-    }
-    return peak;
   }
 }

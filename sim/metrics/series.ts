@@ -1,4 +1,5 @@
 import type { DropCause, RejectCause, TimeoutCause } from '../traffic/request.js';
+import { gridFields, SERIES_LATENCY, type GridFieldName } from './latency-fields.js';
 
 /** Compiles only when T is never: used to prove that the column lists below cover their unions. */
 type AssertNever<T extends never> = T;
@@ -50,47 +51,57 @@ export const CAUSE_COLUMNS: readonly CauseColumn[] = [
   ...TIMEOUT_CAUSES.map((c) => `timedOut:${c}` as const),
 ];
 
-/**
- * Cluster and server state sampled at each window end (instantaneous values, not window averages).
- * Replica and pod counts are per version role; GPU counts are over the whole cluster.
- */
-export const GAUGE_FIELDS = [
-  /** Requests waiting in the servers' own queues, all pods. */
-  'waiting',
-  /** Requests in the servers' running batches, all pods. */
-  'running',
-  /** Requests held in the gateway's central queue. */
-  'gatewayQueue',
-  /** Mean KV-cache use of the serving pods, 0..1. */
-  'kvUsage',
-  /** Ready pods per version. */
-  'readyOld',
-  'readyNew',
-  /** Endpoints the gateway currently routes to, per version (lags readiness by the propagation delay). */
-  'endpointsOld',
-  'endpointsNew',
-  /** Pods per version that are not terminating (pending, starting or ready): Σ ReplicaSet status.replicas. */
-  'podsOld',
-  'podsNew',
-  /** GPUs held by pods that are starting up, serving, or terminating. */
-  'gpusStarting',
-  'gpusServing',
-  'gpusDraining',
-  /** All GPUs bound to pods (starting + serving + draining). */
-  'gpusHeld',
-  /** GPUs the current nodes offer. */
-  'gpusAllocatable',
-  /** Pods waiting for a node. */
-  'pendingPods',
-  'nodes',
-] as const;
+/** How a series point that merges several windows (long runs, see DisplaySeries) shows a gauge. */
+export type GaugeMerge =
+  /** The highest sample: load and resources, whose peaks matter. */
+  | 'max'
+  /** The lowest sample: availability, whose dips matter. */
+  | 'min';
 
-export type GaugeField = (typeof GAUGE_FIELDS)[number];
+/**
+ * Cluster and server state sampled at each window end (instantaneous values, not window averages), in column
+ * order, with how merged series points show them. Replica and pod counts are per version role; GPU counts are
+ * over the whole cluster.
+ */
+export const GAUGES = {
+  /** Requests waiting in the servers' own queues, all pods. */
+  waiting: 'max',
+  /** Requests in the servers' running batches, all pods. */
+  running: 'max',
+  /** Requests held in the gateway's central queue. */
+  gatewayQueue: 'max',
+  /** Mean KV-cache use of the serving pods, 0..1. */
+  kvUsage: 'max',
+  /** Ready pods per version. */
+  readyOld: 'min',
+  readyNew: 'min',
+  /** Endpoints the gateway currently routes to, per version (lags readiness by the propagation delay). */
+  endpointsOld: 'min',
+  endpointsNew: 'min',
+  /** Pods per version that are not terminating (pending, starting or ready): Σ ReplicaSet status.replicas. */
+  podsOld: 'max',
+  podsNew: 'max',
+  /** GPUs held by pods that are starting up, serving, or terminating. */
+  gpusStarting: 'max',
+  gpusServing: 'max',
+  gpusDraining: 'max',
+  /** All GPUs bound to pods (starting + serving + draining). */
+  gpusHeld: 'max',
+  /** GPUs the current nodes offer. */
+  gpusAllocatable: 'max',
+  /** Pods waiting for a node. */
+  pendingPods: 'max',
+  nodes: 'max',
+} as const satisfies Record<string, GaugeMerge>;
+
+export type GaugeField = keyof typeof GAUGES;
+
+export const GAUGE_FIELDS = Object.keys(GAUGES) as readonly GaugeField[];
 
 export interface Gauges extends Record<GaugeField, number> {}
 
-/** Per-window request figures. Latencies are in milliseconds and null when the window has no sample. */
-export interface SeriesCore {
+/** Per-window request counts; a merged series point sums them over its windows. */
+export interface SeriesCounts {
   /** End of the window, simulated seconds. */
   t: number;
   /** Length of the window (the last one may be shorter). */
@@ -100,48 +111,38 @@ export interface SeriesCore {
   completed: number;
   /** Output tokens of the requests completed in the window, per second of the window. */
   outputTokensPerSec: number;
-  /** TTFT of requests whose first token came in the window. */
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
-  ttftP99Ms: number | null;
-  /** TPOT and end-to-end latency of requests completed in the window. */
-  tpotP50Ms: number | null;
-  tpotP95Ms: number | null;
-  tpotP99Ms: number | null;
-  e2eP50Ms: number | null;
-  e2eP95Ms: number | null;
-  e2eP99Ms: number | null;
   /** Final failures recorded in the window (cause break-down in the `<outcome>:<cause>` columns). */
   dropped: number;
   rejected: number;
   timedOut: number;
 }
 
+/**
+ * Per-window latency in milliseconds, null when the window has no sample: TTFT of requests whose first token
+ * came in the window, TPOT and end-to-end latency of requests completed in it.
+ */
+export type SeriesLatency = { [K in GridFieldName<typeof SERIES_LATENCY>]: number | null };
+
 export type CauseCounts = Record<CauseColumn, number>;
 
 /** One row per time window: the timeseries.csv line and the data behind the charts. */
-export interface SeriesRow extends SeriesCore, CauseCounts, Gauges {}
+export interface SeriesRow extends SeriesCounts, SeriesLatency, CauseCounts, Gauges {}
 
-const CORE_COLUMNS = [
-  't',
-  'windowSeconds',
-  'arrivals',
-  'completed',
-  'outputTokensPerSec',
-  'ttftP50Ms',
-  'ttftP95Ms',
-  'ttftP99Ms',
-  'tpotP50Ms',
-  'tpotP95Ms',
-  'tpotP99Ms',
-  'e2eP50Ms',
-  'e2eP95Ms',
-  'e2eP99Ms',
-  'dropped',
-  'rejected',
-  'timedOut',
-] as const satisfies readonly (keyof SeriesCore)[];
-type CoreColumnsComplete = AssertNever<Exclude<keyof SeriesCore, (typeof CORE_COLUMNS)[number]>>;
+/** The counts before and after the latency columns. */
+const COUNT_COLUMNS_BEFORE = ['t', 'windowSeconds', 'arrivals', 'completed', 'outputTokensPerSec'] as const;
+const COUNT_COLUMNS_AFTER = ['dropped', 'rejected', 'timedOut'] as const;
+type CountColumnsComplete = AssertNever<
+  Exclude<keyof SeriesCounts, (typeof COUNT_COLUMNS_BEFORE)[number] | (typeof COUNT_COLUMNS_AFTER)[number]>
+>;
+
+/** The latency columns in order, with what each one computes. */
+export const SERIES_LATENCY_FIELDS = gridFields(SERIES_LATENCY);
 
 /** Every SeriesRow key in CSV column order. */
-export const SERIES_COLUMNS: readonly (keyof SeriesRow)[] = [...CORE_COLUMNS, ...CAUSE_COLUMNS, ...GAUGE_FIELDS];
+export const SERIES_COLUMNS: readonly (keyof SeriesRow)[] = [
+  ...COUNT_COLUMNS_BEFORE,
+  ...SERIES_LATENCY_FIELDS.map((field) => field.name),
+  ...COUNT_COLUMNS_AFTER,
+  ...CAUSE_COLUMNS,
+  ...GAUGE_FIELDS,
+];

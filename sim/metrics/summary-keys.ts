@@ -1,3 +1,4 @@
+import { gridFields, SUMMARY_LATENCY } from './latency-fields.js';
 import { CAUSES_BY_OUTCOME } from './series.js';
 import type { LatencyStats, Summary } from './summary-types.js';
 
@@ -14,18 +15,10 @@ export type KeyOrder<T> = {
 };
 export type KeyNode = true | 'sorted' | { readonly [key: string]: KeyNode };
 
-const LATENCY_STATS_ORDER: KeyOrder<LatencyStats> = {
-  ttftMeanMs: true,
-  ttftP50Ms: true,
-  ttftP95Ms: true,
-  ttftP99Ms: true,
-  tpotMeanMs: true,
-  tpotP50Ms: true,
-  tpotP95Ms: true,
-  e2eMeanMs: true,
-  e2eP95Ms: true,
+const LATENCY_STATS_ORDER = {
+  ...Object.fromEntries(gridFields(SUMMARY_LATENCY).map((field) => [field.name, true])),
   samples: true,
-};
+} as KeyOrder<LatencyStats>;
 
 /** The contract's own order (summary-types.ts), so the file reads top-down like the contract. */
 const SUMMARY_ORDER: KeyOrder<Summary> = {

@@ -1,20 +1,15 @@
+import type { GridFieldName, SUMMARY_LATENCY } from './latency-fields.js';
+
 /**
  * The summary contract: `run --json` and summary.json use exactly these keys (more may be added).
  * Invariant: requests.arrived = completed + dropped + rejected + timedOut + inFlightAtEnd.
  */
-export interface LatencyStats {
-  ttftMeanMs: number | null;
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
-  ttftP99Ms: number | null;
-  tpotMeanMs: number | null;
-  tpotP50Ms: number | null;
-  tpotP95Ms: number | null;
-  e2eMeanMs: number | null;
-  e2eP95Ms: number | null;
+
+/** Latency of a stretch of the run, in milliseconds (null without samples): the fields of SUMMARY_LATENCY. */
+export type LatencyStats = { [K in GridFieldName<typeof SUMMARY_LATENCY>]: number | null } & {
   /** Completed requests the figures are computed from. */
   samples: number;
-}
+};
 
 /** What the start-ups of a run came to: the figures a start-up lever moves. */
 export interface StartupSummary {

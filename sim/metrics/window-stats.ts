@@ -1,5 +1,5 @@
 import { QuantileSketch } from './sketch.js';
-import { CAUSE_COLUMNS } from './series.js';
+import { CAUSE_COLUMNS, GAUGE_FIELDS } from './series.js';
 
 /** Version slots. Latency exists for old and new only; a failure may come before routing chose a version. */
 export const OLD = 0;
@@ -13,9 +13,15 @@ export const REJECTED = 2;
 export const TIMED_OUT = 3;
 export const OUTCOMES = 4;
 
+/** Metrics, in LATENCY_METRICS order. */
 export const TTFT = 0;
 export const TPOT = 1;
 export const E2E = 2;
+export const METRICS = [TTFT, TPOT, E2E] as const;
+
+/** TTFT, TPOT and E2E sketches, indexed by metric. */
+export type LatencySketches = [QuantileSketch, QuantileSketch, QuantileSketch];
+export const newLatencySketches = (): LatencySketches => [new QuantileSketch(), new QuantileSketch(), new QuantileSketch()];
 const LATENCY_VERSIONS = 2;
 
 /** Inclusive range of version slots a reader wants, e.g. OLD..OLD, or OLD..UNROUTED for every request. */
@@ -24,9 +30,19 @@ export interface SlotRange {
   last: number;
 }
 
-/** Everything recorded for one time window: counters, per-version latency sketches, and the sampled gauges. */
+/** Every version slot, for readers of all requests. */
+export const ALL_SLOTS: SlotRange = { first: OLD, last: UNROUTED };
+
+/**
+ * Everything recorded for one time window: counters, per-version latency sketches, and the sampled gauges.
+ * Reused for a later window once released (`reset`), keeping its storage.
+ */
 export class WindowStats {
+  /** Start of the window, simulated seconds. */
+  start = 0;
   arrivals = 0;
+  /** Logical requests that arrived in the window and have not finished yet. */
+  unfinished = 0;
   outputTokens = 0;
   /** Finished logical requests, at outcome * VERSION_SLOTS + slot. */
   private readonly finished = new Float64Array(OUTCOMES * VERSION_SLOTS);
@@ -35,9 +51,22 @@ export class WindowStats {
   /** Latency in seconds at metric * LATENCY_VERSIONS + slot; created on the first sample to keep idle windows small. */
   private readonly latency: (QuantileSketch | null)[] = new Array(3 * LATENCY_VERSIONS).fill(null);
   /** Gauges in GAUGE_FIELDS order, set when the window is sampled. */
-  gauges: Float64Array | null = null;
+  readonly gauges = new Float64Array(GAUGE_FIELDS.length);
   /** End time as sampled (shorter than a full window for the last one); NaN until sampled. */
   end = NaN;
+
+  /** Empties the window for reuse as the window starting at `start`. */
+  reset(start: number): void {
+    this.start = start;
+    this.arrivals = 0;
+    this.unfinished = 0;
+    this.outputTokens = 0;
+    this.finished.fill(0);
+    this.causes.fill(0);
+    for (const sketch of this.latency) sketch?.clear();
+    this.gauges.fill(0);
+    this.end = NaN;
+  }
 
   countFinished(outcome: number, slot: number): void {
     this.finished[outcome * VERSION_SLOTS + slot]++;

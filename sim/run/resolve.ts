@@ -42,6 +42,8 @@ export interface ResolvedRun {
   readonly routing: 'pods' | 'weights';
   readonly strategy: string;
   readonly rollout: { readonly spec: RolloutSpec; readonly schedule: RolloutSchedule } | null;
+  /** How far back rollout analyses read telemetry: the longest window of any analysis metric (0 without one). */
+  readonly analysisReach: number;
 }
 
 export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
@@ -95,5 +97,6 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
+    analysisReach: Math.max(0, ...Object.values(rollout?.analysisTemplates ?? {}).flatMap((t) => t.metrics.map((m) => m.window))),
   };
 }

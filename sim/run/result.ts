@@ -21,6 +21,10 @@ export interface RequestRecord {
 
 export interface RunResult {
   summary: Summary;
+  /**
+   * The time series for charts and reports: one row per window, or on runs of more than MAX_SERIES_POINTS
+   * windows, adjacent windows merged into one row each (RunOptions.onWindow receives every window).
+   */
   series: SeriesRow[];
   events: PodEvent[];
   phases: RolloutPhase[];

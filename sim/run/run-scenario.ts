@@ -6,6 +6,7 @@ import { RandomStreams } from '../engine/random.js';
 import { Simulator, type SimulatorLimits } from '../engine/simulator.js';
 import { InternalError } from '../errors.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
+import type { SeriesRow } from '../metrics/series.js';
 import { createController } from '../rollout/create-controller.js';
 import { RolloutDriver } from '../rollout/driver.js';
 import { GatewayPropagation } from '../routing/propagation.js';
@@ -26,6 +27,11 @@ export interface RunOptions {
   limits?: Partial<SimulatorLimits>;
   /** Keep one record per finished request (requests.csv); memory then grows with the requests. */
   collectRequests?: boolean;
+  /**
+   * Receives each window's row of the time series as soon as the window is final, in order: where to stream
+   * timeseries.csv from. RunResult.series merges adjacent windows on runs of more than MAX_SERIES_POINTS windows.
+   */
+  onWindow?: (row: SeriesRow) => void;
 }
 
 /**
@@ -73,13 +79,20 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   const sim = new Simulator(options.limits);
   const streams = new RandomStreams(run.seed);
   const { windowSeconds, duration } = run;
-  const recorder = new MetricsRecorder({ windowSeconds, slo: run.slo });
-  const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true });
+  let router: Router | null = null;
+  let driver: RolloutDriver | null = null;
+  const recorder = new MetricsRecorder({
+    windowSeconds,
+    slo: run.slo,
+    queryReach: run.analysisReach,
+    duration,
+    onWindow: options.onWindow,
+    rolloutBounds: () => ({ rolloutStart: driver?.state?.startedAt ?? null, rolloutEnd: driver?.state?.finishedAt ?? null }),
+  });
+  const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
   const events: PodEvent[] = [];
   const createServer = serverFactory(run.serving, sim, streams, run.behaviour);
 
-  let router: Router | null = null;
-  let driver: RolloutDriver | null = null;
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
     return router;

@@ -27,7 +27,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     seed: run.seed,
     simulatedSeconds: run.duration,
     requests: recorder.requestsSummary(),
-    latency: recorder.latencySummary({ rolloutStart, rolloutEnd }),
+    latency: recorder.latencySummary(),
     rollout: {
       startedAt: rolloutStart,
       finishedAt: rolloutEnd,

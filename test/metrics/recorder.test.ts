@@ -2,7 +2,7 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { InputError, InternalError } from '../../sim/errors.js';
 import { MetricsRecorder, MIN_PEAK_WINDOW_SAMPLES } from '../../sim/metrics/recorder.js';
-import type { SloTargets } from '../../sim/metrics/recorder.js';
+import type { RolloutBounds, SloTargets } from '../../sim/metrics/recorder.js';
 import { SERIES_COLUMNS } from '../../sim/metrics/series.js';
 import type { Request } from '../../sim/traffic/request.js';
 import { makeGauges, makeRequest, servedRequest } from './fixtures.js';
@@ -77,7 +77,7 @@ describe('MetricsRecorder request accounting', () => {
   it('needs finish before the summaries', () => {
     const rec = recorder({ ttftP95: 1 });
     expect(() => rec.requestsSummary()).toThrow(InternalError);
-    expect(() => rec.latencySummary({ rolloutStart: null, rolloutEnd: null })).toThrow(InternalError);
+    expect(() => rec.latencySummary()).toThrow(InternalError);
     expect(() => rec.goodput()).toThrow(InternalError);
   });
 
@@ -166,8 +166,8 @@ describe('MetricsRecorder latency summary', () => {
    * Completions every 0.5 s: TTFT 0.1 s before t=100 and after 200, 0.5 s in between except 2 s in the window
    * ending at 160; the window ending at 180 holds only a few 10 s requests.
    */
-  function rolloutRun(): MetricsRecorder {
-    const rec = recorder();
+  function rolloutRun(bounds: RolloutBounds): MetricsRecorder {
+    const rec = new MetricsRecorder({ windowSeconds: W, slo: {}, rolloutBounds: () => bounds });
     for (let t = 0.5; t < 260; t += 0.5) {
       if (t > 170 && t <= 180) continue;
       const ttft = t < 100 || t >= 200 ? 0.1 : t > 150 && t <= 160 ? 2 : 0.5;
@@ -180,7 +180,7 @@ describe('MetricsRecorder latency summary', () => {
   }
 
   it('splits baseline and rollout and finds the peak window', () => {
-    const latency = rolloutRun().latencySummary({ rolloutStart: 100, rolloutEnd: 200 });
+    const latency = rolloutRun({ rolloutStart: 100, rolloutEnd: 200 }).latencySummary();
     within1pct(latency.baseline.ttftP95Ms, 100);
     within1pct(latency.baseline.ttftP50Ms, 100);
     // Windows ending at or before t=100: completions at 0.5, 1, …, 100.
@@ -195,17 +195,17 @@ describe('MetricsRecorder latency summary', () => {
   });
 
   it('gives the window holding the rollout start to the rollout', () => {
-    const latency = rolloutRun().latencySummary({ rolloutStart: 95, rolloutEnd: 200 });
+    const latency = rolloutRun({ rolloutStart: 95, rolloutEnd: 200 }).latencySummary();
     expect(latency.baseline.samples).toBe(180);
   });
 
   it('runs the rollout to the end of the run while it has not ended', () => {
-    const latency = rolloutRun().latencySummary({ rolloutStart: 100, rolloutEnd: null });
+    const latency = rolloutRun({ rolloutStart: 100, rolloutEnd: null }).latencySummary();
     expect(latency.rollout.samples).toBe(299 + MIN_PEAK_WINDOW_SAMPLES - 1);
   });
 
   it('treats a run without rollout as all baseline', () => {
-    const latency = rolloutRun().latencySummary({ rolloutStart: null, rolloutEnd: null });
+    const latency = rolloutRun({ rolloutStart: null, rolloutEnd: null }).latencySummary();
     expect(latency.baseline).toEqual(latency.overall);
     expect(latency.rollout.samples).toBe(0);
     expect(latency.rollout.ttftP95Ms).toBeNull();

@@ -23,7 +23,11 @@ function readyAt(t: number): { old: number; new: number } {
  */
 export function syntheticRunResult(name = 'rolling-update-demo', options: { requests?: boolean } = {}): RunResult {
   const slo = { ttftP95: 1, tpotP95: 0.05 };
-  const rec = new MetricsRecorder({ windowSeconds: WINDOW, slo });
+  const rec = new MetricsRecorder({
+    windowSeconds: WINDOW,
+    slo,
+    rolloutBounds: () => ({ rolloutStart: ROLLOUT_START, rolloutEnd: ROLLOUT_END }),
+  });
   for (let t = 0.5; t < END - 2; t += 0.5) {
     const version = t < 150 ? 'old' : 'new';
     const ttft = t > 130 && t <= 160 ? 1.5 : 0.1;
@@ -89,7 +93,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
       seed: 42,
       simulatedSeconds: END,
       requests: rec.requestsSummary(),
-      latency: rec.latencySummary({ rolloutStart: ROLLOUT_START, rolloutEnd: ROLLOUT_END }),
+      latency: rec.latencySummary(),
       rollout: {
         startedAt: ROLLOUT_START,
         finishedAt: ROLLOUT_END,

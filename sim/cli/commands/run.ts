@@ -1,7 +1,9 @@
 import { writeRunOutputs } from '../../../reports/output.js';
+import { TimeseriesCsvStream } from '../../../reports/timeseries-csv.js';
 import { renderMarkdown } from '../../../reports/markdown.js';
 import { renderSummaryJson } from '../../../reports/summary-json.js';
 import { assertionExitCode, evaluateAssertions, type AssertionResult } from '../../run/assertions.js';
+import type { RunResult } from '../../run/result.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { limitsFromFlags, parseSeed, printWarnings, toStringList } from '../options.js';
@@ -29,14 +31,22 @@ export function printAssertions(results: readonly AssertionResult[], stream: Nod
 export async function runCommand(args: RunArgs): Promise<number> {
   const loaded = loadScenarioFile(args.scenario, toStringList(args.set));
   printWarnings(loaded);
-  const result = runScenario(loaded, {
-    seed: parseSeed(args.seed),
-    limits: limitsFromFlags(args),
-    collectRequests: args.requests === true,
-  });
-  if (args.out) {
-    await writeRunOutputs(args.out, result, { requests: args.requests === true, svg: args.svg !== false });
-    process.stderr.write(`wrote ${args.out}/ (summary.json, timeseries.csv, events.csv, report.md, report.html)\n`);
+  // The time series goes to its file window by window: a long run never holds it all.
+  const timeseries = args.out ? new TimeseriesCsvStream(args.out) : undefined;
+  let result: RunResult;
+  try {
+    result = runScenario(loaded, {
+      seed: parseSeed(args.seed),
+      limits: limitsFromFlags(args),
+      collectRequests: args.requests === true,
+      onWindow: timeseries?.write,
+    });
+    if (args.out) {
+      await writeRunOutputs(args.out, result, { requests: args.requests === true, svg: args.svg !== false, timeseries });
+      process.stderr.write(`wrote ${args.out}/ (summary.json, timeseries.csv, events.csv, report.md, report.html)\n`);
+    }
+  } finally {
+    timeseries?.abort();
   }
   const assertions = evaluateAssertions(result.summary, loaded.scenario.spec.assertions);
   if (args.json) {
