@@ -24,7 +24,8 @@ import {
   TTFT,
   UNROUTED,
 } from './window-stats.js';
-import type { LatencySketches, SlotRange, WindowStats } from './window-stats.js';
+import { WindowStats } from './window-stats.js';
+import type { LatencySketches, SlotRange } from './window-stats.js';
 import { WindowRing } from './window-ring.js';
 
 export type { Gauges } from './series.js';
@@ -136,6 +137,8 @@ export class MetricsRecorder {
   private lastSampleEnd = 0;
   private lastWindowShort = false;
   private inFlightAtEnd: number | null = null;
+  /** Where a mirror recorder puts what falls in windows already let go. */
+  private readonly unread = new WindowStats();
   private readonly windowPoint = new SeriesPoint();
   private readonly display: DisplaySeries;
   private readonly latency: LatencySummaryBuilder;
@@ -180,10 +183,8 @@ export class MetricsRecorder {
   /** A new logical request (retries are not new requests). */
   arrived(at: number): void {
     const window = this.recordingWindow(at);
-    if (window !== null) {
-      window.arrivals++;
-      if (!this.mirrors) window.unfinished++;
-    }
+    window.arrivals++;
+    window.unfinished++;
     this.arrivedTotal++;
   }
 
@@ -198,17 +199,15 @@ export class MetricsRecorder {
       );
     }
     this.finishedArrival(req);
-    let meetsTpot = true;
     const window = this.recordingWindow(at);
-    if (window !== null) {
-      window.countFinished(COMPLETED, slot);
-      window.outputTokens += req.outputTokens;
-      window.sketch(E2E, slot).add(e2e);
-    }
-    this.recordingWindow(req.firstTokenAt)?.sketch(TTFT, slot).add(ttft);
+    window.countFinished(COMPLETED, slot);
+    window.outputTokens += req.outputTokens;
+    window.sketch(E2E, slot).add(e2e);
+    this.recordingWindow(req.firstTokenAt).sketch(TTFT, slot).add(ttft);
+    let meetsTpot = true;
     if (req.outputTokens > 1) {
       const tpot = (req.finishedAt - req.firstTokenAt) / (req.outputTokens - 1);
-      window?.sketch(TPOT, slot).add(tpot);
+      window.sketch(TPOT, slot).add(tpot);
       meetsTpot = tpot <= this.tpotLimit;
     }
     this.completedTotal++;
@@ -228,10 +227,8 @@ export class MetricsRecorder {
     const slot = req.version === 'old' ? OLD : req.version === 'new' ? NEW : UNROUTED;
     this.finishedArrival(req);
     const window = this.recordingWindow(at);
-    if (window !== null) {
-      window.countFinished(index, slot);
-      window.causes[column]++;
-    }
+    window.countFinished(index, slot);
+    window.causes[column]++;
     this.failedTotals[index]++;
     this.causeTotals[column]++;
     if (index === DROPPED) this.droppedStreamedTokens += req.tokensStreamed;
@@ -405,26 +402,23 @@ export class MetricsRecorder {
   }
 
   /**
-   * The window holding `at`, to record into; null for a mirror recorder when the window was already let go (no
-   * query can reach it any more).
+   * The window holding `at`, to record into. A mirror recorder records what falls in a window already let go
+   * (no query can reach it any more) into a window that is never read.
    */
-  private recordingWindow(at: number): WindowStats | null {
+  private recordingWindow(at: number): WindowStats {
     const index = windowIndex(at, this.windowSeconds);
-    if (index < this.closedWindows) {
-      throw new InternalError(`metrics: recording at ${at}s into window ${index}, which has closed`);
-    }
-    if (index < this.windows.base) return null;
-    return this.windows.at(index);
+    if (index >= this.closedWindows && index >= this.windows.base) return this.windows.at(index);
+    if (this.mirrors) return this.unread;
+    throw new InternalError(`metrics: recording at ${at}s into window ${index}, which has closed`);
   }
 
   /** A logical request finished: its arrival window has one request less that can still add a sample. */
   private finishedArrival(req: Request): void {
     if (this.mirrors) return;
     const window = this.windows.at(windowIndex(req.firstArrival, this.windowSeconds));
-    if (window.unfinished === 0) {
+    if (--window.unfinished < 0) {
       throw new InternalError(`metrics: request ${req.id} finished, but no unfinished arrival at ${req.firstArrival}s was recorded`);
     }
-    window.unfinished--;
   }
 
   private closeWindow(): void {

@@ -1,12 +1,18 @@
 import { InternalError } from '../errors.js';
 import { statisticMs } from './latency-fields.js';
-import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, SERIES_LATENCY_FIELDS } from './series.js';
+import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, SERIES_COLUMNS, SERIES_LATENCY_FIELDS } from './series.js';
 import type { SeriesRow } from './series.js';
 import type { QuantileView } from './sketch.js';
 import { ALL_SLOTS, COMPLETED, DROPPED, METRICS, newLatencySketches, OUTCOMES, REJECTED, TIMED_OUT, TTFT } from './window-stats.js';
 import type { WindowStats } from './window-stats.js';
 
 const TAKES_MIN = GAUGE_FIELDS.map((field) => GAUGES[field] === 'min');
+
+/**
+ * Every column, in SERIES_COLUMNS order. A row copied from it has all its properties from the start, so V8 keeps
+ * it compact (about 0.8 KB); one built by adding some 60 computed keys becomes a 3.5 KB dictionary.
+ */
+const ROW_SHAPE = Object.fromEntries(SERIES_COLUMNS.map((column) => [column, 0])) as unknown as SeriesRow;
 
 /**
  * One point of the time series: a closed window, or several consecutive ones merged. Counts add up, output
@@ -61,14 +67,12 @@ export class SeriesPoint {
   row(): SeriesRow {
     if (this.windowCount === 0) throw new InternalError('SeriesPoint.row: no window added');
     const seconds = this.end - this.start;
-    // Keys in SERIES_COLUMNS order.
-    const row = {
-      t: this.end,
-      windowSeconds: seconds,
-      arrivals: this.arrivals,
-      completed: this.finished[COMPLETED],
-      outputTokensPerSec: this.outputTokens / seconds,
-    } as SeriesRow;
+    const row = { ...ROW_SHAPE };
+    row.t = this.end;
+    row.windowSeconds = seconds;
+    row.arrivals = this.arrivals;
+    row.completed = this.finished[COMPLETED];
+    row.outputTokensPerSec = this.outputTokens / seconds;
     for (const field of SERIES_LATENCY_FIELDS) row[field.name] = statisticMs(this.latency[field.metricIndex], field.statistic);
     row.dropped = this.finished[DROPPED];
     row.rejected = this.finished[REJECTED];

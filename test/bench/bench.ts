@@ -27,6 +27,12 @@ const HOLD = { warmupEvents: 1_000_000, measuredEvents: 3_000_000, repeats: 3 };
  * of those.
  */
 const SCENARIO_REPEATS = 5;
+/**
+ * R1 for a week (84 × 2 h): one run, which takes minutes. Targets: memory flat in the run's length (peak RSS at
+ * most 1.3 × R1's) and wall time at most 90 × R1's.
+ */
+const WEEK = ['spec.duration=168h'];
+const WEEK_TARGETS = { wallRatio: 90, peakRssRatio: 1.3 };
 const SWEEP_SURGES = ['1', '25%', '50%', '100%'];
 const SWEEP_SEEDS = 50;
 
@@ -41,10 +47,22 @@ const trafficTimes = (k: number): string[] => [
   `spec.cluster.nodePools[0].nodes=${10 * k}`,
 ];
 
+/** R1 for a week against R1, with its targets and whether it meets them. */
+interface WeekFigures {
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  wallRatio: number;
+  cpuRatio: number;
+  peakRssRatio: number;
+  targets: typeof WEEK_TARGETS;
+  pass: { wallRatio: boolean; peakRssRatio: boolean };
+}
+
 interface BenchDocument {
   engine: HoldFigures[];
   r1: { wallSeconds: number; requests: number; requestsPerWallSecond: number; events: number; peakRssMb: number };
-  growth: { traffic2x: number; traffic4x: number; duration4x: number };
+  growth: { traffic2x: number; traffic4x: number; duration4x: number; duration84x: WeekFigures };
   sweep: { runs: number; wallSeconds: number };
   /** Medians of 10 fresh processes of the compiled CLI: `--help`, and `validate scenarios/llama-70b-rolling.yaml`. */
   cli: { helpSeconds: number; validateSeconds: number };
@@ -70,6 +88,7 @@ async function main(): Promise<void> {
     traffic2x: round(wallOf('traffic 2x', trafficTimes(2)) / r1.wallSeconds, 2),
     traffic4x: round(wallOf('traffic 4x', trafficTimes(4)) / r1.wallSeconds, 2),
     duration4x: round(wallOf('duration 4x', ['spec.duration=8h']) / r1.wallSeconds, 2),
+    duration84x: weekFigures(r1, costOf('duration 84x', R1, WEEK)),
   };
   const sweep = await measureSweep();
   const start = measureCliStart();
@@ -102,16 +121,34 @@ async function main(): Promise<void> {
 /** The run with the median wall time of SCENARIO_REPEATS fresh processes (its own RSS and counts). */
 function medianCost(label: string, file: string, overrides: string[]): ScenarioCost {
   const runs: ScenarioCost[] = [];
-  for (let i = 0; i < SCENARIO_REPEATS; i++) {
-    const cost = runInChild(file, overrides);
-    process.stderr.write(
-      `${label} ${i + 1}/${SCENARIO_REPEATS}: ${cost.wallSeconds.toFixed(2)} s wall, ${cost.cpuSeconds.toFixed(2)} s CPU, ` +
-        `${cost.events} events, ${cost.peakRssMb.toFixed(0)} MB peak RSS\n`,
-    );
-    runs.push(cost);
-  }
+  for (let i = 0; i < SCENARIO_REPEATS; i++) runs.push(costOf(`${label} ${i + 1}/${SCENARIO_REPEATS}`, file, overrides));
   const wall = median(runs.map((r) => r.wallSeconds));
   return runs.find((r) => r.wallSeconds === wall) ?? runs[0];
+}
+
+/** One run in a fresh process. */
+function costOf(label: string, file: string, overrides: string[]): ScenarioCost {
+  const cost = runInChild(file, overrides);
+  process.stderr.write(
+    `${label}: ${cost.wallSeconds.toFixed(2)} s wall, ${cost.cpuSeconds.toFixed(2)} s CPU, ` +
+      `${cost.events} events, ${cost.peakRssMb.toFixed(0)} MB peak RSS\n`,
+  );
+  return cost;
+}
+
+function weekFigures(r1: ScenarioCost, week: ScenarioCost): WeekFigures {
+  const wallRatio = round(week.wallSeconds / r1.wallSeconds, 2);
+  const peakRssRatio = round(week.peakRssMb / r1.peakRssMb, 3);
+  return {
+    wallSeconds: round(week.wallSeconds, 1),
+    cpuSeconds: round(week.cpuSeconds, 1),
+    peakRssMb: round(week.peakRssMb, 1),
+    wallRatio,
+    cpuRatio: round(week.cpuSeconds / r1.cpuSeconds, 2),
+    peakRssRatio,
+    targets: WEEK_TARGETS,
+    pass: { wallRatio: wallRatio <= WEEK_TARGETS.wallRatio, peakRssRatio: peakRssRatio <= WEEK_TARGETS.peakRssRatio },
+  };
 }
 
 async function measureSweep(): Promise<BenchDocument['sweep']> {
