@@ -203,8 +203,14 @@ function failuresChart(result: RunResult): ChartSpec {
     encoding: {
       x: timeAxis(result, 'start'),
       x2: { field: 'end' },
-      // Whole requests: no 0.5 ticks.
-      y: { field: 'low', type: 'quantitative', title: 'requests per window', axis: { tickMinStep: 1, format: 'd' } },
+      // Whole requests: no 0.5 ticks. With no failures the scale needs a domain of its own (no data, no extent).
+      y: {
+        field: 'low',
+        type: 'quantitative',
+        title: 'requests per window',
+        axis: { tickMinStep: 1, format: 'd' },
+        ...(values.length === 0 ? { scale: { domain: [0, 1] } } : {}),
+      },
       y2: { field: 'high' },
       color: {
         field: 'outcome',
@@ -218,7 +224,17 @@ function failuresChart(result: RunResult): ChartSpec {
       ],
     },
   };
-  return chart(result, 'failures', 'Drops, rejections and time-outs per window', [bars]);
+  if (values.length > 0) return chart(result, 'failures', 'Drops, rejections and time-outs per window', [bars]);
+  // An empty chart with a lone 0 tick reads as broken: say that nothing failed.
+  const none: Layer = {
+    data: { values: [{}] },
+    mark: { type: 'text', text: 'no drops, rejections or time-outs', fontSize: 14, color: '#555' },
+    encoding: {
+      x: { datum: result.summary.simulatedSeconds / 120, type: 'quantitative', scale: timeAxis(result, 'start').scale },
+      y: { datum: 0.5, type: 'quantitative', scale: { domain: [0, 1] } },
+    },
+  };
+  return chart(result, 'failures', 'Drops, rejections and time-outs per window', [bars, none]);
 }
 
 function queueChart(result: RunResult): ChartSpec {
@@ -228,14 +244,16 @@ function queueChart(result: RunResult): ChartSpec {
   ]);
   const kv: Layer = {
     data: { values: points(result.series, [['KV-cache use', 'kvUsage']], 100) },
-    mark: { type: 'line', interpolate: GAUGE_STEP, color: '#54a24b' },
+    mark: { type: 'line', interpolate: GAUGE_STEP },
     encoding: {
       x: timeAxis(result, 'minutes'),
       y: { field: 'value', type: 'quantitative', title: 'KV-cache use (%)', scale: { domain: [0, 100] } },
+      // Its own legend entry: the line is otherwise unexplained beside the stacked queues.
+      stroke: { field: 'series', type: 'nominal', title: 'right axis', scale: { domain: ['KV-cache use'], range: ['#54a24b'] } },
     },
   };
   return chart(result, 'queue', 'Queue depth and KV-cache use', [stackedAreas(result, queued, 'requests waiting', 'queue'), kv], {
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { y: 'independent', stroke: 'independent' } },
   });
 }
 

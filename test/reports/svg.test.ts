@@ -24,6 +24,19 @@ describe('SVG charts', () => {
     for (const title of ['time (min)', 'TTFT (ms)', 'surge']) expect(files['charts/ttft.svg']).toContain(`>${title}<`);
   });
 
+  it('says so when nothing failed (no blank chart with a lone 0 tick), and labels the KV line', async () => {
+    const result = syntheticRunResult();
+    const quiet = { ...result, series: result.series.map((row) => ({ ...row, dropped: 0, rejected: 0, timedOut: 0 })) };
+    const files = await renderChartSvgs(quiet);
+    expect(files['charts/failures.svg']).toContain('>no drops, rejections or time-outs<');
+    // A y axis of 0 and 1 requests, not a lone 0 tick.
+    expect(files['charts/failures.svg']).toMatch(/font-size="10px"[^>]*>1<\/text>/);
+    // With failures there is no such note.
+    expect((await renderChartSvgs(result))['charts/failures.svg']).not.toContain('no drops, rejections or time-outs');
+    // The KV-cache line has a legend entry of its own, beside the queues'.
+    expect(files['charts/queue.svg']).toContain('>KV-cache use<');
+  });
+
   it('escapes scenario text in the SVG', async () => {
     const hostile = syntheticRunResult(HOSTILE_NAME);
     const svg = await renderSvg(buildCharts(hostile)[0].spec);
