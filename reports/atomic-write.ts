@@ -36,7 +36,7 @@ export class AtomicFile {
     try {
       this.fd = openSync(this.temp, 'w');
     } catch (error) {
-      throw new InputError(`cannot write ${temp}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
+      throw new InputError(`cannot write the output file ${temp}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
     }
   }
 

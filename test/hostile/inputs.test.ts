@@ -78,7 +78,7 @@ describe('files that are not regular files are refused before reading', () => {
 
 describe('--out must be a folder that can be created', () => {
   it.each([
-    ['under /proc', join('/proc', 'rollout-sim-out'), /cannot (create|lock) the output folder/],
+    ['under /proc', join('/proc', 'rollout-sim-out'), /cannot (create|lock) the output folder|cannot write the output file/],
     ['under /dev/null', '/dev/null/out', /\/dev\/null exists and is not a folder/],
     ['onto an existing file', SMALL, /small\.yaml exists and is not a folder/],
   ])('%s', async (_name, out, names) => expectRefused(['run', SMALL, '--out', out], names));
