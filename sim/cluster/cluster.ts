@@ -32,6 +32,8 @@ export interface ClusterHooks {
   /** A version's endpoint list changed (the router's central queue re-dispatches). */
   endpointsChanged(version: VersionRole): void;
   podEvent(event: PodEvent): void;
+  /** A pod's termination began (deletedAt is now): what its server still holds can be read. */
+  deleting?(pod: Pod): void;
 }
 
 /** Gauges for the time series. */
@@ -268,6 +270,7 @@ export class Cluster implements EndpointSource, PodActions {
   deletePod(pod: Pod): void {
     if (pod.node === null && this.scheduler.remove(pod)) this.accounting.change(this.sim.now, 0, -1, 0);
     this.kubelet.delete(pod);
+    this.hooks.deleting?.(pod);
     this.endpointTable.update(pod);
   }
 

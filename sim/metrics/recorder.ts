@@ -345,7 +345,8 @@ export class MetricsRecorder {
     return this.display.rows();
   }
 
-  requestsSummary(): Summary['requests'] {
+  /** The request counts (expectedDropped, the drop estimator's, is the run's to add). */
+  requestsSummary(): Omit<Summary['requests'], 'expectedDropped'> {
     const inFlightAtEnd = this.assertFinished('requestsSummary');
     const dropped = this.failedTotals[DROPPED];
     const rejected = this.failedTotals[REJECTED];

@@ -30,6 +30,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     arrived: true,
     completed: true,
     dropped: true,
+    expectedDropped: true,
     rejected: true,
     timedOut: true,
     inFlightAtEnd: true,
@@ -76,6 +77,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     compileColdRuns: true,
   },
   goodput: { sloAttainment: true },
+  risk: { pAnyDrop: true, dropEstimator: true },
   engine: { events: true, wallSeconds: true },
 };
 

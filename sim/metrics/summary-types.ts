@@ -5,6 +5,9 @@ import type { GridFieldName, SUMMARY_LATENCY } from './latency-fields.js';
  * Invariant: requests.arrived = completed + dropped + rejected + timedOut + inFlightAtEnd.
  */
 
+/** How `requests.expectedDropped` was computed (sim/run/drop-risk.ts). */
+export type DropEstimator = 'conditional' | 'sample';
+
 /** Latency of a stretch of the run, in milliseconds (null without samples): the fields of SUMMARY_LATENCY. */
 export type LatencyStats = { [K in GridFieldName<typeof SUMMARY_LATENCY>]: number | null } & {
   /** Completed requests the figures are computed from. */
@@ -41,6 +44,11 @@ export interface Summary {
     arrived: number;
     completed: number;
     dropped: number;
+    /**
+     * Expected drops with the output-length draw integrated out (conditional expectation at each scheduled cut):
+     * the sampled `dropped` without its rare-event noise; equal to it with replayed (known) lengths.
+     */
+    expectedDropped: number;
     rejected: number;
     timedOut: number;
     inFlightAtEnd: number;
@@ -84,5 +92,11 @@ export interface Summary {
   /** Pod start-ups during the run: what the start-up levers (peers, caches, pre-pull) change. */
   startup: StartupSummary;
   goodput: { sloAttainment: number | null };
+  risk: {
+    /** P(this rollout drops at least one generation) = 1 − Π(1 − p) over the streams a scheduled cut could reach. */
+    pAnyDrop: number;
+    /** 'conditional': from the output-length distribution; 'sample': lengths replayed from a trace, the count itself. */
+    dropEstimator: DropEstimator;
+  };
   engine: { events: number; wallSeconds: number };
 }

@@ -15,6 +15,7 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { serverFactory } from '../serving/setup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
+import { DropRiskEstimator } from './drop-risk.js';
 import { gauges } from './gauges.js';
 import { recordingRequests } from './request-records.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
@@ -71,6 +72,7 @@ interface BuiltRun {
   readonly driver: RolloutDriver | null;
   readonly events: PodEvent[];
   readonly requests: RequestRecord[] | undefined;
+  readonly dropRisk: DropRiskEstimator;
   /** GPUs held once the initial fleet is placed. */
   readonly initialGpus: number;
 }
@@ -97,17 +99,23 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
     if (!router) throw new InternalError('a server started before the router exists');
     return router;
   };
+  let dropRisk: DropRiskEstimator | null = null;
   const cluster = new Cluster(sim, streams, run.cluster, {
     statusChanged: () => driver?.requestSync(),
     endpointsChanged: () => router?.notifyCapacity(),
     podEvent: (e) => events.push(e),
+    deleting: (pod) => dropRisk?.deleting(pod),
   });
   const template = (version: VersionRole): PodTemplate =>
     makePodTemplate({ ...run.templates[version], createServer: (podId, { warm }) => createServer(podId, version, warm, routerOf()) });
   const templates = { old: template('old'), new: template('new') };
 
   const requests: RequestRecord[] | undefined = options.collectRequests ? [] : undefined;
-  const traffic = new TrafficSource(sim, streams, run.traffic, requests ? recordingRequests(recorder, requests) : recorder, run.baseDir);
+  const riskEstimator = new DropRiskEstimator(duration);
+  dropRisk = riskEstimator;
+  const outcomes = riskEstimator.listen(requests ? recordingRequests(recorder, requests) : recorder);
+  const traffic = new TrafficSource(sim, streams, run.traffic, outcomes, run.baseDir);
+  riskEstimator.bind(traffic.outputSurvival(), (req, outcome) => !traffic.client.retries(req, outcome));
   const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
@@ -145,7 +153,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk: riskEstimator, initialGpus };
 }
 
 function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunResult {
@@ -166,6 +174,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     cluster: clusterSummary,
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
+    dropRisk: built.dropRisk,
   });
   return {
     summary,

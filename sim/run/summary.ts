@@ -2,6 +2,7 @@ import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
+import type { DropRiskEstimator } from './drop-risk.js';
 import type { ResolvedRun } from './resolve.js';
 
 /** What the run measured beyond the recorder's own figures. */
@@ -13,6 +14,7 @@ export interface RunFacts {
   readonly cluster: ClusterSummary;
   readonly events: number;
   readonly wallSeconds: number;
+  readonly dropRisk: DropRiskEstimator;
 }
 
 /** The summary contract (docs: README "Outputs") of a finished run. */
@@ -21,12 +23,14 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
   const rolloutStart = state?.startedAt ?? null;
   const rolloutEnd = state?.finishedAt ?? null;
   const cluster = facts.cluster;
+  const requests = recorder.requestsSummary();
+  const dropRisk = facts.dropRisk.result(requests.dropped);
   return {
     scenario: run.name,
     strategy: run.strategy,
     seed: run.seed,
     simulatedSeconds: run.duration,
-    requests: recorder.requestsSummary(),
+    requests: { ...requests, expectedDropped: dropRisk.expectedDropped },
     latency: recorder.latencySummary(),
     rollout: {
       startedAt: rolloutStart,
@@ -48,6 +52,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     },
     startup: cluster.startup,
     goodput: recorder.goodput(),
+    risk: { pAnyDrop: dropRisk.pAnyDrop, dropEstimator: dropRisk.estimator },
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

@@ -223,6 +223,18 @@ export class QueueStation implements Server {
     return this.serverOf.size + this.waiting.size;
   }
 
+  pace(): null {
+    return null;
+  }
+
+  forEachRequest(visit: (req: Request) => void): void {
+    for (const req of this.serving) if (req !== null) visit(req);
+    this.waiting.find((req) => {
+      visit(req);
+      return false;
+    });
+  }
+
   waitingCount(): number {
     return this.waiting.size;
   }

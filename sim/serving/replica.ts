@@ -5,7 +5,7 @@ import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/re
 import { KvCache } from './kv-cache.js';
 import { FifoQueue, IdleNotifier } from './queue-station.js';
 import { Sequence } from './sequence.js';
-import type { Server } from './server.js';
+import type { EnginePace, Server } from './server.js';
 import type { StepTimeModel } from './step-time/types.js';
 import { emptyStepSchedule, scheduleStep, type EngineState } from './vllm-scheduler.js';
 
@@ -118,6 +118,10 @@ export class Replica implements Server {
   /** planEnds[m] = end time of the plan's m-th step (1-based). */
   private planEnds = new Float64Array(64);
   private stepEvent = -1;
+  /** When the plan in progress started, and the end and length of the last step that ended (pace()). */
+  private planStart = 0;
+  private lastStepEnd = NaN;
+  private lastStepSeconds = NaN;
   private wakeEvent = -1;
   /** Inside the step-end handler: submits wait for its planning, cancels need no cut. */
   private inStep = false;
@@ -222,7 +226,11 @@ export class Replica implements Server {
     const now = this.sim.now;
     if (this.planActive) {
       this.materialise();
-      this.counters.steps = this.planFirstStep + this.stepInProgress();
+      const current = this.stepInProgress();
+      this.counters.steps = this.planFirstStep + current;
+      // The step in progress is cut, counted as the last: the clock stops now, at its pace.
+      this.lastStepSeconds = this.planEnds[current] - (current > 1 ? this.planEnds[current - 1] : this.planStart);
+      this.lastStepEnd = now;
       this.sim.cancel(this.stepEvent);
       this.stepEvent = -1;
       this.planActive = false;
@@ -246,6 +254,19 @@ export class Replica implements Server {
 
   outstanding(): number {
     return this.running.length + this.waiting.size;
+  }
+
+  pace(): EnginePace {
+    return { steps: this.counters.steps, lastStepEnd: this.lastStepEnd, lastStepSeconds: this.lastStepSeconds };
+  }
+
+  forEachRequest(visit: (req: Request) => void): void {
+    this.materialise();
+    for (const seq of this.running) visit(seq.req);
+    this.waiting.find((seq) => {
+      visit(seq.req);
+      return false;
+    });
   }
 
   waitingCount(): number {
@@ -285,6 +306,8 @@ export class Replica implements Server {
     this.stepEvent = -1;
     this.inStep = true;
     this.counters.steps = this.planFirstStep + this.planSteps;
+    this.lastStepEnd = this.sim.now;
+    this.lastStepSeconds = this.sim.now - (this.planSteps > 1 ? this.planEnds[this.planSteps - 1] : this.planStart);
     this.planActive = false;
     const notices = this.applyStepResults(this.planSteps > 1 ? this.planSteps - 1 - this.planDone : 0);
     this.notify(notices);
@@ -308,6 +331,7 @@ export class Replica implements Server {
     }
     const first = this.counters.steps;
     this.planFirstStep = first;
+    this.planStart = this.sim.now;
     this.planDone = 0;
     const firstEnd = this.sim.now + this.stepDuration(first);
     const steps = schedule.preempted === 0 && batch.prefillSeqs === 0 && batch.decodeSeqs === this.running.length ? this.unchangingDecodeSteps() : 1;

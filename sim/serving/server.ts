@@ -1,5 +1,14 @@
 import type { DropCause, RejectCause, Request } from '../traffic/request.js';
 
+/** An engine's step clock: how fast a stream it holds advances (one token per engine step). */
+export interface EnginePace {
+  /** Engine steps ended so far. */
+  readonly steps: number;
+  /** When the last one ended (NaN before any) and how long it took. */
+  readonly lastStepEnd: number;
+  readonly lastStepSeconds: number;
+}
+
 /**
  * A model server's serving engine as the rest of the simulation sees it: the continuous-batching LLM replica
  * (replica.ts) or the plain n-server station used for queueing validation (queue-station.ts).
@@ -17,6 +26,10 @@ export interface Server {
   abortAll(dropCause: DropCause, rejectCause: RejectCause): void;
   /** Requests waiting + running. */
   outstanding(): number;
+  /** The step clock, or null for an engine without steps (the queue station). */
+  pace(): EnginePace | null;
+  /** Visits every request it holds (running, then waiting), as of now: materialises a run of skipped steps first. */
+  forEachRequest(visit: (req: Request) => void): void;
   waitingCount(): number;
   runningCount(): number;
   /** Fraction of KV blocks in use, 0..1 (0 for the queue station). */

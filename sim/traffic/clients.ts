@@ -169,7 +169,7 @@ export class ClientLayer implements RequestSink {
       return;
     }
     const retries = this.options.retries;
-    if (retries !== null && req.attempt <= retries.max && retries.on.includes(outcome)) {
+    if (retries !== null && this.retries(req, outcome)) {
       this.backingOff.set(req.id, req);
       this.sim.after(backoffDelay(req.attempt, retries.backoff, this.rng.next()), this.onRetry, req.id);
       this.listener.retried();
@@ -177,6 +177,12 @@ export class ClientLayer implements RequestSink {
     }
     this.logicalInFlight--;
     this.listener.failed(req, at, outcome, cause);
+  }
+
+  /** An attempt that ends with `outcome` is tried again (it is not the logical request's final outcome). */
+  retries(req: Request, outcome: FailureOutcome): boolean {
+    const retries = this.options.retries;
+    return retries !== null && req.attempt <= retries.max && retries.on.includes(outcome);
   }
 
   private retry(failedId: number): void {

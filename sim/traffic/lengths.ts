@@ -36,6 +36,13 @@ export class SampledLengths implements LengthSource {
     return toTokenCount(this.distribution.sample(this.rng), this.max);
   }
 
+  /** P(a count drawn by next() exceeds k), k a whole number: round(X) > k, within [1, max]. */
+  survival(k: number): number {
+    if (k < 1) return 1;
+    if (k >= this.max) return 0;
+    return this.distribution.survival(k + 0.5);
+  }
+
   describe(): string {
     return `${this.distribution.describe()}${Number.isFinite(this.max) ? `, at most ${this.max}` : ''}`;
   }

@@ -80,6 +80,15 @@ export class TrafficSource {
     this.schedule(this.arrivals.next(this.sim.now));
   }
 
+  /**
+   * P(an output length exceeds k tokens), or null when lengths are replayed from a trace: each is then known, not
+   * drawn, and there is nothing to condition on.
+   */
+  outputSurvival(): ((k: number) => number) | null {
+    const output = this.output;
+    return output instanceof SampledLengths ? (k) => output.survival(k) : null;
+  }
+
   describe(): string {
     const prefix = this.prefix === null ? '' : `; ${this.prefix.describe()}`;
     const cap = this.limit === Infinity ? '' : ` (first ${this.limit} requests)`;

@@ -84,6 +84,12 @@ export class FakeServer implements Server {
   outstanding(): number {
     return this.inFlight.size;
   }
+  pace(): null {
+    return null;
+  }
+  forEachRequest(visit: (req: Request) => void): void {
+    for (const { req } of this.inFlight.values()) visit(req);
+  }
   waitingCount(): number {
     return 0;
   }

@@ -98,6 +98,7 @@ function modelSummary(spec: RunSpec, busy: boolean): Summary {
       arrived: 10000,
       completed: 10000 - dropped - rejected,
       dropped,
+      expectedDropped: dropped,
       rejected,
       timedOut: 0,
       inFlightAtEnd: 0,
@@ -133,6 +134,7 @@ function modelSummary(spec: RunSpec, busy: boolean): Summary {
     },
     startup: new StartupStats().summary(),
     goodput: { sloAttainment: 1 },
+    risk: { pAnyDrop: dropped > 0 ? 1 : 0, dropEstimator: 'sample' },
     engine: { events: 1, wallSeconds: 0 },
   };
 }

@@ -92,7 +92,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
       strategy: 'rolling-update',
       seed: 42,
       simulatedSeconds: END,
-      requests: rec.requestsSummary(),
+      requests: { ...rec.requestsSummary(), expectedDropped: 0.25 },
       latency: rec.latencySummary(),
       rollout: {
         startedAt: ROLLOUT_START,
@@ -113,6 +113,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
       },
       startup: new StartupStats().summary(),
       goodput: rec.goodput(),
+      risk: { pAnyDrop: 0.2, dropEstimator: 'conditional' },
       engine: { events: 123_456, wallSeconds: 0.25 },
     },
     series: rec.series(),
