@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Estimate } from '../sim/batch/confidence.js';
 import type { ConstraintCheck, ConstraintKey } from '../sim/plan/constraints.js';
 import type { LossReason } from '../sim/plan/explain.js';
-import { percent } from '../sim/plan/risk.js';
+import { percent, type ConstraintRisk } from '../sim/plan/risk.js';
 import type { SeedFailure } from '../sim/plan/verify.js';
 import type { CandidateReport, FailedConstraint, PlanResult, Recommendation } from '../sim/plan/plan.js';
 import { writeOutputFolder } from './atomic-write.js';
@@ -118,11 +118,24 @@ function riskTable(rec: Recommendation, plan: PlanResult): TextTable {
     rows: rec.risk.map((r) => [
       labelOf(plan, r.key),
       `${r.violations} in ${seedCount(r.seeds)}`,
-      `below ${percent(r.upperBound, 'up')}`,
+      r.estimate === null ? `below ${percent(r.upperBound, 'up')}` : `estimated ${percent(r.estimate)}, below ${percent(r.upperBound, 'up')}`,
       percent(r.acceptable),
-      r.status === 'holds' ? 'holds at this risk' : r.status === 'undecided' ? `undecided: needs ${r.seedsNeeded} clean seeds` : 'violated',
+      riskDecision(r),
     ]),
   };
+}
+
+function riskDecision(r: ConstraintRisk): string {
+  switch (r.status) {
+    case 'holds':
+      return 'holds at this risk';
+    case 'undecided':
+      return r.method === 'estimator' ? 'undecided: more seeds would narrow it' : `undecided: needs ${r.seedsNeeded} clean seeds`;
+    case 'exceeds':
+      return 'estimated above the acceptable risk';
+    case 'violated':
+      return 'violated';
+  }
 }
 
 const labelOf = (plan: PlanResult, key: ConstraintKey): string => plan.constraints.find((c) => c.key === key)?.label ?? key;
@@ -138,18 +151,23 @@ export function verificationLine(plan: PlanResult, rec: Recommendation): string 
 
 /** One sentence on what the seeds establish, naming the constraints that decided. */
 export function riskLine(plan: PlanResult, rec: Recommendation): string {
-  const undecided = rec.risk.filter((r) => r.status === 'undecided');
-  const first = rec.risk[0];
-  if (first === undefined) return '';
+  const bySeeds = rec.risk.filter((r) => r.method === 'seeds');
+  const estimated = rec.risk.filter((r) => r.method === 'estimator').map((r) => `${capitalise(r.claim)}.`);
+  const first = bySeeds[0];
+  if (first === undefined) return estimated.join(' ');
+  const undecided = bySeeds.filter((r) => r.status === 'undecided');
   const bound =
     `${first.violations} violations of any constraint in ${seedCount(rec.riskSeeds)}: the per-rollout probability of violating each ` +
     `is below ${percent(first.upperBound, 'up')} at ${percent(first.confidence)} confidence`;
-  if (undecided.length === 0) return `${bound}, within the acceptable ${percent(first.acceptable)} (--risk).`;
-  return (
-    `${bound}. That does not establish the acceptable ${percent(first.acceptable)} (--risk) for ${undecided.map((r) => labelOf(plan, r.key)).join(', ')}: ` +
-    `it takes ${first.seedsNeeded} seeds without a violation; the cap is ${plan.risk.maxSeeds} (--max-seeds).`
-  );
+  const seedsLine =
+    undecided.length === 0
+      ? `${bound}, within the acceptable ${percent(first.acceptable)} (--risk).`
+      : `${bound}. That does not establish the acceptable ${percent(first.acceptable)} (--risk) for ${undecided.map((r) => labelOf(plan, r.key)).join(', ')}: ` +
+        `it takes ${first.seedsNeeded} seeds without a violation; the cap is ${plan.risk.maxSeeds} (--max-seeds).`;
+  return [seedsLine, ...estimated].join(' ');
 }
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 function failuresText(plan: PlanResult, failures: readonly SeedFailure[]): string {
   return failures.map((f) => `${f.constraints.map((k) => labelOf(plan, k)).join(' and ')} on seed ${f.seed}`).join('; ');
@@ -158,6 +176,9 @@ function failuresText(plan: PlanResult, failures: readonly SeedFailure[]): strin
 function lossSentence(plan: PlanResult, who: string, reason: LossReason): string {
   switch (reason.kind) {
     case 'verification':
+      if (reason.failures.length === 0) {
+        return `${who} met every constraint on every seed, but the drop estimator puts its risk of ${reason.riskExceeded.map((k) => labelOf(plan, k)).join(' and ')} above the acceptable ${percent(plan.risk.risk)}.`;
+      }
       return `${who} met every constraint on the search seeds but violated ${failuresText(plan, reason.failures)} (fresh seeds).`;
     case 'cost': {
       const unit = COST_UNITS[reason.metric];

@@ -26,6 +26,7 @@ export function keyFiguresTable(result: RunResult): TextTable {
       ['Run', `${summary.strategy} · seed ${summary.seed} · ${formatDuration(summary.simulatedSeconds)} simulated`],
       ['Requests', requestsLine(summary.requests)],
       ['Failures by cause', causesLine(summary.requests)],
+      ['Drop risk', dropRiskLine(summary)],
       ['TTFT p95', latencyLine(summary.latency)],
       ['Rollout', rolloutLine(summary.rollout)],
       ['Capacity', capacityLine(summary.capacity)],
@@ -64,6 +65,15 @@ function requestsLine(r: Summary['requests']): string {
   ];
   if (r.droppedStreamedTokens > 0) parts.push(`${formatCount(r.droppedStreamedTokens)} tokens lost in dropped streams`);
   return parts.join(' · ');
+}
+
+/** "0.41 generations expected to be cut (P(any) 33%), 0 sampled" — the estimator next to the one sample. */
+function dropRiskLine(summary: Summary): string {
+  const { requests, risk } = summary;
+  if (risk.dropEstimator === 'sample') return `${formatCount(requests.dropped)} dropped (lengths replayed: the sample is exact)`;
+  const pct = risk.pAnyDrop * 100;
+  const pAny = pct === 0 ? '0%' : pct < 0.01 ? '<0.01%' : `${Number(pct.toPrecision(2))}%`;
+  return `${Number(requests.expectedDropped.toPrecision(3))} expected dropped, P(at least one) ${pAny}; ${formatCount(requests.dropped)} in this sample`;
 }
 
 function causesLine(r: Summary['requests']): string {

@@ -20,6 +20,8 @@ export type MetricUnit = 'seconds' | 'ms' | 'requests' | 'runs' | 'ratio' | 'GPU
 export type RunMetricKey =
   | 'rolloutSeconds'
   | 'dropped'
+  | 'expectedDropped'
+  | 'pAnyDrop'
   | 'rejected'
   | 'timedOut'
   | 'ttftP95Ms'
@@ -44,6 +46,14 @@ export const RUN_METRICS: readonly RunMetric[] = [
     of: (s) => (s.rollout.outcome === 'completed' ? s.rollout.durationSeconds : null),
   },
   { key: 'dropped', label: 'dropped', unit: 'requests', of: (s) => s.requests.dropped },
+  { key: 'expectedDropped', label: 'expected dropped', unit: 'requests', of: (s) => s.requests.expectedDropped },
+  {
+    key: 'pAnyDrop',
+    label: 'P(any drop)',
+    unit: 'ratio',
+    // Only the conditional estimator says more than the sample does.
+    of: (s) => (s.risk.dropEstimator === 'conditional' ? s.risk.pAnyDrop : null),
+  },
   { key: 'rejected', label: 'rejected', unit: 'requests', of: (s) => s.requests.rejected },
   { key: 'timedOut', label: 'timed out', unit: 'requests', of: (s) => s.requests.timedOut },
   { key: 'ttftP95Ms', label: 'TTFT p95 (rollout)', unit: 'ms', of: (s) => rolloutLatency(s).ttftP95Ms },

@@ -1,7 +1,10 @@
 import type { ConstraintKey } from './constraints.js';
 import { failedChecks, type Evaluation } from './evaluation.js';
 import { compareCost, knobDifferences } from './ranking.js';
-import type { SeedFailure } from './verify.js';
+import type { SeedFailure, Verification } from './verify.js';
+
+/** What turned a configuration down on fresh seeds. */
+type TurnedDown = Pick<Verification, 'failures' | 'riskExceeded'>;
 
 /**
  * Why the recommendation and not another: the runner-up (the configuration the plan would have chosen next)
@@ -12,8 +15,11 @@ import type { SeedFailure } from './verify.js';
 export type LossReason =
   /** Over a constraint's limit on the search seeds. */
   | { readonly kind: 'constraint'; readonly constraint: ConstraintKey; readonly limit: number; readonly worst: number | null; readonly failedSeeds: number }
-  /** Met every constraint on the search seeds, violated some on fresh seeds. */
-  | { readonly kind: 'verification'; readonly failures: readonly SeedFailure[] }
+  /**
+   * Met every constraint on the search seeds, violated some on fresh seeds, or no seed violated them but the
+   * estimated risk of doing so is above the acceptable one.
+   */
+  | { readonly kind: 'verification'; readonly failures: readonly SeedFailure[]; readonly riskExceeded: readonly ConstraintKey[] }
   /** Met every constraint but costs more (the first cost in the ranking's order that tells them apart). */
   | { readonly kind: 'cost'; readonly metric: 'extraGpuHours' | 'peakGpus' | 'rolloutSeconds' | 'spikeRatio'; readonly recommended: number; readonly other: number };
 
@@ -46,7 +52,7 @@ export interface Explanation {
 export function explain(
   recommended: Evaluation,
   evaluations: readonly Evaluation[],
-  failedVerification: ReadonlyMap<Evaluation, readonly SeedFailure[]>,
+  failedVerification: ReadonlyMap<Evaluation, TurnedDown>,
   asWritten: Evaluation | undefined,
   replicas: number,
 ): Explanation {
@@ -67,12 +73,12 @@ export function explain(
   };
 }
 
-function reasonsOf(e: Evaluation, recommended: Evaluation, failedVerification: ReadonlyMap<Evaluation, readonly SeedFailure[]>): LossReason[] {
+function reasonsOf(e: Evaluation, recommended: Evaluation, failedVerification: ReadonlyMap<Evaluation, TurnedDown>): LossReason[] {
   if (!e.feasible) {
     return failedChecks(e).map((c) => ({ kind: 'constraint', constraint: c.key, limit: c.limit, worst: c.worst, failedSeeds: c.failedSeeds }));
   }
-  const failures = failedVerification.get(e);
-  if (failures !== undefined) return [{ kind: 'verification', failures }];
+  const turnedDown = failedVerification.get(e);
+  if (turnedDown !== undefined) return [{ kind: 'verification', failures: turnedDown.failures, riskExceeded: turnedDown.riskExceeded }];
   for (const metric of ['extraGpuHours', 'peakGpus', 'rolloutSeconds', 'spikeRatio'] as const) {
     const a = recommended.metrics[metric]?.mean;
     const b = e.metrics[metric]?.mean;
@@ -85,7 +91,7 @@ function reasonsOf(e: Evaluation, recommended: Evaluation, failedVerification: R
 function fixOf(
   asWritten: Evaluation,
   evaluations: readonly Evaluation[],
-  failedVerification: ReadonlyMap<Evaluation, readonly SeedFailure[]>,
+  failedVerification: ReadonlyMap<Evaluation, TurnedDown>,
   replicas: number,
 ): AsWrittenFix | null {
   const fixes = evaluations

@@ -224,7 +224,7 @@ function assemble(
   const ranked = rankFeasible(evaluations);
   const verifications = new Map<Evaluation, Verification>(outcome.rejected.map((r) => [r.evaluation, r.verification]));
   if (outcome.chosen?.verification) verifications.set(outcome.chosen.evaluation, outcome.chosen.verification);
-  const failedVerification = new Map(outcome.rejected.map((r) => [r.evaluation, r.verification.failures]));
+  const failedVerification = new Map(outcome.rejected.map((r) => [r.evaluation, r.verification]));
   const rankOf = new Map(ranked.map((e, i) => [e, i + 1]));
   const ordered = [...ranked, ...evaluations.filter((e) => !e.feasible)];
   const candidates = ordered.map(

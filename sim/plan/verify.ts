@@ -1,7 +1,7 @@
 import type { ConstraintKey } from './constraints.js';
 import type { Evaluation } from './evaluation.js';
 import type { Evaluator } from './evaluator.js';
-import { constraintRisk, seedsToEstablish, type ConstraintRisk } from './risk.js';
+import { constraintRisk, dropViolationProbability, estimatedRisk, seedsToEstablish, type ConstraintRisk } from './risk.js';
 import type { SeedResult } from './seed-result.js';
 
 /**
@@ -38,6 +38,8 @@ export interface Verification {
   /** Further fresh seeds run to bound the risk (after verification passed); their failures count too. */
   readonly extraSeeds: readonly number[];
   readonly failures: readonly SeedFailure[];
+  /** Constraints no seed violated whose estimated risk is above the acceptable one (the drop estimator's). */
+  readonly riskExceeded: readonly ConstraintKey[];
 }
 
 export interface VerifiedCandidate {
@@ -74,7 +76,13 @@ export async function verifyCheapest(
   const rejected: { evaluation: Evaluation; verification: Verification }[] = [];
   const notes: string[] = [];
   const risksOf = (seeds: readonly SeedResult[]): ConstraintRisk[] =>
-    evaluator.check(seeds).map((c) => constraintRisk(c.key, labels.get(c.key) ?? c.key, c.failedSeeds, seeds.length, settings.risk));
+    evaluator.check(seeds).map((c) => {
+      const label = labels.get(c.key) ?? c.key;
+      const estimated = c.key === 'dropped' ? dropProbabilities(seeds, c.limit) : null;
+      return estimated === null
+        ? constraintRisk(c.key, label, c.failedSeeds, seeds.length, settings.risk)
+        : estimatedRisk(c.key, label, estimated, c.failedSeeds, settings.risk);
+    });
   if (ranked.length === 0) return { chosen: null, rejected, notes };
   if (settings.verifySeeds === 0) {
     const e = ranked[0];
@@ -91,6 +99,8 @@ export async function verifyCheapest(
     const extra = await evaluator.runOnSeeds(evaluation, extraSeeds, 'risk');
     const extraFailures = failuresOf(evaluator, extra);
     const failed = failures.length;
+    const all = [...evaluation.seeds, ...verified, ...extra];
+    const risk = risksOf(all);
     const verification: Verification = {
       seeds: seedList.length,
       passed: seedList.length - failed,
@@ -98,13 +108,13 @@ export async function verifyCheapest(
       seedList,
       extraSeeds,
       failures: [...failures, ...extraFailures],
+      riskExceeded: risk.filter((r) => r.status === 'exceeds').map((r) => r.key),
     };
-    if (verification.failures.length > 0) {
+    if (verification.failures.length > 0 || verification.riskExceeded.length > 0) {
       rejected.push({ evaluation, verification });
       continue;
     }
-    const all = [...evaluation.seeds, ...verified, ...extra];
-    return { chosen: { evaluation, verification, risk: risksOf(all), seedCount: all.length }, rejected, notes };
+    return { chosen: { evaluation, verification, risk, seedCount: all.length }, rejected, notes };
   }
   notes.push(
     `verification: none of the ${Math.min(ranked.length, MAX_VERIFIED_CANDIDATES)} cheapest feasible configurations ` +
@@ -112,6 +122,18 @@ export async function verifyCheapest(
       (ranked.length > MAX_VERIFIED_CANDIDATES ? ` (at most ${MAX_VERIFIED_CANDIDATES} are verified)` : ''),
   );
   return { chosen: null, rejected, notes };
+}
+
+/** Each seed's probability of more than `limit` drops, from its run's estimator; null if a seed has none. */
+function dropProbabilities(seeds: readonly SeedResult[], limit: number): number[] | null {
+  const out: number[] = [];
+  for (const seed of seeds) {
+    const pAny = seed.values?.pAnyDrop ?? null;
+    const expected = seed.values?.expectedDropped ?? null;
+    if (pAny === null || expected === null) return null;
+    out.push(dropViolationProbability(pAny, expected, limit));
+  }
+  return out.length === 0 ? null : out;
 }
 
 function failuresOf(evaluator: Evaluator, seeds: readonly SeedResult[]): SeedFailure[] {
