@@ -53,6 +53,8 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     outcome: true,
     minReadyReplicas: true,
     reason: true,
+    blockedBy: true,
+    fix: true,
   },
   capacity: {
     clusterGpus: true,
@@ -63,6 +65,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     gpuHours: true,
     nodeGpuHours: true,
     nodesAdded: true,
+    minExtraGpus: true,
   },
   startup: {
     podsReady: true,

@@ -4,7 +4,9 @@ import { gauges } from './gauges.js';
 import { buildRun, type BuildOptions, type BuiltRun } from './build-run.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
 import type { RunResult } from './result.js';
+import { stallVerdict } from './preflight.js';
 import { summarise } from './summary.js';
+import { classifyStall, openPhase } from './verdict.js';
 
 export interface RunOptions extends BuildOptions {
   /** Overrides spec.seed. */
@@ -45,6 +47,8 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   const lastGauges = gauges(cluster, router);
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
+  // What holds a stalled rollout is read before finish() closes its phases.
+  const holding = driver ? classifyStall(cluster.blockage(), openPhase(driver.phases)) : 'none';
   driver?.finish(duration);
   recorder.finish(duration, built.traffic.client.inFlight);
   const clusterSummary = cluster.summary();
@@ -55,6 +59,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     cluster: clusterSummary,
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
+    verdict: driver?.state?.outcome === 'stalled' ? stallVerdict(run, holding) : undefined,
   });
   return {
     summary,

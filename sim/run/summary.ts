@@ -3,6 +3,7 @@ import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { ResolvedRun } from './resolve.js';
+import { NOT_STALLED, type StallVerdict } from './verdict.js';
 
 /** What the run measured beyond the recorder's own figures. */
 export interface RunFacts {
@@ -13,6 +14,8 @@ export interface RunFacts {
   readonly cluster: ClusterSummary;
   readonly events: number;
   readonly wallSeconds: number;
+  /** Why a stalled rollout is held and what lets it finish (absent: it did not stall). */
+  readonly verdict?: StallVerdict;
 }
 
 /** The summary contract (docs: README "Outputs") of a finished run. */
@@ -21,6 +24,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
   const rolloutStart = state?.startedAt ?? null;
   const rolloutEnd = state?.finishedAt ?? null;
   const cluster = facts.cluster;
+  const verdict = facts.verdict ?? NOT_STALLED;
   return {
     scenario: run.name,
     strategy: run.strategy,
@@ -35,6 +39,8 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       outcome: state?.outcome ?? 'none',
       minReadyReplicas: facts.minReadyReplicas,
       ...(state?.reason ? { reason: state.reason } : {}),
+      blockedBy: verdict.blockedBy,
+      fix: verdict.fix,
     },
     capacity: {
       clusterGpus: cluster.clusterGpus,
@@ -45,6 +51,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       gpuHours: cluster.podGpuHours,
       nodeGpuHours: cluster.nodeGpuHours,
       nodesAdded: cluster.nodesAdded,
+      minExtraGpus: verdict.minExtraGpus,
     },
     startup: cluster.startup,
     goodput: recorder.goodput(),
