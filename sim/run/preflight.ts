@@ -194,7 +194,7 @@ function diagnose(run: ResolvedRun, blockedBy: BlockedBy | 'none', counter: { ru
     if (changed === null) break;
     const at = finishes(withStrategy(run, changed));
     if (at !== null) {
-      fixes.push({ kind: 'budgets', text: `maxSurge: 0, maxUnavailable: ${unavailable} (frees ${unavailable * tp} GPUs before a new pod needs them)`, finishedAt: at });
+      fixes.push({ kind: 'budgets', text: `maxSurge: 0, maxUnavailable: ${unavailable} (frees ${gpusText(unavailable * tp)} before a new pod needs them)`, finishedAt: at });
       break;
     }
   }
@@ -216,6 +216,8 @@ function diagnose(run: ResolvedRun, blockedBy: BlockedBy | 'none', counter: { ru
   }
   return { minExtraGpus, fixes };
 }
+
+const gpusText = (n: number): string => `${n} GPU${n === 1 ? '' : 's'}`;
 
 /** Smallest n in 1..max with passes(n), assuming passes is monotone; null when even max fails. */
 export function smallestPassing(max: number, passes: (n: number) => boolean): number | null {
@@ -269,7 +271,7 @@ function capacityLever(run: ResolvedRun, blockedBy: BlockedBy, pool: NodePoolSpe
     maxUnits: Math.ceil(replicas / podsPerNode),
     apply: (r, n) => ({ ...r, cluster: { ...cluster, nodePools: cluster.nodePools.map((p) => (p === pool ? grown(n) : p)) } }),
     describe: (n) =>
-      `${verb} ${n * pool.gpusPerNode} GPUs in pool ${pool.name} (${n} node${n === 1 ? '' : 's'}: nodes ${pool.nodes} → ${pool.nodes + n}, maxNodes ${pool.maxNodes} → ${pool.maxNodes + n})`,
+      `${verb} ${gpusText(n * pool.gpusPerNode)} in pool ${pool.name} (${n} node${n === 1 ? '' : 's'}: nodes ${pool.nodes} → ${pool.nodes + n}, maxNodes ${pool.maxNodes} → ${pool.maxNodes + n})`,
   };
 }
 
