@@ -42,8 +42,9 @@ export function kueueAdmits(kueue: KueueConfig, admitted: number, requested: num
 
 /**
  * The quota and queue ledger of one workload: GPUs counted against the ResourceQuota (every pod from creation
- * until it is fully gone), GPUs admitted by Kueue, and the pods Kueue left SchedulingGated, oldest first
- * (BestEffortFIFO among equal pods is FIFO). The ReplicaSets whose creates the quota refused are retried when
+ * until it is fully gone), GPUs admitted by Kueue, and the pods Kueue left SchedulingGated, oldest first. Kueue's
+ * default BestEffortFIFO queueing: the oldest gated pod that fits is admitted first, but one that does not fit
+ * does not hold back a newer, smaller one. The ReplicaSets whose creates the quota refused are retried when
  * quota is released (the ReplicaSet controller requeues a FailedCreate).
  */
 export class GpuAdmission {
@@ -71,7 +72,7 @@ export class GpuAdmission {
   created(pod: Pod): boolean {
     this.quotaUsed += pod.gpus;
     if (this.kueue === null) return true;
-    if (this.gated.length === 0 && kueueAdmits(this.kueue, this.kueueUsed, pod.gpus)) {
+    if (kueueAdmits(this.kueue, this.kueueUsed, pod.gpus)) {
       this.admit(pod);
       return true;
     }
@@ -98,11 +99,12 @@ export class GpuAdmission {
     const out: Pod[] = [];
     const kueue = this.kueue;
     if (kueue === null) return out;
-    while (this.gated.length > 0 && kueueAdmits(kueue, this.kueueUsed, this.gated[0].gpus)) {
-      const pod = this.gated.shift() as Pod;
+    for (const pod of this.gated) {
+      if (!kueueAdmits(kueue, this.kueueUsed, pod.gpus)) continue;
       this.admit(pod);
       out.push(pod);
     }
+    if (out.length > 0) this.gated.splice(0, this.gated.length, ...this.gated.filter((p) => !this.admitted.has(p)));
     return out;
   }
 
