@@ -56,13 +56,13 @@ export interface PreflightReport {
   readonly runs: number;
 }
 
-/** Preflight of a loaded scenario. */
-export function preflight(loaded: LoadedScenario, options: { seed?: number } = {}): PreflightReport {
+/** Preflight of a loaded scenario; `diagnose: false` gives the verdict alone (no search for fixes). */
+export function preflight(loaded: LoadedScenario, options: { seed?: number; diagnose?: boolean } = {}): PreflightReport {
   const run = resolveRun(loaded, options.seed);
   const counter = { runs: 0 };
   const base = rolloutOnly(run, counter);
   const stalled = base.outcome === 'stalled';
-  const diagnosis = stalled ? diagnose(run, base.blockedBy, counter) : { minExtraGpus: null, fixes: [] };
+  const diagnosis = stalled && options.diagnose !== false ? diagnose(run, base.blockedBy, counter) : { minExtraGpus: null, fixes: [] };
   return {
     scenario: run.name,
     strategy: run.strategy,
