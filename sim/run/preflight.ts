@@ -1,3 +1,4 @@
+import type { PodEvent } from '../cluster/event-log.js';
 import type { NodePoolSpec } from '../cluster/nodes.js';
 import { intCount } from '../config/int-or-percent.js';
 import type { BlockedBy, RolloutOutcome } from '../metrics/summary-types.js';
@@ -6,7 +7,7 @@ import type { RolloutSpec, StrategySpec } from '../rollout/strategy-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { buildRun } from './build-run.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
-import { CAPACITY_BLOCKERS, classifyStall, openPhase, type StallVerdict } from './verdict.js';
+import { blockerEvidence, CAPACITY_BLOCKERS, classifyStall, openPhase, type StallVerdict } from './verdict.js';
 
 /**
  * Will the rollout finish? The run's own controllers, ReplicaSets, scheduler, quota, Kueue and autoscaler on
@@ -112,9 +113,14 @@ export function rolloutOnly(run: ResolvedRun, counter: { runs: number } = { runs
     outcome: state.outcome,
     finishedAt: state.finishedAt,
     blockedBy: state.outcome === 'stalled' ? holding : 'none',
-    reason: state.outcome === 'stalled' && holding !== 'none' ? `blocked by ${holding} (no progress by t=${Math.round(end)}s)` : state.reason,
+    reason: state.outcome === 'stalled' ? stalledReason(holding, built.events, end) : state.reason,
     endedAt: end,
   };
+}
+
+function stalledReason(holding: BlockedBy | 'none', events: readonly PodEvent[], end: number): string {
+  const evidence = blockerEvidence(holding, events);
+  return `unfinished at t=${Math.round(end)}s${evidence ? `; ${evidence}` : ''}`;
 }
 
 /** Everything the rollout scripts, then SETTLE_SECONDS. */

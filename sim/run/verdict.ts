@@ -1,4 +1,5 @@
 import type { ClusterBlockage } from '../cluster/cluster.js';
+import type { PodEvent } from '../cluster/event-log.js';
 import type { BlockedBy } from '../metrics/summary-types.js';
 import type { RolloutPhase } from '../rollout/driver.js';
 
@@ -37,5 +38,22 @@ export function classifyStall(blockage: ClusterBlockage, openPhase: string | nul
 /** The name of the rollout phase still open (the controller's current one), or null. */
 export function openPhase(phases: readonly RolloutPhase[]): string | null {
   for (let i = phases.length - 1; i >= 0; i--) if (Number.isNaN(phases[i].end)) return phases[i].name;
+  return null;
+}
+
+/** The event a blocker leaves in the pod event log: what `kubectl describe` would show for it. */
+const EVIDENCE: Readonly<Partial<Record<BlockedBy, string>>> = {
+  'gpu-capacity': 'FailedScheduling',
+  quota: 'FailedCreate',
+  kueue: 'SchedulingGated',
+  stockout: 'FailedScaleUp',
+  'crash-loop': 'BackOff',
+};
+
+/** The latest event that shows the blocker at work, as `Event: message`, or null. */
+export function blockerEvidence(blockedBy: BlockedBy | 'none', events: readonly PodEvent[]): string | null {
+  const name = blockedBy === 'none' ? undefined : EVIDENCE[blockedBy];
+  if (name === undefined) return null;
+  for (let i = events.length - 1; i >= 0; i--) if (events[i].event === name) return `${name}: ${events[i].reason}`;
   return null;
 }
