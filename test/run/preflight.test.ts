@@ -34,7 +34,10 @@ describe('preflight verdicts', () => {
 
   it('quota: the ResourceQuota refuses the surge pod; the fewest extra GPUs is one pod\'s', () => {
     const doc = roomyNode({ resourceQuota: { gpus: 4 } });
-    expect(check(doc)).toMatchObject({ verdict: 'stalled', blockedBy: 'quota', minExtraGpus: 1 });
+    const report = check(doc);
+    expect(report).toMatchObject({ verdict: 'stalled', blockedBy: 'quota', minExtraGpus: 1 });
+    expect(report.reason).toContain('FailedCreate: exceeded quota: requests.nvidia.com/gpu, requested: 1, used: 4, limited: 4');
+    expect(report.fixes[0].text).toContain('maxSurge: 0, maxUnavailable: 1');
     expect(check(doc, ['spec.cluster.resourceQuota.gpus=5']).verdict).toBe('completes');
     // Other workloads' requests count against the same quota.
     expect(check(roomyNode({ resourceQuota: { gpus: 6, usedElsewhere: 2 } })).blockedBy).toBe('quota');
