@@ -108,6 +108,9 @@ function rolloutLine(rollout: Summary['rollout']): string {
   }
   if (rollout.minReadyReplicas !== null) parts.push(`at least ${formatCount(rollout.minReadyReplicas)} ready replicas`);
   if (rollout.reason) parts.push(rollout.reason);
+  if (rollout.blockedBy !== undefined && rollout.blockedBy !== 'none') {
+    parts.push(`blocked by ${rollout.blockedBy}${rollout.fix ? ` · fix (verified): ${rollout.fix}` : ''}`);
+  }
   return parts.join(' · ');
 }
 
@@ -119,7 +122,12 @@ function capacityLine(c: Summary['capacity']): string {
     `${formatDecimal(c.gpuHours, 2)} GPU-hours`,
     `${formatCount(c.pendingPodSeconds)} pending pod-seconds`,
     `${formatCount(c.nodesAdded)} nodes added`,
+    ...(c.minExtraGpus === undefined || c.minExtraGpus === null ? [] : [extraGpusText(c.minExtraGpus)]),
   ].join(' · ');
+}
+
+function extraGpusText(gpus: number): string {
+  return gpus === 0 ? 'no extra GPU needed: the rollout finishes given more time' : `${formatCount(gpus)} more GPUs would let the rollout finish`;
 }
 
 function goodputLine(attainment: number | null, slo: RunResult['scenario']['slo']): string {

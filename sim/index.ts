@@ -5,11 +5,12 @@
 export { loadScenarioFile, loadScenarioText, ScenarioError, type LoadedScenario } from './scenario/load.js';
 export { scenarioJsonSchema, type Scenario, type ScenarioSpec } from './scenario/schema.js';
 export { runScenario, type RunOptions } from './run/run-scenario.js';
+export { preflight, type PreflightReport, type VerifiedFix } from './run/preflight.js';
 export type { RunResult, RequestRecord } from './run/result.js';
 export type { RolloutPhase } from './rollout/driver.js';
 export type { PodEvent } from './cluster/event-log.js';
 export { evaluateAssertions, assertionExitCode, type AssertionResult } from './run/assertions.js';
-export type { Summary, LatencyStats, RolloutOutcome } from './metrics/summary-types.js';
+export type { Summary, LatencyStats, RolloutOutcome, BlockedBy } from './metrics/summary-types.js';
 export type { SeriesRow } from './metrics/series.js';
 export { runMany, type RunManyOptions } from './batch/run-many.js';
 export type { RunSpec, RunOutcome } from './batch/run-spec.js';

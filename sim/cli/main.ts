@@ -109,6 +109,16 @@ await yargs(hideBin(process.argv))
     (argv) => exitWith(async () => (await import('./commands/check.js')).checkCommand(argv as never)),
   )
   .command(
+    'preflight <scenario>',
+    'will the rollout finish? the controllers, scheduler, quota and autoscaler without traffic; exit 1 when it cannot',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
+        .options({ seed: runOptions.seed, set: runOptions.set })
+        .option('json', { type: 'boolean', describe: 'print the verdict as JSON' }),
+    (argv) => exitWith(async () => (await import('./commands/preflight.js')).preflightCommand(argv as never)),
+  )
+  .command(
     'plan <scenario>',
     'search strategy, surge, drain, probes and headroom for the cheapest rollout that meets the SLO; exit 1 if none does',
     (y) =>

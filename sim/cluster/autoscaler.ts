@@ -99,7 +99,12 @@ export class ClusterAutoscaler {
   private readonly onGiveUp: number;
   private lastScaleUp = -Infinity;
   private readonly backoffUntil = new Map<string, number>();
+  /** Last failed VM request per pool (stockout). */
+  private readonly lastStockout = new Map<string, number>();
+  private readonly stockoutRng: Rng;
   nodesAdded = 0;
+  /** VM requests the cloud refused for want of capacity. */
+  stockouts = 0;
 
   constructor(
     private readonly sim: Simulator,
@@ -112,6 +117,7 @@ export class ClusterAutoscaler {
     private readonly log: PodEventLog,
   ) {
     this.rng = streams.stream('cluster.nodes');
+    this.stockoutRng = streams.stream('cluster.stockout');
     this.onScan = sim.handler(() => this.scan());
     this.onReady = sim.handler((id) => this.nodeReady(this.nodes[id]));
     this.onAllocatable = sim.handler((id) => this.nodeAllocatable(this.nodes[id]));
@@ -144,7 +150,37 @@ export class ClusterAutoscaler {
       target.gpus -= req.gpus;
       target.memory -= req.memory;
     }
-    for (const node of added) this.provision(node.pool);
+    for (const node of added) {
+      if ((this.backoffUntil.get(node.pool.name) ?? -Infinity) > now) continue;
+      if (this.cloudRefuses(node.pool)) this.stockedOut(node.pool);
+      else this.provision(node.pool);
+    }
+  }
+
+  /** The pool's VM request fails now: inside a stockout window, or by the stockout probability. */
+  private cloudRefuses(pool: NodePoolSpec): boolean {
+    const stockout = pool.stockout;
+    if (stockout === undefined) return false;
+    const now = this.sim.now;
+    if (stockout.windows.some((w) => w.from <= now && now < w.to)) return true;
+    return stockout.probability > 0 && this.stockoutRng.next() < stockout.probability;
+  }
+
+  /** CA backs the node group off after a failed scale-up, as after a node that never came (initial back-off). */
+  private stockedOut(pool: NodePoolSpec): void {
+    const now = this.sim.now;
+    this.stockouts++;
+    this.lastStockout.set(pool.name, now);
+    this.backoffUntil.set(pool.name, now + this.config.nodeGroupBackoff);
+    this.log.other(pool.name, '', 'FailedScaleUp', `stockout: the cloud has no ${pool.gpu} capacity; pool backed off ${this.config.nodeGroupBackoff}s`);
+  }
+
+  /** A VM request of the pool failed for want of capacity recently enough that the pool is still waiting on it. */
+  recentlyStockedOut(pool: NodePoolSpec): boolean {
+    const last = this.lastStockout.get(pool.name);
+    if (last === undefined) return false;
+    const c = this.config;
+    return this.sim.now - last <= c.nodeGroupBackoff + c.scanInterval + c.scaleUpDelay;
   }
 
   /** Plans a node in the first pool that fits the pod and may grow; null when none may. */

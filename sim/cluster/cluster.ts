@@ -5,6 +5,7 @@ import type { Endpoint, EndpointSource } from '../routing/endpoint.js';
 import type { PodEvent } from './event-log.js';
 import type { RequestSink, VersionRole } from '../traffic/request.js';
 import { ClusterAccounting } from './accounting.js';
+import { GpuAdmission, kueueCapacity, type KueueConfig, type QuotaConfig } from './admission.js';
 import { ClusterAutoscaler, type AutoscalerConfig } from './autoscaler.js';
 import { EndpointTable, type EndpointPropagation } from './endpoints.js';
 import { PodEventLog } from './event-log.js';
@@ -24,6 +25,26 @@ export interface ClusterConfig {
   readonly endpointPropagation: EndpointPropagation;
   readonly eviction: EvictionConfig;
   readonly storage: Readonly<Record<WeightSource, StoreLimits>>;
+  /** The namespace ResourceQuota on requests.nvidia.com/gpu (absent: none). */
+  readonly resourceQuota?: QuotaConfig | null;
+  /** The Kueue ClusterQueue the workload's pods queue in (absent: none). */
+  readonly kueue?: KueueConfig | null;
+}
+
+/** What holds pods back at this instant: the facts a stalled rollout's verdict is read from. */
+export interface ClusterBlockage {
+  /** ReplicaSets missing pods because the ResourceQuota refused their creation. */
+  readonly quotaRefused: number;
+  /** Pods Kueue has not admitted (SchedulingGated). */
+  readonly gatedPods: number;
+  /** Pods waiting for a node. */
+  readonly unschedulablePods: number;
+  /** Some pool those pods could grow into had a VM request refused for want of cloud capacity recently. */
+  readonly stockedOut: boolean;
+  /** Active pods whose container keeps dying (restarted, not Ready). */
+  readonly crashLooping: number;
+  /** Active pods pulling their image. */
+  readonly pullingImages: number;
 }
 
 export interface ClusterHooks {
@@ -93,6 +114,9 @@ export class Cluster implements EndpointSource, PodActions {
   private readonly autoscaler: ClusterAutoscaler;
   private readonly accounting: ClusterAccounting;
   private readonly initialGpus: number;
+  private readonly admission: GpuAdmission;
+  /** ReplicaSets the quota refused a pod: retried when quota is released. */
+  private readonly quotaRefused = new Set<ReplicaSet>();
 
   constructor(
     private readonly sim: Simulator,
@@ -104,6 +128,7 @@ export class Cluster implements EndpointSource, PodActions {
     this.context = { sim, sink: null };
     this.log = new PodEventLog(sim, (e) => hooks.podEvent(e));
     this.accounting = new ClusterAccounting(sim.now);
+    this.admission = new GpuAdmission(config.resourceQuota ?? null, config.kueue ?? null);
     const pod = (id: number): Pod => this.podList[id];
     this.scheduler = new Scheduler(this.nodeList, () => sim.now, {
       bound: (p, node) => this.bound(p, node),
@@ -180,7 +205,15 @@ export class Cluster implements EndpointSource, PodActions {
           'spec.cluster.nodePools',
         );
       }
+      if (!this.admission.mayCreate(rs.template.tensorParallel)) {
+        throw new InputError(
+          `the initial fleet of ${replicas} ${rs.name} pods needs more than the ResourceQuota's ${this.admission.quota?.hardGpus} GPUs ` +
+            `(pod ${i + 1}); raise the quota or lower the replicas`,
+          'spec.cluster.resourceQuota.gpus',
+        );
+      }
       const pod = this.newPod(rs);
+      this.admission.placed(pod);
       this.scheduler.reserve(pod, node);
       this.accounting.change(this.sim.now, pod.gpus, 0, 0);
       this.log.pod(pod, 'Scheduled', node.name);
@@ -262,7 +295,63 @@ export class Cluster implements EndpointSource, PodActions {
   // PodActions (the ReplicaSet controller's)
 
   createPod(rs: ReplicaSet): void {
+    const gpus = rs.template.tensorParallel;
+    if (!this.admission.mayCreate(gpus)) {
+      this.refuseCreate(rs, gpus);
+      return;
+    }
     const pod = this.newPod(rs);
+    if (this.admission.created(pod)) this.toScheduler(pod);
+    else {
+      const capacity = kueueCapacity(this.admission.kueue as KueueConfig);
+      this.log.pod(pod, 'SchedulingGated', `Kueue: ${this.admission.kueueUsed} of ${capacity} nvidia.com/gpu admitted, the pod asks ${gpus}`);
+    }
+  }
+
+  /** What holds pods back now (read when a rollout ends stalled). */
+  blockage(): ClusterBlockage {
+    let quotaRefused = 0;
+    for (const rs of this.quotaRefused) if (rs.activePods().length < rs.spec) quotaRefused++;
+    let crashLooping = 0;
+    let pullingImages = 0;
+    for (const rs of this.replicaSets) {
+      for (const pod of rs.pods) {
+        if (!pod.active) continue;
+        if (pod.restarts > 0 && !pod.ready) crashLooping++;
+        if (pod.stage === 'Starting' && pod.phase === 'imagePull') pullingImages++;
+      }
+    }
+    const pending = this.scheduler.pending;
+    const stockedOut = this.config.nodePools.some(
+      (pool) => pending.some((pod) => poolMatches(pool, requirementsOf(pod.template))) && this.autoscaler.recentlyStockedOut(pool),
+    );
+    return { quotaRefused, gatedPods: this.admission.gated.length, unschedulablePods: pending.length, stockedOut, crashLooping, pullingImages };
+  }
+
+  /** The quota admission plugin refused the create: FailedCreate on the ReplicaSet, retried when quota frees. */
+  private refuseCreate(rs: ReplicaSet, gpus: number): void {
+    this.admission.quotaDenials++;
+    if (this.quotaRefused.has(rs)) return;
+    this.quotaRefused.add(rs);
+    const quota = this.admission.quota;
+    const used = this.admission.quotaUsed + (quota?.usedElsewhere ?? 0);
+    this.log.other(
+      rs.name,
+      rs.template.version,
+      'FailedCreate',
+      `exceeded quota: requests.nvidia.com/gpu, requested: ${gpus}, used: ${used}, limited: ${quota?.hardGpus}`,
+    );
+  }
+
+  /** Quota was released: the ReplicaSet controller's requeued syncs create what the quota refused before. */
+  private retryRefusedCreates(): void {
+    for (const rs of [...this.quotaRefused]) {
+      this.quotaRefused.delete(rs);
+      syncReplicaSet(rs, this, this.sim.now);
+    }
+  }
+
+  private toScheduler(pod: Pod): void {
     this.accounting.change(this.sim.now, 0, 1, 0);
     this.scheduler.enqueue(pod);
   }
@@ -332,8 +421,13 @@ export class Cluster implements EndpointSource, PodActions {
     this.endpointTable.update(pod);
     const rs = this.replicaSets[pod.replicaSetId];
     rs.pods.splice(rs.pods.indexOf(pod), 1);
+    for (const admitted of this.admission.gone(pod)) {
+      this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
+      this.toScheduler(admitted);
+    }
     // A failed (evicted) pod is replaced; a deleted one was already discounted at deletion.
     if (pod.failedReason !== null && !pod.deleting) syncReplicaSet(rs, this, this.sim.now);
+    this.retryRefusedCreates();
     this.scheduler.schedule();
     this.hooks.statusChanged();
   }

@@ -23,6 +23,11 @@ export class PodEventLog {
     this.emit({ t: this.sim.now, pod: pod.name, version: pod.version, node: pod.node?.name ?? '', event, reason });
   }
 
+  /** Rows about a pool or a ReplicaSet rather than one pod or node: `subject` goes in the pod column. */
+  other(subject: string, version: string, event: string, reason = ''): void {
+    this.emit({ t: this.sim.now, pod: subject, version, node: '', event, reason });
+  }
+
   /** Node rows leave pod and version empty. */
   node(node: Node, event: string, reason = ''): void {
     this.emit({ t: this.sim.now, pod: '', version: '', node: node.name, event, reason });

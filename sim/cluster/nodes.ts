@@ -16,6 +16,16 @@ export interface NodePoolSpec {
   /** nodefs: the kubelet's root/ephemeral filesystem holding images and emptyDirs. */
   readonly ephemeralDisk: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** The cloud has no GPUs of this kind for a while: the autoscaler's VM requests fail (absent: never). */
+  readonly stockout?: Stockout;
+}
+
+/** When a pool's VM requests fail for want of cloud capacity (a GCE ZONE_RESOURCE_POOL_EXHAUSTED, an EC2 InsufficientInstanceCapacity). */
+export interface Stockout {
+  /** Chance that any one VM request fails. */
+  readonly probability: number;
+  /** Times [from, to) during which every VM request fails, seconds. */
+  readonly windows: readonly { readonly from: number; readonly to: number }[];
 }
 
 const GiB = 1024 ** 3;

@@ -50,6 +50,18 @@ export const zNodePool = z
       .meta({ description: 'default by GPU: 256 GiB per H100/H200/B200, 144 GiB per A100, 96 GiB per L4/L40S (2 TiB for 8×H100)' }),
     ephemeralDisk: zBytes.prefault(DEFAULT_EPHEMERAL_DISK).meta({ description: 'nodefs: images and emptyDirs (kubelet eviction counts it)' }),
     labels: z.record(z.string(), z.string()).default({}),
+    stockout: z
+      .strictObject({
+        probability: z.number().min(0).max(1).default(0).meta({ description: 'chance that any one VM request of the pool fails' }),
+        windows: z
+          .array(
+            z.strictObject({ from: zDuration, to: zDuration }).refine((w) => w.to > w.from, { error: 'expected to after from', path: ['to'] }),
+          )
+          .default([])
+          .meta({ description: 'times [from, to) during which every VM request fails' }),
+      })
+      .optional()
+      .meta({ description: 'cloud GPU stockout: the autoscaler\'s VM requests fail (CA backs the pool off nodeGroupBackoff)' }),
   })
   .superRefine((pool, ctx) => {
     const min = pool.minNodes ?? pool.nodes;
@@ -108,6 +120,23 @@ export const zEviction = z
     }
   });
 
+export const zResourceQuota = z
+  .strictObject({
+    gpus: zWhole(0).meta({ description: 'hard limit on requests.nvidia.com/gpu in the namespace' }),
+    usedElsewhere: zWhole(0).default(0).meta({ description: 'GPUs other workloads of the namespace already request' }),
+  })
+  .meta({ description: 'a namespace ResourceQuota: a pod over it is never created (FailedCreate, retried)' });
+
+export const zKueue = z
+  .strictObject({
+    nominalQuota: zWhole(0).meta({ description: "the ClusterQueue's nominalQuota of nvidia.com/gpu" }),
+    borrowingLimit: zWhole(0).optional().meta({ description: 'the most it may borrow from its cohort; unset: no limit' }),
+    cohortUnused: zWhole(0)
+      .default(0)
+      .meta({ description: 'nominal quota of the other ClusterQueues of the cohort left unused (what they can lend)' }),
+  })
+  .meta({ description: 'a Kueue ClusterQueue: pods beyond its quota stay SchedulingGated until quota frees' });
+
 export const zCluster = z.strictObject({
   nodePools: z
     .array(zNodePool)
@@ -119,6 +148,8 @@ export const zCluster = z.strictObject({
   endpointPropagation: zEndpointPropagation.prefault({}),
   eviction: zEviction.prefault({}),
   storage: zStorage.prefault({}).meta({ description: 'weight-load bandwidth overrides per source (DERIVED defaults)' }),
+  resourceQuota: zResourceQuota.optional(),
+  kueue: zKueue.optional(),
 });
 
 export type ClusterInput = z.output<typeof zCluster>;
@@ -296,6 +327,10 @@ export function resolveClusterConfig(input: ClusterInput, baseDir: string, path 
       pressureTransitionPeriod: input.eviction.pressureTransitionPeriod,
     },
     storage: resolveStorage(input.storage),
+    resourceQuota: input.resourceQuota ? { hardGpus: input.resourceQuota.gpus, usedElsewhere: input.resourceQuota.usedElsewhere } : null,
+    kueue: input.kueue
+      ? { nominalQuota: input.kueue.nominalQuota, borrowingLimit: input.kueue.borrowingLimit ?? Infinity, cohortUnused: input.kueue.cohortUnused }
+      : null,
   };
 }
 
@@ -311,6 +346,7 @@ function resolveNodePool(pool: ClusterInput['nodePools'][number], path: string):
     hostMemory: pool.hostMemory ?? defaultHostMemory(gpu, pool.gpusPerNode, path),
     ephemeralDisk: pool.ephemeralDisk,
     labels: pool.labels,
+    ...(pool.stockout ? { stockout: pool.stockout } : {}),
   };
 }
 

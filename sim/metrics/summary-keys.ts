@@ -54,6 +54,8 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     outcome: true,
     minReadyReplicas: true,
     reason: true,
+    blockedBy: true,
+    fix: true,
   },
   capacity: {
     clusterGpus: true,
@@ -64,6 +66,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     gpuHours: true,
     nodeGpuHours: true,
     nodesAdded: true,
+    minExtraGpus: true,
   },
   startup: {
     podsReady: true,

@@ -35,6 +35,10 @@ export interface StartupSummary {
 
 export type RolloutOutcome = 'completed' | 'aborted' | 'rolled-back' | 'stalled' | 'none';
 
+/** What keeps a stalled rollout from finishing (docs/preflight.md). */
+export const BLOCKERS = ['gpu-capacity', 'quota', 'kueue', 'stockout', 'crash-loop', 'analysis-paused', 'image-pull'] as const;
+export type BlockedBy = (typeof BLOCKERS)[number];
+
 export interface Summary {
   scenario: string;
   strategy: string;
@@ -76,6 +80,10 @@ export interface Summary {
     /** Fewest ready replicas (both versions) seen during the rollout. */
     minReadyReplicas: number | null;
     reason?: string;
+    /** Why a stalled rollout cannot finish; 'none' when it did not stall (or nothing holds it: it was only slow). */
+    blockedBy?: BlockedBy | 'none';
+    /** A change verified to let it finish (a rollout-only re-run completes with it); null when none was found. */
+    fix?: string | null;
   };
   capacity: {
     clusterGpus: number;
@@ -88,6 +96,8 @@ export interface Summary {
     /** GPU-hours of the nodes that existed (the bill, idle surge nodes included). */
     nodeGpuHours: number;
     nodesAdded: number;
+    /** Fewest extra GPUs (in the blocking pool, quota or ClusterQueue) that let a stalled rollout finish; null when not stalled on capacity or none helps. */
+    minExtraGpus?: number | null;
   };
   /** Pod start-ups during the run: what the start-up levers (peers, caches, pre-pull) change. */
   startup: StartupSummary;

@@ -11,7 +11,8 @@ import type { SeedResult } from './seed-result.js';
 import { Evaluator } from './evaluator.js';
 import { explain, type Explanation } from './explain.js';
 import { DEFAULT_MAX_SEEDS, DEFAULT_RISK, type ConstraintRisk } from './risk.js';
-import { verifyCheapest, type SeedFailure, type Verification, type VerificationOutcome, type VerificationSettings, type VerifiedCandidate } from './verify.js';
+import { preflightAdmitted } from './preflight-gate.js';
+import { MAX_VERIFIED_CANDIDATES, verifyCheapest, type SeedFailure, type Verification, type VerificationOutcome, type VerificationSettings, type VerifiedCandidate } from './verify.js';
 import { knobDifferences, neighboursOf, paretoFront, rankFeasible } from './ranking.js';
 import {
   blueGreenStage,
@@ -43,6 +44,11 @@ export interface PlanRequest {
   readonly verifySeeds?: number;
   /** Most seeds one configuration runs in all while the planner seeks a clear decision (`--max-seeds`); default 60 (or the search and verification seeds, if more). */
   readonly maxSeeds?: number;
+  /**
+   * Keep configurations preflight says cannot finish out of the recommendation; default: when the runs are the
+   * real simulator's (not a `pool` modelling it, whose worlds preflight cannot see).
+   */
+  readonly preflight?: boolean;
   /** Called before each batch of simulations (progress on stderr). */
   readonly onBatch?: (stage: string, runs: number) => void;
 }
@@ -162,7 +168,10 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   let outcome: VerificationOutcome;
   try {
     await search(ctx);
-    outcome = await verifyCheapest(evaluator, rankFeasible(evaluator.evaluations).filter((e) => e.config !== null), labels, settings);
+    const ranked = rankFeasible(evaluator.evaluations).filter((e) => e.config !== null);
+    const gated = request.preflight ?? request.pool === undefined;
+    const candidates = gated ? preflightAdmitted(base, ranked, MAX_VERIFIED_CANDIDATES, ctx.notes) : ranked;
+    outcome = await verifyCheapest(evaluator, candidates, labels, settings);
   } finally {
     if (pool !== request.pool) await pool.close();
   }

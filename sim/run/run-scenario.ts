@@ -1,38 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { Cluster } from '../cluster/cluster.js';
-import type { PodEvent } from '../cluster/event-log.js';
-import { makePodTemplate, type PodTemplate } from '../cluster/template.js';
-import { RandomStreams } from '../engine/random.js';
-import { Simulator, type SimulatorLimits } from '../engine/simulator.js';
-import { InternalError } from '../errors.js';
-import { MetricsRecorder } from '../metrics/recorder.js';
-import type { SeriesRow } from '../metrics/series.js';
-import { createController } from '../rollout/create-controller.js';
-import { RolloutDriver } from '../rollout/driver.js';
-import { GatewayPropagation } from '../routing/propagation.js';
-import { Router } from '../routing/router.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { serverFactory } from '../serving/setup.js';
-import { TrafficSource } from '../traffic/source.js';
-import type { VersionRole } from '../traffic/request.js';
-import { DropRiskEstimator } from './drop-risk.js';
 import { gauges } from './gauges.js';
-import { recordingRequests } from './request-records.js';
+import { buildRun, type BuildOptions, type BuiltRun } from './build-run.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
-import type { RequestRecord, RunResult } from './result.js';
+import type { RunResult } from './result.js';
+import { stallVerdict } from './preflight.js';
 import { summarise } from './summary.js';
+import { classifyStall, openPhase } from './verdict.js';
 
-export interface RunOptions {
+export interface RunOptions extends BuildOptions {
   /** Overrides spec.seed. */
   seed?: number;
-  limits?: Partial<SimulatorLimits>;
-  /** Keep one record per finished request (requests.csv); memory then grows with the requests. */
-  collectRequests?: boolean;
-  /**
-   * Receives each window's row of the time series as soon as the window is final, in order: where to stream
-   * timeseries.csv from. RunResult.series merges adjacent windows on runs of more than MAX_SERIES_POINTS windows.
-   */
-  onWindow?: (row: SeriesRow) => void;
 }
 
 /**
@@ -61,101 +39,6 @@ export function prepareRun(loaded: LoadedScenario, options: RunOptions = {}): { 
   };
 }
 
-/** The simulation of one run, wired and ready to start. */
-interface BuiltRun {
-  readonly sim: Simulator;
-  readonly cluster: Cluster;
-  readonly router: Router;
-  readonly traffic: TrafficSource;
-  readonly recorder: MetricsRecorder;
-  readonly mirrors: MetricsRecorder;
-  readonly driver: RolloutDriver | null;
-  readonly events: PodEvent[];
-  readonly requests: RequestRecord[] | undefined;
-  readonly dropRisk: DropRiskEstimator;
-  /** GPUs held once the initial fleet is placed. */
-  readonly initialGpus: number;
-}
-
-function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
-  const sim = new Simulator(options.limits);
-  const streams = new RandomStreams(run.seed);
-  const { windowSeconds, duration } = run;
-  let router: Router | null = null;
-  let driver: RolloutDriver | null = null;
-  const recorder = new MetricsRecorder({
-    windowSeconds,
-    slo: run.slo,
-    queryReach: run.analysisReach,
-    duration,
-    onWindow: options.onWindow,
-    rolloutBounds: () => ({ rolloutStart: driver?.state?.startedAt ?? null, rolloutEnd: driver?.state?.finishedAt ?? null }),
-  });
-  const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
-  const events: PodEvent[] = [];
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour);
-
-  const routerOf = (): Router => {
-    if (!router) throw new InternalError('a server started before the router exists');
-    return router;
-  };
-  let dropRisk: DropRiskEstimator | null = null;
-  const cluster = new Cluster(sim, streams, run.cluster, {
-    statusChanged: () => driver?.requestSync(),
-    endpointsChanged: () => router?.notifyCapacity(),
-    podEvent: (e) => events.push(e),
-    deleting: (pod) => dropRisk?.deleting(pod),
-  });
-  const template = (version: VersionRole): PodTemplate =>
-    makePodTemplate({ ...run.templates[version], createServer: (podId, { warm }) => createServer(podId, version, warm, routerOf()) });
-  const templates = { old: template('old'), new: template('new') };
-
-  const requests: RequestRecord[] | undefined = options.collectRequests ? [] : undefined;
-  const riskEstimator = new DropRiskEstimator(duration);
-  dropRisk = riskEstimator;
-  const outcomes = riskEstimator.listen(requests ? recordingRequests(recorder, requests) : recorder);
-  const traffic = new TrafficSource(sim, streams, run.traffic, outcomes, run.baseDir);
-  riskEstimator.bind(traffic.outputSurvival(), (req, outcome) => !traffic.client.retries(req, outcome));
-  const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
-    mirrored: (_req, at) => mirrors.arrived(at),
-    completed: (req, at) => mirrors.completed(req, at),
-    failed: (req, at, outcome, cause) => mirrors.failed(req, at, outcome, cause),
-  });
-  router = liveRouter;
-  cluster.setRequestSink(liveRouter);
-
-  const stable = cluster.createReplicaSet(templates.old);
-  cluster.initialFleet(stable, run.fleet.replicas, { cold: run.fleet.cold });
-  if (run.routing === 'pods') liveRouter.setSplit('pods');
-  const initialGpus = cluster.stats().gpusHeld;
-
-  const gateway = new GatewayPropagation(sim, run.gatewayDelay);
-  if (run.rollout) {
-    const rolloutDriver = new RolloutDriver(sim, {
-      cluster,
-      router: liveRouter,
-      gateway,
-      createReplicaSet: (version) => cluster.createReplicaSet(templates[version]),
-      telemetry: (source, from, to) => (source === 'shadow' ? mirrors.query('new', from, to) : recorder.query(source, from, to)),
-      log: (e) => events.push(e),
-    });
-    rolloutDriver.schedule(createController(run.rollout.spec, rolloutDriver.host(), stable, run.fleet.replicas), run.rollout.schedule);
-    driver = rolloutDriver;
-  }
-
-  // Time series: one sample per window end.
-  const sampleHandler = sim.handler(() => {
-    const windowGauges = gauges(cluster, liveRouter);
-    recorder.sample(sim.now, windowGauges);
-    mirrors.sample(sim.now, windowGauges);
-    const next = sim.now + windowSeconds;
-    if (next < duration) sim.at(next, sampleHandler);
-  });
-  if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
-
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk: riskEstimator, initialGpus };
-}
-
 function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunResult {
   const { sim, cluster, router, recorder, mirrors, driver } = built;
   const duration = run.duration;
@@ -164,6 +47,8 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   const lastGauges = gauges(cluster, router);
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
+  // What holds a stalled rollout is read before finish() closes its phases.
+  const holding = driver ? classifyStall(cluster.blockage(), openPhase(driver.phases)) : 'none';
   driver?.finish(duration);
   recorder.finish(duration, built.traffic.client.inFlight);
   const clusterSummary = cluster.summary();
@@ -175,6 +60,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
     dropRisk: built.dropRisk,
+    verdict: driver?.state?.outcome === 'stalled' ? stallVerdict(run, holding) : undefined,
   });
   return {
     summary,

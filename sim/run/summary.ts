@@ -4,6 +4,7 @@ import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
 import type { ResolvedRun } from './resolve.js';
+import { NOT_STALLED, type StallVerdict } from './verdict.js';
 
 /** What the run measured beyond the recorder's own figures. */
 export interface RunFacts {
@@ -15,6 +16,8 @@ export interface RunFacts {
   readonly events: number;
   readonly wallSeconds: number;
   readonly dropRisk: DropRiskEstimator;
+  /** Why a stalled rollout is held and what lets it finish (absent: it did not stall). */
+  readonly verdict?: StallVerdict;
 }
 
 /** The summary contract (docs: README "Outputs") of a finished run. */
@@ -25,6 +28,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
   const cluster = facts.cluster;
   const requests = recorder.requestsSummary();
   const dropRisk = facts.dropRisk.result(requests.dropped);
+  const verdict = facts.verdict ?? NOT_STALLED;
   return {
     scenario: run.name,
     strategy: run.strategy,
@@ -39,6 +43,8 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       outcome: state?.outcome ?? 'none',
       minReadyReplicas: facts.minReadyReplicas,
       ...(state?.reason ? { reason: state.reason } : {}),
+      blockedBy: verdict.blockedBy,
+      fix: verdict.fix,
     },
     capacity: {
       clusterGpus: cluster.clusterGpus,
@@ -49,6 +55,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       gpuHours: cluster.podGpuHours,
       nodeGpuHours: cluster.nodeGpuHours,
       nodesAdded: cluster.nodesAdded,
+      minExtraGpus: verdict.minExtraGpus,
     },
     startup: cluster.startup,
     goodput: recorder.goodput(),

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { findScenarioFiles } from '../../sim/cli/commands/check.js';
+import { preflight } from '../../sim/run/preflight.js';
+import { loadScenarioFile } from '../../sim/scenario/load.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REGRESSIONS = resolve(ROOT, 'scenarios/regressions');
+const files = findScenarioFiles([resolve(ROOT, 'scenarios')]);
+const shipped = files.filter((f) => !f.startsWith(REGRESSIONS));
+
+describe('preflight on the shipped scenarios', () => {
+  it('finds the shipped scenarios and the regressions', () => {
+    expect(shipped.length).toBeGreaterThanOrEqual(10);
+    expect(files.length - shipped.length).toBeGreaterThanOrEqual(6);
+  });
+
+  // No false alarm: every shipped scenario's rollout can finish.
+  it.each(shipped.map((f) => [f.slice(ROOT.length)]))('%s completes', (file) => {
+    const report = preflight(loadScenarioFile(resolve(ROOT, file)));
+    expect({ verdict: report.verdict, blockedBy: report.blockedBy }).toEqual({ verdict: 'completes', blockedBy: 'none' });
+  });
+
+  // Each regression's own assertions name the blocker its full run reports; preflight must agree without traffic.
+  it.each(files.filter((f) => f.startsWith(REGRESSIONS)).map((f) => [f.slice(ROOT.length)]))('%s is stalled, as its run', (file) => {
+    const loaded = loadScenarioFile(resolve(ROOT, file));
+    const expected = loaded.scenario.spec.assertions.map((a) => /^rollout\.blockedBy == '([a-z-]+)'$/.exec(a)?.[1]).find(Boolean);
+    const report = preflight(loaded);
+    expect(report.verdict).toBe('stalled');
+    expect(report.blockedBy).toBe(expected);
+    expect(report.fixes.length).toBeGreaterThan(0);
+  });
+});
