@@ -14,6 +14,9 @@
  *   maxSurge: the StatefulSet keeps replicas + max(0, unready − maxUnavailable) groups.
  */
 import { scaledValue, type IntOrPercent } from '../config/int-or-percent.js';
+import type { GroupState, LeaderSts } from '../cluster/pod-group.js';
+
+export type { GroupState, LeaderSts } from '../cluster/pod-group.js';
 
 /** spec.rolloutStrategy.rollingUpdateConfiguration, with spec.replicas. */
 export interface LwsRollingConfig {
@@ -24,18 +27,6 @@ export interface LwsRollingConfig {
   /** Default 0 (rounded up from a percentage, capped at replicas). */
   readonly maxSurge: IntOrPercent;
   /** Groups below this ordinal keep the old revision. Default 0. */
-  readonly partition: number;
-}
-
-/** What the controller reads of group i: leader ready and workers' StatefulSet ready; both at the new revision. */
-export interface GroupState {
-  readonly ready: boolean;
-  readonly updated: boolean;
-}
-
-/** The leader StatefulSet's spec as LWS writes it. */
-export interface LeaderSts {
-  readonly replicas: number;
   readonly partition: number;
 }
 
@@ -148,54 +139,4 @@ export function lwsRollingUpdateParameters(input: LwsSyncInput): LeaderSts {
 /** The rollout is done: partition 0, the StatefulSet back at spec.replicas, every target ready and updated. */
 export function lwsRolloutComplete(c: LwsRollingConfig, sts: LeaderSts, states: readonly GroupState[]): boolean {
   return sts.partition === 0 && sts.replicas === c.replicas && unreadyTargets(states, c.replicas) === 0;
-}
-
-/**
- * The leader StatefulSet's RollingUpdate with maxUnavailable (MaxUnavailableStatefulSet, beta and on by default
- * since Kubernetes 1.35): the outdated groups at or above the partition to recreate now, highest ordinal first,
- * while fewer than `stsMaxUnavailable` groups are unready.
- * Example: 6 groups, partition 2, groups 4 and 5 unready, budget 4 → recreate 3 and 2.
- */
-export function stsGroupsToRecreate(states: readonly GroupState[], partition: number, stsMaxUnavailable: number): number[] {
-  let unavailable = 0;
-  for (const s of states) if (!s.ready) unavailable++;
-  const out: number[] = [];
-  for (let i = states.length - 1; i >= partition && unavailable < stsMaxUnavailable; i--) {
-    if (states[i].updated) continue;
-    out.push(i);
-    if (states[i].ready) unavailable++;
-  }
-  return out;
-}
-
-/** One row of the LWS documentation's rollout table: ✅ updated and ready, ❎ old revision, ⏳ updated, not ready. */
-export function renderGroups(states: readonly GroupState[]): string {
-  return states.map((s) => (!s.updated ? '❎' : s.ready ? '✅' : '⏳')).join(' ');
-}
-
-/** What the leader StatefulSet does to reach `sts`: ordinals it deletes, creates, and recreates at the new revision. */
-export interface StsChanges {
-  /** Ordinals ≥ sts.replicas (surge reclaimed or scale-down), highest first. */
-  readonly deleted: readonly number[];
-  /** New ordinals; those at or above the partition are born at the new revision. */
-  readonly created: readonly number[];
-  /** Outdated ordinals at or above the partition, deleted and recreated at the new revision. */
-  readonly recreated: readonly number[];
-  /** The groups' states right after, as the next reconcile would read them (new and recreated groups unready). */
-  readonly states: readonly GroupState[];
-}
-
-/** The leader StatefulSet's controller in one pass (API latency 0): scale to sts.replicas, then roll. */
-export function stsReconcile(states: readonly GroupState[], sts: LeaderSts, stsMaxUnavailable: number): StsChanges {
-  const deleted: number[] = [];
-  for (let i = states.length - 1; i >= sts.replicas; i--) deleted.push(i);
-  const next: GroupState[] = states.slice(0, sts.replicas);
-  const created: number[] = [];
-  for (let i = next.length; i < sts.replicas; i++) {
-    created.push(i);
-    next.push({ ready: false, updated: i >= sts.partition });
-  }
-  const recreated = stsGroupsToRecreate(next, sts.partition, stsMaxUnavailable);
-  for (const i of recreated) next[i] = { ready: false, updated: true };
-  return { deleted, created, recreated, states: next };
 }

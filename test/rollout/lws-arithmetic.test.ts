@@ -5,16 +5,14 @@ import {
   lwsBudgets,
   lwsRolloutComplete,
   lwsRollingUpdateParameters,
-  renderGroups,
   rollingUpdatePartition,
   rollingUpdateReplicas,
-  stsGroupsToRecreate,
-  stsReconcile,
   unreadyTargets,
   type GroupState,
   type LeaderSts,
   type LwsRollingConfig,
 } from '../../sim/rollout/lws-arithmetic.js';
+import { renderGroups, stsGroupsToRecreate, stsReconcile } from '../../sim/cluster/pod-group.js';
 
 const g = (ready: boolean, updated: boolean): GroupState => ({ ready, updated });
 const OLD = g(true, false);
