@@ -2,12 +2,24 @@ import { InputError } from '../../errors.js';
 import type { KvDtype, WeightDtype } from '../../serving/catalog/dtypes.js';
 import { estimateMultiNode } from '../../serving/multi-node-estimate.js';
 import { parsePositiveInt } from '../options.js';
-import type { EstimateArgs } from './estimate.js';
 
 const GiB = 2 ** 30;
 
 /** `estimate --nodes N`: memory of the whole replica and the step times of its two multi-node layouts. */
-export function estimateMultiNodeCommand(args: EstimateArgs, gpusPerNode: number, nodes: number): number {
+/** The flags of `estimate` this command reads. */
+export interface MultiNodeArgs {
+  model: string;
+  gpu: string;
+  batch?: unknown;
+  context?: unknown;
+  prompt?: unknown;
+  network?: string;
+  'weight-dtype'?: string;
+  'kv-dtype'?: string;
+  json?: boolean;
+}
+
+export function estimateMultiNodeCommand(args: MultiNodeArgs, gpusPerNode: number, nodes: number): number {
   const weightDtype = (args['weight-dtype'] ?? 'bf16') as WeightDtype;
   if (!['bf16', 'fp8', 'int4'].includes(weightDtype)) {
     throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');
