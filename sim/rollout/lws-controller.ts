@@ -59,7 +59,7 @@ export class LwsController {
   constructor(
     private readonly sim: Simulator,
     private readonly cluster: GroupCluster,
-    private readonly config: LwsRollingConfig,
+    private config: LwsRollingConfig,
     private readonly shapes: LwsShapes,
   ) {
     this.sts = { replicas: config.replicas, partition: 0 };
@@ -80,6 +80,12 @@ export class LwsController {
     this.syncPending = true;
     this.sim.atLate(this.sim.now, this.syncHandler);
   };
+
+  /** spec.rolloutStrategy.rollingUpdateConfiguration.partition changed (an operator or a coordinating controller). */
+  setPartition(partition: number): void {
+    this.config = { ...this.config, partition };
+    this.requestSync();
+  }
 
   get complete(): boolean {
     return this.finishedAt !== null;
