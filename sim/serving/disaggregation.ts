@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { decodeBatch, prefillBatch, type StepTimeModel } from './step-time/types.js';
 
 /**
  * Prefill/decode disaggregation as closed-form arithmetic: a request is prefilled on a prefill replica, its KV
@@ -97,4 +98,21 @@ export function fleetPdLatency(prefill: RoleCounts, decode: RoleCounts, load: Pd
     tpot += share * l.tpot;
   }
   return { ttft, tpot };
+}
+
+/**
+ * A role's costs from its step-time models: prefill of one `prompt`; the decode step as a line through batch 1
+ * and batch 64 at `context` tokens; the KV transfer of one prompt.
+ */
+export function replicaCosts(
+  prefill: StepTimeModel,
+  decode: StepTimeModel,
+  prompt: number,
+  context: number,
+  transferSeconds: number,
+): PdReplicaCosts {
+  const one = decode.stepSeconds(decodeBatch(1, context));
+  const many = decode.stepSeconds(decodeBatch(64, context));
+  const perSeq = (many - one) / 63;
+  return { prefillSeconds: prefill.stepSeconds(prefillBatch(prompt)), decodeStepFixed: one - perSeq, decodeStepPerSeq: perSeq, transferSeconds };
 }

@@ -146,3 +146,19 @@ export function multiNodeStepTime(model: ModelArchitecture, gpu: GpuSpec, shape:
     ? new PipelineParallelStepTime(model, gpu, shape, dtypes, overrides)
     : new CrossNodeTensorParallelStepTime(model, gpu, shape, dtypes, overrides);
 }
+
+/** The step time of one replica of `size` pods × `gpusPerPod` GPUs: the roofline on one node, else `layout` across nodes. */
+export function groupStepTime(
+  model: ModelArchitecture,
+  gpu: GpuSpec,
+  group: { readonly size: number; readonly gpusPerPod: number },
+  layout: MultiNodeLayout,
+  network: NodeNetwork,
+  dtypes: ServingDtypes,
+): StepTimeModel {
+  if (group.size === 1) {
+    validateTensorParallel(model, group.gpusPerPod, 'gpusPerPod');
+    return new RooflineStepTime(model, gpu, group.gpusPerPod, dtypes);
+  }
+  return multiNodeStepTime(model, gpu, { nodes: group.size, gpusPerNode: group.gpusPerPod, layout, network }, dtypes);
+}
