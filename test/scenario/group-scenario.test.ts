@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseGroupScenario, runGroupScenario } from '../../sim/scenario/group-scenario.js';
+import { applyLwsManifests, importLeaderWorkerSetText } from '../../sim/scenario/lws-import.js';
 import { inputError } from '../helpers/input-error.js';
 
 const DIR = join(fileURLToPath(new URL('../..', import.meta.url)), 'scenarios/lws');
 const load = (file: string, patch: (doc: any) => void = () => {}) => {
   const doc = parse(readFileSync(join(DIR, file), 'utf8'));
   patch(doc);
-  return parseGroupScenario(doc, file);
+  return parseGroupScenario(applyLwsManifests(doc, join(DIR, file)).doc, file);
 };
 
 describe('scenarios/lws', () => {
@@ -36,5 +37,33 @@ describe('scenarios/lws', () => {
 
   it('rejects a bad document with the field named', () => {
     expect(inputError(() => load('llama-405b-two-node-lws.yaml', (d) => (d.spec.leaderWorkerSet.replicas = 0))).message).toMatch(/replicas/);
+  });
+});
+
+describe('LeaderWorkerSet manifest import', () => {
+  const manifest = readFileSync(join(DIR, 'manifests/llama-405b-lws.yaml'), 'utf8');
+
+  it('reads replicas, size, GPUs per pod, restart and start-up policies and the budgets; warns about the rest', () => {
+    const { fragment, warnings } = importLeaderWorkerSetText(manifest, 'm.yaml');
+    expect(fragment).toEqual({
+      replicas: 4,
+      old: { size: 2, gpusPerPod: 8 },
+      restartPolicy: 'RecreateGroupOnPodRestart',
+      startupPolicy: 'LeaderCreated',
+      rolloutStrategy: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(warnings.join('\n')).toMatch(/not modelled, ignored: .*containers\[0\]\.image/);
+  });
+
+  it('names the field of a bad budget, and refuses a LeaderWorkerSet without GPUs', () => {
+    const bad = manifest.replace('maxSurge: 1', 'maxSurge: lots');
+    expect(inputError(() => importLeaderWorkerSetText(bad, 'm.yaml')).message).toMatch(/rollingUpdateConfiguration\.maxSurge/);
+    const noGpu = manifest.replace('nvidia.com/gpu: "8"', 'cpu: "8"');
+    expect(inputError(() => importLeaderWorkerSetText(noGpu, 'm.yaml')).message).toMatch(/nvidia.com\/gpu/);
+  });
+
+  it('what the scenario writes wins over the manifest', () => {
+    const s = load('llama-405b-from-manifest.yaml', (d) => (d.spec.leaderWorkerSet.rolloutStrategy = { maxSurge: 0, maxUnavailable: 1 }));
+    expect(s.kind === 'LwsRollout' && s.spec.leaderWorkerSet.rolloutStrategy.maxSurge).toEqual({ kind: 'int', value: 0 });
   });
 });

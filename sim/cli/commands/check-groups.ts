@@ -4,6 +4,7 @@ import { InputError } from '../../errors.js';
 import type { AssertionResult } from '../../run/assertions.js';
 import { isGroupScenarioKind, parseGroupScenario, runGroupScenario } from '../../scenario/group-scenario.js';
 import { parseScenarioText } from '../../scenario/load.js';
+import { applyLwsManifests } from '../../scenario/lws-import.js';
 
 function readDoc(file: string): unknown {
   return parseScenarioText(readInputFile(file, { what: 'scenario file', maxBytes: INPUT_LIMITS.scenario }), file);
@@ -23,7 +24,9 @@ export function isGroupScenarioFile(file: string): boolean {
 /** Runs one group-level document and evaluates its assertions; `assertions` is null when it is invalid. */
 export function checkGroupScenarioFile(file: string): { result: ScenarioCheckResult; assertions: AssertionResult[] | null } {
   try {
-    const r = runGroupScenario(parseGroupScenario(readDoc(file), file));
+    const { doc, warnings } = applyLwsManifests(readDoc(file), file);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    const r = runGroupScenario(parseGroupScenario(doc, file));
     const assertions: AssertionResult[] = r.assertions.map((a) => ({ expression: a.expression, passed: a.passed, error: a.error, ...(a.error === undefined ? { value: {} } : {}) }));
     return { result: { scenario: r.name, file, assertions: r.assertions.map((a) => ({ ...a })) }, assertions };
   } catch (err) {
