@@ -30,18 +30,8 @@ const TEMPLATE_METADATA: readonly FieldPath[] = [
  * nvidia.com/gpu limits). Every other field is listed in one warning, as the Deployment importer does.
  */
 export function importLeaderWorkerSetText(text: string, where: string): { fragment: LwsManifestFragment; warnings: string[] } {
-  const docs = parseAllDocuments(text, { uniqueKeys: true }).map((d) => {
-    if (d.errors.length > 0) throw new InputError(`not valid YAML: ${d.errors[0].message.split('\n')[0]}`, where);
-    return d.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
-  });
-  const lws = docs.filter((d): d is Record<string, unknown> => d !== null && d.kind === 'LeaderWorkerSet');
-  if (lws.length !== 1) throw new InputError(`expected exactly one LeaderWorkerSet; found ${lws.length}`, where);
-  const doc = lws[0];
-  if (doc.apiVersion !== 'leaderworkerset.x-k8s.io/v1') {
-    throw new InputError(`${JSON.stringify(doc.apiVersion)} is not supported for a LeaderWorkerSet; expected leaderworkerset.x-k8s.io/v1`, `${where}: apiVersion`);
-  }
   const warnings: string[] = [];
-  if (docs.length > 1) warnings.push(`${where}: other documents are not imported`);
+  const doc = onlyDocument(text, where, 'LeaderWorkerSet', 'leaderworkerset.x-k8s.io/v1', warnings);
   const r = new ManifestReader(doc, where);
   for (const path of TEMPLATE_METADATA) r.markRead(path);
   const lwt = ['spec', 'leaderWorkerTemplate'];
@@ -70,6 +60,71 @@ export function importLeaderWorkerSetText(text: string, where: string): { fragme
   };
   if (fragment.restartPolicy === 'Default') fragment.restartPolicy = 'None';
   const unread = r.unread();
+  if (unread.length > 0) warnings.push(`${where}: not modelled, ignored: ${unread.join(', ')}`);
+  return { fragment: dropUndefined(fragment), warnings };
+}
+
+function onlyDocument(text: string, where: string, kind: string, apiVersion: string, warnings: string[]): Record<string, unknown> {
+  const docs = parseAllDocuments(text, { uniqueKeys: true }).map((d) => {
+    if (d.errors.length > 0) throw new InputError(`not valid YAML: ${d.errors[0].message.split('\n')[0]}`, where);
+    return d.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+  });
+  const found = docs.filter((d): d is Record<string, unknown> => d !== null && d.kind === kind);
+  if (found.length !== 1) throw new InputError(`expected exactly one ${kind}; found ${found.length}`, where);
+  if (found[0].apiVersion !== apiVersion) {
+    throw new InputError(`${JSON.stringify(found[0].apiVersion)} is not supported for a ${kind}; expected ${apiVersion}`, `${where}: apiVersion`);
+  }
+  if (docs.length > 1) warnings.push(`${where}: other documents are not imported`);
+  return found[0];
+}
+
+/**
+ * Imports one workload of a KServe LLMInferenceService (serving.kserve.io/v1alpha1): the main (decode, when a
+ * prefill block exists) or the `prefill` one. `replicas`, `rolloutStrategy` (maxUnavailable, maxSurge: LWS's
+ * defaults when left out) and the pods' GPUs; with `worker` set the workload is multi-node through LWS, a group of
+ * `parallelism.pipeline` pods (or data / dataLocal for data parallelism across nodes), else one pod. Router weights
+ * (route.group / route.weight, for canaries between services) and every other field are warned as not modelled.
+ */
+export function importLlmInferenceServiceText(text: string, where: string, workload: 'main' | 'prefill'): { fragment: LwsManifestFragment; warnings: string[] } {
+  const warnings: string[] = [];
+  const doc = onlyDocument(text, where, 'LLMInferenceService', 'serving.kserve.io/v1alpha1', warnings);
+  const r = new ManifestReader(doc, where);
+  for (const path of [['apiVersion'], ['kind'], ['metadata']] as const) r.markRead(path);
+  const base: FieldPath = workload === 'prefill' ? ['spec', 'prefill'] : ['spec'];
+  if (workload === 'prefill' && r.peek(base) === undefined) r.fail(base, 'is missing; a prefill pool needs the LLMInferenceService\'s spec.prefill');
+  if (r.peek([...base, 'scaling']) !== undefined) warnings.push(`${r.field([...base, 'scaling'])}: autoscaling is not simulated; the fleet stays at its replicas`);
+  const gpus = podGpus(r, [...base, 'template']);
+  const multiNode = r.peek([...base, 'worker']) !== undefined;
+  let size = 1;
+  if (multiNode) {
+    const workerGpus = podGpus(r, [...base, 'worker']);
+    if (gpus !== workerGpus) warnings.push(`${r.field([...base, 'worker'])}: ${workerGpus} GPUs per worker, ${gpus} in the head pod; every member is simulated with the workers' ${workerGpus}`);
+    const pipeline = r.int([...base, 'parallelism', 'pipeline'], 1);
+    const data = r.int([...base, 'parallelism', 'data'], 1);
+    const dataLocal = r.int([...base, 'parallelism', 'dataLocal'], 1);
+    size = pipeline ?? (data !== undefined ? Math.ceil(data / (dataLocal ?? 1)) : 0);
+    if (size < 2) r.fail([...base, 'parallelism'], 'a multi-node workload (worker set) needs parallelism.pipeline ≥ 2, or data / dataLocal ≥ 2, to give the group size');
+  }
+  r.int([...base, 'parallelism', 'tensor'], 1);
+  const perPod = multiNode ? podGpus(r, [...base, 'worker']) : gpus;
+  if (perPod === 0) r.fail([...base, multiNode ? 'worker' : 'template'], `no container requests ${GPU}; a model server needs GPUs`);
+  const rolling = [...base, 'rolloutStrategy'];
+  const count = (key: string): number | string | undefined => {
+    const v = r.take([...rolling, key]);
+    if (v === undefined || v === null) return undefined;
+    const problem = intOrPercentProblem(v);
+    if (problem !== null) r.fail([...rolling, key], `${JSON.stringify(v)} ${problem}`);
+    return v as number | string;
+  };
+  const weight = r.peek(['spec', 'router', 'route', 'weight']);
+  if (weight !== undefined) warnings.push(`${r.field(['spec', 'router', 'route', 'weight'])}: router weight ${JSON.stringify(weight)} splits traffic between services; group documents roll one service and do not simulate the split`);
+  const fragment: LwsManifestFragment = {
+    replicas: r.int([...base, 'replicas'], 0),
+    old: { size, gpusPerPod: perPod },
+    rolloutStrategy: { maxUnavailable: count('maxUnavailable'), maxSurge: count('maxSurge') },
+  };
+  const other: FieldPath[] = workload === 'prefill' ? [['spec', 'prefill']] : [['spec']];
+  const unread = r.unread().filter((f) => other.some((o) => f.startsWith(o.join('.'))) && !(workload === 'main' && f.startsWith('spec.prefill')));
   if (unread.length > 0) warnings.push(`${where}: not modelled, ignored: ${unread.join(', ')}`);
   return { fragment: dropUndefined(fragment), warnings };
 }
@@ -114,7 +169,8 @@ export function applyLwsManifests(doc: unknown, file: string): { doc: unknown; w
     if (block === null || typeof block !== 'object' || typeof block.manifest !== 'string') continue;
     const path = `spec.${key}.manifest`;
     const text = readInputFile(resolve(dirname(file), block.manifest), { what: 'manifest file', maxBytes: INPUT_LIMITS.manifest, path });
-    const imported = importLeaderWorkerSetText(text, `${path} (${block.manifest})`);
+    const where = `${path} (${block.manifest})`;
+    const imported = /^kind:\s*LLMInferenceService\s*$/m.test(text) ? importLlmInferenceServiceText(text, where, key === 'prefill' ? 'prefill' : 'main') : importLeaderWorkerSetText(text, where);
     warnings.push(...imported.warnings);
     const { manifest: _manifest, ...own } = block;
     const strategy = { ...imported.fragment.rolloutStrategy, ...((own.rolloutStrategy as object | undefined) ?? {}) };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseGroupScenario, runGroupScenario } from '../../sim/scenario/group-scenario.js';
-import { applyLwsManifests, importLeaderWorkerSetText } from '../../sim/scenario/lws-import.js';
+import { applyLwsManifests, importLeaderWorkerSetText, importLlmInferenceServiceText } from '../../sim/scenario/lws-import.js';
 import { inputError } from '../helpers/input-error.js';
 
 const DIR = join(fileURLToPath(new URL('../..', import.meta.url)), 'scenarios/lws');
@@ -65,5 +65,38 @@ describe('LeaderWorkerSet manifest import', () => {
   it('what the scenario writes wins over the manifest', () => {
     const s = load('llama-405b-from-manifest.yaml', (d) => (d.spec.leaderWorkerSet.rolloutStrategy = { maxSurge: 0, maxUnavailable: 1 }));
     expect(s.kind === 'LwsRollout' && s.spec.leaderWorkerSet.rolloutStrategy.maxSurge).toEqual({ kind: 'int', value: 0 });
+  });
+});
+
+describe('KServe LLMInferenceService import', () => {
+  const text = readFileSync(join(DIR, 'manifests/deepseek-llmisvc.yaml'), 'utf8');
+
+  it('the main workload is the decode pool: multi-node (worker set) groups of data / dataLocal pods', () => {
+    const { fragment, warnings } = importLlmInferenceServiceText(text, 'm.yaml', 'main');
+    expect(fragment).toEqual({ replicas: 2, old: { size: 2, gpusPerPod: 8 }, rolloutStrategy: { maxUnavailable: 1, maxSurge: 0 } });
+    const all = warnings.join('\n');
+    expect(all).toMatch(/router weight 90/);
+    expect(all).toMatch(/not modelled, ignored: .*spec\.model/);
+    expect(all).not.toMatch(/spec\.prefill/);
+  });
+
+  it('the prefill workload is one-pod groups; a missing prefill block is named', () => {
+    expect(importLlmInferenceServiceText(text, 'm.yaml', 'prefill').fragment).toEqual({ replicas: 4, old: { size: 1, gpusPerPod: 8 }, rolloutStrategy: {} });
+    const noPrefill = text.slice(0, text.indexOf('  prefill:'));
+    expect(inputError(() => importLlmInferenceServiceText(noPrefill, 'm.yaml', 'prefill')).message).toMatch(/spec\.prefill/);
+  });
+
+  it('a multi-node workload without a group size is refused', () => {
+    const bad = text.replace('parallelism: { tensor: 8, data: 2, dataLocal: 1 }', 'parallelism: { tensor: 8 }');
+    expect(inputError(() => importLlmInferenceServiceText(bad, 'm.yaml', 'main')).message).toMatch(/parallelism\.pipeline/);
+  });
+
+  it('a PdRollout reads both pools from one LLMInferenceService', () => {
+    const s = load('deepseek-pd-coordinated.yaml', (d) => {
+      d.spec.prefill = { manifest: 'manifests/deepseek-llmisvc.yaml', nodes: 5, gpusPerNode: 8, startup: { old: { p50: '8m', p90: '8m' } } };
+      d.spec.decode = { manifest: 'manifests/deepseek-llmisvc.yaml', nodes: 5, gpusPerNode: 8, startup: { old: { p50: '15m', p90: '15m' } } };
+    });
+    const r = runGroupScenario(s);
+    expect(r.assertions.every((a) => a.passed)).toBe(true);
   });
 });
