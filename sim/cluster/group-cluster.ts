@@ -21,6 +21,8 @@ export interface GroupClusterConfig {
   readonly restartPolicy: GroupRestartPolicy;
   /** A deleted member holds its GPUs this long (drain and grace period). */
   readonly terminationSeconds: number;
+  /** The new version's containers die during start-up every time (CrashLoopBackOff): its members never become ready. */
+  readonly newCrashesOnStart?: boolean;
 }
 
 export interface GroupEvent {
@@ -264,6 +266,7 @@ export class GroupCluster {
     const member = this.members[m];
     member.stage = 'Starting';
     const revision = this.groups[member.group].revision;
+    if (revision === 'new' && this.config.newCrashesOnStart) return;
     member.timer = this.sim.after(this.config.memberStartup[revision].sample(this.rng), this.startedHandler, m);
   }
 

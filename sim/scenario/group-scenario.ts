@@ -44,6 +44,8 @@ const zLeaderWorkerSet = z.strictObject({
   startupPolicy: z.enum(['LeaderCreated', 'LeaderReady']).default('LeaderCreated'),
   restartPolicy: z.enum(['RecreateGroupOnPodRestart', 'None']).default('RecreateGroupOnPodRestart'),
   terminationGracePeriod: zDuration.prefault('30s'),
+  /** The new version crash-loops at start-up: its groups never become ready. */
+  newCrashesOnStart: z.boolean().default(false),
   rolloutStrategy: z
     .strictObject({
       maxUnavailable: zIntOrPercent.prefault(1),
@@ -149,6 +151,7 @@ function poolConfig(l: LeaderWorkerSetSpec): { cluster: GroupClusterConfig; roll
       startupPolicy: l.startupPolicy,
       restartPolicy: l.restartPolicy,
       terminationSeconds: l.terminationGracePeriod,
+      newCrashesOnStart: l.newCrashesOnStart,
     },
     rollout: { replicas: l.replicas, ...l.rolloutStrategy },
   };

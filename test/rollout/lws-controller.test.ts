@@ -118,3 +118,19 @@ describe('1 × 8 GPUs → 2 × 4 GPUs on distinct nodes, every node full', () =>
     expect(r.summary.minReadyGroups).toBe(6);
   });
 });
+
+describe('a new version that never becomes ready', () => {
+  it('holds maxUnavailable groups down and stalls at the first one, with the group named (unready-group)', () => {
+    const r = runLwsRollout(spec({ maxUnavailable: 1, cluster: cluster({ newCrashesOnStart: true }) }));
+    expect(r.summary.outcome).toBe('stalled');
+    expect(r.summary.stall).toMatchObject({ blockedBy: 'unready-group', ordinal: 3 });
+    expect(r.summary.minReadyGroups).toBe(3);
+    expect(r.trace[r.trace.length - 1]).toMatchObject({ partition: 3, groups: '❎ ❎ ❎ ⏳' });
+  });
+
+  it('with maxSurge only, the surge group is the one stuck and every old group keeps serving', () => {
+    const r = runLwsRollout(spec({ maxUnavailable: 0, maxSurge: 1, cluster: cluster({ nodes: 10, newCrashesOnStart: true }) }));
+    expect(r.summary.stall).toMatchObject({ blockedBy: 'unready-group', ordinal: 4 });
+    expect(r.summary.minReadyGroups).toBe(4);
+  });
+});
