@@ -23,6 +23,11 @@ export interface GroupClusterConfig {
   readonly terminationSeconds: number;
   /** The new version's containers die during start-up every time (CrashLoopBackOff): its members never become ready. */
   readonly newCrashesOnStart?: boolean;
+  /**
+   * A PodGroup per group (LWS KEP-407, with a gang scheduler such as Volcano or the coscheduling plugin): a group's
+   * pending members bind together or not at all, so a group that cannot be placed holds no GPUs.
+   */
+  readonly gangScheduling?: boolean;
 }
 
 export interface GroupEvent {
@@ -228,10 +233,15 @@ export class GroupCluster {
   }
 
   private schedule(): void {
+    if (this.config.gangScheduling) this.scheduleGangs();
     let write = 0;
     for (const m of this.pending) {
       const member = this.members[m];
       if (member.stage !== 'Pending') continue;
+      if (this.config.gangScheduling) {
+        this.pending[write++] = m;
+        continue;
+      }
       const node = this.bindable(member);
       if (node === NONE) {
         this.pending[write++] = m;
@@ -242,6 +252,34 @@ export class GroupCluster {
     }
     this.pending.length = write;
     this.updateProblems();
+  }
+
+  /** Each group's pending members, in creation order, bound all at once when a trial placement fits them all. */
+  private scheduleGangs(): void {
+    const done = new Set<number>();
+    for (const m of this.pending) {
+      const g = this.members[m].group;
+      if (done.has(g) || this.members[m].stage !== 'Pending') continue;
+      done.add(g);
+      const group = this.groups[g];
+      const waiting = group.members.filter((id) => this.members[id].stage === 'Pending');
+      const free = [...this.freeGpus];
+      const taken = this.takenBy(group);
+      const shape = this.config.shape[group.revision];
+      const nodes: number[] = [];
+      for (let i = 0; i < waiting.length; i++) {
+        const node = placeMember(free, taken, shape);
+        if (node === NONE) break;
+        free[node] -= shape.gpusPerPod;
+        taken[node] = true;
+        nodes.push(node);
+      }
+      if (nodes.length < waiting.length) continue;
+      waiting.forEach((id, i) => {
+        this.bind(this.members[id], nodes[i]);
+        this.startMember(id);
+      });
+    }
   }
 
   private bindable(member: Member): number {
@@ -304,7 +342,8 @@ export class GroupCluster {
     for (const g of this.ordinals) {
       const group = this.groups[g];
       const waiting = missing.get(g) ?? 0;
-      const problem = waiting === 0 ? '' : placementProblem(this.freeGpus, this.takenBy(group), this.config.shape[group.revision], waiting) ?? '';
+      const found = waiting === 0 ? null : placementProblem(this.freeGpus, this.takenBy(group), this.config.shape[group.revision], waiting);
+      const problem = found === null ? '' : this.config.gangScheduling ? `${found} (gang-scheduled: none of its ${waiting} pods binds until all fit)` : found;
       if (problem !== '' && problem !== group.problem) this.log('FailedScheduling', group, problem);
       group.problem = problem;
     }

@@ -46,6 +46,8 @@ const zLeaderWorkerSet = z.strictObject({
   terminationGracePeriod: zDuration.prefault('30s'),
   /** The new version crash-loops at start-up: its groups never become ready. */
   newCrashesOnStart: z.boolean().default(false),
+  /** A PodGroup per group and a gang scheduler (LWS KEP-407): a group's pods bind together or not at all. */
+  gangScheduling: z.boolean().default(false),
   rolloutStrategy: z
     .strictObject({
       maxUnavailable: zIntOrPercent.prefault(1),
@@ -152,6 +154,7 @@ function poolConfig(l: LeaderWorkerSetSpec): { cluster: GroupClusterConfig; roll
       restartPolicy: l.restartPolicy,
       terminationSeconds: l.terminationGracePeriod,
       newCrashesOnStart: l.newCrashesOnStart,
+      gangScheduling: l.gangScheduling,
     },
     rollout: { replicas: l.replicas, ...l.rolloutStrategy },
   };

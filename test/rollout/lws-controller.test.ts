@@ -52,6 +52,18 @@ describe('LWS rollout of two-node groups in the simulation', () => {
     ]);
   });
 
+  it('gang scheduling changes nothing when the groups fit', () => {
+    const gang = runLwsRollout(spec({ cluster: cluster({ gangScheduling: true }) }));
+    expect(gang.summary).toMatchObject({ outcome: 'completed', durationSeconds: 4 * 630, minReadyGroups: 3 });
+  });
+
+  it('a surge group with no spare nodes never binds: with maxUnavailable 0 nothing else moves', () => {
+    const r = runLwsRollout(spec({ maxSurge: 1, maxUnavailable: 0 }));
+    expect(r.summary.stall).toMatchObject({ blockedBy: 'unschedulable-group', ordinal: 4 });
+    expect(r.summary.stall?.suggestion).toMatch(/maxUnavailable to 1/);
+    expect(r.summary.minReadyGroups).toBe(4);
+  });
+
   it('maxSurge 1 with two spare nodes: the surge group takes ordinal 4, full capacity is kept, the surge is reclaimed at the end', () => {
     const r = runLwsRollout(spec({ maxSurge: 1, maxUnavailable: 0, cluster: cluster({ nodes: 10 }) }));
     expect(r.summary.outcome).toBe('completed');
@@ -110,6 +122,15 @@ describe('1 × 8 GPUs → 2 × 4 GPUs on distinct nodes, every node full', () =>
     expect(r.summary.stall?.message).toContain('0 of 8 nodes can take one');
     expect(r.summary.stall?.suggestion).toContain('maxUnavailable to 2');
     expect(r.trace[r.trace.length - 1]).toMatchObject({ partition: 7, groups: '❎ ❎ ❎ ❎ ❎ ❎ ❎ ⏳' });
+  });
+
+  it('with gang scheduling (a PodGroup per group, LWS KEP-407) it still deadlocks, but the waiting group holds no GPUs', () => {
+    const plain = runLwsRollout(base(1));
+    const gang = runLwsRollout({ ...base(1), cluster: { ...base(1).cluster, gangScheduling: true } });
+    expect(gang.summary.stall).toMatchObject({ blockedBy: 'unschedulable-group', ordinal: 7 });
+    expect(gang.summary.stall?.message).toMatch(/gang-scheduled: none of its 2 pods binds/);
+    expect(plain.trace[plain.trace.length - 1].gpusHeld).toBe(7 * 8 + 4);
+    expect(gang.trace[gang.trace.length - 1].gpusHeld).toBe(7 * 8);
   });
 
   it('finishes with the suggested maxUnavailable 2: two freed nodes take two new groups', () => {
