@@ -1,5 +1,5 @@
 import type { GroupCluster } from '../cluster/group-cluster.js';
-import { describeShape, renderGroups, type GroupShape, type LeaderSts } from '../cluster/pod-group.js';
+import { renderGroups, type GroupShape, type LeaderSts } from '../cluster/pod-group.js';
 import type { Simulator } from '../engine/simulator.js';
 import { InternalError } from '../errors.js';
 import { lwsBudgets, lwsRolloutComplete, lwsRollingUpdateParameters, type LwsRollingConfig } from './lws-arithmetic.js';
@@ -149,7 +149,7 @@ export class LwsController {
         blockedBy: 'unschedulable-group',
         ordinal: block.ordinal,
         message:
-          `group ${block.ordinal} (${block.revision}, ${describeShape(this.shapes[block.revision])}) cannot be placed: ${block.message}. ` +
+          `group ${block.ordinal} (${block.revision}) cannot be placed: ${block.message}. ` +
           `With maxUnavailable ${b.maxUnavailable} and maxSurge ${b.maxSurge} the rollout waits for this group to be ready before it ` +
           `frees more nodes: it will never finish`,
         suggestion: this.suggestion(),
