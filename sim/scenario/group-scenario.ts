@@ -11,7 +11,7 @@ import type { LwsRollingConfig } from '../rollout/lws-arithmetic.js';
 import { runLwsRollout, type LwsRolloutSummary } from '../rollout/lws-run.js';
 import { runPdRollout, type PdRolloutSummary } from '../rollout/pd-rollout.js';
 import { resolveGpu, resolveModel } from '../serving/catalog/resolve.js';
-import { kvTransferSeconds, replicaCosts } from '../serving/disaggregation.js';
+import { kvTransferSeconds, ratioDrift, replicaCosts } from '../serving/disaggregation.js';
 import { kvBytesPerToken } from '../serving/memory.js';
 import { groupStepTime, resolveNetwork } from '../serving/step-time/multi-node.js';
 import { decodeBatch } from '../serving/step-time/types.js';
@@ -120,8 +120,14 @@ export interface GroupAssertionResult {
   readonly error?: string;
 }
 
+/** One row of a group rollout over time: the LWS trace, or each role's ready groups by version with the ratio drift. */
+export type GroupTimelineRow =
+  | { readonly t: number; readonly partition: number; readonly replicas: number; readonly groups: string; readonly readyGroups: number; readonly gpusHeld: number }
+  | { readonly t: number; readonly prefillOld: number; readonly prefillNew: number; readonly decodeOld: number; readonly decodeNew: number; readonly ratioDrift: number };
+
 export interface GroupScenarioResult {
   readonly name: string;
+  readonly timeline: readonly GroupTimelineRow[];
   readonly summary: { readonly lws?: LwsRolloutSummary & { readonly tokensPerSecPerGroup: number | null } } | { readonly pd?: PdRolloutSummary };
   readonly assertions: readonly GroupAssertionResult[];
 }
@@ -190,7 +196,7 @@ export function runGroupScenario(s: GroupScenario): GroupScenarioResult {
       capacity: perGroup && spec.demand !== undefined ? { perGroup, demand: spec.demand } : undefined,
     });
     const summary = { lws: { ...r.summary, tokensPerSecPerGroup: perGroup?.new ?? null } };
-    return { name: s.metadata.name, summary, assertions: evaluate(summary, spec.assertions) };
+    return { name: s.metadata.name, timeline: r.trace, summary, assertions: evaluate(summary, spec.assertions) };
   }
   const spec = s.spec;
   const prefill = poolConfig(spec.prefill);
@@ -211,7 +217,15 @@ export function runGroupScenario(s: GroupScenario): GroupScenarioResult {
     costs: { old: costsFor('old'), new: costsFor('new') },
   });
   const summary = { pd: r.summary };
-  return { name: s.metadata.name, summary, assertions: evaluate(summary, spec.assertions) };
+  const timeline = r.samples.map((x) => ({
+    t: x.t,
+    prefillOld: x.prefill.old,
+    prefillNew: x.prefill.new,
+    decodeOld: x.decode.old,
+    decodeNew: x.decode.new,
+    ratioDrift: ratioDrift(x.prefill, x.decode, spec.prefill.replicas, spec.decode.replicas),
+  }));
+  return { name: s.metadata.name, timeline, summary, assertions: evaluate(summary, spec.assertions) };
 }
 
 function evaluate(summary: object, expressions: readonly string[]): GroupAssertionResult[] {

@@ -169,6 +169,8 @@ describe('LWS budgets and helpers', () => {
     expect(rollingUpdateReplicas(4, 2, 2, 3)).toBe(6);
     expect(rollingUpdateReplicas(4, 2, 2, 2)).toBe(4);
     expect(rollingUpdateReplicas(5, 2, 1, 2)).toBe(6);
+    // With maxUnavailable 0 a surge group stays while any target is unready: reclaiming it earlier (as soon as the
+    // unready count fits in maxSurge) would take a serving group away, the "surge reclaimed too early" report.
     expect(rollingUpdateReplicas(5, 2, 0, 1)).toBe(6);
     expect(rollingUpdateReplicas(5, 2, 0, 0)).toBe(5);
   });

@@ -32,6 +32,9 @@ describe('scenarios/lws', () => {
     const coordinated = runGroupScenario(load('deepseek-pd-coordinated.yaml')).summary as { pd: Record<string, number> };
     const independent = runGroupScenario(load('deepseek-pd-coordinated.yaml', (d) => (d.spec.mode = 'independent'))).summary as { pd: Record<string, number> };
     expect(independent.pd.maxRatioDrift).toBeGreaterThan(coordinated.pd.maxRatioDrift);
+    const timeline = runGroupScenario(load('deepseek-pd-coordinated.yaml')).timeline as readonly { ratioDrift: number; prefillNew: number; decodeNew: number }[];
+    expect(Math.max(...timeline.map((r) => r.ratioDrift))).toBe(coordinated.pd.maxRatioDrift);
+    expect(timeline[timeline.length - 1]).toMatchObject({ prefillNew: 4, decodeNew: 2, ratioDrift: 0 });
     expect(independent.pd.unservableSeconds + independent.pd.maxTtftSeconds).toBeGreaterThan(coordinated.pd.unservableSeconds + coordinated.pd.maxTtftSeconds);
   });
 
