@@ -17,3 +17,8 @@ export type { RunSpec, RunOutcome } from './batch/run-spec.js';
 export { estimate, type Estimate } from './batch/confidence.js';
 export { estimateServing } from './serving/estimate.js';
 export { InputError, BudgetExceededError, InternalError } from './errors.js';
+// Multi-node replicas, LeaderWorkerSet rollouts and prefill/decode pools at the group level (docs/multi-node.md).
+export { parseGroupScenario, runGroupScenario, type GroupScenario, type GroupScenarioResult } from './scenario/group-scenario.js';
+export { applyLwsManifests } from './scenario/lws-import.js';
+export { lwsRollingUpdateParameters, type LwsRollingConfig } from './rollout/lws-arithmetic.js';
+export { estimateMultiNode } from './serving/multi-node-estimate.js';

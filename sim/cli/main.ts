@@ -73,6 +73,8 @@ await yargs(hideBin(process.argv))
         .option('warm-node', { type: 'boolean', describe: 'image, weights (page cache) and compile cache already on the node' })
         .option('weight-dtype', { type: 'string', describe: 'bf16 (default), fp8 or int4' })
         .option('kv-dtype', { type: 'string', describe: 'bf16 (default) or fp8' })
+        .option('nodes', { type: 'string', describe: 'nodes per replica (multi-node: --tp is then GPUs per node; docs/multi-node.md)' })
+        .option('network', { type: 'string', describe: 'inter-node network with --nodes: infiniband-ndr (default), roce-400g, ethernet-100g' })
         .option('json', { type: 'boolean' }),
     (argv) => exitWith(async () => (await import('./commands/estimate.js')).estimateCommand(argv as never)),
   )

@@ -11,6 +11,8 @@ import { EXIT_BAD_INPUT } from '../exit-codes.js';
 import { parsePositiveInt, parseSeed, printWarnings, toStringList } from '../options.js';
 import { startProgress } from '../progress.js';
 import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
+import { isGroupScenarioKind } from '../../scenario/group-scenario.js';
+import { checkGroupScenarioFile, isGroupScenarioFile } from './check-groups.js';
 
 export interface CheckArgs {
   paths: unknown;
@@ -62,7 +64,8 @@ function yamlFilesUnder(folder: string): string[] {
 function looksLikeScenario(file: string): boolean {
   try {
     const doc = parseScenarioText(readInputFile(file, { what: 'scenario file', maxBytes: INPUT_LIMITS.scenario }), file);
-    return doc !== null && typeof doc === 'object' && (doc as { kind?: unknown }).kind === 'Scenario';
+    const kind = doc !== null && typeof doc === 'object' ? (doc as { kind?: unknown }).kind : undefined;
+    return kind === 'Scenario' || isGroupScenarioKind(kind);
   } catch (err) {
     if (err instanceof InputError) return true;
     throw err;
@@ -101,7 +104,10 @@ function invalid(file: string, error: string, name = file): ScenarioCheckResult 
  * assertion is false, else 0. A scenario without assertions is validated and listed, not run.
  */
 export async function checkCommand(args: CheckArgs): Promise<number> {
-  const files = findScenarioFiles(toStringList(args.paths));
+  const allFiles = findScenarioFiles(toStringList(args.paths));
+  // LeaderWorkerSet group-level documents (docs/multi-node.md) run here, in-process, without --set or --seed.
+  const groupFiles = allFiles.filter(isGroupScenarioFile);
+  const files = allFiles.filter((f) => !groupFiles.includes(f));
   const overrides = toStringList(args.set);
   const seed = parseSeed(args.seed);
   const checked = files.map((file) => load(file, overrides, seed));
@@ -136,6 +142,12 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     };
   });
 
+  for (const file of groupFiles) {
+    const { result, assertions } = checkGroupScenarioFile(file);
+    if (assertions === null) invalidScenarios++;
+    else evaluated.push(...assertions);
+    results.push(result);
+  }
   process.stdout.write(renderCheckText(results));
   if (args.junit) writeJunit(args.junit, results);
   const stepSummary = process.env.GITHUB_STEP_SUMMARY;

@@ -6,6 +6,7 @@ import { modelFactsOf } from '../../cluster/template.js';
 import { InputError } from '../../errors.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
 import { estimateServing } from '../../serving/estimate.js';
+import { estimateMultiNodeCommand } from './estimate-multi-node.js';
 import type { WeightDtype } from '../../serving/catalog/dtypes.js';
 import { renderEstimateText } from '../estimate-text.js';
 import { parsePositiveInt } from '../options.js';
@@ -25,6 +26,9 @@ export interface EstimateArgs {
   'local-model-cache'?: boolean;
   'warm-node'?: boolean;
   json?: boolean;
+  /** Nodes per replica (multi-node, e.g. LeaderWorkerSet groups); --tp is then the GPUs of each node. */
+  nodes?: unknown;
+  network?: string;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', compileCache: '--compile-cache' };
@@ -36,6 +40,8 @@ const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', co
  */
 export function estimateCommand(args: EstimateArgs): number {
   const tp = parsePositiveInt(args.tp ?? 1, '--tp') as number;
+  const nodes = parsePositiveInt(args.nodes ?? 1, '--nodes') as number;
+  if (nodes > 1) return estimateMultiNodeCommand(args, tp, nodes);
   const weightDtype = (args['weight-dtype'] ?? 'bf16') as WeightDtype;
   if (!['bf16', 'fp8', 'int4'].includes(weightDtype)) {
     throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');

@@ -60,6 +60,12 @@ const CATALOG: readonly ModelArchitecture[] = [
   // top-8); FP8 serving runs DeepGEMM and FlashInfer MoE JIT warm-ups (startup-and-drain.md r11).
   { ...llama('qwen3-30b-a3b', 48, 2048, 32, 4, 768, 151936, 40960), experts: 128, expertsPerToken: 8, fp8JitAddOns: ['deepgemm', 'flashinfer-moe-fp8'] },
   { ...llama('qwen3-235b-a22b', 94, 4096, 64, 4, 1536, 151936, 40960), experts: 128, expertsPerToken: 8, fp8JitAddOns: ['deepgemm', 'flashinfer-moe-fp8'] },
+  // DeepSeek-V3 / R1 (deepseek-ai config.json: 61 layers, hidden 7168, 128 heads, MLA with a 512 + 64 latent, 256
+  // routed experts of 2048 + 1 shared, top-8, vocab 129280, 163840 context), in the Llama shape: MLA's latent is one
+  // replicated KV "head" of 288 (K and V: 576 elements a token and layer, as vLLM stores it), the shared expert is a
+  // 9th routed one, and the 3 dense layers count as MoE. Parameters come out ~7 % high (~720 B for 671 B): memory
+  // and step times are estimates; see docs/multi-node.md.
+  { ...llama('deepseek-v3', 61, 7168, 128, 1, 2048, 129280, 163840), headDim: 288, experts: 256, expertsPerToken: 9 },
 ];
 
 export const MODEL_CATALOG: ReadonlyMap<string, ModelArchitecture> = new Map(CATALOG.map((m) => [m.name, m]));
