@@ -5,6 +5,7 @@ import { BlueGreenController } from './blue-green-controller.js';
 import { CanaryController } from './canary-controller.js';
 import type { RolloutController } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
+import { FlaggerController, flaggerParams } from './flagger-controller.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
 import type { RolloutSpec } from './strategy-schema.js';
@@ -19,7 +20,7 @@ export function strategyName(rollout: RolloutSpec | undefined): string {
 export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
   if (!rollout) return false;
   const s = rollout.strategy;
-  return 'blueGreen' in s || 'shadowBlueGreen' in s || ('canary' in s && s.canary.trafficRouting);
+  return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || ('canary' in s && s.canary.trafficRouting);
 }
 
 export function createController(
@@ -90,6 +91,7 @@ export function createController(
       stable,
     );
   }
+  if ('flagger' in s) return new FlaggerController(host, flaggerParams(s.flagger, replicas, `${base}.flagger`), stable);
   const sh = s.shadowBlueGreen;
   return new ShadowBlueGreenController(
     host,
