@@ -23,6 +23,14 @@ export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
   return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || ('canary' in s && s.canary.trafficRouting);
 }
 
+/** How far back in time the rollout's analyses read telemetry (seconds): the metrics' windows or intervals. */
+export function analysisReach(rollout: RolloutSpec | undefined): number {
+  if (!rollout) return 0;
+  const windows = Object.values(rollout.analysisTemplates).flatMap((t) => t.metrics.map((m) => m.window));
+  if ('flagger' in rollout.strategy) windows.push(...rollout.strategy.flagger.analysis.metrics.map((m) => m.interval));
+  return Math.max(0, ...windows);
+}
+
 export function createController(
   rollout: RolloutSpec,
   host: RolloutHost,

@@ -3,7 +3,7 @@ import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePod
 import { resolveStartup } from '../cluster/startup-spec.js';
 import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
-import { routesByWeight, strategyName } from '../rollout/create-controller.js';
+import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
@@ -97,6 +97,6 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
-    analysisReach: Math.max(0, ...Object.values(rollout?.analysisTemplates ?? {}).flatMap((t) => t.metrics.map((m) => m.window))),
+    analysisReach: analysisReach(rollout),
   };
 }
