@@ -6,6 +6,7 @@ import { CanaryController } from './canary-controller.js';
 import type { RolloutController } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { FlaggerController, flaggerParams } from './flagger-controller.js';
+import { GatewayCutoverController } from './gateway-cutover-controller.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
 import type { RolloutSpec } from './strategy-schema.js';
@@ -20,7 +21,7 @@ export function strategyName(rollout: RolloutSpec | undefined): string {
 export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
   if (!rollout) return false;
   const s = rollout.strategy;
-  return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || ('canary' in s && s.canary.trafficRouting);
+  return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || 'gatewayCutover' in s || ('canary' in s && s.canary.trafficRouting);
 }
 
 /** How far back in time the rollout's analyses read telemetry (seconds): the metrics' windows or intervals. */
@@ -99,6 +100,7 @@ export function createController(
       stable,
     );
   }
+  if ('gatewayCutover' in s) return new GatewayCutoverController(host, s.gatewayCutover, stable, replicas);
   if ('flagger' in s) return new FlaggerController(host, flaggerParams(s.flagger, replicas, `${base}.flagger`), stable);
   const sh = s.shadowBlueGreen;
   return new ShadowBlueGreenController(

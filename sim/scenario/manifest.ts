@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import { canaryTarget, importFlaggerCanary } from './manifest-flagger.js';
+import { parseDocuments } from './manifest-documents.js';
+import { applyGatewayManifests } from './manifest-gateway.js';
 import { importPodTemplate } from './manifest-pod.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
@@ -29,8 +30,6 @@ export interface ManifestImport {
   warnings: string[];
 }
 
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
-const MAX_ALIAS_COUNT = 100;
 const WORKLOADS: Readonly<Record<string, string>> = { Deployment: 'apps/v1', Rollout: 'argoproj.io/v1alpha1' };
 /** Fields that name or select things but change no behaviour. */
 const METADATA_FIELDS = [['apiVersion'], ['kind'], ['metadata'], ['spec', 'selector'], ['spec', 'template', 'metadata']];
@@ -95,23 +94,6 @@ function flaggerCanary(documents: readonly Doc[], workload: Doc, where: string):
   return { doc, reader };
 }
 
-function parseDocuments(text: string, where: string): Record<string, unknown>[] {
-  if (text.length > MAX_FILE_BYTES) throw new InputError(`the file is ${text.length} bytes; manifests are limited to ${MAX_FILE_BYTES}`, where);
-  const out: Record<string, unknown>[] = [];
-  for (const [i, doc] of parseAllDocuments(text, { uniqueKeys: true }).entries()) {
-    if (doc.errors.length > 0) throw new InputError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, where);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      throw new InputError(`YAML: ${(err as Error).message} (aliases are limited to ${MAX_ALIAS_COUNT})`, where);
-    }
-    if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(`document ${i + 1} is not a Kubernetes object (a mapping with apiVersion and kind)`, where);
-    out.push(value as Record<string, unknown>);
-  }
-  return out;
-}
 
 function describe(doc: Record<string, unknown>): string {
   const name = (doc.metadata as { name?: unknown } | undefined)?.name;
@@ -188,9 +170,15 @@ function isOtherVariant(path: string, base: Doc, over: Doc): boolean {
  * a rollout section the strategy is left out, with a warning.
  */
 export function applyManifest(raw: unknown, baseDir: string): { raw: unknown; warnings: string[] } {
-  const deployment = ((raw as Doc | null)?.spec as Doc | undefined)?.deployment;
+  const gateway = applyGatewayManifests(raw, baseDir);
+  const deployment = ((gateway.raw as Doc | null)?.spec as Doc | undefined)?.deployment;
   const manifest = isMapping(deployment) ? deployment.manifest : undefined;
-  if (typeof manifest !== 'string') return { raw, warnings: [] };
+  if (typeof manifest !== 'string') return gateway;
+  const merged = applyDeploymentManifest(gateway.raw, manifest, baseDir);
+  return { raw: merged.raw, warnings: [...gateway.warnings, ...merged.warnings] };
+}
+
+function applyDeploymentManifest(raw: unknown, manifest: string, baseDir: string): { raw: unknown; warnings: string[] } {
   const { fragment, warnings } = importManifest(manifest, baseDir);
   const scenarioRollout = ((raw as Doc).spec as Doc).rollout;
   if (scenarioRollout === undefined && fragment.spec.rollout !== undefined) {
