@@ -81,3 +81,13 @@ describe('a scenario whose cut-over steps name VirtualService files', () => {
     ]);
   });
 });
+
+describe('a scenario whose cut-over step names an NGINX canary Ingress', () => {
+  it('gets its weight, with the header rule warned about', () => {
+    const loaded = loadScenarioFile('test/fixtures/gateway/nginx-canary.scenario.yaml', []);
+    const strategy = loaded.scenario.spec.rollout?.strategy;
+    const steps = strategy && 'gatewayCutover' in strategy ? strategy.gatewayCutover.steps : [];
+    expect(steps[0]).toEqual({ at: 300, weights: { old: 80, new: 20 } });
+    expect(loaded.warnings?.some((w) => w.includes('canary-by-header') && w.includes('steps[0].ingress'))).toBe(true);
+  });
+});
