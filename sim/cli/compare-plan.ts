@@ -12,7 +12,7 @@ import type { GpuSpec } from '../serving/catalog/gpus.js';
  * as a `--set` of the model with a fleet and node pools resized to carry the scenario's traffic.
  */
 
-export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate'] as const;
+export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'flagger'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** The scenario's strategy kind (the key under spec.rollout.strategy) each name stands for. */
@@ -21,17 +21,20 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
   'blue-green': 'blueGreen',
   canary: 'canary',
   recreate: 'recreate',
+  flagger: 'flagger',
 };
 
 /**
  * Used when the scenario's own strategy is of another kind. Rolling surges by Kubernetes' default without losing
- * capacity (the common choice for GPU fleets); the canary takes a quarter, then half of the traffic with five-minute pauses.
+ * capacity (the common choice for GPU fleets); the canary takes a quarter, then half of the traffic with five-minute pauses;
+ * Flagger's canary takes the same weights, one five-minute analysis interval each (then promotes by rolling the primary).
  */
 const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
   rolling: { rollingUpdate: { maxSurge: DEPLOYMENT_DEFAULTS.maxSurge, maxUnavailable: 0 } },
   'blue-green': { blueGreen: {} },
   canary: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: { duration: '5m' } }] } },
   recreate: { recreate: {} },
+  flagger: { flagger: { analysis: { interval: '5m', stepWeight: 25, maxWeight: 50 } } },
 };
 
 export function parseStrategies(value: unknown): StrategyName[] {

@@ -90,7 +90,7 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-        .option('strategies', { type: 'string', demandOption: true, describe: 'some of rolling,blue-green,canary,recreate' })
+        .option('strategies', { type: 'string', demandOption: true, describe: 'some of rolling,blue-green,canary,recreate,flagger' })
         .option('models', { type: 'string', describe: "e.g. llama-3.1-8b,llama-3.1-70b,llama-3.1-405b (default: the scenario's)" })
         .option('seeds', { type: 'string', default: '1', describe: 'seeds per variant (spec.seed, spec.seed+1, ...), for 95% CIs' })
         .option('threads', { type: 'string', describe: 'worker threads (default: one per core)' })

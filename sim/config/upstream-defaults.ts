@@ -72,3 +72,26 @@ export const ARGO_ANALYSIS_DEFAULTS = {
   /** Seconds after an errored measurement before it is retried, whatever the interval. */
   errorRetryIntervalSeconds: 10,
 } as const;
+
+/**
+ * Flagger Canary (fluxcd/flagger @15bd6ad5, rollout-semantics.md §4): pkg/apis/flagger/v1beta1/canary.go
+ * (`AnalysisInterval`, `GetAnalysisThreshold`, `ProgressDeadlineSeconds`, the ready thresholds, `MetricInterval`)
+ * and pkg/controller/webhook.go (the webhook timeout).
+ */
+export const FLAGGER_DEFAULTS = {
+  /** analysis.interval (GetAnalysisInterval: 60 s, never below 10 s) */
+  intervalSeconds: 60,
+  minIntervalSeconds: 10,
+  /** analysis.threshold (GetAnalysisThreshold: 1 when unset or ≤ 0) */
+  threshold: 1,
+  /** spec.progressDeadlineSeconds (GetProgressDeadlineSeconds) */
+  progressDeadlineSeconds: 600,
+  /** analysis.primaryReadyThreshold / canaryReadyThreshold, percent of updated replicas available */
+  readyThresholdPercent: 100,
+  /** analysis.metrics[].interval (GetMetricInterval: the Prometheus range of the built-in queries) */
+  metricIntervalSeconds: 60,
+  /** analysis.mirrorWeight (unset: Istio mirrors every request) */
+  mirrorWeight: 100,
+  /** analysis.stepWeightPromotion (0: all traffic back to the primary in one step, runPromotionTrafficShift) */
+  stepWeightPromotion: 0,
+} as const;

@@ -67,6 +67,23 @@ function fullScope(): Record<string, TelemetryFields> {
   return Object.fromEntries(QUERY_VERSIONS.map((v) => [v, all]));
 }
 
+/** Compiles a query and checks the fields it reads exist: a typo is a bad-input error at `path`, not a failed check. */
+export function compileQuery(query: string, path: string): CompiledExpression {
+  const compiled = compileExpression(query);
+  try {
+    compiled.evaluate(fullScope());
+  } catch (err) {
+    if (err instanceof UnknownFieldError) {
+      throw new InputError(
+        `${err.message}; queries read new.*, old.*, all.* or shadow.* fields: ${Object.keys(fullScope().all).join(', ')}`,
+        path,
+      );
+    }
+    throw err;
+  }
+  return compiled;
+}
+
 /** Compiles and checks every query of the named templates up front: a typo is a bad-input error, not a rollback. */
 export function resolveTemplates(
   names: readonly string[],
@@ -85,17 +102,7 @@ export function resolveTemplates(
       );
     }
     for (const [i, metric] of template.metrics.entries()) {
-      try {
-        compileExpression(metric.query).evaluate(fullScope());
-      } catch (err) {
-        if (err instanceof UnknownFieldError) {
-          throw new InputError(
-            `${err.message}; queries read new.*, old.*, all.* or shadow.* fields: ${Object.keys(fullScope().all).join(', ')}`,
-            `spec.rollout.analysisTemplates.${name}.metrics[${i}].query`,
-          );
-        }
-        throw err;
-      }
+      compileQuery(metric.query, `spec.rollout.analysisTemplates.${name}.metrics[${i}].query`);
       metrics.push(metric);
     }
   }

@@ -5,6 +5,8 @@ import { BlueGreenController } from './blue-green-controller.js';
 import { CanaryController } from './canary-controller.js';
 import type { RolloutController } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
+import { FlaggerController, flaggerParams } from './flagger-controller.js';
+import { GatewayCutoverController } from './gateway-cutover-controller.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
 import type { RolloutSpec } from './strategy-schema.js';
@@ -19,7 +21,15 @@ export function strategyName(rollout: RolloutSpec | undefined): string {
 export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
   if (!rollout) return false;
   const s = rollout.strategy;
-  return 'blueGreen' in s || 'shadowBlueGreen' in s || ('canary' in s && s.canary.trafficRouting);
+  return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || 'gatewayCutover' in s || ('canary' in s && s.canary.trafficRouting);
+}
+
+/** How far back in time the rollout's analyses read telemetry (seconds): the metrics' windows or intervals. */
+export function analysisReach(rollout: RolloutSpec | undefined): number {
+  if (!rollout) return 0;
+  const windows = Object.values(rollout.analysisTemplates).flatMap((t) => t.metrics.map((m) => m.window));
+  if ('flagger' in rollout.strategy) windows.push(...rollout.strategy.flagger.analysis.metrics.map((m) => m.interval));
+  return Math.max(0, ...windows);
 }
 
 export function createController(
@@ -90,6 +100,8 @@ export function createController(
       stable,
     );
   }
+  if ('gatewayCutover' in s) return new GatewayCutoverController(host, s.gatewayCutover, stable, replicas);
+  if ('flagger' in s) return new FlaggerController(host, flaggerParams(s.flagger, replicas, `${base}.flagger`), stable);
   const sh = s.shadowBlueGreen;
   return new ShadowBlueGreenController(
     host,

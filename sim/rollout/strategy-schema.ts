@@ -4,6 +4,8 @@ import { zDuration, zIntOrPercent } from '../config/zod-units.js';
 import type { IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 import { rollingBudgetProblem } from './fenceposts.js';
+import { zFlagger } from './flagger-schema.js';
+import { zGatewayCutover } from './gateway-cutover-schema.js';
 
 /**
  * The scenario's `rollout` field. Defaults are the real controllers' (config/upstream-defaults.ts), written out
@@ -110,8 +112,10 @@ export const zStrategy = z.union(
     z.strictObject({ blueGreen: zBlueGreen }),
     z.strictObject({ canary: zCanary }),
     z.strictObject({ shadowBlueGreen: zShadowBlueGreen }),
+    z.strictObject({ flagger: zFlagger }),
+    z.strictObject({ gatewayCutover: zGatewayCutover }),
   ],
-  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen' },
+  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover' },
 );
 export type StrategySpec = z.output<typeof zStrategy>;
 

@@ -3,7 +3,7 @@ import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePod
 import { resolveStartup } from '../cluster/startup-spec.js';
 import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
-import { routesByWeight, strategyName } from '../rollout/create-controller.js';
+import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
@@ -12,6 +12,7 @@ import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { resolveServing, type ServingSettings, type VersionBehaviour } from '../serving/setup.js';
 import type { VersionRole } from '../traffic/request.js';
+import { engineStartup } from './engine-startup.js';
 import { checkRunSize } from './size-budget.js';
 
 /** A pod template as the scenario resolves it; the run adds the server factory when it builds the fleet. */
@@ -55,7 +56,8 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec');
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
   const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
-  const startup = resolveStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), modelFacts, serving.model.tensorParallel, 'spec.startup');
+  const startupInput = engineStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), spec.server);
+  const startup = resolveStartup(startupInput, modelFacts, serving.model.tensorParallel, 'spec.startup');
   const pod = resolvePodSettings(spec.deployment);
   const resources = resolvePodResources(spec.deployment.resources);
   const newVersion = spec.rollout?.newVersion;
@@ -97,6 +99,6 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
-    analysisReach: Math.max(0, ...Object.values(rollout?.analysisTemplates ?? {}).flatMap((t) => t.metrics.map((m) => m.window))),
+    analysisReach: analysisReach(rollout),
   };
 }

@@ -1,14 +1,17 @@
 import { resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
+import { canaryTarget, importFlaggerCanary } from './manifest-flagger.js';
+import { parseDocuments } from './manifest-documents.js';
+import { applyGatewayManifests } from './manifest-gateway.js';
 import { importPodTemplate } from './manifest-pod.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
 import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 
 /**
- * Imports a real `apps/v1` Deployment or `argoproj.io/v1alpha1` Rollout as a fragment of a scenario in its raw
+ * Imports a real `apps/v1` Deployment (with, optionally, the Flagger `Canary` that targets it) or
+ * `argoproj.io/v1alpha1` Rollout as a fragment of a scenario in its raw
  * (user-written) form, so the scenario schema validates it exactly as if the user had typed it. What the
  * simulator does not model is listed in one warning, never dropped silently.
  */
@@ -27,8 +30,6 @@ export interface ManifestImport {
   warnings: string[];
 }
 
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
-const MAX_ALIAS_COUNT = 100;
 const WORKLOADS: Readonly<Record<string, string>> = { Deployment: 'apps/v1', Rollout: 'argoproj.io/v1alpha1' };
 /** Fields that name or select things but change no behaviour. */
 const METADATA_FIELDS = [['apiVersion'], ['kind'], ['metadata'], ['spec', 'selector'], ['spec', 'template', 'metadata']];
@@ -53,32 +54,46 @@ export function importManifestText(text: string, where: string): ManifestImport 
     throw new InputError(`${JSON.stringify(doc.apiVersion)} is not supported for a ${doc.kind}; expected ${WORKLOADS[doc.kind as string]}`, `${where}: apiVersion`);
   }
   const warnings: string[] = [];
-  const others = documents.filter((d) => d !== doc);
+  const canary = flaggerCanary(documents, doc, where);
+  const others = documents.filter((d) => d !== doc && d !== canary?.doc);
   if (others.length > 0) warnings.push(`other documents are not imported: ${others.map(describe).join(', ')}`);
   const r = new ManifestReader(doc, where);
   const fragment = importWorkload(r, doc.kind === 'Rollout', warnings);
   const unread = [...r.unread(), ...fragment.unmodelledArguments];
   if (unread.length > 0) warnings.push(`not modelled, ignored: ${unread.join(', ')}`);
+  if (canary) {
+    const rollout = fragment.fragment.spec.rollout;
+    const rolling = rollout?.strategy.rollingUpdate as Record<string, unknown> | undefined;
+    if (!rolling) warnings.push(`${describe(doc)}: the primary is promoted with a RollingUpdate (its Recreate strategy is not simulated under Flagger)`);
+    const flagger = { ...importFlaggerCanary(canary.reader, warnings), ...rolling };
+    const deadline = flagger.progressDeadlineSeconds;
+    delete flagger.progressDeadlineSeconds;
+    fragment.fragment.spec.rollout = { strategy: { flagger: deadline === undefined ? flagger : { ...flagger, progressDeadlineSeconds: deadline } } };
+    const canaryUnread = canary.reader.unread();
+    if (canaryUnread.length > 0) warnings.push(`${describe(canary.doc)}: not modelled, ignored: ${canaryUnread.join(', ')}`);
+  }
   return { fragment: fragment.fragment, warnings: warnings.map((w) => (w.startsWith(where) ? w : `${where}: ${w}`)) };
 }
 
-function parseDocuments(text: string, where: string): Record<string, unknown>[] {
-  if (text.length > MAX_FILE_BYTES) throw new InputError(`the file is ${text.length} bytes; manifests are limited to ${MAX_FILE_BYTES}`, where);
-  const out: Record<string, unknown>[] = [];
-  for (const [i, doc] of parseAllDocuments(text, { uniqueKeys: true }).entries()) {
-    if (doc.errors.length > 0) throw new InputError(`not valid YAML: ${doc.errors[0].message.split('\n')[0]}`, where);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (err) {
-      throw new InputError(`YAML: ${(err as Error).message} (aliases are limited to ${MAX_ALIAS_COUNT})`, where);
-    }
-    if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(`document ${i + 1} is not a Kubernetes object (a mapping with apiVersion and kind)`, where);
-    out.push(value as Record<string, unknown>);
-  }
-  return out;
+const CANARY_API = 'flagger.app/v1beta1';
+
+/** The Flagger Canary among the documents, if any: it must target the imported Deployment. */
+function flaggerCanary(documents: readonly Doc[], workload: Doc, where: string): { doc: Doc; reader: ManifestReader } | null {
+  const canaries = documents.filter((d) => d.kind === 'Canary');
+  if (canaries.length === 0) return null;
+  if (canaries.length > 1) throw new InputError(`expected at most one Canary; found ${canaries.map(describe).join(', ')}`, where);
+  const doc = canaries[0];
+  const at = `${where} (${describe(doc)})`;
+  if (doc.apiVersion !== CANARY_API) throw new InputError(`${JSON.stringify(doc.apiVersion)} is not supported for a Canary; expected ${CANARY_API}`, `${at}: apiVersion`);
+  if (workload.kind !== 'Deployment') throw new InputError(`a Canary targets a Deployment; found ${describe(workload)}`, at);
+  const reader = new ManifestReader(doc, at);
+  for (const path of [['apiVersion'], ['kind'], ['metadata']]) reader.markRead(path);
+  const target = canaryTarget(reader);
+  const name = (workload.metadata as { name?: unknown } | undefined)?.name;
+  if (target !== name) throw new InputError(`targets Deployment "${target}", but the manifest's Deployment is ${describe(workload)}`, `${at}: spec.targetRef.name`);
+  return { doc, reader };
 }
+
 
 function describe(doc: Record<string, unknown>): string {
   const name = (doc.metadata as { name?: unknown } | undefined)?.name;
@@ -155,9 +170,15 @@ function isOtherVariant(path: string, base: Doc, over: Doc): boolean {
  * a rollout section the strategy is left out, with a warning.
  */
 export function applyManifest(raw: unknown, baseDir: string): { raw: unknown; warnings: string[] } {
-  const deployment = ((raw as Doc | null)?.spec as Doc | undefined)?.deployment;
+  const gateway = applyGatewayManifests(raw, baseDir);
+  const deployment = ((gateway.raw as Doc | null)?.spec as Doc | undefined)?.deployment;
   const manifest = isMapping(deployment) ? deployment.manifest : undefined;
-  if (typeof manifest !== 'string') return { raw, warnings: [] };
+  if (typeof manifest !== 'string') return gateway;
+  const merged = applyDeploymentManifest(gateway.raw, manifest, baseDir);
+  return { raw: merged.raw, warnings: [...gateway.warnings, ...merged.warnings] };
+}
+
+function applyDeploymentManifest(raw: unknown, manifest: string, baseDir: string): { raw: unknown; warnings: string[] } {
   const { fragment, warnings } = importManifest(manifest, baseDir);
   const scenarioRollout = ((raw as Doc).spec as Doc).rollout;
   if (scenarioRollout === undefined && fragment.spec.rollout !== undefined) {

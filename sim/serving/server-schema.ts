@@ -24,9 +24,33 @@ export const zColdStart = z
   })
   .meta({ description: 'cold kernels of a new replica; firstStepSeconds: 0 and initialFactor: 1 turn it off' });
 
+/**
+ * The serving engine. `triton`: NVIDIA Triton Inference Server with the TensorRT-LLM backend, whose in-flight
+ * batching is continuous batching as vLLM's (maxNumSeqs is its max_batch_size, maxNumBatchedTokens its
+ * max_num_tokens); where Triton behaves differently, its own defaults apply (TRITON_DEFAULTS).
+ */
+export const SERVER_ENGINES = ['vllm', 'triton'] as const;
+export type ServerEngine = (typeof SERVER_ENGINES)[number];
+
+/**
+ * Triton's defaults where they differ from vLLM's (triton-inference-server/core src/server.cc, the
+ * InferenceServer constructor and `Stop`; docs: user_guide "Model Repository" and the `--exit-timeout-secs`,
+ * `--strict-readiness` options of tritonserver --help):
+ * - shutdownTimeout: `exit_timeout_secs_ = 30`. On SIGTERM Triton sets SERVER_EXITING (readiness fails), stops
+ *   every model (their schedulers refuse new requests), waits for the in-flight ones, and exits at the timeout.
+ *   vLLM aborts at once unless --shutdown-timeout is given.
+ * - listenAt engine-ready: the model repository is loaded (model-control-mode none: every model, at start-up)
+ *   before the HTTP and gRPC endpoints start, and with `strict_readiness_ = true` /v2/health/ready is true only
+ *   once every model is READY.
+ */
+export const TRITON_DEFAULTS = { shutdownTimeout: 30, listenAt: 'engine-ready' } as const;
+const VLLM_DEFAULTS = { shutdownTimeout: 0, listenAt: 'engine-ready' } as const;
+const ENGINE_DEFAULTS = { vllm: VLLM_DEFAULTS, triton: TRITON_DEFAULTS } as const;
+
 export const zLlmServer = z
   .strictObject({
     model: z.literal('llm').default('llm'),
+    engine: z.enum(SERVER_ENGINES).default('vllm').meta({ description: 'vllm, or triton (Triton + TensorRT-LLM: its own drain default)' }),
     /** vLLM's default on GPUs under 70 GiB and before v0.10 on all; newer vLLM uses 1024 on H100-class GPUs. */
     maxNumSeqs: zWholeAtLeast(1).default(256),
     /**
@@ -47,12 +71,12 @@ export const zLlmServer = z
     /** The step-time model; its schema (zStepTimeSpec) belongs to step-time/ and is plugged in there. */
     stepTime: z.unknown().optional(),
     shutdownTimeout: zDuration
-      .prefault(0)
-      .meta({ description: 'drain time after SIGTERM; 0 = abort at once, as vLLM before 0.18' }),
+      .optional()
+      .meta({ description: 'drain time after SIGTERM; 0 = abort at once. Unset: 0 for vllm (as vLLM before 0.18), 30 s for triton (--exit-timeout-secs)' }),
     listenAt: z
       .enum(['process-start', 'engine-ready'])
-      .default('engine-ready')
-      .meta({ description: 'when the HTTP port opens; vLLM opens it once the engine is ready' }),
+      .optional()
+      .meta({ description: 'when the HTTP port opens; unset: engine-ready (vLLM and Triton open it once the model is loaded)' }),
   })
   .refine((server) => server.maxNumBatchedTokens >= server.maxNumSeqs, {
     error: (issue) => {
@@ -60,7 +84,12 @@ export const zLlmServer = z
       return `maxNumBatchedTokens (${server.maxNumBatchedTokens}) must be at least maxNumSeqs (${server.maxNumSeqs}), as vLLM requires`;
     },
     path: ['maxNumBatchedTokens'],
-  });
+  })
+  .transform((server) => ({
+    ...server,
+    shutdownTimeout: server.shutdownTimeout ?? ENGINE_DEFAULTS[server.engine].shutdownTimeout,
+    listenAt: server.listenAt ?? ENGINE_DEFAULTS[server.engine].listenAt,
+  }));
 
 export const zQueueServer = z.strictObject({
   model: z.literal('queue'),

@@ -12,6 +12,7 @@ describe('server schema', () => {
   it('fills every LLM-engine default', () => {
     expect(zServer.parse({})).toEqual({
       model: 'llm',
+      engine: 'vllm',
       maxNumSeqs: 256,
       maxNumBatchedTokens: 8192,
       gpuMemoryUtilization: 0.9,
