@@ -12,10 +12,11 @@ import { RolloutDriver } from '../rollout/driver.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import { PrefixCacheTally } from '../serving/prefix-tally.js';
 import { serverFactory } from '../serving/setup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
-import { gauges } from './gauges.js';
+import { gauges, PrefixWindowCounts } from './gauges.js';
 import { recordingRequests } from './request-records.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
 import type { RequestRecord, RunResult } from './result.js';
@@ -73,6 +74,7 @@ interface BuiltRun {
   readonly requests: RequestRecord[] | undefined;
   /** GPUs held once the initial fleet is placed. */
   readonly initialGpus: number;
+  readonly prefixWindow: PrefixWindowCounts;
 }
 
 function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
@@ -91,7 +93,9 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
   const events: PodEvent[] = [];
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour);
+  const prefixTally = new PrefixCacheTally();
+  const prefixWindow = new PrefixWindowCounts(prefixTally);
+  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, { prefixTally });
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -137,7 +141,8 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
 
   // Time series: one sample per window end.
   const sampleHandler = sim.handler(() => {
-    const windowGauges = gauges(cluster, liveRouter);
+    prefixWindow.advance();
+    const windowGauges = gauges(cluster, liveRouter, prefixWindow);
     recorder.sample(sim.now, windowGauges);
     mirrors.sample(sim.now, windowGauges);
     const next = sim.now + windowSeconds;
@@ -145,7 +150,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus, prefixWindow };
 }
 
 function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunResult {
@@ -153,7 +158,8 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   const duration = run.duration;
   // The last (possibly short) window ends with the run.
   for (const pod of cluster.pods) pod.server?.materialise();
-  const lastGauges = gauges(cluster, router);
+  built.prefixWindow.advance();
+  const lastGauges = gauges(cluster, router, built.prefixWindow);
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
   driver?.finish(duration);

@@ -72,6 +72,8 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         gpusAllocatable: 16,
         pendingPods: 0,
         nodes: 2,
+        prefixQueryTokens: 4000,
+        prefixHitTokens: t > 130 && t <= 160 ? 800 : 2400,
       }),
     );
   }
