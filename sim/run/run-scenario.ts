@@ -13,7 +13,8 @@ import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { PrefixCacheTally } from '../serving/prefix-tally.js';
-import { serverFactory } from '../serving/setup.js';
+import { serverFactory, type FleetHooks } from '../serving/setup.js';
+import { warmupPrefixes } from '../serving/warmup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
 import { gauges, PrefixWindowCounts } from './gauges.js';
@@ -95,7 +96,8 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   const events: PodEvent[] = [];
   const prefixTally = new PrefixCacheTally();
   const prefixWindow = new PrefixWindowCounts(prefixTally);
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, { prefixTally });
+  const fleetHooks: FleetHooks = { prefixTally };
+  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, fleetHooks);
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -112,6 +114,8 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
 
   const requests: RequestRecord[] | undefined = options.collectRequests ? [] : undefined;
   const traffic = new TrafficSource(sim, streams, run.traffic, requests ? recordingRequests(recorder, requests) : recorder, run.baseDir);
+  // Before the first server starts: the warm-up replays the traffic's own prefixes.
+  if (run.warmup !== null) fleetHooks.warmPrefixes = warmupPrefixes(run.warmup, traffic.prefix);
   const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
