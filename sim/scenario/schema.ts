@@ -24,7 +24,7 @@ export const zDeployment = zPodSettings.extend({
     .default(DEPLOYMENT_DEFAULTS.replicas)
     .meta({ description: `spec.replicas of the Deployment (default ${DEPLOYMENT_DEFAULTS.replicas})` }),
   resources: zPodResources.prefault({}),
-  warmup: zWarmup.optional().meta({ description: "what a new pod's server does before Ready (prefix-cache warm-up)" }),
+  warmup: zWarmup.nullable().optional().meta({ description: "what a new pod's server does before Ready (prefix-cache warm-up; null: none)" }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });
