@@ -47,6 +47,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       nodesAdded: cluster.nodesAdded,
     },
     startup: cluster.startup,
+    prefixCache: recorder.prefixCacheSummary(),
     goodput: recorder.goodput(),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };

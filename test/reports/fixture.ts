@@ -114,6 +114,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         nodesAdded: 0,
       },
       startup: new StartupStats().summary(),
+      prefixCache: rec.prefixCacheSummary(),
       goodput: rec.goodput(),
       engine: { events: 123_456, wallSeconds: 0.25 },
     },
