@@ -22,11 +22,13 @@ class Tokens {
 /**
  * The fleet's prefix-cache hit rate over the run, before the rollout and during it, and the rollout's worst
  * window: accumulated as windows close, with the baseline and rollout windows chosen as for latency
- * (LatencySummaryBuilder).
+ * (LatencySummaryBuilder). The baseline rate is that of the baseline's second half: every server starts with an
+ * empty prefix cache, so the first windows of a run measure the fleet filling its caches, not its steady state.
  */
 export class PrefixSummaryBuilder {
   private readonly overall = new Tokens();
-  private readonly baseline = new Tokens();
+  /** Baseline windows, to take the second half of once the rollout starts (a run without one keeps none). */
+  private readonly baselineWindows: number[] = [];
   private readonly rollout = new Tokens();
   private rolloutMin: number | null = null;
 
@@ -39,7 +41,7 @@ export class PrefixSummaryBuilder {
     const { rolloutStart, rolloutEnd } = bounds;
     const first = rolloutStart === null ? Infinity : firstRolloutWindow(rolloutStart, this.windowSeconds);
     if (index < first) {
-      this.baseline.add(queries, hits);
+      if (first !== Infinity) this.baselineWindows.push(queries, hits);
       return;
     }
     const last = rolloutEnd === null ? Infinity : Math.max(first, windowIndex(rolloutEnd, this.windowSeconds));
@@ -49,7 +51,10 @@ export class PrefixSummaryBuilder {
   }
 
   summary(): PrefixCacheSummary {
-    const baseline = this.baseline.rate();
+    const steady = new Tokens();
+    const windows = this.baselineWindows.length / 2;
+    for (let w = Math.floor(windows / 2); w < windows; w++) steady.add(this.baselineWindows[2 * w], this.baselineWindows[2 * w + 1]);
+    const baseline = steady.rate();
     const rolloutMin = this.rolloutMin;
     return {
       hitRate: this.overall.rate(),

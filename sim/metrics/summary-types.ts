@@ -37,6 +37,7 @@ export interface StartupSummary {
  */
 export interface PrefixCacheSummary {
   hitRate: number | null;
+  /** Over the second half of the baseline (the first is the fleet filling its empty caches); null without a rollout. */
   baselineHitRate: number | null;
   rolloutHitRate: number | null;
   /** The lowest hit rate of a rollout window with lookups. */
