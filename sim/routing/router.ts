@@ -93,12 +93,19 @@ export class Router implements RequestTarget, RequestSink {
     this.splitRng = streams.stream('routing.split');
     this.mirrorRng = streams.stream('routing.mirror');
     const pickRng = streams.stream('routing.pick');
-    if (options.policy === 'endpoint-picker') {
-      this.gate = new InferenceEndpointPicker(sim, pickRng, endpoints, options.endpointPicker, () => this.notifyCapacity());
+    const policy = options.policy;
+    if (policy === 'endpoint-picker') {
+      const picker = new InferenceEndpointPicker(sim, pickRng, endpoints, options.endpointPicker, () => this.notifyCapacity());
+      this.picker = picker;
+      this.gate = picker;
+    } else if (policy === 'central-queue') {
+      const picker = new RoomAwarePicker();
+      this.picker = picker;
+      this.gate = picker;
     } else {
-      this.gate = options.policy === 'central-queue' ? new RoomAwarePicker() : null;
+      this.picker = makePicker(policy, options, pickRng);
+      this.gate = null;
     }
-    this.picker = this.gate ?? makePicker(options, pickRng);
     // Mirrors are fire-and-forget copies (as Envoy's): they bypass the gateway queue, to the least loaded pod.
     this.mirrorPicker = options.policy === 'central-queue' ? new LeastOutstandingPicker() : this.picker;
     const { maxSize, maxWait } = options.centralQueue;
@@ -298,8 +305,9 @@ export class Router implements RequestTarget, RequestSink {
   }
 }
 
-function makePicker(options: RouterOptions, rng: Rng): EndpointPicker {
-  switch (options.policy) {
+/** The pickers of the policies that never hold a request at the gateway. */
+function makePicker(policy: Exclude<RoutingPolicy, 'central-queue' | 'endpoint-picker'>, options: RouterOptions, rng: Rng): EndpointPicker {
+  switch (policy) {
     case 'round-robin':
       return new RoundRobinPicker();
     case 'random':
@@ -309,8 +317,6 @@ function makePicker(options: RouterOptions, rng: Rng): EndpointPicker {
     case 'prefix-aware':
       return new PrefixAwarePicker(options.maxImbalance);
     case 'least-outstanding':
-    case 'central-queue':
-    case 'endpoint-picker':
       return new LeastOutstandingPicker();
   }
 }
