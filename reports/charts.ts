@@ -257,7 +257,18 @@ function queueChart(result: RunResult): ChartSpec {
   });
 }
 
-/** Every chart of a run, in report order. */
+/** The fleet's prefix-cache hit rate per window: where a rollout wave empties caches, it dips. */
+function prefixCacheChart(result: RunResult): ChartSpec {
+  const values = points(result.series, [['prefix-cache hits', 'prefixHitRate']], 100);
+  const colors = { domain: ['prefix-cache hits'], range: ['#9467bd'] };
+  return chart(result, 'prefix-cache', 'Prefix-cache hit rate per window (share of prompt tokens looked up)', [
+    lines(result, values, { yTitle: 'hit rate (%)', legendTitle: 'tokens', interpolate: WINDOW_STEP, colors, yScale: { zero: true, nice: false, domainMax: 100 } }),
+  ]);
+}
+
+/** Every chart of a run, in report order; the prefix-cache chart only when a server looked a prompt up. */
 export function buildCharts(result: RunResult): ChartSpec[] {
-  return [ttftChart(result), readyChart(result), gpuChart(result), failuresChart(result), queueChart(result)];
+  const charts = [ttftChart(result), readyChart(result), gpuChart(result), failuresChart(result), queueChart(result)];
+  if (result.summary.prefixCache.hitRate !== null) charts.push(prefixCacheChart(result));
+  return charts;
 }

@@ -31,8 +31,20 @@ export function keyFiguresTable(result: RunResult): TextTable {
       ['Rollout', rolloutLine(summary.rollout)],
       ['Capacity', capacityLine(summary.capacity)],
       ['Goodput', goodputLine(summary.goodput.sloAttainment, result.scenario.slo)],
+      ...(summary.prefixCache.hitRate === null ? [] : [['Prefix cache', prefixCacheLine(summary.prefixCache)]]),
     ],
   };
+}
+
+/** Shown when the servers looked prompts up in their prefix caches at all. */
+function prefixCacheLine(p: Summary['prefixCache']): string {
+  const parts = [`hit rate ${formatPercent(p.hitRate)}`];
+  if (p.rolloutHitRate !== null) parts.push(`baseline ${formatPercent(p.baselineHitRate)} → rollout ${formatPercent(p.rolloutHitRate)}`);
+  if (p.rolloutMinWindowHitRate !== null) {
+    const dip = p.dip === null ? '' : ` (${formatDecimal(p.dip * 100, 1)} points below the baseline)`;
+    parts.push(`worst rollout window ${formatPercent(p.rolloutMinWindowHitRate)}${dip}`);
+  }
+  return parts.join(' · ');
 }
 
 /** Latency figures side by side for the whole run, the baseline before the rollout, and the rollout. */

@@ -156,6 +156,15 @@ export class Pod implements Endpoint {
     return this.admitting ? (this.server as Server).hasPrefix(group) : false;
   }
 
+  /** What a scrape of the server's metrics reads (0 before the server starts: nothing queued, nothing held). */
+  waitingCount(): number {
+    return this.server === null ? 0 : this.server.waitingCount();
+  }
+
+  kvUsage(): number {
+    return this.server === null ? 0 : this.server.kvUsage();
+  }
+
   private refusal(): RejectCause {
     if (this.draining) return 'server-draining';
     return this.listening ? 'server-not-ready' : 'connection-refused';

@@ -29,7 +29,7 @@ export function windowIndex(at: number, windowSeconds: number): number {
 }
 
 /** Index of the first rollout window: the one holding the start, unless the start is its very beginning. */
-function firstRolloutWindow(start: number, windowSeconds: number): number {
+export function firstRolloutWindow(start: number, windowSeconds: number): number {
   return Math.floor(start / windowSeconds + TIME_EPS);
 }
 

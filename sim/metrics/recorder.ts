@@ -3,6 +3,7 @@ import type { Request, VersionRole } from '../traffic/request.js';
 import { DisplaySeries, MAX_SERIES_POINTS, windowsPerPoint } from './display-series.js';
 import { LatencySummaryBuilder, NO_ROLLOUT, TIME_EPS, windowIndex } from './latency-summary.js';
 import type { RolloutBounds } from './latency-summary.js';
+import { PrefixSummaryBuilder } from './prefix-summary.js';
 import { SeriesPoint } from './series-point.js';
 import { CAUSE_COLUMNS, CAUSES_BY_OUTCOME, GAUGE_FIELDS } from './series.js';
 import type { CauseColumn, FailureOutcome, Gauges, SeriesRow } from './series.js';
@@ -142,6 +143,7 @@ export class MetricsRecorder {
   private readonly windowPoint = new SeriesPoint();
   private readonly display: DisplaySeries;
   private readonly latency: LatencySummaryBuilder;
+  private readonly prefix: PrefixSummaryBuilder;
 
   private arrivedTotal = 0;
   private completedTotal = 0;
@@ -178,6 +180,7 @@ export class MetricsRecorder {
     const expectedWindows = options.duration === undefined ? 1 : Math.ceil(options.duration / windowSeconds - TIME_EPS);
     this.display = new DisplaySeries(windowsPerPoint(expectedWindows, options.maxSeriesPoints ?? MAX_SERIES_POINTS));
     this.latency = new LatencySummaryBuilder(windowSeconds);
+    this.prefix = new PrefixSummaryBuilder(windowSeconds);
   }
 
   /** A new logical request (retries are not new requests). */
@@ -373,6 +376,12 @@ export class MetricsRecorder {
     };
   }
 
+  /** The fleet's prefix-cache hit rate overall, before and during the rollout (PrefixSummaryBuilder). */
+  prefixCacheSummary(): Summary['prefixCache'] {
+    this.assertSummarised('prefixCacheSummary');
+    return this.prefix.summary();
+  }
+
   /** Overall, baseline and rollout latency and the peak window, with the rollout's final bounds (LatencySummaryBuilder). */
   latencySummary(): Summary['latency'] {
     this.assertSummarised('latencySummary');
@@ -431,7 +440,9 @@ export class MetricsRecorder {
     const row = point.row();
     this.onWindow?.(row);
     this.display.add(window, row);
-    this.latency.add(window, index, point.ttft, this.rolloutBounds());
+    const bounds = this.rolloutBounds();
+    this.latency.add(window, index, point.ttft, bounds);
+    this.prefix.add(window, index, bounds);
     this.closedWindows++;
   }
 

@@ -1,12 +1,12 @@
 import { InternalError } from '../errors.js';
 import { statisticMs } from './latency-fields.js';
-import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, SERIES_COLUMNS, SERIES_LATENCY_FIELDS } from './series.js';
-import type { SeriesRow } from './series.js';
+import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, prefixHitRate, SERIES_COLUMNS, SERIES_LATENCY_FIELDS } from './series.js';
+import type { GaugeMerge, SeriesRow } from './series.js';
 import type { QuantileView } from './sketch.js';
 import { ALL_SLOTS, COMPLETED, DROPPED, METRICS, newLatencySketches, OUTCOMES, REJECTED, TIMED_OUT, TTFT } from './window-stats.js';
 import type { WindowStats } from './window-stats.js';
 
-const TAKES_MIN = GAUGE_FIELDS.map((field) => GAUGES[field] === 'min');
+const MERGE = GAUGE_FIELDS.map((field) => GAUGES[field]);
 
 /**
  * Every column, in SERIES_COLUMNS order. A row copied from it has all its properties from the start, so V8 keeps
@@ -14,10 +14,15 @@ const TAKES_MIN = GAUGE_FIELDS.map((field) => GAUGES[field] === 'min');
  */
 const ROW_SHAPE = Object.fromEntries(SERIES_COLUMNS.map((column) => [column, 0])) as unknown as SeriesRow;
 
+function merged(merge: GaugeMerge, current: number, value: number): number {
+  if (merge === 'sum') return current + value;
+  return merge === 'min' ? Math.min(current, value) : Math.max(current, value);
+}
+
 /**
  * One point of the time series: a closed window, or several consecutive ones merged. Counts add up, output
  * tokens per second are over the whole span, latency quantiles come from the merged sketches (so they are as
- * exact as one window's), gauges take their highest or lowest sample (GAUGES). A point of one window is that
+ * exact as one window's), gauges take their highest or lowest sample or add up (GAUGES). A point of one window is that
  * window's row exactly.
  */
 export class SeriesPoint {
@@ -59,7 +64,7 @@ export class SeriesPoint {
     for (let i = 0; i < this.gauges.length; i++) {
       const value = window.gauges[i];
       const current = this.gauges[i];
-      this.gauges[i] = this.windowCount === 0 ? value : TAKES_MIN[i] ? Math.min(current, value) : Math.max(current, value);
+      this.gauges[i] = this.windowCount === 0 ? value : merged(MERGE[i], current, value);
     }
     this.windowCount++;
   }
@@ -79,6 +84,7 @@ export class SeriesPoint {
     row.timedOut = this.finished[TIMED_OUT];
     CAUSE_COLUMNS.forEach((column, i) => (row[column] = this.causes[i]));
     GAUGE_FIELDS.forEach((field, i) => (row[field] = this.gauges[i]));
+    row.prefixHitRate = prefixHitRate(row);
     return row;
   }
 

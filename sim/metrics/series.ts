@@ -56,7 +56,9 @@ export type GaugeMerge =
   /** The highest sample: load and resources, whose peaks matter. */
   | 'max'
   /** The lowest sample: availability, whose dips matter. */
-  | 'min';
+  | 'min'
+  /** The sum of the samples: a count over the window, sampled as the difference of a running total. */
+  | 'sum';
 
 /**
  * Cluster and server state sampled at each window end (instantaneous values, not window averages), in column
@@ -92,6 +94,10 @@ export const GAUGES = {
   /** Pods waiting for a node. */
   pendingPods: 'max',
   nodes: 'max',
+  /** Prompt tokens the servers looked up in their prefix caches during the window (vLLM's prefix_cache_queries). */
+  prefixQueryTokens: 'sum',
+  /** Of those, tokens found in the cache (prefix_cache_hits). */
+  prefixHitTokens: 'sum',
 } as const satisfies Record<string, GaugeMerge>;
 
 export type GaugeField = keyof typeof GAUGES;
@@ -125,8 +131,19 @@ export type SeriesLatency = { [K in GridFieldName<typeof SERIES_LATENCY>]: numbe
 
 export type CauseCounts = Record<CauseColumn, number>;
 
+/** Figures derived from other columns of the same row. */
+export interface SeriesRatios {
+  /** prefixHitTokens / prefixQueryTokens, 0..1; null when nothing was looked up. */
+  prefixHitRate: number | null;
+}
+
 /** One row per time window: the timeseries.csv line and the data behind the charts. */
-export interface SeriesRow extends SeriesCounts, SeriesLatency, CauseCounts, Gauges {}
+export interface SeriesRow extends SeriesCounts, SeriesLatency, CauseCounts, Gauges, SeriesRatios {}
+
+/** The prefix-cache hit rate of a window's (or merged point's) counts. */
+export function prefixHitRate(gauges: Pick<Gauges, 'prefixHitTokens' | 'prefixQueryTokens'>): number | null {
+  return gauges.prefixQueryTokens > 0 ? gauges.prefixHitTokens / gauges.prefixQueryTokens : null;
+}
 
 /** The counts before and after the latency columns. */
 const COUNT_COLUMNS_BEFORE = ['t', 'windowSeconds', 'arrivals', 'completed', 'outputTokensPerSec'] as const;
@@ -145,4 +162,5 @@ export const SERIES_COLUMNS: readonly (keyof SeriesRow)[] = [
   ...COUNT_COLUMNS_AFTER,
   ...CAUSE_COLUMNS,
   ...GAUGE_FIELDS,
+  'prefixHitRate',
 ];

@@ -79,6 +79,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     compileCacheHits: true,
     compileColdRuns: true,
   },
+  prefixCache: { hitRate: true, baselineHitRate: true, rolloutHitRate: true, rolloutMinWindowHitRate: true, dip: true },
   goodput: { sloAttainment: true },
   risk: { pAnyDrop: true, dropEstimator: true },
   engine: { events: true, wallSeconds: true },

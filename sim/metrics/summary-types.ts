@@ -33,6 +33,22 @@ export interface StartupSummary {
   compileColdRuns: number;
 }
 
+/**
+ * The fleet's prefix-cache hit rate: prompt tokens found in the servers' prefix caches over prompt tokens looked
+ * up (vLLM's prefix_cache_hits / prefix_cache_queries); null without lookups. Baseline and rollout are the
+ * windows of the latency summary's baseline and rollout.
+ */
+export interface PrefixCacheSummary {
+  hitRate: number | null;
+  /** Over the second half of the baseline (the first is the fleet filling its empty caches); null without a rollout. */
+  baselineHitRate: number | null;
+  rolloutHitRate: number | null;
+  /** The lowest hit rate of a rollout window with lookups. */
+  rolloutMinWindowHitRate: number | null;
+  /** baselineHitRate − rolloutMinWindowHitRate: how far the rollout's worst window fell. */
+  dip: number | null;
+}
+
 export type RolloutOutcome = 'completed' | 'aborted' | 'rolled-back' | 'stalled' | 'none';
 
 /** What keeps a stalled rollout from finishing (docs/preflight.md). */
@@ -101,6 +117,7 @@ export interface Summary {
   };
   /** Pod start-ups during the run: what the start-up levers (peers, caches, pre-pull) change. */
   startup: StartupSummary;
+  prefixCache: PrefixCacheSummary;
   goodput: { sloAttainment: number | null };
   risk: {
     /** P(this rollout drops at least one generation) = 1 − Π(1 − p) over the streams a scheduled cut could reach. */

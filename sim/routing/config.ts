@@ -1,9 +1,49 @@
 import { z } from 'zod';
 import { zDuration } from '../config/zod-units.js';
+import type { EndpointPickerOptions } from './endpoint-picker.js';
 import { ROUTING_POLICIES, type RouterOptions } from './router.js';
 
 /** AIBrix's prefix-cache router default: past 8 more running requests than the least loaded pod, load wins. */
 const DEFAULT_MAX_IMBALANCE = 8;
+
+/**
+ * The Gateway API Inference Extension's endpoint picker defaults (sources in docs/endpoint-picker.md): the
+ * inferencepool chart's default scheduling profile (queue-scorer 2, kv-cache-utilization-scorer 2,
+ * prefix-cache-scorer 3), --refresh-metrics-interval 50ms, the saturation detector's QueueDepthThreshold 5,
+ * KVCacheUtilThreshold 0.8 and MetricsStalenessThreshold 200ms, the prefix plugin's lruCapacityPerServer 31250,
+ * hashBlockSize 64 characters (16 tokens at 4 characters per token) and maxPrefixBlocksToMatch 256.
+ */
+const zEndpointPicker = z.strictObject({
+  scrapeInterval: zDuration.prefault('50ms').meta({ description: "time between two scrapes of every pod's metrics (--refresh-metrics-interval)" }),
+  weights: z
+    .strictObject({
+      queue: z.number().min(0).default(2).meta({ description: 'queue-scorer: shortest waiting queue' }),
+      kvCache: z.number().min(0).default(2).meta({ description: 'kv-cache-utilization-scorer: least KV-cache use' }),
+      prefix: z.number().min(0).default(3).meta({ description: 'prefix-cache-scorer: longest prefix the index believes cached' }),
+    })
+    .prefault({})
+    .meta({ description: 'scorer weights of the scheduling profile; 0 leaves a scorer out' }),
+  saturation: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        queueDepth: z.int().min(0).default(5).meta({ description: 'waiting requests above which a pod is saturated' }),
+        kvCache: z.number().min(0).max(1).default(0.8).meta({ description: 'KV-cache use above which a pod is saturated' }),
+        metricsStaleness: zDuration.prefault('200ms').meta({ description: 'metrics older than this do not count as capacity' }),
+      }),
+    ])
+    .prefault({})
+    .meta({ description: 'hold requests in the gateway queue while every pod is saturated (false: never hold)' }),
+  prefixIndex: z
+    .strictObject({
+      capacityBlocks: z.int().min(1).default(31250).meta({ description: 'hash blocks the index keeps per pod (LRU)' }),
+      hashBlockTokens: z.int().min(1).default(16).meta({ description: 'prompt tokens per hash block' }),
+      maxPrefixBlocks: z.int().min(1).default(256).meta({ description: 'hash blocks of a prompt matched at most' }),
+    })
+    .prefault({}),
+});
+
+const DEFAULT_ENDPOINT_PICKER = zEndpointPicker.parse({});
 
 export const zRouting = z
   .strictObject({
@@ -14,21 +54,31 @@ export const zRouting = z
         maxWait: zDuration.optional().meta({ description: 'longest a request is held before it is refused' }),
       })
       .optional()
-      .meta({ description: 'gateway flow control (policy central-queue): hold requests until a pod has room' }),
+      .meta({
+        description:
+          'gateway flow control (policies central-queue, endpoint-picker): hold requests until a pod has room or is not saturated',
+      }),
     prefixAware: z
       .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
       .optional()
       .meta({ description: 'policy prefix-aware: outstanding requests above the least loaded pod that affinity may cost' }),
+    endpointPicker: zEndpointPicker
+      .optional()
+      .meta({ description: "policy endpoint-picker: the Gateway API Inference Extension's scorers, scrape and saturation detector" }),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
     }),
   })
   .superRefine((routing, ctx) => {
-    const only = { centralQueue: 'central-queue', prefixAware: 'prefix-aware' } as const;
-    for (const [key, policy] of Object.entries(only) as [keyof typeof only, RouterOptions['policy']][]) {
-      if (routing[key] !== undefined && routing.policy !== policy) {
-        const message = `only applies with policy: ${policy} (the policy is ${routing.policy})`;
+    const only = {
+      centralQueue: ['central-queue', 'endpoint-picker'],
+      prefixAware: ['prefix-aware'],
+      endpointPicker: ['endpoint-picker'],
+    } as const;
+    for (const [key, policies] of Object.entries(only) as [keyof typeof only, readonly RouterOptions['policy'][]][]) {
+      if (routing[key] !== undefined && !policies.includes(routing.policy)) {
+        const message = `only applies with policy: ${policies.join(' or ')} (the policy is ${routing.policy})`;
         ctx.addIssue({ code: 'custom', path: [key], message });
       }
     }
@@ -44,5 +94,10 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
       maxWait: config.centralQueue?.maxWait ?? Infinity,
     },
     maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
+    endpointPicker: endpointPickerOptions(config.endpointPicker ?? DEFAULT_ENDPOINT_PICKER),
   };
+}
+
+function endpointPickerOptions(config: z.output<typeof zEndpointPicker>): EndpointPickerOptions {
+  return { ...config, saturation: config.saturation === false ? null : config.saturation };
 }

@@ -13,6 +13,10 @@ export interface Endpoint {
   hasRoom(): boolean;
   /** Whether its prefix cache holds the shared prefix of `group` (prefix-aware routing). */
   hasPrefix?(group: number): boolean;
+  /** Requests in the server's waiting queue, as its metrics endpoint reports it (vllm:num_requests_waiting). */
+  waitingCount?(): number;
+  /** The server's KV-cache use, 0..1, as its metrics endpoint reports it (vllm:kv_cache_usage_perc). */
+  kvUsage?(): number;
 }
 
 /** The pods currently in a version's service endpoints (after propagation delay). Implemented by the cluster. */

@@ -7,6 +7,12 @@ export interface EndpointPicker {
   pick(candidates: readonly Endpoint[], req: Request): number;
 }
 
+/** A picker that can hold a request at the gateway instead (flow control: the router's central queue). */
+export interface HoldingPicker extends EndpointPicker {
+  /** The candidate to send `req` to now, or -1 to hold it until the gateway may dispatch again. */
+  pickOrHold(candidates: readonly Endpoint[], req: Request): number;
+}
+
 /**
  * The candidate with the fewest outstanding requests (only among those with room, if asked; -1 if none).
  * The scan starts at `start` (in [0, candidates.length)) and keeps the first minimum, so rotating `start` spreads
@@ -53,6 +59,18 @@ export class LeastOutstandingPicker implements EndpointPicker {
   private turn = 0;
   pick(candidates: readonly Endpoint[]): number {
     return leastOutstanding(candidates, this.turn++ % candidates.length, false);
+  }
+}
+
+/** Policy central-queue: the least loaded endpoint with room, else hold (pick: the least loaded, room or not). */
+export class RoomAwarePicker implements HoldingPicker {
+  private turn = 0;
+  private pickTurn = 0;
+  pick(candidates: readonly Endpoint[]): number {
+    return leastOutstanding(candidates, this.pickTurn++ % candidates.length, false);
+  }
+  pickOrHold(candidates: readonly Endpoint[]): number {
+    return leastOutstanding(candidates, this.turn++ % candidates.length, true);
   }
 }
 

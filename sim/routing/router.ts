@@ -7,14 +7,16 @@ import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
 import { CentralQueue } from './central-queue.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
+import { InferenceEndpointPicker, type EndpointPickerOptions } from './endpoint-picker.js';
 import {
   LeastOutstandingPicker,
   PowerOfTwoPicker,
   PrefixAwarePicker,
   RandomPicker,
+  RoomAwarePicker,
   RoundRobinPicker,
-  leastOutstanding,
   type EndpointPicker,
+  type HoldingPicker,
 } from './policies.js';
 import { VersionSplit, type Service, type Split } from './split.js';
 
@@ -25,6 +27,7 @@ export const ROUTING_POLICIES = [
   'power-of-two',
   'prefix-aware',
   'central-queue',
+  'endpoint-picker',
 ] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
 
@@ -34,6 +37,8 @@ export interface RouterOptions {
   centralQueue: { maxSize: number; maxWait: number };
   /** Prefix-aware: how many more outstanding requests than the least loaded endpoint affinity may cost. */
   maxImbalance: number;
+  /** Policy 'endpoint-picker': scorers, scrape interval, saturation detector, prefix index. */
+  endpointPicker: EndpointPickerOptions;
 }
 
 export interface MirrorSpec {
@@ -64,6 +69,8 @@ export class Router implements RequestTarget, RequestSink {
   private readonly mirrorRng: Rng;
   private readonly picker: EndpointPicker;
   private readonly mirrorPicker: EndpointPicker;
+  /** The picker that may hold requests in the central queue (policies central-queue and endpoint-picker). */
+  private readonly gate: HoldingPicker | null;
   /** Endpoint of each client attempt in service, to cancel it there. */
   private readonly dispatched = new Map<number, Endpoint>();
   private readonly queue: CentralQueue | null;
@@ -74,7 +81,6 @@ export class Router implements RequestTarget, RequestSink {
   /** Pods mode: both versions' endpoints, old first; reused to avoid an array per request. */
   private readonly union: Endpoint[] = [];
   private unionOldCount = 0;
-  private turn = 0;
 
   constructor(
     private readonly sim: Simulator,
@@ -86,7 +92,20 @@ export class Router implements RequestTarget, RequestSink {
   ) {
     this.splitRng = streams.stream('routing.split');
     this.mirrorRng = streams.stream('routing.mirror');
-    this.picker = makePicker(options, streams.stream('routing.pick'));
+    const pickRng = streams.stream('routing.pick');
+    const policy = options.policy;
+    if (policy === 'endpoint-picker') {
+      const picker = new InferenceEndpointPicker(sim, pickRng, endpoints, options.endpointPicker, () => this.notifyCapacity());
+      this.picker = picker;
+      this.gate = picker;
+    } else if (policy === 'central-queue') {
+      const picker = new RoomAwarePicker();
+      this.picker = picker;
+      this.gate = picker;
+    } else {
+      this.picker = makePicker(policy, options, pickRng);
+      this.gate = null;
+    }
     // Mirrors are fire-and-forget copies (as Envoy's): they bypass the gateway queue, to the least loaded pod.
     this.mirrorPicker = options.policy === 'central-queue' ? new LeastOutstandingPicker() : this.picker;
     const { maxSize, maxWait } = options.centralQueue;
@@ -96,7 +115,7 @@ export class Router implements RequestTarget, RequestSink {
     if (!(maxWait > 0)) {
       throw new InputError({ expected: 'a wait above 0 seconds', got: String(maxWait) }, 'routing.centralQueue.maxWait');
     }
-    this.queue = options.policy === 'central-queue' ? new CentralQueue(LANES.length) : null;
+    this.queue = this.gate === null ? null : new CentralQueue(LANES.length);
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
   }
 
@@ -184,13 +203,14 @@ export class Router implements RequestTarget, RequestSink {
       return;
     }
     const queue = this.queue;
-    if (queue === null) {
+    const gate = this.gate;
+    if (queue === null || gate === null) {
       this.dispatch(req, candidates, this.picker.pick(candidates, req), service);
       return;
     }
     const lane = LANES.indexOf(service);
     if (queue.peek(lane) === null) {
-      const free = leastOutstanding(candidates, this.turn++ % candidates.length, true);
+      const free = gate.pickOrHold(candidates, req);
       if (free >= 0) {
         this.dispatch(req, candidates, free, service);
         return;
@@ -252,7 +272,7 @@ export class Router implements RequestTarget, RequestSink {
     const candidates = this.candidates(service);
     while (head !== null) {
       // Without endpoints the request is refused as at arrival, rather than held for a version that may not return.
-      const index = candidates.length === 0 ? -1 : leastOutstanding(candidates, this.turn++ % candidates.length, true);
+      const index = candidates.length === 0 ? -1 : (this.gate as HoldingPicker).pickOrHold(candidates, head);
       if (index < 0 && candidates.length > 0) return;
       queue.shift(lane);
       if (index < 0) this.rejectHere(head, 'no-endpoint');
@@ -285,8 +305,9 @@ export class Router implements RequestTarget, RequestSink {
   }
 }
 
-function makePicker(options: RouterOptions, rng: Rng): EndpointPicker {
-  switch (options.policy) {
+/** The pickers of the policies that never hold a request at the gateway. */
+function makePicker(policy: Exclude<RoutingPolicy, 'central-queue' | 'endpoint-picker'>, options: RouterOptions, rng: Rng): EndpointPicker {
+  switch (policy) {
     case 'round-robin':
       return new RoundRobinPicker();
     case 'random':
@@ -296,7 +317,6 @@ function makePicker(options: RouterOptions, rng: Rng): EndpointPicker {
     case 'prefix-aware':
       return new PrefixAwarePicker(options.maxImbalance);
     case 'least-outstanding':
-    case 'central-queue':
       return new LeastOutstandingPicker();
   }
 }

@@ -15,10 +15,12 @@ import { createController } from '../rollout/create-controller.js';
 import { RolloutDriver } from '../rollout/driver.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
-import { serverFactory } from '../serving/setup.js';
+import { PrefixCacheTally } from '../serving/prefix-tally.js';
+import { serverFactory, type FleetHooks } from '../serving/setup.js';
+import { warmupPrefixes } from '../serving/warmup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
-import { gauges } from './gauges.js';
+import { gauges, PrefixWindowCounts } from './gauges.js';
 import { DropRiskEstimator } from './drop-risk.js';
 import { recordingRequests } from './request-records.js';
 import type { ResolvedRun } from './resolve.js';
@@ -49,6 +51,7 @@ export interface BuiltRun {
   readonly dropRisk: DropRiskEstimator;
   /** GPUs held once the initial fleet is placed. */
   readonly initialGpus: number;
+  readonly prefixWindow: PrefixWindowCounts;
 }
 
 export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
@@ -67,7 +70,10 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
   const events: PodEvent[] = [];
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour);
+  const prefixTally = new PrefixCacheTally();
+  const prefixWindow = new PrefixWindowCounts(prefixTally);
+  const fleetHooks: FleetHooks = { prefixTally };
+  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, fleetHooks);
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -88,6 +94,8 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const outcomes = dropRisk.listen(requests ? recordingRequests(recorder, requests) : recorder);
   const traffic = new TrafficSource(sim, streams, run.traffic, outcomes, run.baseDir);
   dropRisk.bind(traffic.outputSurvival(), (req, outcome) => !traffic.client.retries(req, outcome));
+  // Before the first server starts: the warm-up replays the traffic's own prefixes.
+  if (run.warmup !== null) fleetHooks.warmPrefixes = warmupPrefixes(run.warmup, traffic.prefix);
   const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
@@ -117,7 +125,8 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
 
   // Time series: one sample per window end.
   const sampleHandler = sim.handler(() => {
-    const windowGauges = gauges(cluster, liveRouter);
+    prefixWindow.advance();
+    const windowGauges = gauges(cluster, liveRouter, prefixWindow);
     recorder.sample(sim.now, windowGauges);
     mirrors.sample(sim.now, windowGauges);
     const next = sim.now + windowSeconds;
@@ -125,6 +134,6 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow };
 }
 

@@ -1,9 +1,28 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { Gauges } from '../metrics/recorder.js';
 import type { Router } from '../routing/router.js';
+import type { PrefixCacheTally } from '../serving/prefix-tally.js';
 
-/** The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase. */
-export function gauges(cluster: Cluster, router: Router): Gauges {
+/** The fleet's prefix-cache counts since the previous window's sample. */
+export class PrefixWindowCounts {
+  private queried = 0;
+  private hit = 0;
+  queryTokens = 0;
+  hitTokens = 0;
+
+  constructor(private readonly tally: PrefixCacheTally) {}
+
+  /** Moves to the window ending now. */
+  advance(): void {
+    this.queryTokens = this.tally.queryTokens - this.queried;
+    this.hitTokens = this.tally.hitTokens - this.hit;
+    this.queried = this.tally.queryTokens;
+    this.hit = this.tally.hitTokens;
+  }
+}
+
+/** The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase, prefix-cache counts. */
+export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCounts): Gauges {
   const s = cluster.stats();
   let waiting = 0;
   let running = 0;
@@ -35,5 +54,7 @@ export function gauges(cluster: Cluster, router: Router): Gauges {
     gpusAllocatable: s.gpusAllocatable,
     pendingPods: s.pendingPods,
     nodes: s.nodes,
+    prefixQueryTokens: prefix.queryTokens,
+    prefixHitTokens: prefix.hitTokens,
   };
 }

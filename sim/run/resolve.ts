@@ -11,6 +11,7 @@ import type { LoadedScenario } from '../scenario/load.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { resolveServing, type ServingSettings, type VersionBehaviour } from '../serving/setup.js';
+import type { WarmupSpec } from '../serving/warmup.js';
 import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { checkRunSize } from './size-budget.js';
@@ -36,6 +37,8 @@ export interface ResolvedRun {
   readonly templates: Readonly<Record<VersionRole, ResolvedTemplate>>;
   /** The fleet serving at time 0: the Deployment's replicas, up and warm unless spec.coldStart. */
   readonly fleet: { readonly replicas: number; readonly cold: boolean };
+  /** deployment.warmup: what each pod's server does before Ready (null: nothing). */
+  readonly warmup: WarmupSpec | null;
   readonly traffic: ScenarioSpec['traffic'];
   readonly router: RouterOptions;
   readonly gatewayDelay: number;
@@ -93,6 +96,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     cluster,
     templates: { old: template('old'), new: template('new') },
     fleet: { replicas: spec.deployment.replicas, cold: spec.coldStart },
+    warmup: spec.deployment.warmup ?? null,
     traffic: spec.traffic,
     router: routerOptions(spec.routing),
     gatewayDelay: spec.routing.gatewayPropagation,

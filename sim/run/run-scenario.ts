@@ -44,7 +44,8 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   const duration = run.duration;
   // The last (possibly short) window ends with the run.
   for (const pod of cluster.pods) pod.server?.materialise();
-  const lastGauges = gauges(cluster, router);
+  built.prefixWindow.advance();
+  const lastGauges = gauges(cluster, router, built.prefixWindow);
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
   // What holds a stalled rollout is read before finish() closes its phases.

@@ -58,6 +58,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       minExtraGpus: verdict.minExtraGpus,
     },
     startup: cluster.startup,
+    prefixCache: recorder.prefixCacheSummary(),
     goodput: recorder.goodput(),
     risk: { pAnyDrop: dropRisk.pAnyDrop, dropEstimator: dropRisk.estimator },
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },

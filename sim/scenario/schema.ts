@@ -4,6 +4,7 @@ import { zRouting } from '../routing/config.js';
 import { zRollout } from '../rollout/strategy-schema.js';
 import { zModelSpec } from '../serving/catalog/schema.js';
 import { zServer } from '../serving/server-schema.js';
+import { zWarmup } from '../serving/warmup.js';
 import { zTraffic } from '../traffic/config.js';
 import { assertionProblem } from './assertion-fields.js';
 import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
@@ -23,6 +24,7 @@ export const zDeployment = zPodSettings.extend({
     .default(DEPLOYMENT_DEFAULTS.replicas)
     .meta({ description: `spec.replicas of the Deployment (default ${DEPLOYMENT_DEFAULTS.replicas})` }),
   resources: zPodResources.prefault({}),
+  warmup: zWarmup.nullable().optional().meta({ description: "what a new pod's server does before Ready (prefix-cache warm-up; null: none)" }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });

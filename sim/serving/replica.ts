@@ -3,6 +3,7 @@ import type { Simulator } from '../engine/simulator.js';
 import { InputError, InternalError } from '../errors.js';
 import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/request.js';
 import { KvCache } from './kv-cache.js';
+import type { PrefixCacheTally } from './prefix-tally.js';
 import { FifoQueue, IdleNotifier } from './queue-station.js';
 import { Sequence } from './sequence.js';
 import type { EnginePace, Server } from './server.js';
@@ -53,6 +54,14 @@ export interface ReplicaOptions {
    * Results do not depend on it. Default unlimited.
    */
   maxStepsPerEvent?: number;
+  /** Where the fleet's prefix-cache lookups and hits are summed (the hit rate over time). */
+  prefixTally?: PrefixCacheTally;
+}
+
+/** A shared prompt prefix to load into a new replica's prefix cache before it serves. */
+export interface WarmPrefix {
+  group: number;
+  tokens: number;
 }
 
 /** Counters over the replica's life, as of the last materialised step. */
@@ -61,6 +70,8 @@ export interface ReplicaStats {
   preemptions: number;
   /** Prompt tokens served from the prefix cache instead of being prefilled. */
   prefixHitTokens: number;
+  /** Prompt tokens looked up in the prefix cache (vLLM's prefix_cache_queries). */
+  prefixQueryTokens: number;
   /** Requests refused because prompt + output can never fit the KV cache (vLLM answers 400). */
   tooLong: number;
 }
@@ -131,7 +142,8 @@ export class Replica implements Server {
   private readonly notifySequences: (Sequence | undefined)[] = [];
   private readonly notifyFlags: number[] = [];
 
-  private counters: ReplicaStats = { steps: 0, preemptions: 0, prefixHitTokens: 0, tooLong: 0 };
+  private counters: ReplicaStats = { steps: 0, preemptions: 0, prefixHitTokens: 0, prefixQueryTokens: 0, tooLong: 0 };
+  private readonly prefixTally: PrefixCacheTally | undefined;
 
   constructor(options: ReplicaOptions) {
     const { config } = options;
@@ -146,6 +158,7 @@ export class Replica implements Server {
     this.errorRate = options.errorRate ?? 0;
     this.errorRng = options.errorRng;
     this.maxStepsPerEvent = options.maxStepsPerEvent ?? Infinity;
+    this.prefixTally = config.prefixCaching ? options.prefixTally : undefined;
     this.coldSteps = options.warm ? 0 : 1 + config.coldStart.steps;
     if (!(this.stepTimeFactor > 0 && Number.isFinite(this.stepTimeFactor))) {
       throw new InputError(`expected a step-time factor greater than 0, got ${this.stepTimeFactor}`, 'stepTimeFactor');
@@ -285,6 +298,27 @@ export class Replica implements Server {
     return this.waiting.size === 0 && this.running.length < this.config.maxNumSeqs && this.kv.availableBlocks > 0;
   }
 
+  /**
+   * Fills the prefix cache with these prefixes before the replica serves (a warm-up that replays them), as
+   * unreferenced cached blocks: the first in the list ends up most recently used, so it is evicted last. A prefix
+   * stops the warm-up when it no longer fits in free blocks. Only on an idle replica with prefix caching.
+   */
+  warmPrefixes(prefixes: readonly WarmPrefix[]): void {
+    if (this.outstanding() > 0) throw new InternalError('warmPrefixes on a replica that already holds requests');
+    if (!this.config.prefixCaching) return;
+    const kv = this.kv;
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const { group, tokens } = prefixes[i];
+      const blocks = kv.fullBlocks(tokens) - kv.prefix.residentBlocks(group);
+      if (blocks <= 0) continue;
+      if (blocks > kv.freeBlocks) return;
+      const entry = kv.prefix.acquire(group);
+      kv.allocate(blocks);
+      kv.publish(entry, blocks);
+      kv.prefix.release(entry);
+    }
+  }
+
   hasPrefix(group: number): boolean {
     return this.config.prefixCaching && this.kv.prefix.residentBlocks(group) > 0;
   }
@@ -325,6 +359,11 @@ export class Replica implements Server {
     scheduleStep(this.engine, this.config, schedule);
     this.counters.preemptions += schedule.preempted;
     this.counters.prefixHitTokens += schedule.prefixHitTokens;
+    this.counters.prefixQueryTokens += schedule.prefixQueryTokens;
+    if (this.prefixTally !== undefined) {
+      this.prefixTally.hitTokens += schedule.prefixHitTokens;
+      this.prefixTally.queryTokens += schedule.prefixQueryTokens;
+    }
     const batch = this.batch;
     if (batch.prefillSeqs === 0 && batch.decodeSeqs === 0) {
       throw new InternalError('an engine step scheduled nothing although requests are outstanding');

@@ -9,7 +9,8 @@ import { resolveModelSpec, type ModelSpec, type ServingModel } from './catalog/s
 import type { GpuSpec } from './catalog/gpus.js';
 import { kvCacheCapacity } from './memory.js';
 import { QueueStation } from './queue-station.js';
-import { Replica, type ReplicaConfig } from './replica.js';
+import type { PrefixCacheTally } from './prefix-tally.js';
+import { Replica, type ReplicaConfig, type WarmPrefix } from './replica.js';
 import type { ServerSpec } from './server-schema.js';
 import type { Server } from './server.js';
 import { createStepTimeModel, zStepTimeSpec } from './step-time/factory.js';
@@ -95,19 +96,28 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
 /** Starts a model server for a pod: one per pod, each with its own named random stream. */
 export type ServerFactory = (podId: number, version: VersionRole, warm: boolean, sink: RequestSink) => Server;
 
+/** What every replica of a run shares besides its settings. */
+export interface FleetHooks {
+  /** Sums the fleet's prefix-cache lookups and hits. */
+  prefixTally?: PrefixCacheTally;
+  /** Prefixes each new replica loads into its prefix cache before it serves (deployment.warmup). */
+  warmPrefixes?: readonly WarmPrefix[];
+}
+
 export function serverFactory(
   settings: ServingSettings,
   sim: Simulator,
   streams: RandomStreams,
   behaviour: Readonly<Record<VersionRole, VersionBehaviour>>,
+  hooks: FleetHooks = {},
 ): ServerFactory {
   if (settings.kind === 'queue') {
     const config = { serviceTime: settings.serviceTime, concurrency: settings.concurrency, maxWaiting: settings.maxWaiting };
     return (podId, _version, _warm, sink) => new QueueStation(sim, sink, config, streams.stream(`serving.service.pod-${podId}`));
   }
   const { stepTime, replica: config } = settings;
-  return (podId, version, warm, sink) =>
-    new Replica({
+  return (podId, version, warm, sink) => {
+    const replica = new Replica({
       sim,
       sink,
       stepTime,
@@ -116,7 +126,11 @@ export function serverFactory(
       stepTimeFactor: behaviour[version].stepTimeFactor,
       errorRate: behaviour[version].errorRate,
       errorRng: streams.stream(`serving.errors.pod-${podId}`),
+      prefixTally: hooks.prefixTally,
     });
+    if (hooks.warmPrefixes !== undefined) replica.warmPrefixes(hooks.warmPrefixes);
+    return replica;
+  };
 }
 
 /** kvCacheCapacity calls the model `model` (the estimate command's flag); in a scenario file it lives at `path`. */

@@ -46,6 +46,8 @@ export interface StepSchedule {
   admitted: number;
   /** Prompt tokens the admitted requests took from the prefix cache instead of prefilling them. */
   prefixHitTokens: number;
+  /** Tokens the admitted requests looked up in the prefix cache (all of each one's tokens, as vLLM counts queries). */
+  prefixQueryTokens: number;
   /**
    * Least output still to generate among the running requests phase A served (Infinity if none): noted during
    * the pass so the caller's skip-ahead needs no second one.
@@ -60,6 +62,7 @@ export function emptyStepSchedule(): StepSchedule {
     preempted: 0,
     admitted: 0,
     prefixHitTokens: 0,
+    prefixQueryTokens: 0,
     minRemainingOutput: Infinity,
   };
 }
@@ -95,6 +98,7 @@ export function scheduleStep(state: EngineState, limits: SchedulerLimits, out: S
   out.preempted = 0;
   out.admitted = 0;
   out.prefixHitTokens = 0;
+  out.prefixQueryTokens = 0;
   const { running, waiting, kv } = state;
   let budget = limits.maxNumBatchedTokens;
   let minRemaining = Infinity;
@@ -151,6 +155,7 @@ function admit(seq: Sequence, budget: number, kv: KvCache, out: StepSchedule): b
   seq.numComputed = computed;
   seq.prefillEnd = seq.numTokens;
   out.prefixHitTokens += computed;
+  out.prefixQueryTokens += seq.numTokens;
   addToBatch(seq, tokens, out.batch);
   return true;
 }

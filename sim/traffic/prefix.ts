@@ -78,6 +78,12 @@ export class PrefixGroups {
     return group < 0 ? 0 : Math.min(this.lengths[group], promptTokens);
   }
 
+  /** The `count` most popular groups (at most every group), most popular first, with their prefix lengths. */
+  mostPopular(count: number): { group: number; tokens: number }[] {
+    const n = Math.min(count, this.lengths.length);
+    return Array.from({ length: n }, (_, group) => ({ group, tokens: this.lengths[group] }));
+  }
+
   describe(): string {
     const { share, groups, zipf, prefixTokens } = this.options;
     return `${share * 100}% of requests in ${groups} prefix groups (zipf s=${zipf}), prefixes ${prefixTokens.describe()}`;

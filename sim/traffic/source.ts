@@ -21,7 +21,8 @@ export class TrafficSource {
   private readonly arrivals: ArrivalProcess;
   private readonly prompt: LengthSource;
   private readonly output: LengthSource;
-  private readonly prefix: PrefixGroups | null;
+  /** The shared-prompt groups of the requests (null: no request shares a prefix). */
+  readonly prefix: PrefixGroups | null;
   private readonly onArrival: number;
   /** `traffic.requests`: the source stops after this many arrivals (Infinity when unbounded). */
   private readonly limit: number;

@@ -111,8 +111,10 @@ describe('the display series of a long run', () => {
       expect(point.outputTokensPerSec).toBeCloseTo(sum((r) => r.outputTokensPerSec * r.windowSeconds) / point.windowSeconds, 9);
       for (const field of GAUGE_FIELDS) {
         const values = rows.map((r) => r[field]);
-        expect(point[field]).toBe(GAUGES[field] === 'min' ? Math.min(...values) : Math.max(...values));
+        const merge = GAUGES[field];
+        expect(point[field]).toBe(merge === 'sum' ? sum((r) => r[field]) : merge === 'min' ? Math.min(...values) : Math.max(...values));
       }
+      expect(point.prefixHitRate).toBe(point.prefixQueryTokens > 0 ? point.prefixHitTokens / point.prefixQueryTokens : null);
       for (const field of SERIES_LATENCY_FIELDS) {
         const direct = new QuantileSketch();
         const values = rows.flatMap((_, i) => samples[p * 10 + i][field.metric]);

@@ -58,9 +58,16 @@ export function report(rec: MetricsRecorder, e: SyntheticEvent): void {
   else rec.failed(e.req, e.at, e.kind, CAUSES[e.kind]);
 }
 
-/** Gauges that change from window to window, so merged points show their max and min. */
+/** Gauges that change from window to window, so merged points show their max, min and sum. */
 export const gaugesAt = (t: number) =>
-  makeGauges({ waiting: (t * 7) % 13, readyOld: 16 - ((t / W) % 5), kvUsage: ((t * 3) % 10) / 10, nodes: 10 });
+  makeGauges({
+    waiting: (t * 7) % 13,
+    readyOld: 16 - ((t / W) % 5),
+    kvUsage: ((t * 3) % 10) / 10,
+    nodes: 10,
+    prefixQueryTokens: 1000,
+    prefixHitTokens: (t * 37) % 1000,
+  });
 
 /**
  * Feeds the events to `rec` as a run would (in time order, a sample at every window end) and finishes with the

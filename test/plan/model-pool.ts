@@ -133,6 +133,7 @@ function modelSummary(spec: RunSpec, busy: boolean): Summary {
       nodesAdded: Math.max(0, Math.ceil((peak - baseGpus) / pool.gpusPerNode)),
     },
     startup: new StartupStats().summary(),
+    prefixCache: { hitRate: null, baselineHitRate: null, rolloutHitRate: null, rolloutMinWindowHitRate: null, dip: null },
     goodput: { sloAttainment: 1 },
     risk: { pAnyDrop: dropped > 0 ? 1 : 0, dropEstimator: 'sample' },
     engine: { events: 1, wallSeconds: 0 },

@@ -26,7 +26,7 @@ describe('summary.json', () => {
     const text = renderSummaryJson(reversed);
     expect(text).toBe(renderSummaryJson(result));
     expect(Object.keys(JSON.parse(text))).toEqual([
-      'scenario', 'strategy', 'seed', 'simulatedSeconds', 'requests', 'latency', 'rollout', 'capacity', 'startup', 'goodput', 'risk', 'engine',
+      'scenario', 'strategy', 'seed', 'simulatedSeconds', 'requests', 'latency', 'rollout', 'capacity', 'startup', 'prefixCache', 'goodput', 'risk', 'engine',
     ]);
   });
 

@@ -72,6 +72,8 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         gpusAllocatable: 16,
         pendingPods: 0,
         nodes: 2,
+        prefixQueryTokens: 4000,
+        prefixHitTokens: t > 130 && t <= 160 ? 800 : 2400,
       }),
     );
   }
@@ -112,6 +114,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         nodesAdded: 0,
       },
       startup: new StartupStats().summary(),
+      prefixCache: rec.prefixCacheSummary(),
       goodput: rec.goodput(),
       risk: { pAnyDrop: 0.2, dropEstimator: 'conditional' },
       engine: { events: 123_456, wallSeconds: 0.25 },

@@ -29,7 +29,7 @@ describe('report.html', () => {
   });
 
   it('has a chart element for every chart, and the specs to embed in them', () => {
-    expect(charts.map((c) => c.id)).toEqual(['ttft', 'ready', 'gpus', 'failures', 'queue']);
+    expect(charts.map((c) => c.id)).toEqual(['ttft', 'ready', 'gpus', 'failures', 'queue', 'prefix-cache']);
     for (const chart of charts) expect(html).toContain(`<div class="chart" id="${chartElementId(chart.id)}"></div>`);
     const payload = html.match(/<script type="application\/json" id="chart-specs">([\s\S]*?)<\/script>/)?.[1] as string;
     expect(JSON.parse(payload)).toEqual(charts.map((c) => ({ element: chartElementId(c.id), spec: c.spec })));

@@ -14,6 +14,16 @@ describe('report.md', () => {
     expect(md).toContain('| Rollout | completed after 1m 0s · 2m 0s → 3m 0s · at least 3 ready replicas |');
     expect(md).toContain('| Capacity | 16 GPUs in the cluster · steady 8 · peak 12 (+4 surge) · 0.73 GPU-hours · 0 pending pod-seconds · 0 nodes added |');
     expect(md).toMatch(/\| Goodput \| \d+\.\d% of finished requests met the SLO \(TTFT ≤ 1\.00 s, TPOT ≤ 50 ms\) \|/);
+    // Every window looks up 4,000 tokens; 2,400 hit, 800 in the three windows ending 140-160 s (rollout 120-180 s).
+    expect(md).toMatch(
+      /\| Prefix cache \| hit rate \d+\.\d% · baseline 60\.0% → rollout 40\.0% · worst rollout window 20\.0% \(40\.0 points below the baseline\) \|/,
+    );
+  });
+
+  it('leaves the prefix-cache line out when no server looked a prompt up', () => {
+    const result = syntheticRunResult();
+    result.summary.prefixCache = { hitRate: null, baselineHitRate: null, rolloutHitRate: null, rolloutMinWindowHitRate: null, dip: null };
+    expect(renderMarkdown(result)).not.toContain('Prefix cache');
   });
 
   it('has a latency table by period; every row of a table has the same number of cells', () => {

@@ -72,6 +72,7 @@ describe('run outputs', () => {
     expect(Object.keys(full).filter((name) => !(name in basic)).sort()).toEqual([
       'charts/failures.svg',
       'charts/gpus.svg',
+      'charts/prefix-cache.svg',
       'charts/queue.svg',
       'charts/ready.svg',
       'charts/ttft.svg',

@@ -4,6 +4,9 @@ import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '
 export class FakeEndpoint implements Endpoint {
   load = 0;
   room = true;
+  /** What its metrics report (endpoint-picker scrapes). */
+  waiting = 0;
+  kv = 0;
   readonly cached = new Set<number>();
   readonly accepted: Request[] = [];
   readonly cancelled: Request[] = [];
@@ -24,6 +27,12 @@ export class FakeEndpoint implements Endpoint {
   }
   hasPrefix(group: number): boolean {
     return this.cached.has(group);
+  }
+  waitingCount(): number {
+    return this.waiting;
+  }
+  kvUsage(): number {
+    return this.kv;
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { constant, uniform } from '../../sim/engine/distributions.js';
 import { RandomStreams } from '../../sim/engine/random.js';
 import { Simulator } from '../../sim/engine/simulator.js';
+import { PrefixCacheTally } from '../../sim/serving/prefix-tally.js';
 import { Replica, type ReplicaConfig, type ReplicaOptions } from '../../sim/serving/replica.js';
 import { LinearStepTime, RecordingSink, TEST_CONFIG, makeRequest, runWorkload } from './replica-harness.js';
 import { causalPairs } from '../../sim/serving/step-time/types.js';
@@ -198,6 +199,38 @@ describe('replica: prefix cache', () => {
     // Request 4 finds the 4 blocks left of group 1 (its 100-token prompt could use 6), request 5 all the 12 its
     // 200-token prompt can use of group 2's 16.
     expect(replica.stats.prefixHitTokens).toBe(4 * 16 + 12 * 16);
+  });
+});
+
+describe('replica: prefix warm-up and the fleet tally', () => {
+  it('serves warmed prefixes from the cache at once, and tallies lookups and hits', () => {
+    const prefixTally = new PrefixCacheTally();
+    const { sim, replica } = setup({}, { prefixTally });
+    replica.warmPrefixes([
+      { group: 3, tokens: 512 },
+      { group: 4, tokens: 256 },
+    ]);
+    expect([replica.hasPrefix(3), replica.hasPrefix(4), replica.hasPrefix(5)]).toEqual([true, true, false]);
+    expect(replica.kvUsage()).toBe(0); // cached blocks nobody uses count as free, as in vLLM
+    replica.submit(makeRequest(1, 0, 600, 2, 3, 512));
+    replica.submit(makeRequest(2, 0, 300, 2, 5, 256));
+    sim.run();
+    expect(replica.stats.prefixHitTokens).toBe(512);
+    expect(prefixTally).toEqual({ queryTokens: 900, hitTokens: 512 });
+  });
+
+  it('warms the most popular prefix last, so it is evicted last, and stops when blocks run out', () => {
+    const { replica } = setup({ kvBlocks: 40 });
+    // 16 blocks each: 3 and 2 fit, 1 would need 48.
+    replica.warmPrefixes([
+      { group: 1, tokens: 256 },
+      { group: 2, tokens: 256 },
+      { group: 3, tokens: 256 },
+    ]);
+    expect([replica.hasPrefix(1), replica.hasPrefix(2), replica.hasPrefix(3)]).toEqual([false, true, true]);
+    const off = setup({ prefixCaching: false }).replica;
+    off.warmPrefixes([{ group: 1, tokens: 256 }]);
+    expect(off.hasPrefix(1)).toBe(false);
   });
 });
 
