@@ -5,6 +5,40 @@ import { ROUTING_POLICIES, type RouterOptions } from './router.js';
 /** AIBrix's prefix-cache router default: past 8 more running requests than the least loaded pod, load wins. */
 const DEFAULT_MAX_IMBALANCE = 8;
 
+/** Envoy's slow_start_config defaults (Istio's warmup): aggression 1.0 (linear), min_weight_percent 10. */
+const ENVOY_SLOW_START = { aggression: 1, minWeightPercent: 10 } as const;
+
+/** The policies whose picks can take slow-start weights (slow-start.ts). */
+const SLOW_START_POLICIES: readonly RouterOptions['policy'][] = ['round-robin', 'random', 'least-outstanding', 'power-of-two'];
+
+const zSlowStart = z
+  .strictObject({
+    window: zDuration.meta({ description: 'how long after joining an endpoint gets a reduced weight (Envoy slow_start_window, Istio warmupDurationSecs)' }),
+    aggression: z
+      .number()
+      .gt(0)
+      .default(ENVOY_SLOW_START.aggression)
+      .meta({ description: 'ramp shape: weight ∝ (time/window)^(1/aggression); 1 is linear (Envoy default 1.0)' }),
+    minWeightPercent: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(ENVOY_SLOW_START.minWeightPercent)
+      .meta({ description: 'floor of the weight, percent of the full weight (Envoy default 10)' }),
+  })
+  .meta({ description: "slow start of newly routable endpoints, as Envoy's slow_start_config / Istio's warmup" });
+
+const zDiscovery = z
+  .strictObject({
+    admissionDelay: zDuration.prefault('0s').meta({ description: 'pod Ready → routable by the router (its own watch or poll)' }),
+    removalDelay: zDuration.prefault('0s').meta({ description: 'pod no longer wanted → no longer routed to' }),
+    honorsTerminating: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'drop a pod once it is Terminating; false: keep routing to it while its readiness passes' }),
+  })
+  .meta({ description: "the router's own pod discovery instead of the Service endpoints (cluster.endpointPropagation)" });
+
 export const zRouting = z
   .strictObject({
     policy: z.enum(ROUTING_POLICIES).default('least-outstanding'),
@@ -19,6 +53,11 @@ export const zRouting = z
       .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
       .optional()
       .meta({ description: 'policy prefix-aware: outstanding requests above the least loaded pod that affinity may cost' }),
+    slowStart: zSlowStart.optional(),
+    discovery: zDiscovery.optional(),
+    waitForEndpoint: zDuration
+      .prefault('0s')
+      .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (0: at once)' }),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
@@ -32,6 +71,13 @@ export const zRouting = z
         ctx.addIssue({ code: 'custom', path: [key], message });
       }
     }
+    if (routing.slowStart !== undefined && !SLOW_START_POLICIES.includes(routing.policy)) {
+      const message = `only applies with policy ${SLOW_START_POLICIES.join(', ')} (the policy is ${routing.policy})`;
+      ctx.addIssue({ code: 'custom', path: ['slowStart'], message });
+    }
+    if (routing.slowStart !== undefined && !(routing.slowStart.window > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['slowStart', 'window'], message: 'expected a window above 0 seconds' });
+    }
   });
 
 export type RoutingConfig = z.output<typeof zRouting>;
@@ -44,5 +90,7 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
       maxWait: config.centralQueue?.maxWait ?? Infinity,
     },
     maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
+    slowStart: config.slowStart ?? null,
+    waitForEndpoint: config.waitForEndpoint,
   };
 }

@@ -6,6 +6,7 @@ import type { RequestTarget } from '../traffic/clients.js';
 import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
 import { CentralQueue } from './central-queue.js';
+import { EndpointWait } from './endpoint-wait.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import {
   LeastOutstandingPicker,
@@ -16,6 +17,7 @@ import {
   leastOutstanding,
   type EndpointPicker,
 } from './policies.js';
+import { SlowStartPicker, type SlowStartSpec } from './slow-start.js';
 import { VersionSplit, type Service, type Split } from './split.js';
 
 export const ROUTING_POLICIES = [
@@ -34,6 +36,10 @@ export interface RouterOptions {
   centralQueue: { maxSize: number; maxWait: number };
   /** Prefix-aware: how many more outstanding requests than the least loaded endpoint affinity may cost. */
   maxImbalance: number;
+  /** Slow start of newly joined endpoints (policies round-robin, random, least-outstanding, power-of-two). */
+  slowStart: SlowStartSpec | null;
+  /** Seconds a request is held for a routable endpoint before it is refused `no-endpoint` (0: refused at once). */
+  waitForEndpoint: number;
 }
 
 export interface MirrorSpec {
@@ -62,11 +68,13 @@ export class Router implements RequestTarget, RequestSink {
   private mirror: MirrorSpec | null = null;
   private readonly splitRng: Rng;
   private readonly mirrorRng: Rng;
-  private readonly picker: EndpointPicker;
+  private picker: EndpointPicker;
   private readonly mirrorPicker: EndpointPicker;
   /** Endpoint of each client attempt in service, to cancel it there. */
   private readonly dispatched = new Map<number, Endpoint>();
   private readonly queue: CentralQueue | null;
+  private readonly wait: EndpointWait | null;
+  private releasing = false;
   private readonly expiryTimers = LANES.map(() => NO_TIMER);
   private readonly onQueueExpiry: number;
   private draining = false;
@@ -87,6 +95,7 @@ export class Router implements RequestTarget, RequestSink {
     this.splitRng = streams.stream('routing.split');
     this.mirrorRng = streams.stream('routing.mirror');
     this.picker = makePicker(options, streams.stream('routing.pick'));
+    if (options.slowStart !== null) this.picker = this.slowStart(options.slowStart, streams);
     // Mirrors are fire-and-forget copies (as Envoy's): they bypass the gateway queue, to the least loaded pod.
     this.mirrorPicker = options.policy === 'central-queue' ? new LeastOutstandingPicker() : this.picker;
     const { maxSize, maxWait } = options.centralQueue;
@@ -98,6 +107,18 @@ export class Router implements RequestTarget, RequestSink {
     }
     this.queue = options.policy === 'central-queue' ? new CentralQueue(LANES.length) : null;
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
+    this.wait =
+      options.waitForEndpoint > 0 ? new EndpointWait(sim, LANES.length, options.waitForEndpoint, (req) => this.rejectHere(req, 'no-endpoint')) : null;
+  }
+
+  private slowStart(spec: SlowStartSpec, streams: RandomStreams): EndpointPicker {
+    const joins = this.endpoints.joins;
+    const policy = this.options.policy;
+    if (joins === undefined) throw new InternalError('slow start needs an endpoint source that knows when endpoints joined');
+    if (policy === 'prefix-aware' || policy === 'central-queue') {
+      throw new InputError(`slow start does not apply with policy ${policy}`, 'routing.slowStart');
+    }
+    return new SlowStartPicker(this.picker, policy, spec, joins, () => this.sim.now, streams.stream('routing.slow-start'));
   }
 
   setSplit(split: Split): void {
@@ -125,6 +146,7 @@ export class Router implements RequestTarget, RequestSink {
 
   cancel(req: Request): void {
     if (this.queue !== null && this.queue.remove(req)) return;
+    if (this.wait !== null && this.wait.remove(req)) return;
     const endpoint = this.dispatched.get(req.id);
     if (endpoint === undefined) return;
     this.dispatched.delete(req.id);
@@ -134,6 +156,7 @@ export class Router implements RequestTarget, RequestSink {
 
   /** A request finished or endpoints changed: dispatch what the central queue holds, oldest first. */
   notifyCapacity(): void {
+    if (this.wait !== null && this.wait.size > 0) this.releaseWaiting(this.wait);
     const queue = this.queue;
     if (queue === null || queue.size === 0 || this.draining) return;
     this.draining = true;
@@ -180,7 +203,8 @@ export class Router implements RequestTarget, RequestSink {
   private route(req: Request, service: Service): void {
     const candidates = this.candidates(service);
     if (candidates.length === 0) {
-      this.rejectHere(req, 'no-endpoint');
+      if (this.wait === null) this.rejectHere(req, 'no-endpoint');
+      else this.wait.hold(LANES.indexOf(service), req);
       return;
     }
     const queue = this.queue;
@@ -258,6 +282,20 @@ export class Router implements RequestTarget, RequestSink {
       if (index < 0) this.rejectHere(head, 'no-endpoint');
       else this.dispatch(head, candidates, index, service);
       head = queue.peek(lane);
+    }
+  }
+
+  /** Routes the requests waiting for an endpoint of a service that has endpoints again. */
+  private releaseWaiting(wait: EndpointWait): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    try {
+      for (let lane = 0; lane < LANES.length; lane++) {
+        const service = LANES[lane];
+        if (wait.waiting(lane) && this.candidates(service).length > 0) wait.release(lane, (req) => this.route(req, service));
+      }
+    } finally {
+      this.releasing = false;
     }
   }
 

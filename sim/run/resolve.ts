@@ -7,6 +7,7 @@ import { routesByWeight, strategyName } from '../rollout/create-controller.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
+import type { DiscoverySpec } from '../routing/discovery.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
@@ -38,6 +39,8 @@ export interface ResolvedRun {
   readonly traffic: ScenarioSpec['traffic'];
   readonly router: RouterOptions;
   readonly gatewayDelay: number;
+  /** The router's own pod discovery (routing.discovery), or null: it uses the Service endpoints. */
+  readonly discovery: DiscoverySpec | null;
   /** `pods`: one Service over both versions' pods; `weights`: the strategy splits traffic at the gateway. */
   readonly routing: 'pods' | 'weights';
   readonly strategy: string;
@@ -94,6 +97,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     traffic: spec.traffic,
     router: routerOptions(spec.routing),
     gatewayDelay: spec.routing.gatewayPropagation,
+    discovery: spec.routing.discovery ?? null,
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,

@@ -108,7 +108,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
 
   const requests: RequestRecord[] | undefined = options.collectRequests ? [] : undefined;
   const traffic = new TrafficSource(sim, streams, run.traffic, requests ? recordingRequests(recorder, requests) : recorder, run.baseDir);
-  const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
+  const liveRouter = new Router(sim, streams, cluster.routerView(run.discovery), traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
     failed: (req, at, outcome, cause) => mirrors.failed(req, at, outcome, cause),
