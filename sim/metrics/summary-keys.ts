@@ -76,6 +76,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     compileColdRuns: true,
   },
   goodput: { sloAttainment: true },
+  gateway: { noEndpointSeconds: true, longestNoEndpointSeconds: true, waitedForEndpoint: true, waitExpired: true },
   engine: { events: true, wallSeconds: true },
 };
 

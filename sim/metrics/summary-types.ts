@@ -84,5 +84,14 @@ export interface Summary {
   /** Pod start-ups during the run: what the start-up levers (peers, caches, pre-pull) change. */
   startup: StartupSummary;
   goodput: { sloAttainment: number | null };
+  /** The gateway's own view (docs/gateway.md); absent from summaries made before it existed. */
+  gateway?: {
+    /** Seconds the router had no routable pod of either version, in total and the longest stretch. */
+    noEndpointSeconds: number;
+    longestNoEndpointSeconds: number;
+    /** Client attempts held for a routable pod (routing.waitForEndpoint), and those refused when the wait ran out. */
+    waitedForEndpoint: number;
+    waitExpired: number;
+  };
   engine: { events: number; wallSeconds: number };
 }

@@ -56,8 +56,8 @@ export const zRouting = z
     slowStart: zSlowStart.optional(),
     discovery: zDiscovery.optional(),
     waitForEndpoint: zDuration
-      .prefault('0s')
-      .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (0: at once)' }),
+      .optional()
+      .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (unset or 0: at once)' }),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
@@ -91,6 +91,6 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
     },
     maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
     slowStart: config.slowStart ?? null,
-    waitForEndpoint: config.waitForEndpoint,
+    waitForEndpoint: config.waitForEndpoint ?? 0,
   };
 }

@@ -14,13 +14,16 @@ export class EndpointWait {
   private readonly queue: CentralQueue;
   private readonly timers: number[];
   private readonly onExpiry: number;
+  /** Requests ever held, and those refused when their wait ran out. */
+  held = 0;
+  expired = 0;
 
   constructor(
     private readonly sim: Simulator,
     laneCount: number,
     readonly maxWait: number,
     /** A request that waited out `maxWait`. */
-    private readonly expired: (req: Request) => void,
+    private readonly refuse: (req: Request) => void,
   ) {
     this.queue = new CentralQueue(laneCount);
     this.timers = new Array<number>(laneCount).fill(NO_TIMER);
@@ -34,6 +37,7 @@ export class EndpointWait {
   /** Holds a request that arrived now (its wait is measured from its arrival). */
   hold(lane: number, req: Request): void {
     this.queue.push(lane, req);
+    this.held++;
     this.arm(lane);
   }
 
@@ -69,7 +73,8 @@ export class EndpointWait {
     // The same sum as the timer's time, so the head that armed it always counts as expired.
     while (head !== null && head.arrival + this.maxWait <= this.sim.now) {
       this.queue.shift(lane);
-      this.expired(head);
+      this.expired++;
+      this.refuse(head);
       head = this.queue.peek(lane);
     }
     this.arm(lane);

@@ -7,6 +7,7 @@ import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
 import { CentralQueue } from './central-queue.js';
 import { EndpointWait } from './endpoint-wait.js';
+import { RoutableTime, type RoutableTimeStats } from './routable-time.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import {
   LeastOutstandingPicker,
@@ -42,6 +43,13 @@ export interface RouterOptions {
   waitForEndpoint: number;
 }
 
+/** What the gateway itself saw in a run (the summary's `gateway` block). */
+export interface GatewayStats extends RoutableTimeStats {
+  /** Client attempts held for a routable endpoint (routing.waitForEndpoint), and those refused when it ran out. */
+  readonly waitedForEndpoint: number;
+  readonly waitExpired: number;
+}
+
 export interface MirrorSpec {
   version: VersionRole;
   /** Fraction of client attempts copied to the mirror. */
@@ -75,6 +83,7 @@ export class Router implements RequestTarget, RequestSink {
   private readonly queue: CentralQueue | null;
   private readonly wait: EndpointWait | null;
   private releasing = false;
+  private readonly routable: RoutableTime;
   private readonly expiryTimers = LANES.map(() => NO_TIMER);
   private readonly onQueueExpiry: number;
   private draining = false;
@@ -107,6 +116,7 @@ export class Router implements RequestTarget, RequestSink {
     }
     this.queue = options.policy === 'central-queue' ? new CentralQueue(LANES.length) : null;
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
+    this.routable = new RoutableTime(sim.now);
     this.wait =
       options.waitForEndpoint > 0 ? new EndpointWait(sim, LANES.length, options.waitForEndpoint, (req) => this.rejectHere(req, 'no-endpoint')) : null;
   }
@@ -152,6 +162,17 @@ export class Router implements RequestTarget, RequestSink {
     this.dispatched.delete(req.id);
     endpoint.cancel(req);
     this.notifyCapacity();
+  }
+
+  /** The router's view of the endpoints changed. */
+  endpointsChanged(): void {
+    this.routable.update(this.sim.now, this.endpoints.endpoints('old').length + this.endpoints.endpoints('new').length);
+    this.notifyCapacity();
+  }
+
+  stats(): GatewayStats {
+    const waited = this.wait === null ? { held: 0, expired: 0 } : this.wait;
+    return { ...this.routable.stats(this.sim.now), waitedForEndpoint: waited.held, waitExpired: waited.expired };
   }
 
   /** A request finished or endpoints changed: dispatch what the central queue holds, oldest first. */

@@ -99,7 +99,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   };
   const cluster = new Cluster(sim, streams, run.cluster, {
     statusChanged: () => driver?.requestSync(),
-    endpointsChanged: () => router?.notifyCapacity(),
+    endpointsChanged: () => router?.endpointsChanged(),
     podEvent: (e) => events.push(e),
   });
   const template = (version: VersionRole): PodTemplate =>
@@ -164,6 +164,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     minReadyReplicas: driver?.minReadyReplicas ?? null,
     steadyGpus: driver?.gpusAtStart ?? built.initialGpus,
     cluster: clusterSummary,
+    gateway: router.stats(),
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
   });

@@ -2,6 +2,7 @@ import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
+import type { GatewayStats } from '../routing/router.js';
 import type { ResolvedRun } from './resolve.js';
 
 /** What the run measured beyond the recorder's own figures. */
@@ -11,6 +12,7 @@ export interface RunFacts {
   /** GPUs held when the rollout started (or after the initial fleet was placed, without a rollout). */
   readonly steadyGpus: number;
   readonly cluster: ClusterSummary;
+  readonly gateway: GatewayStats;
   readonly events: number;
   readonly wallSeconds: number;
 }
@@ -48,6 +50,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     },
     startup: cluster.startup,
     goodput: recorder.goodput(),
+    gateway: { ...facts.gateway },
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }
