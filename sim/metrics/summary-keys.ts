@@ -76,7 +76,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     compileColdRuns: true,
   },
   goodput: { sloAttainment: true },
-  gateway: { noEndpointSeconds: true, longestNoEndpointSeconds: true, waitedForEndpoint: true, waitExpired: true },
+  gateway: { noEndpointSeconds: true, longestNoEndpointSeconds: true, waitedForEndpoint: true, waitExpired: true, rerouted: true },
   engine: { events: true, wallSeconds: true },
 };
 

@@ -92,6 +92,8 @@ export interface Summary {
     /** Client attempts held for a routable pod (routing.waitForEndpoint), and those refused when the wait ran out. */
     waitedForEndpoint: number;
     waitExpired: number;
+    /** Client attempts a pod refused as not serving that the router sent again, around it (waitForEndpoint). */
+    rerouted: number;
   };
   engine: { events: number; wallSeconds: number };
 }

@@ -7,6 +7,7 @@ import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
 import { CentralQueue } from './central-queue.js';
 import { EndpointWait } from './endpoint-wait.js';
+import { PassiveEjection, refusedAsUnavailable } from './ejection.js';
 import { RoutableTime, type RoutableTimeStats } from './routable-time.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import {
@@ -48,6 +49,8 @@ export interface GatewayStats extends RoutableTimeStats {
   /** Client attempts held for a routable endpoint (routing.waitForEndpoint), and those refused when it ran out. */
   readonly waitedForEndpoint: number;
   readonly waitExpired: number;
+  /** Client attempts a pod refused as not serving and the router sent again (waitForEndpoint). */
+  readonly rerouted: number;
 }
 
 export interface MirrorSpec {
@@ -64,6 +67,7 @@ const QUEUE_WAIT_EXPIRED: RejectCause = 'gateway-queue-full';
 
 const LANES: readonly Service[] = ['old', 'new', 'pods'];
 const NO_TIMER = -1;
+const NONE: readonly Endpoint[] = [];
 
 /**
  * The gateway / Service: picks a version (split) and an endpoint (policy) for each client attempt, optionally
@@ -83,6 +87,10 @@ export class Router implements RequestTarget, RequestSink {
   private readonly queue: CentralQueue | null;
   private readonly wait: EndpointWait | null;
   private releasing = false;
+  /** Pods that refused a request as unavailable (only while requests may wait for an endpoint). */
+  private readonly ejection = new PassiveEjection();
+  /** Rerouted requests: refused by a pod that stopped serving, sent again within their wait. */
+  private rerouted = 0;
   private readonly routable: RoutableTime;
   private readonly expiryTimers = LANES.map(() => NO_TIMER);
   private readonly onQueueExpiry: number;
@@ -172,7 +180,7 @@ export class Router implements RequestTarget, RequestSink {
 
   stats(): GatewayStats {
     const waited = this.wait === null ? { held: 0, expired: 0 } : this.wait;
-    return { ...this.routable.stats(this.sim.now), waitedForEndpoint: waited.held, waitExpired: waited.expired };
+    return { ...this.routable.stats(this.sim.now), waitedForEndpoint: waited.held, waitExpired: waited.expired, rerouted: this.rerouted };
   }
 
   /** A request finished or endpoints changed: dispatch what the central queue holds, oldest first. */
@@ -206,6 +214,7 @@ export class Router implements RequestTarget, RequestSink {
   }
 
   rejected(req: Request, at: number, cause: RejectCause): void {
+    if (this.rerouteRefused(req, at, cause)) return;
     if (this.settle(req, at)) this.client.rejected(req, at, cause);
     else this.shadow?.failed(req, at, 'rejected', cause);
     this.notifyCapacity();
@@ -276,16 +285,33 @@ export class Router implements RequestTarget, RequestSink {
     }
   }
 
+  /**
+   * With waitForEndpoint, a client request a pod refuses because it does not serve (gone, not started, draining)
+   * is sent again, around that pod, while its wait lasts; true if it was.
+   */
+  private rerouteRefused(req: Request, at: number, cause: RejectCause): boolean {
+    const wait = this.wait;
+    if (wait === null || req.shadow || !refusedAsUnavailable(cause) || !(at - req.arrival < wait.maxWait)) return false;
+    this.ejection.eject(req.podId, at);
+    this.dispatched.delete(req.id);
+    this.rerouted++;
+    const service: Service = this.split.isPods ? 'pods' : (req.version as VersionRole);
+    this.route(req, service);
+    return true;
+  }
+
   private candidates(service: Service): readonly Endpoint[] {
-    if (service !== 'pods') return this.endpoints.endpoints(service);
+    const ejecting = this.ejection.size > 0;
+    if (service !== 'pods' && !ejecting) return this.endpoints.endpoints(service);
     // Overwritten in place: emptying the array first would free its storage and reallocate it on every request.
     const union = this.union;
-    const old = this.endpoints.endpoints('old');
-    const added = this.endpoints.endpoints('new');
+    const old = service === 'new' ? NONE : this.endpoints.endpoints('old');
+    const added = service === 'old' ? NONE : this.endpoints.endpoints('new');
+    const now = this.sim.now;
     let n = 0;
-    for (let i = 0; i < old.length; i++) union[n++] = old[i];
+    for (let i = 0; i < old.length; i++) if (!ejecting || !this.ejection.isEjected(old[i].podId, now)) union[n++] = old[i];
     this.unionOldCount = n;
-    for (let i = 0; i < added.length; i++) union[n++] = added[i];
+    for (let i = 0; i < added.length; i++) if (!ejecting || !this.ejection.isEjected(added[i].podId, now)) union[n++] = added[i];
     if (union.length !== n) union.length = n; // setting it, even unchanged, is a runtime call
     return union;
   }
