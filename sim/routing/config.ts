@@ -28,6 +28,24 @@ const zSlowStart = z
   })
   .meta({ description: "slow start of newly routable endpoints, as Envoy's slow_start_config / Istio's warmup" });
 
+/** Kubernetes' default terminationGracePeriodSeconds. */
+const DEFAULT_GRACE_SECONDS = 30;
+
+const zGateway = z
+  .strictObject({
+    replicas: z.int().min(1).meta({ description: 'router / EPP replicas; each stream goes through one of them' }),
+    terminationGracePeriodSeconds: z
+      .number()
+      .min(0)
+      .default(DEFAULT_GRACE_SECONDS)
+      .meta({ description: 'streams still open through a terminating replica are cut after this long (Kubernetes default 30)' }),
+    startup: zDuration.prefault('10s').meta({ description: 'a new router replica: created → Ready (UNCONFIRMED default)' }),
+    rollout: z
+      .strictObject({ at: zDuration.meta({ description: 'when the router Deployment starts rolling (maxSurge 1, maxUnavailable 0)' }) })
+      .optional(),
+  })
+  .meta({ description: "the router / endpoint picker as a Deployment of its own: replicas, grace period and its own rollout" });
+
 const zDiscovery = z
   .strictObject({
     admissionDelay: zDuration.prefault('0s').meta({ description: 'pod Ready → routable by the router (its own watch or poll)' }),
@@ -58,6 +76,7 @@ export const zRouting = z
     waitForEndpoint: zDuration
       .optional()
       .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (unset or 0: at once)' }),
+    gateway: zGateway.optional(),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
@@ -92,5 +111,14 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
     maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
     slowStart: config.slowStart ?? null,
     waitForEndpoint: config.waitForEndpoint ?? 0,
+    gateway:
+      config.gateway === undefined
+        ? null
+        : {
+            replicas: config.gateway.replicas,
+            terminationGracePeriodSeconds: config.gateway.terminationGracePeriodSeconds,
+            startup: config.gateway.startup,
+            rolloutAt: config.gateway.rollout?.at ?? null,
+          },
   };
 }

@@ -8,6 +8,7 @@ import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '
 import { CentralQueue } from './central-queue.js';
 import { EndpointWait } from './endpoint-wait.js';
 import { PassiveEjection, refusedAsUnavailable } from './ejection.js';
+import { GatewayFleet, type GatewaySpec } from './gateway-fleet.js';
 import { RoutableTime, type RoutableTimeStats } from './routable-time.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import {
@@ -42,6 +43,8 @@ export interface RouterOptions {
   slowStart: SlowStartSpec | null;
   /** Seconds a request is held for a routable endpoint before it is refused `no-endpoint` (0: refused at once). */
   waitForEndpoint: number;
+  /** The router's own Deployment (replicas, grace period, rollout), or null: it never restarts. */
+  gateway: GatewaySpec | null;
 }
 
 /** What the gateway itself saw in a run (the summary's `gateway` block). */
@@ -91,6 +94,7 @@ export class Router implements RequestTarget, RequestSink {
   private readonly ejection = new PassiveEjection();
   /** Rerouted requests: refused by a pod that stopped serving, sent again within their wait. */
   private rerouted = 0;
+  private readonly gateway: GatewayFleet | null;
   private readonly routable: RoutableTime;
   private readonly expiryTimers = LANES.map(() => NO_TIMER);
   private readonly onQueueExpiry: number;
@@ -125,6 +129,7 @@ export class Router implements RequestTarget, RequestSink {
     this.queue = options.policy === 'central-queue' ? new CentralQueue(LANES.length) : null;
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
     this.routable = new RoutableTime(sim.now);
+    this.gateway = options.gateway === null ? null : new GatewayFleet(sim, options.gateway, (req) => this.cutByGateway(req));
     this.wait =
       options.waitForEndpoint > 0 ? new EndpointWait(sim, LANES.length, options.waitForEndpoint, (req) => this.rejectHere(req, 'no-endpoint')) : null;
   }
@@ -168,6 +173,7 @@ export class Router implements RequestTarget, RequestSink {
     const endpoint = this.dispatched.get(req.id);
     if (endpoint === undefined) return;
     this.dispatched.delete(req.id);
+    this.gateway?.release(req);
     endpoint.cancel(req);
     this.notifyCapacity();
   }
@@ -227,7 +233,18 @@ export class Router implements RequestTarget, RequestSink {
       return false;
     }
     this.dispatched.delete(req.id);
+    this.gateway?.release(req);
     return true;
+  }
+
+  /** The router replica the stream went through was killed: the client's stream ends, the server stops work on it. */
+  private cutByGateway(req: Request): void {
+    const endpoint = this.dispatched.get(req.id);
+    if (endpoint === undefined) return;
+    this.dispatched.delete(req.id);
+    endpoint.cancel(req);
+    this.client.dropped(req, this.sim.now, 'gateway-terminated');
+    this.notifyCapacity();
   }
 
   private route(req: Request, service: Service): void {
@@ -271,7 +288,10 @@ export class Router implements RequestTarget, RequestSink {
     const endpoint = candidates[index];
     req.version = service === 'pods' ? (index < this.unionOldCount ? 'old' : 'new') : service;
     req.podId = endpoint.podId;
-    if (!req.shadow) this.dispatched.set(req.id, endpoint);
+    if (!req.shadow) {
+      this.dispatched.set(req.id, endpoint);
+      this.gateway?.assign(req);
+    }
     endpoint.accept(req);
   }
 
@@ -294,6 +314,7 @@ export class Router implements RequestTarget, RequestSink {
     if (wait === null || req.shadow || !refusedAsUnavailable(cause) || !(at - req.arrival < wait.maxWait)) return false;
     this.ejection.eject(req.podId, at);
     this.dispatched.delete(req.id);
+    this.gateway?.release(req);
     this.rerouted++;
     const service: Service = this.split.isPods ? 'pods' : (req.version as VersionRole);
     this.route(req, service);
