@@ -54,6 +54,10 @@ const zDiscovery = z
       .boolean()
       .default(true)
       .meta({ description: 'drop a pod once it is Terminating; false: keep routing to it while its readiness passes' }),
+    readinessGate: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'the router admits a pod before the Deployment counts it: Ready waits for the admission (a pod readiness gate)' }),
   })
   .meta({ description: "the router's own pod discovery instead of the Service endpoints (cluster.endpointPropagation)" });
 

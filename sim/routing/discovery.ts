@@ -11,6 +11,19 @@ export interface DiscoverySpec {
    * keeps routing to it while its readiness still passes (vllm-project/production-stack#601).
    */
   readonly honorsTerminating: boolean;
+  /**
+   * A pod readiness gate the router sets once it admits the pod (as the AWS Load Balancer Controller's
+   * target-health gate does): the pod is Ready, and so counts for the Deployment, only from then on.
+   */
+  readonly readinessGate: boolean;
+}
+
+/**
+ * The Deployment's minReadySeconds as a readiness gate makes it act: Ready waits for the router's admission,
+ * `admissionDelay` after the containers are ready, and minReadySeconds counts from there.
+ */
+export function gatedMinReadySeconds(minReadySeconds: number, discovery: DiscoverySpec | null): number {
+  return discovery !== null && discovery.readinessGate ? minReadySeconds + discovery.admissionDelay : minReadySeconds;
 }
 
 /** What the router's watch sees of a pod. */

@@ -7,7 +7,7 @@ import { routesByWeight, strategyName } from '../rollout/create-controller.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
-import type { DiscoverySpec } from '../routing/discovery.js';
+import { gatedMinReadySeconds, type DiscoverySpec } from '../routing/discovery.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
@@ -59,7 +59,8 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
   const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
   const startup = resolveStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), modelFacts, serving.model.tensorParallel, 'spec.startup');
-  const pod = resolvePodSettings(spec.deployment);
+  const podSettings = resolvePodSettings(spec.deployment);
+  const pod = { ...podSettings, minReadySeconds: gatedMinReadySeconds(podSettings.minReadySeconds, spec.routing.discovery ?? null) };
   const resources = resolvePodResources(spec.deployment.resources);
   const newVersion = spec.rollout?.newVersion;
   const template = (version: VersionRole): ResolvedTemplate => ({

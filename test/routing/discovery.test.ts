@@ -32,7 +32,7 @@ describe('RoutableTime', () => {
 describe("the router's own discovery (Cluster.routerView)", () => {
   function fleet(honorsTerminating: boolean, preStopSleep = 0) {
     const h = harness();
-    const view = h.cluster.routerView({ admissionDelay: 20, removalDelay: 5, honorsTerminating });
+    const view = h.cluster.routerView({ admissionDelay: 20, removalDelay: 5, honorsTerminating, readinessGate: false });
     const rs = h.cluster.createReplicaSet(
       h.template({ pod: { probes: NO_PROBES, preStopSleep, terminationGracePeriodSeconds: 30, minReadySeconds: 0 } }),
     );

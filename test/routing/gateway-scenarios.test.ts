@@ -22,13 +22,17 @@ describe('the gateway as a real component (issue 15)', () => {
     expect(slow.latency.baseline.ttftP95Ms).toBe(cold.latency.baseline.ttftP95Ms); // same run until the join
   });
 
-  it('a router admitting pods 20 s late leaves 2 replicas unroutable; waiting for an endpoint saves every request', () => {
+  it('a router admitting pods 20 s late leaves 2 replicas unroutable; waiting or a readiness gate saves every request', () => {
     const lag = run('admission-lag-2-replicas');
     const wait = run('admission-lag-wait');
     expect(lag.gateway?.longestNoEndpointSeconds).toBeGreaterThanOrEqual(15);
     expect(lag.requests.rejectedByCause['no-endpoint']).toBeGreaterThan(0);
     expect(wait.requests.rejected + wait.requests.dropped + wait.requests.timedOut).toBe(0);
     expect(wait.gateway?.waitedForEndpoint).toBe(lag.requests.rejectedByCause['no-endpoint']);
+    // A readiness gate set on admission holds the old pod until the new one is routable.
+    const gated = run('admission-lag-gated');
+    expect(gated.gateway?.noEndpointSeconds).toBe(0);
+    expect(gated.requests.rejected + gated.requests.dropped + gated.requests.timedOut).toBe(0);
   });
 
   it('a lagging router makes thousands of instant 503s in a 20-replica roll; waiting makes them near zero', () => {
