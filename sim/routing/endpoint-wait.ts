@@ -46,10 +46,13 @@ export class EndpointWait {
     return this.queue.remove(req);
   }
 
-  /** Hands every request waiting in `lane` to `route`, oldest first (endpoints appeared). */
-  release(lane: number, route: (req: Request) => void): void {
+  /**
+   * Hands the requests waiting in `lane` to `route`, oldest first, while `routable()` (endpoints appeared; a
+   * request routed to a pod that refuses it may empty the choice again and be held anew).
+   */
+  release(lane: number, route: (req: Request) => void, routable: () => boolean): void {
     let head = this.queue.peek(lane);
-    while (head !== null) {
+    while (head !== null && routable()) {
       this.queue.shift(lane);
       route(head);
       head = this.queue.peek(lane);

@@ -191,7 +191,8 @@ export class Router implements RequestTarget, RequestSink {
 
   /** A request finished or endpoints changed: dispatch what the central queue holds, oldest first. */
   notifyCapacity(): void {
-    if (this.wait !== null && this.wait.size > 0) this.releaseWaiting(this.wait);
+    // Not from inside drainLane, whose candidate list the release would overwrite.
+    if (this.wait !== null && this.wait.size > 0 && !this.draining) this.releaseWaiting(this.wait);
     const queue = this.queue;
     if (queue === null || queue.size === 0 || this.draining) return;
     this.draining = true;
@@ -360,7 +361,8 @@ export class Router implements RequestTarget, RequestSink {
     try {
       for (let lane = 0; lane < LANES.length; lane++) {
         const service = LANES[lane];
-        if (wait.waiting(lane) && this.candidates(service).length > 0) wait.release(lane, (req) => this.route(req, service));
+        const routable = (): boolean => this.candidates(service).length > 0;
+        if (wait.waiting(lane) && routable()) wait.release(lane, (req) => this.route(req, service), routable);
       }
     } finally {
       this.releasing = false;

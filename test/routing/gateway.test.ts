@@ -119,6 +119,33 @@ describe('waitForEndpoint', () => {
   });
 });
 
+describe('waitForEndpoint with pods that appear but refuse', () => {
+  it('a released request refused by the only pod is held again (no loop) and served by the next pod', () => {
+    let router: Router | null = null;
+    let now = 0;
+    const gone = new GonePod(1, () => router as Router, () => now);
+    const live = new FakeEndpoint(2);
+    const built = setup({ waitForEndpoint: '60s' }, []);
+    router = built.router;
+    const { sim, source, client, sendAt, at } = built;
+    sendAt(2);
+    at(5, () => {
+      now = 5;
+      source.old = [gone];
+      built.router.endpointsChanged();
+    });
+    at(10, () => {
+      now = 10;
+      source.old = [gone, live];
+      built.router.endpointsChanged();
+    });
+    sim.run(100);
+    expect(client.of('rejected')).toEqual([]);
+    expect(live.accepted.map((r) => r.id)).toEqual([1]);
+    expect(built.router.stats()).toMatchObject({ waitedForEndpoint: 2, rerouted: 1, waitExpired: 0 });
+  });
+});
+
 describe('the gateway as a Deployment (routing.gateway)', () => {
   it('cuts the streams still open through a replica when its grace period ends, and only those', () => {
     const results = [30, 60].map((grace) => {
