@@ -9,7 +9,7 @@ const DEFAULT_MAX_IMBALANCE = 8;
 const ENVOY_SLOW_START = { aggression: 1, minWeightPercent: 10 } as const;
 
 /** The policies whose picks can take slow-start weights (slow-start.ts). */
-const SLOW_START_POLICIES: readonly RouterOptions['policy'][] = ['round-robin', 'random', 'least-outstanding', 'power-of-two'];
+export const SLOW_START_POLICIES: readonly RouterOptions['policy'][] = ['round-robin', 'random', 'least-outstanding', 'power-of-two'];
 
 const zSlowStart = z
   .strictObject({
