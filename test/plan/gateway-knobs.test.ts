@@ -3,6 +3,7 @@ import { toSetList } from '../../sim/batch/override-values.js';
 import { intCount } from '../../sim/config/int-or-percent.js';
 import { describeConfig, knobsOf, overridesOf, planBase, type PlanConfig } from '../../sim/plan/config.js';
 import { plan } from '../../sim/plan/plan.js';
+import { knobDifferences } from '../../sim/plan/ranking.js';
 import { strategySnippet } from '../../sim/plan/snippet.js';
 import { loadScenarioFile } from '../../sim/scenario/load.js';
 import { modelPool } from './model-pool.js';
@@ -39,5 +40,12 @@ describe('the gateway knobs of the planner (docs/gateway.md)', () => {
     const tried = r.candidates.filter((c) => c.knobs?.slowStart === '60s');
     expect(tried.length).toBeGreaterThan(0);
     for (const c of tried) expect(c.knobs?.maxUnavailable).not.toBe('0');
+  });
+
+  it('a configuration with slow start differs from the same one without it by that knob alone', () => {
+    const evaluation = (c: PlanConfig) => ({ config: c }) as Parameters<typeof knobDifferences>[0];
+    const withSlowStart = evaluation({ ...config, slowStartSeconds: 60 });
+    expect(knobDifferences(evaluation(config), withSlowStart, 4)).toEqual({ slowStart: 'off → 60s' });
+    expect(knobDifferences(withSlowStart, evaluation(config), 4)).toEqual({ slowStart: '60s → off' });
   });
 });
