@@ -1,7 +1,9 @@
 import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
 import type { Endpoint, EndpointSource } from '../routing/endpoint.js';
+import { routerWants, type DiscoverySpec } from '../routing/discovery.js';
+import { constant } from '../engine/distributions.js';
 import type { PodEvent } from './event-log.js';
 import type { RequestSink, VersionRole } from '../traffic/request.js';
 import { ClusterAccounting } from './accounting.js';
@@ -110,6 +112,9 @@ export class Cluster implements EndpointSource, PodActions {
   private readonly scheduler: Scheduler;
   private readonly kubelet: Kubelet;
   private readonly endpointTable: EndpointTable;
+  /** The router's own discovery of pods, when it has one (routing.discovery). */
+  private routerTable: EndpointTable | null = null;
+  private readonly streams: RandomStreams;
   private readonly pressure: PressureMonitor;
   private readonly autoscaler: ClusterAutoscaler;
   private readonly accounting: ClusterAccounting;
@@ -125,6 +130,7 @@ export class Cluster implements EndpointSource, PodActions {
     private readonly hooks: ClusterHooks,
   ) {
     validatePools(config.nodePools);
+    this.streams = streams;
     this.context = { sim, sink: null };
     this.log = new PodEventLog(sim, (e) => hooks.podEvent(e));
     this.accounting = new ClusterAccounting(sim.now);
@@ -219,12 +225,27 @@ export class Cluster implements EndpointSource, PodActions {
       this.log.pod(pod, 'Scheduled', node.name);
       this.kubelet.runWarm(pod, node);
       this.endpointTable.addNow(pod);
+      this.routerTable?.addNow(pod);
     }
     this.hooks.statusChanged();
   }
 
   endpoints(version: VersionRole): readonly Endpoint[] {
     return this.endpointTable.endpoints(version);
+  }
+
+  /**
+   * The endpoints as the router sees them: the Service's, or with `discovery` the router's own watch of the pods
+   * (its own delays; Terminating pods kept unless it honours them). Call before the initial fleet is placed.
+   */
+  routerView(discovery: DiscoverySpec | null): EndpointSource {
+    if (discovery === null) return this.endpointTable;
+    if (this.podList.length > 0) throw new InternalError('Cluster.routerView must be set up before any pod exists');
+    const { admissionDelay, removalDelay, honorsTerminating } = discovery;
+    const watch = (pod: Pod): boolean => routerWants({ ready: pod.ready, deleting: pod.deleting, gone: pod.stage === 'Gone' }, honorsTerminating);
+    const propagation = { add: constant(admissionDelay), remove: constant(removalDelay) };
+    this.routerTable = new EndpointTable(this.sim, this.streams, propagation, (v) => this.hooks.endpointsChanged(v), watch, 'routing.discovery');
+    return this.routerTable;
   }
 
   get nodes(): readonly Node[] {
@@ -360,7 +381,7 @@ export class Cluster implements EndpointSource, PodActions {
     if (pod.node === null && this.scheduler.remove(pod)) this.accounting.change(this.sim.now, 0, -1, 0);
     this.kubelet.delete(pod);
     this.hooks.deleting?.(pod);
-    this.endpointTable.update(pod);
+    this.endpointsMayChange(pod);
   }
 
   colocated(pod: Pod): number {
@@ -406,8 +427,13 @@ export class Cluster implements EndpointSource, PodActions {
     this.log.pod(pod, 'FailedScheduling', message);
   }
 
-  private readinessChanged(pod: Pod): void {
+  private endpointsMayChange(pod: Pod): void {
     this.endpointTable.update(pod);
+    this.routerTable?.update(pod);
+  }
+
+  private readinessChanged(pod: Pod): void {
+    this.endpointsMayChange(pod);
     this.hooks.statusChanged();
   }
 
@@ -418,7 +444,7 @@ export class Cluster implements EndpointSource, PodActions {
       this.scheduler.release(pod);
       this.accounting.change(this.sim.now, -pod.gpus, 0, 0);
     }
-    this.endpointTable.update(pod);
+    this.endpointsMayChange(pod);
     const rs = this.replicaSets[pod.replicaSetId];
     rs.pods.splice(rs.pods.indexOf(pod), 1);
     for (const admitted of this.admission.gone(pod)) {

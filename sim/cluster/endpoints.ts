@@ -1,7 +1,7 @@
 import type { Distribution } from '../engine/distributions.js';
 import type { RandomStreams, Rng } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
-import type { Endpoint, EndpointSource } from '../routing/endpoint.js';
+import type { Endpoint, EndpointJoins, EndpointSource } from '../routing/endpoint.js';
 import type { VersionRole } from '../traffic/request.js';
 import type { Pod } from './pod.js';
 
@@ -19,23 +19,37 @@ export interface EndpointPropagation {
  * Each version's endpoint list as the gateway sees it: a Ready, non-terminating pod joins `add` seconds after it
  * became Ready; a pod that is deleted, NotReady or gone leaves `remove` seconds later, and in between the gateway
  * may still send it requests (the pod refuses them: the race a preStop sleep covers). A change that reverses a
- * pending one cancels it.
+ * pending one cancels it. The router's own discovery (routing/discovery.ts) is a second table over the same pods
+ * with its own delays and membership rule.
  */
-export class EndpointTable implements EndpointSource {
+export class EndpointTable implements EndpointSource, EndpointJoins {
   private readonly lists: Record<VersionRole, Pod[]> = { old: [], new: [] };
   private readonly pendingChange = new Map<number, number>();
   private readonly pods = new Map<number, Pod>();
+  /** When each present endpoint joined; absent for the initial fleet (joined before the run). */
+  private readonly joined = new Map<number, number>();
   private readonly rng: Rng;
   private readonly onChange: number;
+  lastJoinAt = -Infinity;
 
   constructor(
     private readonly sim: Simulator,
     streams: RandomStreams,
     private readonly propagation: EndpointPropagation,
     private readonly changed: (version: VersionRole) => void,
+    private readonly wanted: (pod: Pod) => boolean = serviceWants,
+    stream = 'cluster.endpoints',
   ) {
-    this.rng = streams.stream('cluster.endpoints');
+    this.rng = streams.stream(stream);
     this.onChange = sim.handler((podId) => this.apply(podId));
+  }
+
+  get joins(): EndpointJoins {
+    return this;
+  }
+
+  joinedAt(podId: number): number {
+    return this.joined.get(podId) ?? -Infinity;
   }
 
   endpoints(version: VersionRole): readonly Endpoint[] {
@@ -48,7 +62,7 @@ export class EndpointTable implements EndpointSource {
 
   /** Re-reads whether the pod should be an endpoint and schedules the change after the propagation delay. */
   update(pod: Pod): void {
-    const want = wanted(pod);
+    const want = this.wanted(pod);
     // A pending change always points away from the present membership: wanting the present state cancels it,
     // wanting the other state lets it land as scheduled.
     if (want === this.has(pod)) {
@@ -75,8 +89,14 @@ export class EndpointTable implements EndpointSource {
     this.pods.delete(podId);
     const list = this.lists[pod.version];
     const i = list.indexOf(pod);
-    if (i >= 0) list.splice(i, 1);
-    else list.push(pod);
+    if (i >= 0) {
+      list.splice(i, 1);
+      this.joined.delete(podId);
+    } else {
+      list.push(pod);
+      this.joined.set(podId, this.sim.now);
+      this.lastJoinAt = this.sim.now;
+    }
     this.changed(pod.version);
   }
 
@@ -93,6 +113,7 @@ export class EndpointTable implements EndpointSource {
   }
 }
 
-function wanted(pod: Pod): boolean {
+/** A Service's EndpointSlice counts a pod that is Ready and not terminating. */
+function serviceWants(pod: Pod): boolean {
   return pod.ready && !pod.deleting && pod.stage !== 'Gone';
 }

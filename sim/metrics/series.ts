@@ -11,6 +11,7 @@ export const DROP_CAUSES = [
   'eviction',
   'crash',
   'server-error',
+  'gateway-terminated',
 ] as const satisfies readonly DropCause[];
 
 export const REJECT_CAUSES = [

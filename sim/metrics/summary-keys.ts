@@ -82,6 +82,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
   prefixCache: { hitRate: true, baselineHitRate: true, rolloutHitRate: true, rolloutMinWindowHitRate: true, dip: true },
   goodput: { sloAttainment: true },
   risk: { pAnyDrop: true, dropEstimator: true },
+  gateway: { noEndpointSeconds: true, longestNoEndpointSeconds: true, waitedForEndpoint: true, waitExpired: true, rerouted: true },
   engine: { events: true, wallSeconds: true },
 };
 

@@ -125,5 +125,16 @@ export interface Summary {
     /** 'conditional': from the output-length distribution; 'sample': lengths replayed from a trace, the count itself. */
     dropEstimator: DropEstimator;
   };
+  /** The gateway's own view (docs/gateway.md); absent from summaries made before it existed. */
+  gateway?: {
+    /** Seconds the router had no routable pod of either version, in total and the longest stretch. */
+    noEndpointSeconds: number;
+    longestNoEndpointSeconds: number;
+    /** Client attempts held for a routable pod (routing.waitForEndpoint), and those refused when the wait ran out. */
+    waitedForEndpoint: number;
+    waitExpired: number;
+    /** Client attempts a pod refused as not serving that the router sent again, around it (waitForEndpoint). */
+    rerouted: number;
+  };
   engine: { events: number; wallSeconds: number };
 }

@@ -38,6 +38,9 @@ export interface PlanConfig {
   readonly minReadySeconds: number;
   /** Nodes added to the model's node pool at t=0, so surge pods need not wait for the autoscaler. */
   readonly headroomNodes: number;
+  /** Gateway mitigations the planner adds (docs/gateway.md), seconds; absent: the scenario's own routing. */
+  readonly slowStartSeconds?: number;
+  readonly waitForEndpointSeconds?: number;
 }
 
 /** What the planner needs to know of the scenario it plans for. */
@@ -177,6 +180,8 @@ export function overridesOf(config: PlanConfig, base: PlanBase): Overrides {
   const nodes = base.pool.nodes + config.headroomNodes;
   out['spec.cluster.nodePools[0].nodes'] = String(nodes);
   if (nodes > base.pool.maxNodes) out['spec.cluster.nodePools[0].maxNodes'] = String(nodes);
+  if (config.slowStartSeconds !== undefined) out['spec.routing.slowStart.window'] = `${config.slowStartSeconds}s`;
+  if (config.waitForEndpointSeconds !== undefined) out['spec.routing.waitForEndpoint'] = `${config.waitForEndpointSeconds}s`;
   return out;
 }
 
@@ -219,6 +224,8 @@ export function knobsOf(config: PlanConfig): Record<string, string> {
     probe: config.readiness === null ? 'none' : `${config.readiness.kind}/${config.readiness.periodSeconds}s`,
     minReady: `${config.minReadySeconds}s`,
     headroom: `+${config.headroomNodes} nodes`,
+    ...(config.slowStartSeconds === undefined ? {} : { slowStart: `${config.slowStartSeconds}s` }),
+    ...(config.waitForEndpointSeconds === undefined ? {} : { waitForEndpoint: `${config.waitForEndpointSeconds}s` }),
   };
 }
 
@@ -236,5 +243,7 @@ export function describeConfig(config: PlanConfig): string {
   ];
   if (config.minReadySeconds > 0) parts.push(`minReady ${config.minReadySeconds}s`);
   if (config.headroomNodes > 0) parts.push(`+${config.headroomNodes} reserved node${config.headroomNodes > 1 ? 's' : ''}`);
+  if (config.slowStartSeconds !== undefined) parts.push(`slow start ${config.slowStartSeconds}s`);
+  if (config.waitForEndpointSeconds !== undefined) parts.push(`wait ${config.waitForEndpointSeconds}s for a pod`);
   return parts.join(' · ');
 }

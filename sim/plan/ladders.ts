@@ -17,6 +17,10 @@ export const SOAK_LADDER: readonly number[] = [ARGO_ROLLOUT_DEFAULTS.scaleDownDe
 export const FAST_PROBE_PERIOD_SECONDS = 2;
 /** minReadySeconds tried to calm a latency spike: long enough for a new replica's cold kernels to warm. */
 export const REPAIR_MIN_READY_SECONDS = 30;
+/** Slow start tried to calm a cold join (issue 15: a 60-120 s window removes the spike of a 70B fleet). */
+export const REPAIR_SLOW_START_SECONDS = 60;
+/** A wait for a routable pod tried where requests were refused (docs/gateway.md). */
+export const REPAIR_WAIT_FOR_ENDPOINT_SECONDS = 60;
 
 const SURGE_CANDIDATES: readonly IntOrPercent[] = [intCount(1), intCount(2), percent(10), percent(25), percent(50), percent(75), percent(100)];
 const UNAVAILABLE_CANDIDATES: readonly IntOrPercent[] = [intCount(1), percent(25), percent(50)];

@@ -62,7 +62,9 @@ export function knobDifferences(base: Evaluation, other: Evaluation, replicas: n
   const b = knobsOf(other.config);
   const ra = knobsOf(resolvedConfig(base.config, replicas));
   const rb = knobsOf(resolvedConfig(other.config, replicas));
-  return Object.fromEntries(Object.keys(a).filter((k) => ra[k] !== rb[k]).map((k) => [k, `${a[k]} → ${b[k]}`]));
+  // Gateway knobs are present only when set (config.ts knobsOf): a knob one side lacks is 'off' there.
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return Object.fromEntries(keys.filter((k) => ra[k] !== rb[k]).map((k) => [k, `${a[k] ?? 'off'} → ${b[k] ?? 'off'}`]));
 }
 
 /** Evaluated configurations one knob away from `base`, in id order. */

@@ -26,6 +26,15 @@ export function strategySnippet(config: PlanConfig, base: PlanBase, candidateId:
         `(${nodes} nodes, minNodes ${nodes}) before the rollout, so surge pods need not wait for the autoscaler.`,
     );
   }
+  if (config.slowStartSeconds !== undefined) {
+    header.push(
+      `# Gateway: slow start of ${config.slowStartSeconds}s for new pods (Envoy slow_start_config.slow_start_window, ` +
+        `Istio DestinationRule loadBalancer.warmupDurationSecs).`,
+    );
+  }
+  if (config.waitForEndpointSeconds !== undefined) {
+    header.push(`# Router: hold a request up to ${config.waitForEndpointSeconds}s for a routable pod instead of an instant 503.`);
+  }
   const manifest = {
     apiVersion: argo ? 'argoproj.io/v1alpha1' : 'apps/v1',
     kind: argo ? 'Rollout' : 'Deployment',

@@ -10,12 +10,15 @@ import {
   FAST_PROBE_PERIOD_SECONDS,
   PRESTOP_LADDER,
   REPAIR_MIN_READY_SECONDS,
+  REPAIR_SLOW_START_SECONDS,
+  REPAIR_WAIT_FOR_ENDPOINT_SECONDS,
   SHUTDOWN_TIMEOUT_LADDER,
   SOAK_LADDER,
   surgeLadder,
   unavailableLadder,
 } from './ladders.js';
 import { compareCost, rankFeasible } from './ranking.js';
+import { SLOW_START_POLICIES } from '../routing/config.js';
 
 /**
  * The planner's search, one stage per group of knobs. Each stage leans on a monotone effect to run few
@@ -279,6 +282,7 @@ export async function refineStage(ctx: SearchContext): Promise<void> {
     .sort(compareCost)
     .slice(0, 2);
   for (const e of repairable) variants.push({ ...(e.config as PlanConfig), minReadySeconds: REPAIR_MIN_READY_SECONDS, readiness: warming });
+  variants.push(...gatewayRepairs(ctx, incumbent, repairable));
   if (repairable.length === 0) {
     ctx.pruned.push({
       stage: 'refine',
@@ -287,6 +291,27 @@ export async function refineStage(ctx: SearchContext): Promise<void> {
     });
   }
   await ctx.evaluator.evaluate(variants.map((config) => ({ config, stage: 'refine' })));
+}
+
+/**
+ * Gateway mitigations (docs/gateway.md) for cheaper configurations: slow start where latency alone failed (a
+ * cold pod flooded as it joins), a wait for a routable pod where refused requests alone failed.
+ */
+function gatewayRepairs(ctx: SearchContext, incumbent: Evaluation, latencyOnly: readonly Evaluation[]): PlanConfig[] {
+  const routing = ctx.base.loaded.scenario.spec.routing;
+  const out: PlanConfig[] = [];
+  if (routing.slowStart === undefined && SLOW_START_POLICIES.includes(routing.policy)) {
+    for (const e of latencyOnly) out.push({ ...(e.config as PlanConfig), slowStartSeconds: REPAIR_SLOW_START_SECONDS });
+  }
+  if (routing.waitForEndpoint === undefined) {
+    const refusedOnly = ctx.evaluator.evaluations
+      .filter((e) => e.config !== null && !e.feasible && compareCost(e, incumbent) < 0)
+      .filter((e) => failedChecks(e).every((check) => check.key === 'rejected'))
+      .sort(compareCost)
+      .slice(0, 2);
+    for (const e of refusedOnly) out.push({ ...(e.config as PlanConfig), waitForEndpointSeconds: REPAIR_WAIT_FOR_ENDPOINT_SECONDS });
+  }
+  return out;
 }
 
 /**

@@ -44,6 +44,61 @@ const zEndpointPicker = z.strictObject({
 });
 
 const DEFAULT_ENDPOINT_PICKER = zEndpointPicker.parse({});
+/** Envoy's slow_start_config defaults (Istio's warmup): aggression 1.0 (linear), min_weight_percent 10. */
+const ENVOY_SLOW_START = { aggression: 1, minWeightPercent: 10 } as const;
+
+/** The policies whose picks can take slow-start weights (slow-start.ts). */
+export const SLOW_START_POLICIES: readonly RouterOptions['policy'][] = ['round-robin', 'random', 'least-outstanding', 'power-of-two'];
+
+const zSlowStart = z
+  .strictObject({
+    window: zDuration.meta({ description: 'how long after joining an endpoint gets a reduced weight (Envoy slow_start_window, Istio warmupDurationSecs)' }),
+    aggression: z
+      .number()
+      .gt(0)
+      .default(ENVOY_SLOW_START.aggression)
+      .meta({ description: 'ramp shape: weight ∝ (time/window)^(1/aggression); 1 is linear (Envoy default 1.0)' }),
+    minWeightPercent: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(ENVOY_SLOW_START.minWeightPercent)
+      .meta({ description: 'floor of the weight, percent of the full weight (Envoy default 10)' }),
+  })
+  .meta({ description: "slow start of newly routable endpoints, as Envoy's slow_start_config / Istio's warmup" });
+
+/** Kubernetes' default terminationGracePeriodSeconds. */
+const DEFAULT_GRACE_SECONDS = 30;
+
+const zGateway = z
+  .strictObject({
+    replicas: z.int().min(1).meta({ description: 'router / EPP replicas; each stream goes through one of them' }),
+    terminationGracePeriodSeconds: z
+      .number()
+      .min(0)
+      .default(DEFAULT_GRACE_SECONDS)
+      .meta({ description: 'streams still open through a terminating replica are cut after this long (Kubernetes default 30)' }),
+    startup: zDuration.prefault('10s').meta({ description: 'a new router replica: created → Ready (UNCONFIRMED default)' }),
+    rollout: z
+      .strictObject({ at: zDuration.meta({ description: 'when the router Deployment starts rolling (maxSurge 1, maxUnavailable 0)' }) })
+      .optional(),
+  })
+  .meta({ description: "the router / endpoint picker as a Deployment of its own: replicas, grace period and its own rollout" });
+
+const zDiscovery = z
+  .strictObject({
+    admissionDelay: zDuration.prefault('0s').meta({ description: 'pod Ready → routable by the router (its own watch or poll)' }),
+    removalDelay: zDuration.prefault('0s').meta({ description: 'pod no longer wanted → no longer routed to' }),
+    honorsTerminating: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'drop a pod once it is Terminating; false: keep routing to it while its readiness passes' }),
+    readinessGate: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'the router admits a pod before the Deployment counts it: Ready waits for the admission (a pod readiness gate)' }),
+  })
+  .meta({ description: "the router's own pod discovery instead of the Service endpoints (cluster.endpointPropagation)" });
 
 export const zRouting = z
   .strictObject({
@@ -65,6 +120,12 @@ export const zRouting = z
     endpointPicker: zEndpointPicker
       .optional()
       .meta({ description: "policy endpoint-picker: the Gateway API Inference Extension's scorers, scrape and saturation detector" }),
+    slowStart: zSlowStart.optional(),
+    discovery: zDiscovery.optional(),
+    waitForEndpoint: zDuration
+      .optional()
+      .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (unset or 0: at once)' }),
+    gateway: zGateway.optional(),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
@@ -82,6 +143,13 @@ export const zRouting = z
         ctx.addIssue({ code: 'custom', path: [key], message });
       }
     }
+    if (routing.slowStart !== undefined && !SLOW_START_POLICIES.includes(routing.policy)) {
+      const message = `only applies with policy ${SLOW_START_POLICIES.join(', ')} (the policy is ${routing.policy})`;
+      ctx.addIssue({ code: 'custom', path: ['slowStart'], message });
+    }
+    if (routing.slowStart !== undefined && !(routing.slowStart.window > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['slowStart', 'window'], message: 'expected a window above 0 seconds' });
+    }
   });
 
 export type RoutingConfig = z.output<typeof zRouting>;
@@ -95,6 +163,17 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
     },
     maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
     endpointPicker: endpointPickerOptions(config.endpointPicker ?? DEFAULT_ENDPOINT_PICKER),
+    slowStart: config.slowStart ?? null,
+    waitForEndpoint: config.waitForEndpoint ?? 0,
+    gateway:
+      config.gateway === undefined
+        ? null
+        : {
+            replicas: config.gateway.replicas,
+            terminationGracePeriodSeconds: config.gateway.terminationGracePeriodSeconds,
+            startup: config.gateway.startup,
+            rolloutAt: config.gateway.rollout?.at ?? null,
+          },
   };
 }
 

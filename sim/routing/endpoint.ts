@@ -22,4 +22,12 @@ export interface Endpoint {
 /** The pods currently in a version's service endpoints (after propagation delay). Implemented by the cluster. */
 export interface EndpointSource {
   endpoints(version: VersionRole): readonly Endpoint[];
+  /** When endpoints joined this view (slow start needs it); absent: every endpoint counts as long joined. */
+  readonly joins?: EndpointJoins;
+}
+
+/** When each endpoint joined a view (-Infinity: before the run began), and the latest join. */
+export interface EndpointJoins {
+  joinedAt(podId: number): number;
+  readonly lastJoinAt: number;
 }

@@ -6,6 +6,10 @@ import type { RequestTarget } from '../traffic/clients.js';
 import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
 import { CentralQueue } from './central-queue.js';
+import { EndpointWait } from './endpoint-wait.js';
+import { PassiveEjection, refusedAsUnavailable } from './ejection.js';
+import { GatewayFleet, type GatewaySpec } from './gateway-fleet.js';
+import { RoutableTime, type RoutableTimeStats } from './routable-time.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import { InferenceEndpointPicker, type EndpointPickerOptions } from './endpoint-picker.js';
 import {
@@ -18,6 +22,7 @@ import {
   type EndpointPicker,
   type HoldingPicker,
 } from './policies.js';
+import { SlowStartPicker, type SlowStartSpec } from './slow-start.js';
 import { VersionSplit, type Service, type Split } from './split.js';
 
 export const ROUTING_POLICIES = [
@@ -39,6 +44,21 @@ export interface RouterOptions {
   maxImbalance: number;
   /** Policy 'endpoint-picker': scorers, scrape interval, saturation detector, prefix index. */
   endpointPicker: EndpointPickerOptions;
+  /** Slow start of newly joined endpoints (policies round-robin, random, least-outstanding, power-of-two). */
+  slowStart: SlowStartSpec | null;
+  /** Seconds a request is held for a routable endpoint before it is refused `no-endpoint` (0: refused at once). */
+  waitForEndpoint: number;
+  /** The router's own Deployment (replicas, grace period, rollout), or null: it never restarts. */
+  gateway: GatewaySpec | null;
+}
+
+/** What the gateway itself saw in a run (the summary's `gateway` block). */
+export interface GatewayStats extends RoutableTimeStats {
+  /** Client attempts held for a routable endpoint (routing.waitForEndpoint), and those refused when it ran out. */
+  readonly waitedForEndpoint: number;
+  readonly waitExpired: number;
+  /** Client attempts a pod refused as not serving and the router sent again (waitForEndpoint). */
+  readonly rerouted: number;
 }
 
 export interface MirrorSpec {
@@ -55,6 +75,7 @@ const QUEUE_WAIT_EXPIRED: RejectCause = 'gateway-queue-full';
 
 const LANES: readonly Service[] = ['old', 'new', 'pods'];
 const NO_TIMER = -1;
+const NONE: readonly Endpoint[] = [];
 
 /**
  * The gateway / Service: picks a version (split) and an endpoint (policy) for each client attempt, optionally
@@ -67,13 +88,21 @@ export class Router implements RequestTarget, RequestSink {
   private mirror: MirrorSpec | null = null;
   private readonly splitRng: Rng;
   private readonly mirrorRng: Rng;
-  private readonly picker: EndpointPicker;
+  private picker: EndpointPicker;
   private readonly mirrorPicker: EndpointPicker;
   /** The picker that may hold requests in the central queue (policies central-queue and endpoint-picker). */
   private readonly gate: HoldingPicker | null;
   /** Endpoint of each client attempt in service, to cancel it there. */
   private readonly dispatched = new Map<number, Endpoint>();
   private readonly queue: CentralQueue | null;
+  private readonly wait: EndpointWait | null;
+  private releasing = false;
+  /** Pods that refused a request as unavailable (only while requests may wait for an endpoint). */
+  private readonly ejection = new PassiveEjection();
+  /** Rerouted requests: refused by a pod that stopped serving, sent again within their wait. */
+  private rerouted = 0;
+  private readonly gateway: GatewayFleet | null;
+  private readonly routable: RoutableTime;
   private readonly expiryTimers = LANES.map(() => NO_TIMER);
   private readonly onQueueExpiry: number;
   private draining = false;
@@ -106,6 +135,7 @@ export class Router implements RequestTarget, RequestSink {
       this.picker = makePicker(policy, options, pickRng);
       this.gate = null;
     }
+    if (options.slowStart !== null) this.picker = this.slowStart(options.slowStart, streams);
     // Mirrors are fire-and-forget copies (as Envoy's): they bypass the gateway queue, to the least loaded pod.
     this.mirrorPicker = options.policy === 'central-queue' ? new LeastOutstandingPicker() : this.picker;
     const { maxSize, maxWait } = options.centralQueue;
@@ -117,6 +147,20 @@ export class Router implements RequestTarget, RequestSink {
     }
     this.queue = this.gate === null ? null : new CentralQueue(LANES.length);
     this.onQueueExpiry = sim.handler((lane) => this.expireWaiting(lane));
+    this.routable = new RoutableTime(sim.now);
+    this.gateway = options.gateway === null ? null : new GatewayFleet(sim, options.gateway, (req) => this.cutByGateway(req));
+    this.wait =
+      options.waitForEndpoint > 0 ? new EndpointWait(sim, LANES.length, options.waitForEndpoint, (req) => this.rejectHere(req, 'no-endpoint')) : null;
+  }
+
+  private slowStart(spec: SlowStartSpec, streams: RandomStreams): EndpointPicker {
+    const joins = this.endpoints.joins;
+    const policy = this.options.policy;
+    if (joins === undefined) throw new InternalError('slow start needs an endpoint source that knows when endpoints joined');
+    if (policy === 'prefix-aware' || policy === 'central-queue' || policy === 'endpoint-picker') {
+      throw new InputError(`slow start does not apply with policy ${policy}`, 'routing.slowStart');
+    }
+    return new SlowStartPicker(this.picker, policy, spec, joins, () => this.sim.now, streams.stream('routing.slow-start'));
   }
 
   setSplit(split: Split): void {
@@ -144,15 +188,30 @@ export class Router implements RequestTarget, RequestSink {
 
   cancel(req: Request): void {
     if (this.queue !== null && this.queue.remove(req)) return;
+    if (this.wait !== null && this.wait.remove(req)) return;
     const endpoint = this.dispatched.get(req.id);
     if (endpoint === undefined) return;
     this.dispatched.delete(req.id);
+    this.gateway?.release(req);
     endpoint.cancel(req);
     this.notifyCapacity();
   }
 
+  /** The router's view of the endpoints changed. */
+  endpointsChanged(): void {
+    this.routable.update(this.sim.now, this.endpoints.endpoints('old').length + this.endpoints.endpoints('new').length);
+    this.notifyCapacity();
+  }
+
+  stats(): GatewayStats {
+    const waited = this.wait === null ? { held: 0, expired: 0 } : this.wait;
+    return { ...this.routable.stats(this.sim.now), waitedForEndpoint: waited.held, waitExpired: waited.expired, rerouted: this.rerouted };
+  }
+
   /** A request finished or endpoints changed: dispatch what the central queue holds, oldest first. */
   notifyCapacity(): void {
+    // Not from inside drainLane, whose candidate list the release would overwrite.
+    if (this.wait !== null && this.wait.size > 0 && !this.draining) this.releaseWaiting(this.wait);
     const queue = this.queue;
     if (queue === null || queue.size === 0 || this.draining) return;
     this.draining = true;
@@ -181,6 +240,7 @@ export class Router implements RequestTarget, RequestSink {
   }
 
   rejected(req: Request, at: number, cause: RejectCause): void {
+    if (this.rerouteRefused(req, at, cause)) return;
     if (this.settle(req, at)) this.client.rejected(req, at, cause);
     else this.shadow?.failed(req, at, 'rejected', cause);
     this.notifyCapacity();
@@ -193,13 +253,25 @@ export class Router implements RequestTarget, RequestSink {
       return false;
     }
     this.dispatched.delete(req.id);
+    this.gateway?.release(req);
     return true;
+  }
+
+  /** The router replica the stream went through was killed: the client's stream ends, the server stops work on it. */
+  private cutByGateway(req: Request): void {
+    const endpoint = this.dispatched.get(req.id);
+    if (endpoint === undefined) return;
+    this.dispatched.delete(req.id);
+    endpoint.cancel(req);
+    this.client.dropped(req, this.sim.now, 'gateway-terminated');
+    this.notifyCapacity();
   }
 
   private route(req: Request, service: Service): void {
     const candidates = this.candidates(service);
     if (candidates.length === 0) {
-      this.rejectHere(req, 'no-endpoint');
+      if (this.wait === null) this.rejectHere(req, 'no-endpoint');
+      else this.wait.hold(LANES.indexOf(service), req);
       return;
     }
     const queue = this.queue;
@@ -237,7 +309,10 @@ export class Router implements RequestTarget, RequestSink {
     const endpoint = candidates[index];
     req.version = service === 'pods' ? (index < this.unionOldCount ? 'old' : 'new') : service;
     req.podId = endpoint.podId;
-    if (!req.shadow) this.dispatched.set(req.id, endpoint);
+    if (!req.shadow) {
+      this.dispatched.set(req.id, endpoint);
+      this.gateway?.assign(req);
+    }
     endpoint.accept(req);
   }
 
@@ -251,16 +326,34 @@ export class Router implements RequestTarget, RequestSink {
     }
   }
 
+  /**
+   * With waitForEndpoint, a client request a pod refuses because it does not serve (gone, not started, draining)
+   * is sent again, around that pod, while its wait lasts; true if it was.
+   */
+  private rerouteRefused(req: Request, at: number, cause: RejectCause): boolean {
+    const wait = this.wait;
+    if (wait === null || req.shadow || !refusedAsUnavailable(cause) || !(at - req.arrival < wait.maxWait)) return false;
+    this.ejection.eject(req.podId, at);
+    this.dispatched.delete(req.id);
+    this.gateway?.release(req);
+    this.rerouted++;
+    const service: Service = this.split.isPods ? 'pods' : (req.version as VersionRole);
+    this.route(req, service);
+    return true;
+  }
+
   private candidates(service: Service): readonly Endpoint[] {
-    if (service !== 'pods') return this.endpoints.endpoints(service);
+    const ejecting = this.ejection.size > 0;
+    if (service !== 'pods' && !ejecting) return this.endpoints.endpoints(service);
     // Overwritten in place: emptying the array first would free its storage and reallocate it on every request.
     const union = this.union;
-    const old = this.endpoints.endpoints('old');
-    const added = this.endpoints.endpoints('new');
+    const old = service === 'new' ? NONE : this.endpoints.endpoints('old');
+    const added = service === 'old' ? NONE : this.endpoints.endpoints('new');
+    const now = this.sim.now;
     let n = 0;
-    for (let i = 0; i < old.length; i++) union[n++] = old[i];
+    for (let i = 0; i < old.length; i++) if (!ejecting || !this.ejection.isEjected(old[i].podId, now)) union[n++] = old[i];
     this.unionOldCount = n;
-    for (let i = 0; i < added.length; i++) union[n++] = added[i];
+    for (let i = 0; i < added.length; i++) if (!ejecting || !this.ejection.isEjected(added[i].podId, now)) union[n++] = added[i];
     if (union.length !== n) union.length = n; // setting it, even unchanged, is a runtime call
     return union;
   }
@@ -278,6 +371,21 @@ export class Router implements RequestTarget, RequestSink {
       if (index < 0) this.rejectHere(head, 'no-endpoint');
       else this.dispatch(head, candidates, index, service);
       head = queue.peek(lane);
+    }
+  }
+
+  /** Routes the requests waiting for an endpoint of a service that has endpoints again. */
+  private releaseWaiting(wait: EndpointWait): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    try {
+      for (let lane = 0; lane < LANES.length; lane++) {
+        const service = LANES[lane];
+        const routable = (): boolean => this.candidates(service).length > 0;
+        if (wait.waiting(lane) && routable()) wait.release(lane, (req) => this.route(req, service), routable);
+      }
+    } finally {
+      this.releasing = false;
     }
   }
 

@@ -48,6 +48,11 @@ export class VersionSplit {
     this.pods = false;
   }
 
+  /** One service over the pods of both versions. */
+  get isPods(): boolean {
+    return this.pods;
+  }
+
   /** The service for a uniform draw u in [0, 1). One draw per request whatever the split, so runs stay aligned. */
   choose(u: number): Service {
     if (this.pods) return 'pods';

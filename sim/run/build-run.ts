@@ -82,7 +82,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const dropRisk = new DropRiskEstimator(duration);
   const cluster = new Cluster(sim, streams, run.cluster, {
     statusChanged: () => driver?.requestSync(),
-    endpointsChanged: () => router?.notifyCapacity(),
+    endpointsChanged: () => router?.endpointsChanged(),
     podEvent: (e) => events.push(e),
     deleting: (pod) => dropRisk.deleting(pod),
   });
@@ -96,7 +96,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   dropRisk.bind(traffic.outputSurvival(), (req, outcome) => !traffic.client.retries(req, outcome));
   // Before the first server starts: the warm-up replays the traffic's own prefixes.
   if (run.warmup !== null) fleetHooks.warmPrefixes = warmupPrefixes(run.warmup, traffic.prefix);
-  const liveRouter = new Router(sim, streams, cluster, traffic.client, run.router, {
+  const liveRouter = new Router(sim, streams, cluster.routerView(run.discovery), traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
     failed: (req, at, outcome, cause) => mirrors.failed(req, at, outcome, cause),

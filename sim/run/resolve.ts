@@ -7,6 +7,7 @@ import { analysisReach, routesByWeight, strategyName } from '../rollout/create-c
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
+import { gatedMinReadySeconds, type DiscoverySpec } from '../routing/discovery.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
@@ -42,6 +43,8 @@ export interface ResolvedRun {
   readonly traffic: ScenarioSpec['traffic'];
   readonly router: RouterOptions;
   readonly gatewayDelay: number;
+  /** The router's own pod discovery (routing.discovery), or null: it uses the Service endpoints. */
+  readonly discovery: DiscoverySpec | null;
   /** `pods`: one Service over both versions' pods; `weights`: the strategy splits traffic at the gateway. */
   readonly routing: 'pods' | 'weights';
   readonly strategy: string;
@@ -61,7 +64,8 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
   const startupInput = engineStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), spec.server);
   const startup = resolveStartup(startupInput, modelFacts, serving.model.tensorParallel, 'spec.startup');
-  const pod = resolvePodSettings(spec.deployment);
+  const podSettings = resolvePodSettings(spec.deployment);
+  const pod = { ...podSettings, minReadySeconds: gatedMinReadySeconds(podSettings.minReadySeconds, spec.routing.discovery ?? null) };
   const resources = resolvePodResources(spec.deployment.resources);
   const newVersion = spec.rollout?.newVersion;
   const template = (version: VersionRole): ResolvedTemplate => ({
@@ -100,6 +104,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     traffic: spec.traffic,
     router: routerOptions(spec.routing),
     gatewayDelay: spec.routing.gatewayPropagation,
+    discovery: spec.routing.discovery ?? null,
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,

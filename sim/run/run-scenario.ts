@@ -58,6 +58,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     minReadyReplicas: driver?.minReadyReplicas ?? null,
     steadyGpus: driver?.gpusAtStart ?? built.initialGpus,
     cluster: clusterSummary,
+    gateway: router.stats(),
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
     dropRisk: built.dropRisk,

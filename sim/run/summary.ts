@@ -3,6 +3,7 @@ import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
+import type { GatewayStats } from '../routing/router.js';
 import type { ResolvedRun } from './resolve.js';
 import { NOT_STALLED, type StallVerdict } from './verdict.js';
 
@@ -13,6 +14,7 @@ export interface RunFacts {
   /** GPUs held when the rollout started (or after the initial fleet was placed, without a rollout). */
   readonly steadyGpus: number;
   readonly cluster: ClusterSummary;
+  readonly gateway: GatewayStats;
   readonly events: number;
   readonly wallSeconds: number;
   readonly dropRisk: DropRiskEstimator;
@@ -61,6 +63,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     prefixCache: recorder.prefixCacheSummary(),
     goodput: recorder.goodput(),
     risk: { pAnyDrop: dropRisk.pAnyDrop, dropEstimator: dropRisk.estimator },
+    gateway: { ...facts.gateway },
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

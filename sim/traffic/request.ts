@@ -2,7 +2,14 @@
 export type VersionRole = 'old' | 'new';
 
 /** Why a request did not complete. `dropped` = cut after its generation started; the rest never started. */
-export type DropCause = 'sigterm-abort' | 'drain-timeout' | 'sigkill' | 'eviction' | 'crash' | 'server-error';
+export type DropCause =
+  | 'sigterm-abort'
+  | 'drain-timeout'
+  | 'sigkill'
+  | 'eviction'
+  | 'crash'
+  | 'server-error'
+  | 'gateway-terminated'; // the router replica the stream went through was killed (routing.gateway)
 export type RejectCause =
   | 'no-endpoint'          // no ready endpoint for the chosen version
   | 'connection-refused'   // endpoint points at a pod whose server is not listening (gone, killed, not started)
