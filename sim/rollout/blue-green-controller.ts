@@ -1,5 +1,6 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { AnalysisMetric } from './analysis-schema.js';
+import { AbortScaleDownDeadline } from './abort-deadline.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { ControllerBase } from './controller.js';
 import type { RolloutHost } from './host.js';
@@ -21,7 +22,7 @@ export interface BlueGreenParams {
  * scaled to full size, the active-service switch at the gateway, post-promotion analysis, and the old
  * ReplicaSet kept for scaleDownDelaySeconds (instant rollback) before it is scaled to zero.
  * Abort (failed analysis or an operator): the active service points at the stable ReplicaSet again and the
- * preview is scaled to zero after abortScaleDownDelaySeconds (0 = never).
+ * preview is scaled to zero abortScaleDownDelaySeconds after the stable is fully available (0 = never).
  */
 export class BlueGreenController extends ControllerBase {
   readonly strategy = 'blueGreen';
@@ -33,6 +34,7 @@ export class BlueGreenController extends ControllerBase {
   private scaledUpPreview = false;
   private switchedAt: number | null = null;
   private scaleDownAt: number | null = null;
+  private readonly abortDeadline: AbortScaleDownDeadline;
 
   constructor(
     host: RolloutHost,
@@ -40,6 +42,7 @@ export class BlueGreenController extends ControllerBase {
     private readonly active: ReplicaSet,
   ) {
     super(host);
+    this.abortDeadline = new AbortScaleDownDeadline(host, params.abortScaleDownDelaySeconds, 'preview');
   }
 
   start(): void {
@@ -154,6 +157,10 @@ export class BlueGreenController extends ControllerBase {
     return false;
   }
 
+  /**
+   * The active service goes back to the stable ReplicaSet at once; the preview is scaled to zero
+   * abortScaleDownDelaySeconds after the stable is fully available again (0: never).
+   */
   private syncAbort(preview: ReplicaSet, now: number): boolean {
     if (this.switchedAt !== null || this.abortedAt === now) {
       this.host.setSplit([{ version: 'old', weight: 100 }]);
@@ -162,20 +169,13 @@ export class BlueGreenController extends ControllerBase {
       this.host.setReplicas(this.active, this.params.replicas);
       return true;
     }
-    const delay = this.params.abortScaleDownDelaySeconds;
-    const stableReady = this.host.status(this.active).availableReplicas >= this.params.replicas;
-    if (!stableReady) return false;
-    if (delay > 0) {
-      const at = Math.max(this.abortedAt ?? now, now - delay) + delay;
-      if (now < at) {
-        this.host.wakeAt(at);
-        return false;
-      }
+    if (this.host.status(this.active).availableReplicas < this.params.replicas) return false;
+    if (this.params.abortScaleDownDelaySeconds > 0) {
+      this.abortDeadline.arm();
+      if (!this.abortDeadline.passed) return false;
+      this.host.setReplicas(preview, 0);
     }
-    // abortScaleDownDelaySeconds 0: the preview is never scaled down.
-    if (delay > 0) this.host.setReplicas(preview, 0);
     this.completeAbort();
     return true;
   }
-
 }

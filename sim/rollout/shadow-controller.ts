@@ -1,4 +1,5 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
+import { AbortScaleDownDeadline } from './abort-deadline.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { ControllerBase } from './controller.js';
@@ -28,6 +29,7 @@ export class ShadowBlueGreenController extends ControllerBase {
   private stage: Stage = 'green-up';
   private stageStartedAt = 0;
   private analysis: AnalysisRunner | null = null;
+  private readonly abortDeadline: AbortScaleDownDeadline;
 
   constructor(
     host: RolloutHost,
@@ -35,6 +37,7 @@ export class ShadowBlueGreenController extends ControllerBase {
     private readonly blue: ReplicaSet,
   ) {
     super(host);
+    this.abortDeadline = new AbortScaleDownDeadline(host, params.abortScaleDownDelaySeconds, 'green');
   }
 
   start(): void {
@@ -54,7 +57,7 @@ export class ShadowBlueGreenController extends ControllerBase {
     const green = this.green;
     if (!green || this.state.finishedAt !== null) return false;
     const now = this.host.now();
-    if (this.abortedAt !== null) return this.syncAbort(green, now);
+    if (this.abortedAt !== null) return this.syncAbort(green);
     if (green.spec !== this.params.replicas && this.stage === 'green-up') {
       this.host.setReplicas(green, this.params.replicas);
       return true;
@@ -93,22 +96,18 @@ export class ShadowBlueGreenController extends ControllerBase {
     return true;
   }
 
-  private syncAbort(green: ReplicaSet, now: number): boolean {
+  private syncAbort(green: ReplicaSet): boolean {
     if (this.blue.spec !== this.params.replicas) {
       this.host.setReplicas(this.blue, this.params.replicas);
       return true;
     }
     if (this.host.status(this.blue).availableReplicas < this.params.replicas) return false;
-    const delay = this.params.abortScaleDownDelaySeconds;
-    if (delay > 0) {
-      const at = (this.abortedAt ?? now) + delay;
-      if (now < at) {
-        this.host.wakeAt(at);
-        return false;
-      }
+    // As Argo's blue-green: the delay starts once blue is fully available; 0 leaves green up.
+    if (this.params.abortScaleDownDelaySeconds > 0) {
+      this.abortDeadline.arm();
+      if (!this.abortDeadline.passed) return false;
+      this.host.setReplicas(green, 0);
     }
-    // abortScaleDownDelaySeconds 0: green is never scaled down.
-    if (delay > 0) this.host.setReplicas(green, 0);
     this.completeAbort();
     return true;
   }

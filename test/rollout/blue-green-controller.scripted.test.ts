@@ -167,6 +167,7 @@ describe('blue-green analysis', () => {
         [10, 'log RolloutAborted'],
         [10, 'phase abort'],
         [10, 'split old=100'],
+        [10, 'log ScaleDownDelay'],
         [40, 'scale new 0'],
         [40, 'log RolloutRolledBack'],
       ),
@@ -221,6 +222,25 @@ describe('blue-green abort', () => {
       entries([0, 'scale new 4'], [95, 'scale new 0'], [95, 'log RolloutRolledBack']),
     );
     expect(controller.state).toMatchObject({ finishedAt: 95, outcome: 'aborted', reason: 'operator' });
+  });
+
+  it('the abort delay starts when the stable ReplicaSet is fully available again, not at the abort', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, {
+      strategy: { blueGreen: { autoPromotionEnabled: false, abortScaleDownDelaySeconds: 45 } },
+    });
+    host.at(40, () => host.crash(old, 1));
+    host.at(50, () => controller.abort('operator'));
+    host.at(120, () => host.ready(old));
+    host.advance(300);
+    // rollout/replicaset.go reconcileNewReplicaSet adds the scale-down-deadline annotation only once
+    // stableRS.Status.AvailableReplicas >= spec.replicas (the deadline scales the preview to zero unconditionally):
+    // the stable has 3 of 4 available from 40 to 120 ⇒ deadline 120 + 45 = 165, not 50 + 45.
+    expect(host.calls('log ScaleDownDelay', 'scale new', 'log RolloutRolledBack')).toEqual(
+      entries([0, 'scale new 4'], [120, 'log ScaleDownDelay'], [165, 'scale new 0'], [165, 'log RolloutRolledBack']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 165, outcome: 'aborted' });
   });
 
   it('abortScaleDownDelaySeconds 0: the preview is left up and the abort completes at once', () => {

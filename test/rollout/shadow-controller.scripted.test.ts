@@ -78,6 +78,7 @@ describe('shadow → blue-green', () => {
         [70, 'split old=100'],
         [70, 'log RolloutAborted'],
         [70, 'phase abort'],
+        [70, 'log ScaleDownDelay'],
         [100, 'scale new 0'],
         [100, 'log RolloutRolledBack'],
       ),
