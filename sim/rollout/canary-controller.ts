@@ -227,7 +227,7 @@ export class CanaryController extends ControllerBase {
     const step = this.params.steps[this.stepIndex];
     if ('setWeight' in step || 'setCanaryScale' in step) {
       if (canaryAvailable < counts.canary) return false;
-      if (this.host.status(this.stable).availableReplicas < Math.min(counts.stable, this.stable.spec)) return false;
+      if (!this.stableCreated(counts)) return false;
       return !this.params.trafficRouting || 'setCanaryScale' in step || this.routedWeight === step.setWeight;
     }
     if ('pause' in step) return this.paused(now, step.pause.duration);
@@ -244,6 +244,16 @@ export class CanaryController extends ControllerBase {
     }
     if (phase === 'Inconclusive') return this.paused(now, undefined);
     return phase === 'Successful';
+  }
+
+  /**
+   * AtDesiredReplicaCountsForCanary: the stable needs its desired pods created, not available (allDesiredAreCreated:
+   * the canary's traffic share is what must be served, and the stable's own availability is guarded by
+   * maxUnavailable); with traffic routing and dynamicStableScale the stable is not checked at all.
+   */
+  private stableCreated(counts: CanaryCounts): boolean {
+    if (this.params.trafficRouting && this.params.dynamicStableScale) return true;
+    return this.stable.spec === counts.stable && this.host.status(this.stable).replicas === counts.stable;
   }
 
   private paused(now: number, duration: number | undefined): boolean {

@@ -110,6 +110,22 @@ describe('basic canary (no traffic routing)', () => {
     );
     expect(controller.state).toMatchObject({ finishedAt: 120, outcome: 'aborted', reason: 'operator' });
   });
+
+  it('a setWeight step is complete once the stable pods it needs are created, not yet available', () => {
+    const host = new ScriptedHost({ readyAfter: { old: 30 } });
+    const old = host.fleet('old', 4);
+    const steps: Steps = [{ setWeight: 50 }, { pause: { duration: 50 } }, { setWeight: 25 }, { pause: {} }];
+    scriptedRollout(host, old, { strategy: { canary: { steps, maxSurge: 1, maxUnavailable: 1 } } });
+    host.advance(200);
+    // 50 % ⇒ (2, 2), reached at 10 (minAvailable 3 lets one stable pod go at once) ⇒ pause until 60.
+    // t=60: 25 % of 4 ⇒ (canary 1, stable 3): room 5 − 4 = 1 ⇒ stable 3 (its new pod Ready at 90); the canary is
+    // drained as far as minAvailable 3 allows: 2 + 2 − 3 = 1 ⇒ canary 1.
+    // AtDesiredReplicaCountsForCanary (utils/replicaset/canary.go) checks the stable with allDesiredAreCreated
+    // (spec and status.replicas == 3), the canary with allDesiredAreAvailable ⇒ step 2 done at 60, not at 90.
+    expect(host.calls('phase', 'scale').filter((e) => e.t >= 60)).toEqual(
+      entries([60, 'phase weight 25%'], [60, 'scale old 3'], [60, 'scale new 1'], [60, 'phase pause']),
+    );
+  });
 });
 
 describe('canary analysis', () => {
