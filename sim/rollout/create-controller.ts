@@ -100,6 +100,7 @@ export function createController(
       soakSeconds: sh.soakSeconds,
       abortScaleDownDelaySeconds: sh.abortScaleDownDelaySeconds,
       analysis: metrics(sh.analysis?.templates, `${base}.shadowBlueGreen.analysis`),
+      soakAnalysis: metrics(sh.soakAnalysis?.templates, `${base}.shadowBlueGreen.soakAnalysis`),
     },
     stable,
   );

@@ -12,16 +12,20 @@ export interface ShadowParams {
   shadowDuration: number;
   soakSeconds: number;
   abortScaleDownDelaySeconds: number;
+  /** Runs during the shadow stage, on the mirrored copies. */
   analysis: AnalysisMetric[] | null;
+  /** Runs during the soak, on green's live traffic. */
+  soakAnalysis: AnalysisMetric[] | null;
 }
 
 type Stage = 'green-up' | 'shadow' | 'soak';
 
 /**
  * Shadow to blue-green: green comes up at full size beside blue; a share of live traffic is mirrored to it for
- * shadowDuration (its load is real, its answers discarded) while analysis compares it with blue (queries read
- * `shadow.*` for the mirrored copies); then the gateway cuts over, blue soaks for soakSeconds (instant
- * rollback: a failed analysis during the soak switches back), and blue is scaled down.
+ * shadowDuration (its load is real, its answers discarded) while `analysis` compares it with blue (queries read
+ * `shadow.*` for the mirrored copies); then the gateway cuts over and blue is kept for soakSeconds (instant
+ * rollback) while `soakAnalysis` reads green's live traffic (`new.*`): a failed one switches back. Each analysis
+ * ends with its stage (a measurement due after it is not taken); then blue is scaled down.
  */
 export class ShadowBlueGreenController extends ControllerBase {
   readonly strategy = 'shadowBlueGreen';
@@ -87,10 +91,12 @@ export class ShadowBlueGreenController extends ControllerBase {
       this.host.setSplit([{ version: 'new', weight: 100 }]);
       this.host.log('SwitchActive', 'gateway cut over to green; blue kept for instant rollback');
       this.enter('soak', 'soak');
+      this.analysis = this.params.soakAnalysis ? new AnalysisRunner(this.host, 'soak', this.params.soakAnalysis) : null;
       this.host.wakeAt(now + this.params.soakSeconds);
       return true;
     }
     if (now < this.stageStartedAt + this.params.soakSeconds) return false;
+    this.analysis?.terminate();
     this.host.setReplicas(this.blue, 0);
     this.complete('completed', undefined);
     return true;

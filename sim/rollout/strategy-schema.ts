@@ -92,13 +92,19 @@ export const zCanary = z
 /**
  * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic
  * to it (real load, answers discarded), analyse green against blue, cut over at the gateway, soak with blue kept
- * for instant rollback, then scale blue down.
+ * for instant rollback (optionally analysing green's live traffic), then scale blue down.
  */
 export const zShadowBlueGreen = z.strictObject({
   mirrorPercent: z.number().min(0).max(100).default(100),
   shadowDuration: zDuration.prefault('10m'),
-  analysis: zAnalysisRef.optional(),
+  analysis: zAnalysisRef.optional().meta({
+    description: 'runs during the shadow stage only, on the mirrored copies (queries read shadow.*); ends with it',
+  }),
   soakSeconds: zDuration.prefault('30m'),
+  soakAnalysis: zAnalysisRef.optional().meta({
+    description:
+      'runs during the soak, when green serves the live traffic (queries read new.*); Failed, Error or Inconclusive switches back to blue; ends with the soak',
+  }),
   /** As Argo's blue-green. */
   abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
 });
