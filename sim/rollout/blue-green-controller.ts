@@ -12,6 +12,10 @@ export interface BlueGreenParams {
   autoPromotionSeconds: number;
   scaleDownDelaySeconds: number;
   abortScaleDownDelaySeconds: number;
+  /** Share of live requests copied to the preview before the switch, 0..1. */
+  previewMirrorShare: number;
+  /** rollout.previewTraffic is set: test requests go to the preview before the switch. */
+  previewTraffic: boolean;
   prePromotionAnalysis: AnalysisMetric[] | null;
   postPromotionAnalysis: AnalysisMetric[] | null;
 }
@@ -32,6 +36,7 @@ export class BlueGreenController extends ControllerBase {
   private pauseStartedAt: number | null = null;
   private promoted = false;
   private scaledUpPreview = false;
+  private previewFed = false;
   private switchedAt: number | null = null;
   private scaleDownAt: number | null = null;
   private readonly abortDeadline: AbortScaleDownDeadline;
@@ -63,6 +68,7 @@ export class BlueGreenController extends ControllerBase {
   protected override onAbort(): void {
     this.preAnalysis?.terminate();
     this.postAnalysis?.terminate();
+    this.feedPreview(false);
   }
 
   sync(): boolean {
@@ -79,6 +85,7 @@ export class BlueGreenController extends ControllerBase {
     const available = this.host.status(preview).availableReplicas;
     if (this.switchedAt === null) {
       if (available < desired) return false;
+      this.feedPreview(true);
       if (!this.prePromotionDone(now)) return false;
       if (!this.pauseDone(now)) return false;
       if (!this.scaledUpPreview && this.params.previewReplicaCount !== undefined && desired < this.params.replicas) {
@@ -89,6 +96,7 @@ export class BlueGreenController extends ControllerBase {
       if (available < this.params.replicas) return false;
       this.switchedAt = now;
       this.host.log('SwitchActive', `active service → new version (reaches the gateway in ${this.host.gatewayDelay}s)`);
+      this.feedPreview(false);
       this.host.setSplit([{ version: 'new', weight: 100 }]);
       this.enterPhase('post-promotion');
       if (this.params.postPromotionAnalysis) {
@@ -116,6 +124,19 @@ export class BlueGreenController extends ControllerBase {
     this.host.setReplicas(this.active, 0);
     this.complete('completed', undefined);
     return true;
+  }
+
+  /**
+   * The preview's traffic before the switch (what teams give it so a pre-promotion analysis has something to
+   * measure): mirrored live requests and/or test requests, from when the preview is available until the switch
+   * or an abort.
+   */
+  private feedPreview(on: boolean): void {
+    if (on === this.previewFed) return;
+    this.previewFed = on;
+    const share = this.params.previewMirrorShare;
+    if (share > 0) this.host.setMirror(on ? { version: 'new', share } : null);
+    if (this.params.previewTraffic) this.host.setPreviewTraffic(on);
   }
 
   private previewSize(): number {

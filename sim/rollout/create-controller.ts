@@ -1,4 +1,6 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
+import { InputError } from '../errors.js';
+import { compileExpression } from '../expressions/safe-eval.js';
 import { resolveTemplates } from './analysis-runner.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { BlueGreenController } from './blue-green-controller.js';
@@ -33,6 +35,12 @@ export function createController(
   const metrics = (names: readonly string[] | undefined, path: string): AnalysisMetric[] | null =>
     names ? resolveTemplates(names, templates, path) : null;
   const base = 'spec.rollout.strategy';
+  if (rollout.previewTraffic !== undefined && !('blueGreen' in s)) {
+    throw new InputError(
+      { problem: 'test traffic goes to a blue-green preview Service', expected: 'strategy blueGreen', got: strategyName(rollout) },
+      'spec.rollout.previewTraffic',
+    );
+  }
   if ('rollingUpdate' in s) {
     return new DeploymentController(
       host,
@@ -49,6 +57,9 @@ export function createController(
   }
   if ('blueGreen' in s) {
     const bg = s.blueGreen;
+    if (!bg.previewMirrorPercent && rollout.previewTraffic === undefined) {
+      rejectUnfedPreviewAnalysis(bg.prePromotionAnalysis?.templates ?? [], templates, `${base}.blueGreen.prePromotionAnalysis`);
+    }
     return new BlueGreenController(
       host,
       {
@@ -58,6 +69,8 @@ export function createController(
         autoPromotionSeconds: bg.autoPromotionSeconds,
         scaleDownDelaySeconds: bg.scaleDownDelaySeconds,
         abortScaleDownDelaySeconds: bg.abortScaleDownDelaySeconds,
+        previewMirrorShare: (bg.previewMirrorPercent ?? 0) / 100,
+        previewTraffic: rollout.previewTraffic !== undefined,
         prePromotionAnalysis: metrics(bg.prePromotionAnalysis?.templates, `${base}.blueGreen.prePromotionAnalysis`),
         postPromotionAnalysis: metrics(bg.postPromotionAnalysis?.templates, `${base}.blueGreen.postPromotionAnalysis`),
       },
@@ -104,4 +117,28 @@ export function createController(
     },
     stable,
   );
+}
+
+/**
+ * Before the switch a blue-green preview receives no live traffic, so a pre-promotion metric on new.* (or shadow.*)
+ * would measure nothing: every measurement errors and even a good version is rolled back. Refused up front.
+ */
+function rejectUnfedPreviewAnalysis(
+  names: readonly string[],
+  templates: RolloutSpec['analysisTemplates'],
+  path: string,
+): void {
+  for (const name of names) {
+    for (const metric of templates[name]?.metrics ?? []) {
+      const read = compileExpression(metric.query).symbols.find((f) => f.startsWith('new.') || f.startsWith('shadow.'));
+      if (read === undefined) continue;
+      throw new InputError(
+        `metric "${metric.name}" of template "${name}" reads ${read}, but the preview gets no traffic before the ` +
+          'switch, so every measurement would error and the rollout roll back; send it test requests ' +
+          '(spec.rollout.previewTraffic: { rate, promptTokens, outputTokens }) or a copy of live traffic ' +
+          '(spec.rollout.strategy.blueGreen.previewMirrorPercent)',
+        path,
+      );
+    }
+  }
 }

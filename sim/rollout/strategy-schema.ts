@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { zDuration, zIntOrPercent } from '../config/zod-units.js';
+import { zPreviewTraffic } from '../traffic/config.js';
 import type { IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 import { rollingBudgetProblem } from './fenceposts.js';
@@ -39,6 +40,11 @@ export const zBlueGreen = z.strictObject({
   autoPromotionSeconds: zDuration.prefault(ARGO.autoPromotionSeconds),
   scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
   abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
+  /** The preview gets no live traffic before the switch; a mirror gives it a copy of some (as shadow's). */
+  previewMirrorPercent: z.number().min(0).max(100).optional().meta({
+    description:
+      'share of live requests copied to the preview from when it is available until the switch (answers discarded; queries read shadow.* and new.*); unset: none',
+  }),
   prePromotionAnalysis: zAnalysisRef.optional(),
   postPromotionAnalysis: zAnalysisRef.optional(),
 });
@@ -146,6 +152,14 @@ export const zRollout = z.strictObject({
   promoteAt: z.array(zDuration).default([]),
   /** Time at which an operator aborts the rollout. */
   abortAt: zDuration.optional(),
+  /**
+   * Blue-green: test requests to the preview Service from when it is available until the switch, so a
+   * pre-promotion analysis of new.* has traffic to measure.
+   */
+  previewTraffic: zPreviewTraffic.optional().meta({
+    description:
+      'blue-green: test requests sent to the preview Service from when it is available until the switch (answers discarded; counted in new.* for analyses, not in the summary)',
+  }),
   /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
   analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
 });
