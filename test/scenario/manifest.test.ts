@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { InputError } from '../../sim/errors.js';
+import { prepareRun } from '../../sim/run/run-scenario.js';
 import { loadScenarioFile, loadScenarioText, type LoadedScenario } from '../../sim/scenario/load.js';
 import { importManifest, importManifestText, mergeManifestFragment, type ManifestImport } from '../../sim/scenario/manifest.js';
 import { parseArgoDuration, parseK8sQuantity, parseSleepArgument } from '../../sim/scenario/manifest-units.js';
@@ -80,7 +81,7 @@ describe('importing a manifest into a scenario', () => {
     ]);
   });
 
-  it('lists what the blue-green Rollout holds beyond the scenario, and asks for the analysis templates', () => {
+  it('lists what the blue-green Rollout holds beyond the scenario, imports its AnalysisTemplate, asks for the other', () => {
     const { warnings } = load('rollout-blue-green.scenario.yaml');
     expect(unmodelled(warnings)).toEqual([
       'spec.revisionHistoryLimit',
@@ -88,11 +89,11 @@ describe('importing a manifest into a scenario', () => {
       `${POD}.priorityClassName`,
       `${POD}.containers[0].args[0] (--served-model-name)`,
     ]);
-    expect(warnings.join('\n')).toContain('other documents are not imported: AnalysisTemplate/error-rate');
-    expect(warnings.join('\n')).toMatch(/analysis templates error-rate, latency .*spec\.rollout\.analysisTemplates/);
+    expect(warnings.join('\n')).not.toContain('other documents are not imported');
+    expect(warnings.join('\n')).toMatch(/analysis templates latency are referenced but not in this file.*spec\.rollout\.analysisTemplates/);
     // The manifest's grace period (30 s) is shorter than its preStop (20 s) + vLLM's drain (30 s).
     expect(warnings.join('\n')).toContain('= 50 s: SIGKILL cuts the streams still draining');
-    expect(warnings).toHaveLength(4);
+    expect(warnings).toHaveLength(3);
   });
 
   it('lists what the canary Rollout holds beyond the scenario, and the steps it skips', () => {
@@ -418,5 +419,91 @@ describe('manifest units', () => {
 
   it('reads GNU sleep arguments', () => {
     expect([parseSleepArgument('15'), parseSleepArgument('1.5m'), parseSleepArgument('1d'), parseSleepArgument('infinity')]).toEqual([15, 90, 86400, null]);
+  });
+});
+
+describe('AnalysisTemplate documents beside the Rollout', () => {
+  const rollout = (analysis: object) =>
+    stringify({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'm' },
+      spec: {
+        strategy: { canary: { trafficRouting: { nginx: {} }, steps: [{ setWeight: 20 }, { analysis }] } },
+        template: { spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', resources: { limits: { 'nvidia.com/gpu': 1 } } }] } },
+      },
+    });
+  const template = (name: string, metrics: object[]) =>
+    stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name }, spec: { args: [{ name: 'svc' }], metrics } });
+  const prometheus = (query: string) => ({ prometheus: { address: 'http://prometheus:9090', query } });
+  const file = (...docs: string[]) => docs.join('---\n');
+
+  it('maps the common latency and error-rate queries to the simulated telemetry of the new version', () => {
+    const { fragment, warnings } = importManifestText(
+      file(
+        rollout({ templates: [{ templateName: 'slo' }] }),
+        template('slo', [
+          {
+            name: 'ttft-p95',
+            interval: '1m',
+            count: 5,
+            failureLimit: 1,
+            successCondition: 'result[0] < 0.5',
+            provider: prometheus('histogram_quantile(0.95, sum(rate(vllm:time_to_first_token_seconds_bucket{service="{{args.svc}}"}[2m])) by (le))'),
+          },
+          {
+            name: 'errors',
+            interval: '30s',
+            failureCondition: 'result[0] > 0.01',
+            provider: prometheus('sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'),
+          },
+          {
+            name: 'tpot-mean',
+            successCondition: 'result[0] < 0.05',
+            provider: prometheus('rate(vllm:time_per_output_token_seconds_sum[1m]) / rate(vllm:time_per_output_token_seconds_count[1m])'),
+          },
+        ]),
+      ),
+      WHERE,
+    );
+    expect(fragment.spec.rollout?.analysisTemplates).toEqual({
+      slo: {
+        metrics: [
+          { name: 'ttft-p95', query: 'new.ttftP95Ms / 1000', window: 120, interval: 60, count: 5, failureLimit: 1, successCondition: 'result < 0.5' },
+          { name: 'errors', query: 'new.errorRate', window: 300, interval: 30, failureCondition: 'result > 0.01' },
+          { name: 'tpot-mean', query: 'new.tpotMeanMs / 1000', window: 60, successCondition: 'result < 0.05' },
+        ],
+      },
+    });
+    expect(warnings.join('\n')).not.toMatch(/analysis templates|other documents/);
+  });
+
+  it('a manifest file holding its AnalysisTemplate is a valid scenario without the template written out', () => {
+    const loaded = load('rollout-blue-green.scenario.yaml');
+    expect(Object.keys(loaded.scenario.spec.rollout?.analysisTemplates ?? {})).toEqual(['error-rate', 'latency']);
+    expect(() => prepareRun(loaded)).not.toThrow();
+  });
+
+  it('refuses, one line per metric, what cannot be simulated', () => {
+    const error = inputError(() =>
+      importManifestText(
+        file(
+          rollout({ templates: [{ templateName: 'mixed' }] }),
+          template('mixed', [
+            { name: 'ok', successCondition: 'result[0] < 0.05', provider: prometheus('sum(rate(errors_total[1m])) / sum(rate(requests_total[1m]))') },
+            { name: 'gpu', successCondition: 'result[0] < 0.9', provider: prometheus('avg(DCGM_FI_DEV_GPU_UTIL)') },
+            { name: 'p90', successCondition: 'result[0] < 1', provider: prometheus('histogram_quantile(0.9, rate(vllm:e2e_request_latency_seconds_bucket[1m]))') },
+            { name: 'dd', successCondition: 'result < 1', provider: { datadog: { query: 'avg:latency{*}' } } },
+          ]),
+        ),
+        WHERE,
+      ),
+    );
+    const lines = error.message.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/metrics\[1\]\.provider\.prometheus\.query: "avg\(DCGM_FI_DEV_GPU_UTIL\)": expected a histogram_quantile/);
+    expect(lines[1]).toMatch(/metrics\[2\].*quantile 0\.9 is not simulated/);
+    expect(lines[2]).toMatch(/metrics\[3\]\.provider: datadog is not simulated/);
+    expect(error.message).toMatch(/AnalysisTemplate\/mixed.*spec\.rollout\.analysisTemplates\.mixed/s);
   });
 });
