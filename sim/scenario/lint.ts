@@ -58,3 +58,18 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
 function seconds(s: number): string {
   return `${Number(s.toFixed(3))} s`;
 }
+
+/**
+ * A scenario's spec.model.tensorParallel replaces the one its manifest gives (nvidia.com/gpu, or
+ * --tensor-parallel-size): the simulated pods then hold another number of GPUs than the manifest's would.
+ * `manifest` names the file, e.g. `spec.deployment.manifest (vllm.yaml)`.
+ */
+export function tensorParallelOverride(manifest: string, fromManifest: number | undefined, raw: unknown): string | null {
+  const model = (raw as { spec?: { model?: unknown } } | null)?.spec?.model;
+  const written = model !== null && typeof model === 'object' ? (model as { tensorParallel?: unknown }).tensorParallel : undefined;
+  if (fromManifest === undefined || typeof written !== 'number' || written === fromManifest) return null;
+  return (
+    `spec.model.tensorParallel (${written}) overrides ${manifest}, whose pods use ${fromManifest} GPUs ` +
+    `(nvidia.com/gpu / --tensor-parallel-size): ${written} is simulated; remove spec.model.tensorParallel to simulate the manifest as written`
+  );
+}

@@ -4,6 +4,7 @@ import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import { importAnalysisTemplate, isAnalysisTemplate } from './manifest-analysis.js';
 import { importPodTemplate } from './manifest-pod.js';
+import { tensorParallelOverride } from './lint.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
 import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
@@ -190,6 +191,8 @@ export function applyManifest(raw: unknown, baseDir: string): { raw: unknown; wa
   const manifest = isMapping(deployment) ? deployment.manifest : undefined;
   if (typeof manifest !== 'string') return { raw, warnings: [] };
   const { fragment, warnings } = importManifest(manifest, baseDir);
+  const override = tensorParallelOverride(`spec.deployment.manifest (${manifest})`, fragment.spec.model?.tensorParallel, raw);
+  if (override !== null) warnings.push(override);
   const scenarioRollout = ((raw as Doc).spec as Doc).rollout;
   if (scenarioRollout === undefined && fragment.spec.rollout !== undefined) {
     delete fragment.spec.rollout;

@@ -28,6 +28,9 @@ function unmodelled(warnings: readonly string[]): string[] {
 
 const POD = 'spec.template.spec';
 
+/** One GPU, unless the test gives the container its own resources. */
+const ONE_GPU = { resources: { limits: { 'nvidia.com/gpu': 1 } } };
+
 /** A Deployment around one container, as YAML text. */
 function deploymentText(container: object, spec: object = {}, pod: object = {}): string {
   return stringify({
@@ -36,7 +39,7 @@ function deploymentText(container: object, spec: object = {}, pod: object = {}):
     metadata: { name: 'm' },
     spec: {
       selector: { matchLabels: { app: 'm' } },
-      template: { metadata: { labels: { app: 'm' } }, spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', ...container }], ...pod } },
+      template: { metadata: { labels: { app: 'm' } }, spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', ...ONE_GPU, ...container }], ...pod } },
       ...spec,
     },
   });
@@ -113,6 +116,16 @@ describe('importing a manifest into a scenario', () => {
     expect(warnings).toHaveLength(5);
   });
 
+  it('warns when the scenario\'s tensorParallel overrides the manifest\'s GPUs, not when it agrees', () => {
+    const { warnings } = load('vllm-deployment.scenario.yaml', ['spec.model={name: llama-3.1-70b, tensorParallel: 8}']);
+    expect(warnings).toContain(
+      'spec.model.tensorParallel (8) overrides spec.deployment.manifest (vllm-deployment.yaml), whose pods use 4 GPUs ' +
+        '(nvidia.com/gpu / --tensor-parallel-size): 8 is simulated; remove spec.model.tensorParallel to simulate the manifest as written',
+    );
+    const agreeing = load('vllm-deployment.scenario.yaml', ['spec.model={name: llama-3.1-70b, tensorParallel: 4}']);
+    expect(agreeing.warnings.join('\n')).not.toContain('overrides');
+  });
+
   it('lets the scenario override any field of the manifest', () => {
     const { scenario } = load('vllm-deployment.scenario.yaml', [
       'spec.deployment.replicas=4',
@@ -186,7 +199,7 @@ describe('mergeManifestFragment', () => {
 
 describe('Deployment fields', () => {
   it('writes out the Kubernetes defaults that differ from the scenario: no readiness probe, 25%/25%, one replica', () => {
-    const { fragment, warnings } = importDeployment({ args: ['meta-llama/Llama-3.1-8B'] });
+    const { fragment, warnings } = importDeployment({ args: ['meta-llama/Llama-3.1-8B'], resources: {} });
     expect(fragment.spec.deployment).toEqual({
       replicas: 1,
       readinessProbe: null,
@@ -197,7 +210,11 @@ describe('Deployment fields', () => {
     expect(fragment.spec.rollout).toEqual({ strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
     expect(fragment.spec.model).toBeUndefined();
     expect(fragment.spec.server).toBeUndefined();
-    expect(warnings).toEqual([]);
+    // No nvidia.com/gpu: Kubernetes would schedule the pod without a GPU; the simulation still gives it some.
+    expect(warnings).toEqual([
+      `${WHERE}: ${POD}.containers[0].resources: no nvidia.com/gpu request or limit, so Kubernetes would give this pod no GPU; ` +
+        'it is simulated as a GPU pod holding spec.model.tensorParallel GPUs — add resources.limits.nvidia.com/gpu to the manifest',
+    ]);
   });
 
   it('reads Recreate and a RollingUpdate that gives one bound', () => {
@@ -246,10 +263,10 @@ describe('Deployment fields', () => {
   );
 
   it('takes the memory request, or the limit without one, as the host memory request', () => {
-    const requested = importDeployment({ resources: { requests: { memory: '512Mi' }, limits: { memory: '1Gi' } } });
+    const requested = importDeployment({ resources: { requests: { memory: '512Mi' }, limits: { memory: '1Gi', 'nvidia.com/gpu': 1 } } });
     expect(requested.fragment.spec.deployment.resources).toEqual({ hostMemoryRequest: 512 * 2 ** 20 });
     expect(unmodelled(requested.warnings)).toEqual([`${POD}.containers[0].resources.limits.memory`]);
-    const limited = importDeployment({ resources: { limits: { memory: '1.5T' } } });
+    const limited = importDeployment({ resources: { limits: { memory: '1.5T', 'nvidia.com/gpu': 1 } } });
     expect(limited.fragment.spec.deployment.resources).toEqual({ hostMemoryRequest: 1.5e12 });
     expect(limited.warnings).toEqual([]);
   });
@@ -319,7 +336,7 @@ describe('the vLLM command line', () => {
 
 describe('Argo Rollout fields', () => {
   function rolloutText(strategy: object): string {
-    return stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { strategy, template: { spec: { containers: [{ name: 'c', image: 'vllm/vllm-openai' }] } } } });
+    return stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { strategy, template: { spec: { containers: [{ name: 'c', image: 'vllm/vllm-openai', ...ONE_GPU }] } } } });
   }
 
   it('reads a canary without traffic routing, its pauses in Go durations and setCanaryScale weights', () => {
