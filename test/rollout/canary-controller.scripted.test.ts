@@ -269,6 +269,32 @@ describe('traffic-routed canary', () => {
     );
   });
 
+  it('abort with abortScaleDownDelaySeconds 60: the canary is kept 60 s after the stable is fully available', () => {
+    const host = new ScriptedHost();
+    const controller = routed(host, [{ setWeight: 50 }, { pause: {} }], { abortScaleDownDelaySeconds: 60 });
+    host.at(30, () => controller.abort('operator'));
+    host.advance(200);
+    // rollout/replicaset.go reconcileNewReplicaSet: shouldDelayScaleDownOnAbort holds the canary's size (the aborted
+    // weight 0 would size it to 0) and annotates the deadline once the stable is fully available (already at 30).
+    expect(host.calls('scale', 'split', 'log ScaleDownDelay')).toEqual(
+      entries([0, 'scale new 2'], [10, 'split old=50 new=50'], [30, 'split old=100 new=0'], [30, 'log ScaleDownDelay'], [90, 'scale new 0']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 90, outcome: 'aborted' });
+  });
+
+  it('abort with abortScaleDownDelaySeconds 0 and setWeight steps: the canary follows the aborted weight to 0', () => {
+    const host = new ScriptedHost();
+    const controller = routed(host, [{ setWeight: 50 }, { pause: {} }], { abortScaleDownDelaySeconds: 0 });
+    host.at(30, () => controller.abort('operator'));
+    host.advance(200);
+    // Argo's code, not its docs table (docs/features/scaledown-aborted-rs.md says "does not scale down"): with the
+    // delay 0, shouldDelayScaleDownOnAbort is false, so reconcileNewReplicaSet scales the canary to NewRSNewReplicas
+    // = trafficWeightToReplicas(GetCurrentSetWeight = 0 when aborted) = 0. Only a setCanaryScale keeps it up
+    // (UseSetCanaryScale ignores the abort when the delay is 0; see canary-abort-goldens).
+    expect(host.calls('scale', 'split')).toEqual(entries([0, 'scale new 2'], [10, 'split old=50 new=50'], [30, 'scale new 0'], [30, 'split old=100 new=0']));
+    expect(controller.state).toMatchObject({ finishedAt: 30, outcome: 'aborted' });
+  });
+
   it('dynamicStableScale: the stable shrinks only after the gateway weight has moved', () => {
     const host = new ScriptedHost();
     routed(host, [{ setWeight: 50 }, { pause: {} }], { dynamicStableScale: true });
