@@ -35,12 +35,6 @@ export function createController(
   const metrics = (names: readonly string[] | undefined, path: string): AnalysisMetric[] | null =>
     names ? resolveTemplates(names, templates, path) : null;
   const base = 'spec.rollout.strategy';
-  if (rollout.previewTraffic !== undefined && !('blueGreen' in s)) {
-    throw new InputError(
-      { problem: 'test traffic goes to a blue-green preview Service', expected: 'strategy blueGreen', got: strategyName(rollout) },
-      'spec.rollout.previewTraffic',
-    );
-  }
   if ('rollingUpdate' in s) {
     return new DeploymentController(
       host,

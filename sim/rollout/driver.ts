@@ -77,7 +77,7 @@ export class RolloutDriver {
       setMirror: (mirror) => world.gateway.apply(() => world.router.setMirror(mirror)),
       setPreviewTraffic: (on) => {
         if (world.previewTraffic === null) throw new InternalError('preview traffic switched without rollout.previewTraffic');
-        world.previewTraffic.running = on;
+        world.previewTraffic.setRunning(on);
       },
       gatewayDelay: world.gateway.delay,
       telemetry: (source, from, to) => world.telemetry(source, from, to),

@@ -34,7 +34,7 @@ export class PreviewTraffic {
     this.onArrival = sim.handler(() => this.arrive());
   }
 
-  set running(on: boolean) {
+  setRunning(on: boolean): void {
     if (on === (this.pending !== null)) return;
     if (on) {
       this.schedule();

@@ -34,6 +34,11 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
         );
       }
     }
+    // A warning, not an error: compare and plan swap the strategy of a scenario that has it.
+    if (rollout.previewTraffic !== undefined && !('blueGreen' in rollout.strategy)) {
+      const strategy = Object.keys(rollout.strategy)[0];
+      warnings.push(`spec.rollout.previewTraffic: only a blueGreen preview Service receives test requests; with ${strategy} none are sent`);
+    }
     rollout.promoteAt.forEach((t, i) => {
       if (t >= duration) warnings.push(`spec.rollout.promoteAt[${i}] (${seconds(t)}) never happens: ${end}`);
     });

@@ -4,6 +4,7 @@
  * through the whole run.
  */
 import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../sim/scenario/load.js';
 import { merge, run, scenario, type Doc } from '../validation/scenario-kit.js';
 
 const errorRate = { metrics: [{ name: 'errors', query: 'new.errorRate', interval: '10s', count: 3, successCondition: 'result < 0.05' }] };
@@ -49,8 +50,10 @@ describe('traffic to a blue-green preview before the switch', () => {
 
   it('without either, a pre-promotion analysis of new.* is refused before the run, naming the fix', () => {
     expect(() => run(blueGreen({}))).toThrow(/prePromotionAnalysis.*previewTraffic/s);
-    expect(() => run(scenario({ rollout: { at: '20s', strategy: { recreate: {} }, ...TEST_TRAFFIC } }))).toThrow(
-      /spec\.rollout\.previewTraffic.*blueGreen/,
-    );
+  });
+
+  it('previewTraffic with another strategy is a warning (compare and plan swap strategies), and sends nothing', () => {
+    const loaded = loadScenarioText(JSON.stringify(scenario({ rollout: { at: '20s', strategy: { recreate: {} }, ...TEST_TRAFFIC } })));
+    expect(loaded.warnings).toContain('spec.rollout.previewTraffic: only a blueGreen preview Service receives test requests; with recreate none are sent');
   });
 });
