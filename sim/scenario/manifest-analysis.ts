@@ -51,13 +51,18 @@ export function importAnalysisTemplate(r: ManifestReader): { name: string; templ
       return importMetric(r, path);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      refused.push(err.message);
+      // The field without the file's name, which the one error gives once.
+      refused.push(`${(err.path ?? '').replace(`${r.where}: `, '')}: ${err.detail}`);
       return null;
     }
   });
   if (metrics.length === 0) r.fail(['spec', 'metrics'], 'missing; expected at least one metric');
   if (refused.length > 0) {
-    throw new InputError(`${r.where}: AnalysisTemplate/${name}: ${refused.length} metric(s) cannot be simulated:\n  - ${refused.join('\n  - ')}\nwrite them by hand under spec.rollout.analysisTemplates.${name} (queries read new.*, old.*, all.*)`);
+    throw new InputError(
+      `${refused.length} metric(s) cannot be simulated:\n  - ${refused.join('\n  - ')}\n` +
+        `write them by hand under spec.rollout.analysisTemplates.${name} (queries read new.*, old.*, all.*)`,
+      r.where,
+    );
   }
   return { name, template: { metrics } };
 }
@@ -95,7 +100,7 @@ function importMetric(r: ManifestReader, path: FieldPath): Fragment {
 }
 
 /** The simulated query (and window) for a PromQL text, or why it is refused. */
-export function mapQuery(promql: string): { query: string; window?: number } | string {
+function mapQuery(promql: string): { query: string; window?: number } | string {
   const text = promql.replace(/\s+/g, ' ');
   const range = RANGE.exec(text);
   const window = range === null ? undefined : parseArgoDuration(range[1]) ?? undefined;

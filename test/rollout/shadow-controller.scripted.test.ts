@@ -121,6 +121,24 @@ describe('shadow → blue-green', () => {
     expect(controller.state).toMatchObject({ finishedAt: 2410, outcome: 'completed' });
   });
 
+  it('an abort while a blue pod is down: green is kept until blue is fully available again plus the delay', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, {
+      strategy: { shadowBlueGreen: { shadowDuration: 600, soakSeconds: 1800, abortScaleDownDelaySeconds: 60 } },
+    });
+    host.at(990, () => host.crash(old, 1));
+    host.at(1000, () => controller.abort('operator'));
+    host.at(1100, () => host.ready(old));
+    host.advance(5000);
+    // As Argo's blue-green (rollout/replicaset.go reconcileNewReplicaSet): the deadline is set when blue is fully
+    // available again (1100), not at the abort ⇒ green to 0 at 1160.
+    expect(host.calls('log ScaleDownDelay', 'scale new')).toEqual(
+      entries([0, 'scale new 4'], [1100, 'log ScaleDownDelay'], [1160, 'scale new 0']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 1160, outcome: 'aborted' });
+  });
+
   it('operator abort during the soak: instant switch back to blue, which still has all its pods', () => {
     const host = new ScriptedHost();
     const old = host.fleet('old', 4);
