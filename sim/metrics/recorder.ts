@@ -307,9 +307,23 @@ export class MetricsRecorder {
   /**
    * Telemetry of one version (or all requests) over every window that overlaps [from, to): the resolution is
    * one window, so a range that starts or ends mid-window includes that whole window. `from` must be within
-   * the query reach of the latest sample.
+   * the query reach of the latest sample. With `also`, another recorder's requests of the same windows are
+   * counted too (a blue-green preview's test and mirrored requests with its live ones).
    */
-  query(version: VersionRole | 'all', from: number, to: number): Telemetry {
+  query(version: VersionRole | 'all', from: number, to: number, also: MetricsRecorder | null = null): Telemetry {
+    const latency = newLatencySketches();
+    const counts = [0, 0, 0, 0];
+    this.accumulate(version, from, to, latency, counts);
+    also?.accumulate(version, from, to, latency, counts);
+    const [ttft, tpot, e2e] = latency;
+    const [completed, dropped, rejected, timedOut] = counts;
+    const finished = completed + dropped + rejected + timedOut;
+    const errorRate = finished === 0 ? null : (dropped + rejected + timedOut) / finished;
+    return { ttft, tpot, e2e, completed, dropped, rejected, timedOut, finished, errorRate };
+  }
+
+  /** Adds the windows overlapping [from, to) to `latency` and to `counts` (completed, dropped, rejected, timed out). */
+  private accumulate(version: VersionRole | 'all', from: number, to: number, latency: LatencySketches, counts: number[]): void {
     if (!(from >= 0 && to >= from && to < Infinity)) {
       throw new InternalError(`metrics.query: expected 0 ≤ from ≤ to < ∞, got [${from}, ${to})`);
     }
@@ -322,21 +336,14 @@ export class MetricsRecorder {
           `telemetry kept (query reach ${this.queryReach}s)`,
       );
     }
-    const [ttft, tpot, e2e] = this.mergeLatency(newLatencySketches(), first, last, slots);
-    let completed = 0;
-    let dropped = 0;
-    let rejected = 0;
-    let timedOut = 0;
-    for (let w = first; w <= last; w++) {
+    for (let w = Math.max(0, first); w <= last; w++) {
       const window = this.windows.at(w);
-      completed += window.finishedCount(COMPLETED, slots);
-      dropped += window.finishedCount(DROPPED, slots);
-      rejected += window.finishedCount(REJECTED, slots);
-      timedOut += window.finishedCount(TIMED_OUT, slots);
+      for (const metric of METRICS) window.mergeLatency(latency[metric], metric, slots);
+      counts[0] += window.finishedCount(COMPLETED, slots);
+      counts[1] += window.finishedCount(DROPPED, slots);
+      counts[2] += window.finishedCount(REJECTED, slots);
+      counts[3] += window.finishedCount(TIMED_OUT, slots);
     }
-    const finished = completed + dropped + rejected + timedOut;
-    const errorRate = finished === 0 ? null : (dropped + rejected + timedOut) / finished;
-    return { ttft, tpot, e2e, completed, dropped, rejected, timedOut, finished, errorRate };
   }
 
   /**
@@ -477,14 +484,5 @@ export class MetricsRecorder {
       if (this.causeTotals[column] > 0) counts[cause] = this.causeTotals[column];
     }
     return counts;
-  }
-
-  /** Sets `into` (indexed by metric) to the samples of windows first..last (none if last < first). */
-  private mergeLatency(into: LatencySketches, first: number, last: number, slots: SlotRange): LatencySketches {
-    for (const metric of METRICS) into[metric].clear();
-    for (let w = Math.max(0, first); w <= last; w++) {
-      for (const metric of METRICS) this.windows.at(w).mergeLatency(into[metric], metric, slots);
-    }
-    return into;
   }
 }

@@ -1,5 +1,6 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { AnalysisMetric } from './analysis-schema.js';
+import { AbortScaleDownDeadline } from './abort-deadline.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { ControllerBase } from './controller.js';
 import type { RolloutHost } from './host.js';
@@ -11,6 +12,10 @@ export interface BlueGreenParams {
   autoPromotionSeconds: number;
   scaleDownDelaySeconds: number;
   abortScaleDownDelaySeconds: number;
+  /** Share of live requests copied to the preview before the switch, 0..1. */
+  previewMirrorShare: number;
+  /** rollout.previewTraffic is set: test requests go to the preview before the switch. */
+  previewTraffic: boolean;
   prePromotionAnalysis: AnalysisMetric[] | null;
   postPromotionAnalysis: AnalysisMetric[] | null;
 }
@@ -21,7 +26,7 @@ export interface BlueGreenParams {
  * scaled to full size, the active-service switch at the gateway, post-promotion analysis, and the old
  * ReplicaSet kept for scaleDownDelaySeconds (instant rollback) before it is scaled to zero.
  * Abort (failed analysis or an operator): the active service points at the stable ReplicaSet again and the
- * preview is scaled to zero after abortScaleDownDelaySeconds (0 = never).
+ * preview is scaled to zero abortScaleDownDelaySeconds after the stable is fully available (0 = never).
  */
 export class BlueGreenController extends ControllerBase {
   readonly strategy = 'blueGreen';
@@ -31,8 +36,10 @@ export class BlueGreenController extends ControllerBase {
   private pauseStartedAt: number | null = null;
   private promoted = false;
   private scaledUpPreview = false;
+  private previewFed = false;
   private switchedAt: number | null = null;
   private scaleDownAt: number | null = null;
+  private readonly abortDeadline: AbortScaleDownDeadline;
 
   constructor(
     host: RolloutHost,
@@ -40,6 +47,7 @@ export class BlueGreenController extends ControllerBase {
     private readonly active: ReplicaSet,
   ) {
     super(host);
+    this.abortDeadline = new AbortScaleDownDeadline(host, params.abortScaleDownDelaySeconds, 'preview');
   }
 
   start(): void {
@@ -60,6 +68,7 @@ export class BlueGreenController extends ControllerBase {
   protected override onAbort(): void {
     this.preAnalysis?.terminate();
     this.postAnalysis?.terminate();
+    this.feedPreview(false);
   }
 
   sync(): boolean {
@@ -76,6 +85,7 @@ export class BlueGreenController extends ControllerBase {
     const available = this.host.status(preview).availableReplicas;
     if (this.switchedAt === null) {
       if (available < desired) return false;
+      this.feedPreview(true);
       if (!this.prePromotionDone(now)) return false;
       if (!this.pauseDone(now)) return false;
       if (!this.scaledUpPreview && this.params.previewReplicaCount !== undefined && desired < this.params.replicas) {
@@ -86,6 +96,7 @@ export class BlueGreenController extends ControllerBase {
       if (available < this.params.replicas) return false;
       this.switchedAt = now;
       this.host.log('SwitchActive', `active service → new version (reaches the gateway in ${this.host.gatewayDelay}s)`);
+      this.feedPreview(false);
       this.host.setSplit([{ version: 'new', weight: 100 }]);
       this.enterPhase('post-promotion');
       if (this.params.postPromotionAnalysis) {
@@ -113,6 +124,19 @@ export class BlueGreenController extends ControllerBase {
     this.host.setReplicas(this.active, 0);
     this.complete('completed', undefined);
     return true;
+  }
+
+  /**
+   * The preview's traffic before the switch (what teams give it so a pre-promotion analysis has something to
+   * measure): mirrored live requests and/or test requests, from when the preview is available until the switch
+   * or an abort.
+   */
+  private feedPreview(on: boolean): void {
+    if (on === this.previewFed) return;
+    this.previewFed = on;
+    const share = this.params.previewMirrorShare;
+    if (share > 0) this.host.setMirror(on ? { version: 'new', share } : null);
+    if (this.params.previewTraffic) this.host.setPreviewTraffic(on);
   }
 
   private previewSize(): number {
@@ -154,6 +178,10 @@ export class BlueGreenController extends ControllerBase {
     return false;
   }
 
+  /**
+   * The active service goes back to the stable ReplicaSet at once; the preview is scaled to zero
+   * abortScaleDownDelaySeconds after the stable is fully available again (0: never).
+   */
   private syncAbort(preview: ReplicaSet, now: number): boolean {
     if (this.switchedAt !== null || this.abortedAt === now) {
       this.host.setSplit([{ version: 'old', weight: 100 }]);
@@ -162,20 +190,13 @@ export class BlueGreenController extends ControllerBase {
       this.host.setReplicas(this.active, this.params.replicas);
       return true;
     }
-    const delay = this.params.abortScaleDownDelaySeconds;
-    const stableReady = this.host.status(this.active).availableReplicas >= this.params.replicas;
-    if (!stableReady) return false;
-    if (delay > 0) {
-      const at = Math.max(this.abortedAt ?? now, now - delay) + delay;
-      if (now < at) {
-        this.host.wakeAt(at);
-        return false;
-      }
+    if (this.host.status(this.active).availableReplicas < this.params.replicas) return false;
+    if (this.params.abortScaleDownDelaySeconds > 0) {
+      this.abortDeadline.arm();
+      if (!this.abortDeadline.passed) return false;
+      this.host.setReplicas(preview, 0);
     }
-    // abortScaleDownDelaySeconds 0: the preview is never scaled down.
-    if (delay > 0) this.host.setReplicas(preview, 0);
     this.completeAbort();
     return true;
   }
-
 }

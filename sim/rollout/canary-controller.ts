@@ -1,4 +1,5 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
+import { AbortScaleDownDeadline } from './abort-deadline.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import {
@@ -55,8 +56,8 @@ export class CanaryController extends ControllerBase {
   private routedWeight = 0;
   private promotedAt: number | null = null;
   private readonly abortScaleDown: AbortScaleDown;
-  /** When an aborted canary held at its size is scaled to zero (the scale-down-deadline annotation). */
-  private abortDeadline: number | null = null;
+  /** When an aborted canary held at its size is scaled to zero. */
+  private readonly abortDeadline: AbortScaleDownDeadline;
 
   constructor(
     host: RolloutHost,
@@ -65,6 +66,7 @@ export class CanaryController extends ControllerBase {
   ) {
     super(host);
     this.abortScaleDown = abortScaleDown(params.trafficRouting, params.abortScaleDownDelaySeconds);
+    this.abortDeadline = new AbortScaleDownDeadline(host, this.abortScaleDown.delaySeconds ?? 0, 'canary');
   }
 
   start(): void {
@@ -107,7 +109,7 @@ export class CanaryController extends ControllerBase {
     }
     if (this.promotedAt !== null) return this.syncScaleDownOld(now);
 
-    const counts = this.desiredCounts(canary, aborted, now);
+    const counts = this.desiredCounts(canary, aborted);
     if (this.stable.spec !== counts.stable) {
       this.host.setReplicas(this.stable, counts.stable);
       return true;
@@ -119,7 +121,7 @@ export class CanaryController extends ControllerBase {
     const canaryAvailable = this.host.status(canary).availableReplicas;
     if (this.params.trafficRouting && this.syncTraffic(canary, canaryAvailable, counts, aborted)) return true;
 
-    if (aborted) return this.syncAbort(canary, now);
+    if (aborted) return this.syncAbort(canary);
     if (this.stepIndex < this.params.steps.length) {
       if (!this.stepComplete(now, canaryAvailable, counts)) return false;
       this.stepIndex++;
@@ -160,7 +162,7 @@ export class CanaryController extends ControllerBase {
     };
   }
 
-  private desiredCounts(canary: ReplicaSet, aborted: boolean, now: number): CanaryCounts {
+  private desiredCounts(canary: ReplicaSet, aborted: boolean): CanaryCounts {
     const { replicas } = this.params;
     const position = this.position(canary, aborted);
     const { replicas: explicit, weight } = canaryReplicasOrWeight(position);
@@ -183,8 +185,7 @@ export class CanaryController extends ControllerBase {
       minPodsPerReplicaSet: this.params.minPodsPerReplicaSet,
     });
     if (!aborted || !this.delaysCanaryScaleDownOnAbort()) return counts;
-    const deadlinePassed = this.abortDeadline !== null && now >= this.abortDeadline;
-    return { stable: counts.stable, canary: deadlinePassed ? 0 : canary.spec };
+    return { stable: counts.stable, canary: this.abortDeadline.passed ? 0 : canary.spec };
   }
 
   /**
@@ -226,7 +227,7 @@ export class CanaryController extends ControllerBase {
     const step = this.params.steps[this.stepIndex];
     if ('setWeight' in step || 'setCanaryScale' in step) {
       if (canaryAvailable < counts.canary) return false;
-      if (this.host.status(this.stable).availableReplicas < Math.min(counts.stable, this.stable.spec)) return false;
+      if (!this.stableCreated(counts)) return false;
       return !this.params.trafficRouting || 'setCanaryScale' in step || this.routedWeight === step.setWeight;
     }
     if ('pause' in step) return this.paused(now, step.pause.duration);
@@ -243,6 +244,16 @@ export class CanaryController extends ControllerBase {
     }
     if (phase === 'Inconclusive') return this.paused(now, undefined);
     return phase === 'Successful';
+  }
+
+  /**
+   * AtDesiredReplicaCountsForCanary: the stable needs its desired pods created, not available (allDesiredAreCreated:
+   * the canary's traffic share is what must be served, and the stable's own availability is guarded by
+   * maxUnavailable); with traffic routing and dynamicStableScale the stable is not checked at all.
+   */
+  private stableCreated(counts: CanaryCounts): boolean {
+    if (this.params.trafficRouting && this.params.dynamicStableScale) return true;
+    return this.stable.spec === counts.stable && this.host.status(this.stable).replicas === counts.stable;
   }
 
   private paused(now: number, duration: number | undefined): boolean {
@@ -269,15 +280,11 @@ export class CanaryController extends ControllerBase {
    * at its size gets its deadline when the stable is fully available (not at the abort: the deadline scales it to
    * zero unconditionally).
    */
-  private syncAbort(canary: ReplicaSet, now: number): boolean {
+  private syncAbort(canary: ReplicaSet): boolean {
     if (this.host.status(this.stable).availableReplicas < this.params.replicas) return false;
     if (this.params.trafficRouting && this.routedWeight > 0) return false;
     if (this.delaysCanaryScaleDownOnAbort() && canary.spec > 0) {
-      if (this.abortDeadline === null) {
-        this.abortDeadline = now + (this.abortScaleDown.delaySeconds ?? 0);
-        this.host.log('ScaleDownDelay', `canary kept until ${this.abortDeadline}s (abortScaleDownDelaySeconds)`);
-        this.host.wakeAt(this.abortDeadline);
-      }
+      this.abortDeadline.arm();
       return false;
     }
     if (!this.params.trafficRouting && canary.spec > 0) return false;

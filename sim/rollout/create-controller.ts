@@ -1,4 +1,6 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
+import { InputError } from '../errors.js';
+import { compileExpression } from '../expressions/safe-eval.js';
 import { resolveTemplates } from './analysis-runner.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { BlueGreenController } from './blue-green-controller.js';
@@ -59,6 +61,9 @@ export function createController(
   }
   if ('blueGreen' in s) {
     const bg = s.blueGreen;
+    if (!bg.previewMirrorPercent && rollout.previewTraffic === undefined) {
+      rejectUnfedPreviewAnalysis(bg.prePromotionAnalysis?.templates ?? [], templates, `${base}.blueGreen.prePromotionAnalysis`);
+    }
     return new BlueGreenController(
       host,
       {
@@ -68,6 +73,8 @@ export function createController(
         autoPromotionSeconds: bg.autoPromotionSeconds,
         scaleDownDelaySeconds: bg.scaleDownDelaySeconds,
         abortScaleDownDelaySeconds: bg.abortScaleDownDelaySeconds,
+        previewMirrorShare: (bg.previewMirrorPercent ?? 0) / 100,
+        previewTraffic: rollout.previewTraffic !== undefined,
         prePromotionAnalysis: metrics(bg.prePromotionAnalysis?.templates, `${base}.blueGreen.prePromotionAnalysis`),
         postPromotionAnalysis: metrics(bg.postPromotionAnalysis?.templates, `${base}.blueGreen.postPromotionAnalysis`),
       },
@@ -112,7 +119,32 @@ export function createController(
       soakSeconds: sh.soakSeconds,
       abortScaleDownDelaySeconds: sh.abortScaleDownDelaySeconds,
       analysis: metrics(sh.analysis?.templates, `${base}.shadowBlueGreen.analysis`),
+      soakAnalysis: metrics(sh.soakAnalysis?.templates, `${base}.shadowBlueGreen.soakAnalysis`),
     },
     stable,
   );
+}
+
+/**
+ * Before the switch a blue-green preview receives no live traffic, so a pre-promotion metric on new.* (or shadow.*)
+ * would measure nothing: every measurement errors and even a good version is rolled back. Refused up front.
+ */
+function rejectUnfedPreviewAnalysis(
+  names: readonly string[],
+  templates: RolloutSpec['analysisTemplates'],
+  path: string,
+): void {
+  for (const name of names) {
+    for (const metric of templates[name]?.metrics ?? []) {
+      const read = compileExpression(metric.query).symbols.find((f) => f.startsWith('new.') || f.startsWith('shadow.'));
+      if (read === undefined) continue;
+      throw new InputError(
+        `metric "${metric.name}" of template "${name}" reads ${read}, but the preview gets no traffic before the ` +
+          'switch, so every measurement would error and the rollout roll back; send it test requests ' +
+          '(spec.rollout.previewTraffic: { rate, promptTokens, outputTokens }) or a copy of live traffic ' +
+          '(spec.rollout.strategy.blueGreen.previewMirrorPercent)',
+        path,
+      );
+    }
+  }
 }

@@ -4,6 +4,7 @@ import type { ReplicaSet } from '../cluster/replicaset.js';
 import type { Simulator } from '../engine/simulator.js';
 import { InternalError } from '../errors.js';
 import type { Telemetry } from '../metrics/recorder.js';
+import type { PreviewTraffic } from '../routing/preview-traffic.js';
 import type { GatewayPropagation } from '../routing/propagation.js';
 import type { Router } from '../routing/router.js';
 import type { VersionRole } from '../traffic/request.js';
@@ -29,6 +30,8 @@ export interface RolloutWorld {
   readonly cluster: Cluster;
   readonly router: Router;
   readonly gateway: GatewayPropagation;
+  /** rollout.previewTraffic; null when the scenario has none. */
+  readonly previewTraffic: PreviewTraffic | null;
   createReplicaSet(version: VersionRole): ReplicaSet;
   telemetry(source: VersionRole | 'all' | 'shadow', from: number, to: number): Telemetry;
   log(event: PodEvent): void;
@@ -72,6 +75,10 @@ export class RolloutDriver {
       status: (rs) => world.cluster.status(rs),
       setSplit: (split) => world.gateway.apply(() => world.router.setSplit(split)),
       setMirror: (mirror) => world.gateway.apply(() => world.router.setMirror(mirror)),
+      setPreviewTraffic: (on) => {
+        if (world.previewTraffic === null) throw new InternalError('preview traffic switched without rollout.previewTraffic');
+        world.previewTraffic.setRunning(on);
+      },
       gatewayDelay: world.gateway.delay,
       telemetry: (source, from, to) => world.telemetry(source, from, to),
       wakeAt: (t) => this.wakeAt(t),

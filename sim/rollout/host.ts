@@ -17,6 +17,8 @@ export interface RolloutHost {
   status(rs: ReplicaSet): ReplicaSetStatus;
   setSplit(split: Split): void;
   setMirror(mirror: MirrorSpec | null): void;
+  /** Blue-green: start or stop the test requests to the preview Service (rollout.previewTraffic), at once. */
+  setPreviewTraffic(on: boolean): void;
   /** Gateway changes (active service switch, weights) reach the data path after this delay. */
   readonly gatewayDelay: number;
   /** `shadow`: the mirrored copies' telemetry. */

@@ -1,4 +1,5 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
+import { AbortScaleDownDeadline } from './abort-deadline.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { ControllerBase } from './controller.js';
@@ -11,16 +12,20 @@ export interface ShadowParams {
   shadowDuration: number;
   soakSeconds: number;
   abortScaleDownDelaySeconds: number;
+  /** Runs during the shadow stage, on the mirrored copies. */
   analysis: AnalysisMetric[] | null;
+  /** Runs during the soak, on green's live traffic. */
+  soakAnalysis: AnalysisMetric[] | null;
 }
 
 type Stage = 'green-up' | 'shadow' | 'soak';
 
 /**
  * Shadow to blue-green: green comes up at full size beside blue; a share of live traffic is mirrored to it for
- * shadowDuration (its load is real, its answers discarded) while analysis compares it with blue (queries read
- * `shadow.*` for the mirrored copies); then the gateway cuts over, blue soaks for soakSeconds (instant
- * rollback: a failed analysis during the soak switches back), and blue is scaled down.
+ * shadowDuration (its load is real, its answers discarded) while `analysis` compares it with blue (queries read
+ * `shadow.*` for the mirrored copies); then the gateway cuts over and blue is kept for soakSeconds (instant
+ * rollback) while `soakAnalysis` reads green's live traffic (`new.*`): a failed one switches back. Each analysis
+ * ends with its stage (a measurement due after it is not taken); then blue is scaled down.
  */
 export class ShadowBlueGreenController extends ControllerBase {
   readonly strategy = 'shadowBlueGreen';
@@ -28,6 +33,7 @@ export class ShadowBlueGreenController extends ControllerBase {
   private stage: Stage = 'green-up';
   private stageStartedAt = 0;
   private analysis: AnalysisRunner | null = null;
+  private readonly abortDeadline: AbortScaleDownDeadline;
 
   constructor(
     host: RolloutHost,
@@ -35,6 +41,7 @@ export class ShadowBlueGreenController extends ControllerBase {
     private readonly blue: ReplicaSet,
   ) {
     super(host);
+    this.abortDeadline = new AbortScaleDownDeadline(host, params.abortScaleDownDelaySeconds, 'green');
   }
 
   start(): void {
@@ -54,7 +61,7 @@ export class ShadowBlueGreenController extends ControllerBase {
     const green = this.green;
     if (!green || this.state.finishedAt !== null) return false;
     const now = this.host.now();
-    if (this.abortedAt !== null) return this.syncAbort(green, now);
+    if (this.abortedAt !== null) return this.syncAbort(green);
     if (green.spec !== this.params.replicas && this.stage === 'green-up') {
       this.host.setReplicas(green, this.params.replicas);
       return true;
@@ -84,31 +91,29 @@ export class ShadowBlueGreenController extends ControllerBase {
       this.host.setSplit([{ version: 'new', weight: 100 }]);
       this.host.log('SwitchActive', 'gateway cut over to green; blue kept for instant rollback');
       this.enter('soak', 'soak');
+      this.analysis = this.params.soakAnalysis ? new AnalysisRunner(this.host, 'soak', this.params.soakAnalysis) : null;
       this.host.wakeAt(now + this.params.soakSeconds);
       return true;
     }
     if (now < this.stageStartedAt + this.params.soakSeconds) return false;
+    this.analysis?.terminate();
     this.host.setReplicas(this.blue, 0);
     this.complete('completed', undefined);
     return true;
   }
 
-  private syncAbort(green: ReplicaSet, now: number): boolean {
+  private syncAbort(green: ReplicaSet): boolean {
     if (this.blue.spec !== this.params.replicas) {
       this.host.setReplicas(this.blue, this.params.replicas);
       return true;
     }
     if (this.host.status(this.blue).availableReplicas < this.params.replicas) return false;
-    const delay = this.params.abortScaleDownDelaySeconds;
-    if (delay > 0) {
-      const at = (this.abortedAt ?? now) + delay;
-      if (now < at) {
-        this.host.wakeAt(at);
-        return false;
-      }
+    // As Argo's blue-green: the delay starts once blue is fully available; 0 leaves green up.
+    if (this.params.abortScaleDownDelaySeconds > 0) {
+      this.abortDeadline.arm();
+      if (!this.abortDeadline.passed) return false;
+      this.host.setReplicas(green, 0);
     }
-    // abortScaleDownDelaySeconds 0: green is never scaled down.
-    if (delay > 0) this.host.setReplicas(green, 0);
     this.completeAbort();
     return true;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { zDuration, zIntOrPercent } from '../config/zod-units.js';
+import { zPreviewTraffic } from '../traffic/config.js';
 import type { IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 import { rollingBudgetProblem } from './fenceposts.js';
@@ -41,6 +42,11 @@ export const zBlueGreen = z.strictObject({
   autoPromotionSeconds: zDuration.prefault(ARGO.autoPromotionSeconds),
   scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
   abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
+  /** The preview gets no live traffic before the switch; a mirror gives it a copy of some (as shadow's). */
+  previewMirrorPercent: z.number().min(0).max(100).optional().meta({
+    description:
+      'share of live requests copied to the preview from when it is available until the switch (answers discarded; queries read shadow.* and new.*); unset: none',
+  }),
   prePromotionAnalysis: zAnalysisRef.optional(),
   postPromotionAnalysis: zAnalysisRef.optional(),
 });
@@ -94,13 +100,19 @@ export const zCanary = z
 /**
  * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic
  * to it (real load, answers discarded), analyse green against blue, cut over at the gateway, soak with blue kept
- * for instant rollback, then scale blue down.
+ * for instant rollback (optionally analysing green's live traffic), then scale blue down.
  */
 export const zShadowBlueGreen = z.strictObject({
   mirrorPercent: z.number().min(0).max(100).default(100),
   shadowDuration: zDuration.prefault('10m'),
-  analysis: zAnalysisRef.optional(),
+  analysis: zAnalysisRef.optional().meta({
+    description: 'runs during the shadow stage only, on the mirrored copies (queries read shadow.*); ends with it',
+  }),
   soakSeconds: zDuration.prefault('30m'),
+  soakAnalysis: zAnalysisRef.optional().meta({
+    description:
+      'runs during the soak, when green serves the live traffic (queries read new.*); Failed, Error or Inconclusive switches back to blue; ends with the soak',
+  }),
   /** As Argo's blue-green. */
   abortScaleDownDelaySeconds: zDuration.prefault(ARGO.abortScaleDownDelaySeconds),
 });
@@ -144,6 +156,14 @@ export const zRollout = z.strictObject({
   promoteAt: z.array(zDuration).default([]),
   /** Time at which an operator aborts the rollout. */
   abortAt: zDuration.optional(),
+  /**
+   * Blue-green: test requests to the preview Service from when it is available until the switch, so a
+   * pre-promotion analysis of new.* has traffic to measure.
+   */
+  previewTraffic: zPreviewTraffic.optional().meta({
+    description:
+      'blue-green: test requests sent to the preview Service from when it is available until the switch (answers discarded; counted in new.* for analyses, not in the summary)',
+  }),
   /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
   analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
 });

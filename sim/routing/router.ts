@@ -1,7 +1,7 @@
 import type { RandomStreams, Rng } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import { InputError, InternalError } from '../errors.js';
-import { mirrorOf } from '../traffic/attempt.js';
+import { mirrorOf, testRequest } from '../traffic/attempt.js';
 import type { RequestTarget } from '../traffic/clients.js';
 import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
@@ -296,10 +296,21 @@ export class Router implements RequestTarget, RequestSink {
     this.armExpiry(lane);
   }
 
+  /**
+   * A test request straight to one version's Service (preview traffic): it bypasses the split and the gateway
+   * queue like a mirrored copy, and reports to the same ShadowListener.
+   */
+  sendTest(promptTokens: number, outputTokens: number, version: VersionRole): void {
+    this.sendShadow(testRequest(--this.lastMirrorId, this.sim.now, promptTokens, outputTokens), version);
+  }
+
   private sendMirror(req: Request, version: VersionRole): void {
-    const now = this.sim.now;
-    const copy = mirrorOf(req, --this.lastMirrorId, now); // negative ids: never clash with the clients' counter
-    this.shadow?.mirrored(copy, now);
+    // Negative ids: never clash with the clients' counter.
+    this.sendShadow(mirrorOf(req, --this.lastMirrorId, this.sim.now), version);
+  }
+
+  private sendShadow(copy: Request, version: VersionRole): void {
+    this.shadow?.mirrored(copy, this.sim.now);
     const candidates = this.endpoints.endpoints(version);
     if (candidates.length === 0) this.rejectHere(copy, 'no-endpoint');
     else this.dispatch(copy, candidates, this.mirrorPicker.pick(candidates, copy), version);

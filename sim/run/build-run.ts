@@ -13,6 +13,7 @@ import { MetricsRecorder } from '../metrics/recorder.js';
 import type { SeriesRow } from '../metrics/series.js';
 import { createController } from '../rollout/create-controller.js';
 import { RolloutDriver } from '../rollout/driver.js';
+import { PreviewTraffic } from '../routing/preview-traffic.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import { PrefixCacheTally } from '../serving/prefix-tally.js';
@@ -111,15 +112,24 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
 
   const gateway = new GatewayPropagation(sim, run.gatewayDelay);
   if (run.rollout) {
+    const spec = run.rollout.spec;
+    const previewTraffic = spec.previewTraffic ? new PreviewTraffic(sim, streams, spec.previewTraffic, liveRouter, run.baseDir) : null;
+    // Blue-green: new.* is everything the new pods served, the preview's test and mirrored requests included (the
+    // pods' own metrics, as a Prometheus query by pod label reads them).
+    const previewCopies = 'blueGreen' in spec.strategy ? mirrors : null;
     const rolloutDriver = new RolloutDriver(sim, {
       cluster,
       router: liveRouter,
       gateway,
+      previewTraffic,
       createReplicaSet: (version) => cluster.createReplicaSet(templates[version]),
-      telemetry: (source, from, to) => (source === 'shadow' ? mirrors.query('new', from, to) : recorder.query(source, from, to)),
+      telemetry: (source, from, to) =>
+        source === 'shadow'
+          ? mirrors.query('new', from, to)
+          : recorder.query(source, from, to, source === 'new' ? previewCopies : null),
       log: (e) => events.push(e),
     });
-    rolloutDriver.schedule(createController(run.rollout.spec, rolloutDriver.host(), stable, run.fleet.replicas), run.rollout.schedule);
+    rolloutDriver.schedule(createController(spec, rolloutDriver.host(), stable, run.fleet.replicas), run.rollout.schedule);
     driver = rolloutDriver;
   }
 

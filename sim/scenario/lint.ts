@@ -34,6 +34,11 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
         );
       }
     }
+    // A warning, not an error: compare and plan swap the strategy of a scenario that has it.
+    if (rollout.previewTraffic !== undefined && !('blueGreen' in rollout.strategy)) {
+      const strategy = Object.keys(rollout.strategy)[0];
+      warnings.push(`spec.rollout.previewTraffic: only a blueGreen preview Service receives test requests; with ${strategy} none are sent`);
+    }
     rollout.promoteAt.forEach((t, i) => {
       if (t >= duration) warnings.push(`spec.rollout.promoteAt[${i}] (${seconds(t)}) never happens: ${end}`);
     });
@@ -57,4 +62,19 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
 
 function seconds(s: number): string {
   return `${Number(s.toFixed(3))} s`;
+}
+
+/**
+ * A scenario's spec.model.tensorParallel replaces the one its manifest gives (nvidia.com/gpu, or
+ * --tensor-parallel-size): the simulated pods then hold another number of GPUs than the manifest's would.
+ * `manifest` names the file, e.g. `spec.deployment.manifest (vllm.yaml)`.
+ */
+export function tensorParallelOverride(manifest: string, fromManifest: number | undefined, raw: unknown): string | null {
+  const model = (raw as { spec?: { model?: unknown } } | null)?.spec?.model;
+  const written = model !== null && typeof model === 'object' ? (model as { tensorParallel?: unknown }).tensorParallel : undefined;
+  if (fromManifest === undefined || typeof written !== 'number' || written === fromManifest) return null;
+  return (
+    `spec.model.tensorParallel (${written}) overrides ${manifest}, whose pods use ${fromManifest} GPUs ` +
+    `(nvidia.com/gpu / --tensor-parallel-size): ${written} is simulated; remove spec.model.tensorParallel to simulate the manifest as written`
+  );
 }

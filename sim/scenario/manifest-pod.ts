@@ -42,7 +42,15 @@ export function importPodTemplate(r: ManifestReader, template: FieldPath, warnin
   const memory = hostMemoryRequest(r, [...container, 'resources']);
   if (memory !== undefined) deployment.resources = { hostMemoryRequest: memory };
 
-  const server = importServer(r, container, /vllm/i.test(image), gpuCount(r, [...container, 'resources']), warnings);
+  const gpus = gpuCount(r, [...container, 'resources']);
+  const server = importServer(r, container, /vllm/i.test(image), gpus, warnings);
+  if (gpus === undefined) {
+    const size = server.tensorParallel === undefined ? 'spec.model.tensorParallel' : `--tensor-parallel-size ${server.tensorParallel}`;
+    warnings.push(
+      `${r.field([...container, 'resources'])}: no ${GPU_RESOURCE} request or limit, so Kubernetes would give this pod no GPU; ` +
+        `it is simulated as a GPU pod holding ${size} GPUs — add resources.limits.${GPU_RESOURCE} to the manifest`,
+    );
+  }
   return { deployment, ...server };
 }
 

@@ -4,7 +4,9 @@ import { InputError } from '../errors.js';
 import { canaryTarget, importFlaggerCanary } from './manifest-flagger.js';
 import { parseDocuments } from './manifest-documents.js';
 import { applyGatewayManifests } from './manifest-gateway.js';
+import { importAnalysisTemplate, isAnalysisTemplate } from './manifest-analysis.js';
 import { importPodTemplate } from './manifest-pod.js';
+import { tensorParallelOverride } from './lint.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
 import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
@@ -19,7 +21,11 @@ import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 export interface ManifestFragment {
   spec: {
     deployment: Record<string, unknown>;
-    rollout?: { strategy: Record<string, unknown>; progressDeadlineSeconds?: number };
+    rollout?: {
+      strategy: Record<string, unknown>;
+      progressDeadlineSeconds?: number;
+      analysisTemplates?: Record<string, Record<string, unknown>>;
+    };
     model?: { tensorParallel: number };
     server?: Record<string, unknown>;
   };
@@ -55,24 +61,43 @@ export function importManifestText(text: string, where: string): ManifestImport 
   }
   const warnings: string[] = [];
   const canary = flaggerCanary(documents, doc, where);
-  const others = documents.filter((d) => d !== doc && d !== canary?.doc);
+  const analyses = documents.filter(isAnalysisTemplate);
+  const others = documents.filter((d) => d !== doc && d !== canary?.doc && !isAnalysisTemplate(d));
   if (others.length > 0) warnings.push(`other documents are not imported: ${others.map(describe).join(', ')}`);
   const r = new ManifestReader(doc, where);
-  const fragment = importWorkload(r, doc.kind === 'Rollout', warnings);
-  const unread = [...r.unread(), ...fragment.unmodelledArguments];
+  const imported = importWorkload(r, doc.kind === 'Rollout', importTemplates(analyses, where, warnings), warnings);
+  const unread = [...r.unread(), ...imported.unmodelledArguments];
   if (unread.length > 0) warnings.push(`not modelled, ignored: ${unread.join(', ')}`);
   if (canary) {
-    const rollout = fragment.fragment.spec.rollout;
+    const rollout = imported.fragment.spec.rollout;
     const rolling = rollout?.strategy.rollingUpdate as Record<string, unknown> | undefined;
     if (!rolling) warnings.push(`${describe(doc)}: the primary is promoted with a RollingUpdate (its Recreate strategy is not simulated under Flagger)`);
     const flagger = { ...importFlaggerCanary(canary.reader, warnings), ...rolling };
     const deadline = flagger.progressDeadlineSeconds;
     delete flagger.progressDeadlineSeconds;
-    fragment.fragment.spec.rollout = { strategy: { flagger: deadline === undefined ? flagger : { ...flagger, progressDeadlineSeconds: deadline } } };
+    imported.fragment.spec.rollout = { strategy: { flagger: deadline === undefined ? flagger : { ...flagger, progressDeadlineSeconds: deadline } } };
     const canaryUnread = canary.reader.unread();
     if (canaryUnread.length > 0) warnings.push(`${describe(canary.doc)}: not modelled, ignored: ${canaryUnread.join(', ')}`);
   }
-  return { fragment: fragment.fragment, warnings: warnings.map((w) => (w.startsWith(where) ? w : `${where}: ${w}`)) };
+  return { fragment: imported.fragment, warnings: warnings.map((w) => (w.startsWith(where) ? w : `${where}: ${w}`)) };
+}
+
+/** The AnalysisTemplate documents by name, in the scenario's form. */
+function importTemplates(docs: readonly Record<string, unknown>[], where: string, warnings: string[]): Record<string, Record<string, unknown>> {
+  const templates: Record<string, Record<string, unknown>> = {};
+  for (const doc of docs) {
+    const label = `${where}: ${describe(doc)}`;
+    if (doc.apiVersion !== 'argoproj.io/v1alpha1') {
+      throw new InputError(`${JSON.stringify(doc.apiVersion)} is not supported for a ${String(doc.kind)}; expected argoproj.io/v1alpha1`, `${label}: apiVersion`);
+    }
+    const r = new ManifestReader(doc, label);
+    const { name, template } = importAnalysisTemplate(r);
+    if (Object.hasOwn(templates, name)) throw new InputError(`a second template named ${JSON.stringify(name)}`, label);
+    templates[name] = template;
+    const unread = r.unread();
+    if (unread.length > 0) warnings.push(`${label}: not modelled, ignored: ${unread.join(', ')}`);
+  }
+  return templates;
 }
 
 const CANARY_API = 'flagger.app/v1beta1';
@@ -100,17 +125,24 @@ function describe(doc: Record<string, unknown>): string {
   return `${String(doc.kind ?? '(no kind)')}/${String(name ?? '(no name)')}`;
 }
 
-function importWorkload(r: ManifestReader, isRollout: boolean, warnings: string[]): { fragment: ManifestFragment; unmodelledArguments: readonly string[] } {
+function importWorkload(
+  r: ManifestReader,
+  isRollout: boolean,
+  analysisTemplates: Record<string, Record<string, unknown>>,
+  warnings: string[],
+): { fragment: ManifestFragment; unmodelledArguments: readonly string[] } {
   for (const path of METADATA_FIELDS) r.markRead(path);
   if (r.peek(['spec', 'workloadRef']) !== undefined) r.fail(['spec', 'workloadRef'], 'is not supported; inline the pod template as spec.template');
   if (r.object(['spec', 'template']) === undefined) r.fail(['spec', 'template'], 'missing; expected the pod template');
 
   const templates: TemplateNames = new Set();
   const strategy = isRollout ? importRolloutStrategy(r, templates, warnings) : importDeploymentStrategy(r);
-  if (templates.size > 0) {
-    warnings.push(`analysis templates ${[...templates].join(', ')} are referenced: declare their bodies under spec.rollout.analysisTemplates (AnalysisTemplate resources are not imported)`);
+  const missing = [...templates].filter((name) => !Object.hasOwn(analysisTemplates, name));
+  if (missing.length > 0) {
+    warnings.push(`analysis templates ${missing.join(', ')} are referenced but not in this file: declare their bodies under spec.rollout.analysisTemplates`);
   }
   const rollout: NonNullable<ManifestFragment['spec']['rollout']> = { strategy };
+  if (Object.keys(analysisTemplates).length > 0) rollout.analysisTemplates = analysisTemplates;
   const deadline = r.int(['spec', 'progressDeadlineSeconds'], 1);
   if (deadline !== undefined) rollout.progressDeadlineSeconds = deadline;
 
@@ -180,6 +212,8 @@ export function applyManifest(raw: unknown, baseDir: string): { raw: unknown; wa
 
 function applyDeploymentManifest(raw: unknown, manifest: string, baseDir: string): { raw: unknown; warnings: string[] } {
   const { fragment, warnings } = importManifest(manifest, baseDir);
+  const override = tensorParallelOverride(`spec.deployment.manifest (${manifest})`, fragment.spec.model?.tensorParallel, raw);
+  if (override !== null) warnings.push(override);
   const scenarioRollout = ((raw as Doc).spec as Doc).rollout;
   if (scenarioRollout === undefined && fragment.spec.rollout !== undefined) {
     delete fragment.spec.rollout;

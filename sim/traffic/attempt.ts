@@ -28,6 +28,11 @@ export function mirrorOf(req: Request, id: number, at: number): Request {
   );
 }
 
+/** A test request (preview traffic): like a mirrored copy, its answer is discarded and no client waits for it. */
+export function testRequest(id: number, at: number, promptTokens: number, outputTokens: number): Request {
+  return make(id, id, 1, at, at, promptTokens, outputTokens, -1, 0, true);
+}
+
 /**
  * Every Request is an Attempt: one class keeps one object shape (one hidden class for the hot paths). A class
  * rather than an object literal also keeps V8's allocation-site pretenuring out: for a literal V8 tracks whether

@@ -118,3 +118,15 @@ export const zTraffic = z
   });
 
 export type TrafficConfig = z.output<typeof zTraffic>;
+
+/**
+ * Test traffic a team sends to a blue-green preview Service (smoke or load tests, synthetic canaries) so a
+ * pre-promotion analysis has something to measure: Poisson arrivals, answers discarded, never part of the
+ * client's outcomes.
+ */
+export const zPreviewTraffic = z.strictObject({
+  rate: zRate,
+  promptTokens: zTokenDistribution,
+  outputTokens: zTokenDistribution,
+});
+export type PreviewTrafficConfig = z.output<typeof zPreviewTraffic>;

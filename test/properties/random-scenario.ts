@@ -67,10 +67,13 @@ function strategy(replicas: number) {
         autoPromotionSeconds: seconds(0, 20).map(s),
         scaleDownDelaySeconds: seconds(0, 30).map(s),
         abortScaleDownDelaySeconds: seconds(0, 30).map(s),
+        // The preview gets live traffic before the switch only through the mirror (a pre-promotion analysis of
+        // new.* without it is refused at load time).
+        previewMirrorPercent: fc.integer({ min: 1, max: 100 }),
         prePromotionAnalysis: fc.constant(ANALYSIS.analysis),
         postPromotionAnalysis: fc.constant(ANALYSIS.analysis),
       },
-      { requiredKeys: ['scaleDownDelaySeconds'] },
+      { requiredKeys: ['scaleDownDelaySeconds', 'previewMirrorPercent'] },
     ).map((bg) => ({ blueGreen: bg })),
     fc
       .record({

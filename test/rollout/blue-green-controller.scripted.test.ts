@@ -5,6 +5,7 @@
  * autoPromotionEnabled true, autoPromotionSeconds 0, scaleDownDelaySeconds 30, abortScaleDownDelaySeconds 30.
  */
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../sim/errors.js';
 import { ScriptedHost, type TraceEntry } from './scripted-host.js';
 import { scriptedRollout } from './scripted-rollout.js';
 
@@ -131,17 +132,22 @@ describe('blue-green analysis', () => {
     scriptedRollout(host, old, {
       strategy: { blueGreen: { prePromotionAnalysis: { templates: ['error-rate'] } } },
       analysisTemplates: errorRateTemplate({ interval: 60, count: 3 }),
+      previewTraffic: { rate: '2/s', promptTokens: 500, outputTokens: 50 },
     });
     host.advance(300);
-    // The run starts when the preview is available (t=10): measurements at 10, 70, 130 ⇒ Successful at 130 ⇒
-    // switch at 130; old RS to 0 at 160.
-    expect(host.calls('phase pre-promotion analysis', 'log AnalysisMeasurement', 'log AnalysisRun', 'split', 'scale old')).toEqual(
+    // The run starts when the preview is available (t=10), and so does the test traffic to it: measurements at
+    // 10, 70, 130 ⇒ Successful at 130 ⇒ switch at 130 (test traffic off); old RS to 0 at 160.
+    expect(
+      host.calls('preview traffic', 'phase pre-promotion analysis', 'log AnalysisMeasurement', 'log AnalysisRun', 'split', 'scale old'),
+    ).toEqual(
       entries(
+        [10, 'preview traffic on'],
         [10, 'phase pre-promotion analysis'],
         [10, 'log AnalysisMeasurement'],
         [70, 'log AnalysisMeasurement'],
         [130, 'log AnalysisMeasurement'],
         [130, 'log AnalysisRun'],
+        [130, 'preview traffic off'],
         [130, 'split new=100'],
         [160, 'scale old 0'],
       ),
@@ -153,25 +159,41 @@ describe('blue-green analysis', () => {
     const old = host.fleet('old', 4);
     host.setTelemetry('new', failing);
     const controller = scriptedRollout(host, old, {
-      strategy: { blueGreen: { prePromotionAnalysis: { templates: ['error-rate'] } } },
+      strategy: { blueGreen: { prePromotionAnalysis: { templates: ['error-rate'] }, previewMirrorPercent: 50 } },
       analysisTemplates: errorRateTemplate(),
     });
     host.advance(100);
-    // t=10: the one measurement sees 20 % errors ⇒ Failed ⇒ abort; the stable RS is fully available, so the
-    // preview's scale-down deadline is 10 + 30 = 40.
+    // t=10: the preview is available ⇒ half the live requests are copied to it; the one measurement sees 20 %
+    // errors ⇒ Failed ⇒ abort (mirror off); the stable RS is fully available, so the preview's scale-down
+    // deadline is 10 + 30 = 40.
     expect(host.trace.filter((e) => e.t > 0)).toEqual(
       entries(
+        [10, 'mirror new 50%'],
         [10, 'phase pre-promotion analysis'],
         [10, 'log AnalysisMeasurement'],
         [10, 'log AnalysisRun'],
+        [10, 'mirror off'],
         [10, 'log RolloutAborted'],
         [10, 'phase abort'],
         [10, 'split old=100'],
+        [10, 'log ScaleDownDelay'],
         [40, 'scale new 0'],
         [40, 'log RolloutRolledBack'],
       ),
     );
     expect(controller.state).toMatchObject({ finishedAt: 40, outcome: 'rolled-back', reason: 'pre-promotion analysis Failed' });
+  });
+
+  it('a pre-promotion analysis of new.* with no traffic to the preview is refused before the run', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const build = () =>
+      scriptedRollout(host, old, {
+        strategy: { blueGreen: { prePromotionAnalysis: { templates: ['error-rate'] } } },
+        analysisTemplates: errorRateTemplate(),
+      });
+    expect(build).toThrow(InputError);
+    expect(build).toThrow(/spec\.rollout\.strategy\.blueGreen\.prePromotionAnalysis.*reads new\.errorRate.*previewTraffic.*previewMirrorPercent/s);
   });
 
   it('failed post-promotion analysis: the active service goes back to the old RS, which was never scaled down', () => {
@@ -221,6 +243,25 @@ describe('blue-green abort', () => {
       entries([0, 'scale new 4'], [95, 'scale new 0'], [95, 'log RolloutRolledBack']),
     );
     expect(controller.state).toMatchObject({ finishedAt: 95, outcome: 'aborted', reason: 'operator' });
+  });
+
+  it('the abort delay starts when the stable ReplicaSet is fully available again, not at the abort', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, {
+      strategy: { blueGreen: { autoPromotionEnabled: false, abortScaleDownDelaySeconds: 45 } },
+    });
+    host.at(40, () => host.crash(old, 1));
+    host.at(50, () => controller.abort('operator'));
+    host.at(120, () => host.ready(old));
+    host.advance(300);
+    // rollout/replicaset.go reconcileNewReplicaSet adds the scale-down-deadline annotation only once
+    // stableRS.Status.AvailableReplicas >= spec.replicas (the deadline scales the preview to zero unconditionally):
+    // the stable has 3 of 4 available from 40 to 120 ⇒ deadline 120 + 45 = 165, not 50 + 45.
+    expect(host.calls('log ScaleDownDelay', 'scale new', 'log RolloutRolledBack')).toEqual(
+      entries([0, 'scale new 4'], [120, 'log ScaleDownDelay'], [165, 'scale new 0'], [165, 'log RolloutRolledBack']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 165, outcome: 'aborted' });
   });
 
   it('abortScaleDownDelaySeconds 0: the preview is left up and the abort completes at once', () => {

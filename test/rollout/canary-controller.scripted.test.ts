@@ -110,6 +110,22 @@ describe('basic canary (no traffic routing)', () => {
     );
     expect(controller.state).toMatchObject({ finishedAt: 120, outcome: 'aborted', reason: 'operator' });
   });
+
+  it('a setWeight step is complete once the stable pods it needs are created, not yet available', () => {
+    const host = new ScriptedHost({ readyAfter: { old: 30 } });
+    const old = host.fleet('old', 4);
+    const steps: Steps = [{ setWeight: 50 }, { pause: { duration: 50 } }, { setWeight: 25 }, { pause: {} }];
+    scriptedRollout(host, old, { strategy: { canary: { steps, maxSurge: 1, maxUnavailable: 1 } } });
+    host.advance(200);
+    // 50 % ⇒ (2, 2), reached at 10 (minAvailable 3 lets one stable pod go at once) ⇒ pause until 60.
+    // t=60: 25 % of 4 ⇒ (canary 1, stable 3): room 5 − 4 = 1 ⇒ stable 3 (its new pod Ready at 90); the canary is
+    // drained as far as minAvailable 3 allows: 2 + 2 − 3 = 1 ⇒ canary 1.
+    // AtDesiredReplicaCountsForCanary (utils/replicaset/canary.go) checks the stable with allDesiredAreCreated
+    // (spec and status.replicas == 3), the canary with allDesiredAreAvailable ⇒ step 2 done at 60, not at 90.
+    expect(host.calls('phase', 'scale').filter((e) => e.t >= 60)).toEqual(
+      entries([60, 'phase weight 25%'], [60, 'scale old 3'], [60, 'scale new 1'], [60, 'phase pause']),
+    );
+  });
 });
 
 describe('canary analysis', () => {
@@ -251,6 +267,32 @@ describe('traffic-routed canary', () => {
         [10, 'phase pause'],
       ),
     );
+  });
+
+  it('abort with abortScaleDownDelaySeconds 60: the canary is kept 60 s after the stable is fully available', () => {
+    const host = new ScriptedHost();
+    const controller = routed(host, [{ setWeight: 50 }, { pause: {} }], { abortScaleDownDelaySeconds: 60 });
+    host.at(30, () => controller.abort('operator'));
+    host.advance(200);
+    // rollout/replicaset.go reconcileNewReplicaSet: shouldDelayScaleDownOnAbort holds the canary's size (the aborted
+    // weight 0 would size it to 0) and annotates the deadline once the stable is fully available (already at 30).
+    expect(host.calls('scale', 'split', 'log ScaleDownDelay')).toEqual(
+      entries([0, 'scale new 2'], [10, 'split old=50 new=50'], [30, 'split old=100 new=0'], [30, 'log ScaleDownDelay'], [90, 'scale new 0']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 90, outcome: 'aborted' });
+  });
+
+  it('abort with abortScaleDownDelaySeconds 0 and setWeight steps: the canary follows the aborted weight to 0', () => {
+    const host = new ScriptedHost();
+    const controller = routed(host, [{ setWeight: 50 }, { pause: {} }], { abortScaleDownDelaySeconds: 0 });
+    host.at(30, () => controller.abort('operator'));
+    host.advance(200);
+    // Argo's code, not its docs table (docs/features/scaledown-aborted-rs.md says "does not scale down"): with the
+    // delay 0, shouldDelayScaleDownOnAbort is false, so reconcileNewReplicaSet scales the canary to NewRSNewReplicas
+    // = trafficWeightToReplicas(GetCurrentSetWeight = 0 when aborted) = 0. Only a setCanaryScale keeps it up
+    // (UseSetCanaryScale ignores the abort when the delay is 0; see canary-abort-goldens).
+    expect(host.calls('scale', 'split')).toEqual(entries([0, 'scale new 2'], [10, 'split old=50 new=50'], [30, 'scale new 0'], [30, 'split old=100 new=0']));
+    expect(controller.state).toMatchObject({ finishedAt: 30, outcome: 'aborted' });
   });
 
   it('dynamicStableScale: the stable shrinks only after the gateway weight has moved', () => {

@@ -47,6 +47,7 @@ function world(sim: Simulator, ready: { value: number }, delay = 0) {
     cluster,
     router,
     gateway: new GatewayPropagation(sim, delay),
+    previewTraffic: null,
     createReplicaSet: () => {
       throw new Error('not used');
     },

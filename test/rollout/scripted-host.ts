@@ -275,6 +275,10 @@ export class ScriptedHost implements RolloutHost {
     this.record(mirror === null ? 'mirror off' : `mirror ${mirror.version} ${mirror.share * 100}%`);
   }
 
+  setPreviewTraffic(on: boolean): void {
+    this.record(`preview traffic ${on ? 'on' : 'off'}`);
+  }
+
   telemetry(source: VersionRole | 'all' | 'shadow'): Telemetry {
     return telemetryOf(this.telemetryBySource.get(source) ?? {});
   }

@@ -78,11 +78,65 @@ describe('shadow → blue-green', () => {
         [70, 'split old=100'],
         [70, 'log RolloutAborted'],
         [70, 'phase abort'],
+        [70, 'log ScaleDownDelay'],
         [100, 'scale new 0'],
         [100, 'log RolloutRolledBack'],
       ),
     );
     expect(controller.state).toMatchObject({ finishedAt: 100, outcome: 'rolled-back', reason: 'analysis Failed during shadow' });
+  });
+
+  it('soakAnalysis reads green\'s live traffic after the cut-over; failing, it switches back to blue at once', () => {
+    const host = new ScriptedHost();
+    host.setTelemetry('new', { completed: 99, dropped: 1 });
+    host.at(1200, () => host.setTelemetry('new', { completed: 80, dropped: 20 }));
+    const controller = shadow(host, { soakAnalysis: { templates: ['live-errors'] } }, {
+      'live-errors': {
+        metrics: [{ name: 'errors', query: 'new.errorRate', successCondition: 'result < 0.05', interval: 300 }],
+      },
+    });
+    host.advance(5000);
+    // Cut-over at 610 starts the soak run: measures at 610 and 910 (1 %), 1210 (20 %) ⇒ Failed ⇒ abort: the
+    // gateway goes back to blue at 1210; green to 0 at 1210 + 30 (blue was never scaled down).
+    expect(host.gatewayChanges()).toEqual(
+      entries([10, 'mirror new 50%'], [610, 'mirror off'], [610, 'split new=100'], [1210, 'split old=100']),
+    );
+    expect(host.logs.filter((l) => l.event === 'AnalysisMeasurement').map((l) => l.t)).toEqual([610, 910, 1210]);
+    expect(host.calls('scale')).toEqual(entries([0, 'scale new 4'], [1240, 'scale new 0']));
+    expect(controller.state).toMatchObject({ finishedAt: 1240, outcome: 'rolled-back', reason: 'analysis Failed during soak' });
+  });
+
+  it('a passing soakAnalysis ends with the soak: blue to 0 at the soak\'s end', () => {
+    const host = new ScriptedHost();
+    host.setTelemetry('new', { completed: 99, dropped: 1 });
+    const controller = shadow(host, { soakAnalysis: { templates: ['live-errors'] } }, {
+      'live-errors': {
+        metrics: [{ name: 'errors', query: 'new.errorRate', successCondition: 'result < 0.05', interval: 300 }],
+      },
+    });
+    host.advance(5000);
+    // Measures every 300 s from 610 to the soak's end at 2410 (7 measurements), then the run is terminated.
+    expect(host.logs.filter((l) => l.event === 'AnalysisMeasurement').map((l) => l.t)).toEqual([610, 910, 1210, 1510, 1810, 2110, 2410]);
+    expect(host.calls('scale old')).toEqual(entries([2410, 'scale old 0']));
+    expect(controller.state).toMatchObject({ finishedAt: 2410, outcome: 'completed' });
+  });
+
+  it('an abort while a blue pod is down: green is kept until blue is fully available again plus the delay', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, {
+      strategy: { shadowBlueGreen: { shadowDuration: 600, soakSeconds: 1800, abortScaleDownDelaySeconds: 60 } },
+    });
+    host.at(990, () => host.crash(old, 1));
+    host.at(1000, () => controller.abort('operator'));
+    host.at(1100, () => host.ready(old));
+    host.advance(5000);
+    // As Argo's blue-green (rollout/replicaset.go reconcileNewReplicaSet): the deadline is set when blue is fully
+    // available again (1100), not at the abort ⇒ green to 0 at 1160.
+    expect(host.calls('log ScaleDownDelay', 'scale new')).toEqual(
+      entries([0, 'scale new 4'], [1100, 'log ScaleDownDelay'], [1160, 'scale new 0']),
+    );
+    expect(controller.state).toMatchObject({ finishedAt: 1160, outcome: 'aborted' });
   });
 
   it('operator abort during the soak: instant switch back to blue, which still has all its pods', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { InputError } from '../../sim/errors.js';
+import { prepareRun } from '../../sim/run/run-scenario.js';
 import { loadScenarioFile, loadScenarioText, type LoadedScenario } from '../../sim/scenario/load.js';
 import { importManifest, importManifestText, mergeManifestFragment, type ManifestImport } from '../../sim/scenario/manifest.js';
 import { parseArgoDuration, parseK8sQuantity, parseSleepArgument } from '../../sim/scenario/manifest-units.js';
@@ -27,6 +28,9 @@ function unmodelled(warnings: readonly string[]): string[] {
 
 const POD = 'spec.template.spec';
 
+/** One GPU, unless the test gives the container its own resources. */
+const ONE_GPU = { resources: { limits: { 'nvidia.com/gpu': 1 } } };
+
 /** A Deployment around one container, as YAML text. */
 function deploymentText(container: object, spec: object = {}, pod: object = {}): string {
   return stringify({
@@ -35,7 +39,7 @@ function deploymentText(container: object, spec: object = {}, pod: object = {}):
     metadata: { name: 'm' },
     spec: {
       selector: { matchLabels: { app: 'm' } },
-      template: { metadata: { labels: { app: 'm' } }, spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', ...container }], ...pod } },
+      template: { metadata: { labels: { app: 'm' } }, spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', ...ONE_GPU, ...container }], ...pod } },
       ...spec,
     },
   });
@@ -80,7 +84,7 @@ describe('importing a manifest into a scenario', () => {
     ]);
   });
 
-  it('lists what the blue-green Rollout holds beyond the scenario, and asks for the analysis templates', () => {
+  it('lists what the blue-green Rollout holds beyond the scenario, imports its AnalysisTemplate, asks for the other', () => {
     const { warnings } = load('rollout-blue-green.scenario.yaml');
     expect(unmodelled(warnings)).toEqual([
       'spec.revisionHistoryLimit',
@@ -88,11 +92,11 @@ describe('importing a manifest into a scenario', () => {
       `${POD}.priorityClassName`,
       `${POD}.containers[0].args[0] (--served-model-name)`,
     ]);
-    expect(warnings.join('\n')).toContain('other documents are not imported: AnalysisTemplate/error-rate');
-    expect(warnings.join('\n')).toMatch(/analysis templates error-rate, latency .*spec\.rollout\.analysisTemplates/);
+    expect(warnings.join('\n')).not.toContain('other documents are not imported');
+    expect(warnings.join('\n')).toMatch(/analysis templates latency are referenced but not in this file.*spec\.rollout\.analysisTemplates/);
     // The manifest's grace period (30 s) is shorter than its preStop (20 s) + vLLM's drain (30 s).
     expect(warnings.join('\n')).toContain('= 50 s: SIGKILL cuts the streams still draining');
-    expect(warnings).toHaveLength(4);
+    expect(warnings).toHaveLength(3);
   });
 
   it('lists what the canary Rollout holds beyond the scenario, and the steps it skips', () => {
@@ -110,6 +114,16 @@ describe('importing a manifest into a scenario', () => {
     expect(text).toMatch(/analysis templates latency, error-rate/);
     expect(text).toContain('= 135 s: SIGKILL cuts the streams still draining');
     expect(warnings).toHaveLength(5);
+  });
+
+  it('warns when the scenario\'s tensorParallel overrides the manifest\'s GPUs, not when it agrees', () => {
+    const { warnings } = load('vllm-deployment.scenario.yaml', ['spec.model={name: llama-3.1-70b, tensorParallel: 8}']);
+    expect(warnings).toContain(
+      'spec.model.tensorParallel (8) overrides spec.deployment.manifest (vllm-deployment.yaml), whose pods use 4 GPUs ' +
+        '(nvidia.com/gpu / --tensor-parallel-size): 8 is simulated; remove spec.model.tensorParallel to simulate the manifest as written',
+    );
+    const agreeing = load('vllm-deployment.scenario.yaml', ['spec.model={name: llama-3.1-70b, tensorParallel: 4}']);
+    expect(agreeing.warnings.join('\n')).not.toContain('overrides');
   });
 
   it('lets the scenario override any field of the manifest', () => {
@@ -185,7 +199,7 @@ describe('mergeManifestFragment', () => {
 
 describe('Deployment fields', () => {
   it('writes out the Kubernetes defaults that differ from the scenario: no readiness probe, 25%/25%, one replica', () => {
-    const { fragment, warnings } = importDeployment({ args: ['meta-llama/Llama-3.1-8B'] });
+    const { fragment, warnings } = importDeployment({ args: ['meta-llama/Llama-3.1-8B'], resources: {} });
     expect(fragment.spec.deployment).toEqual({
       replicas: 1,
       readinessProbe: null,
@@ -196,7 +210,11 @@ describe('Deployment fields', () => {
     expect(fragment.spec.rollout).toEqual({ strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
     expect(fragment.spec.model).toBeUndefined();
     expect(fragment.spec.server).toBeUndefined();
-    expect(warnings).toEqual([]);
+    // No nvidia.com/gpu: Kubernetes would schedule the pod without a GPU; the simulation still gives it some.
+    expect(warnings).toEqual([
+      `${WHERE}: ${POD}.containers[0].resources: no nvidia.com/gpu request or limit, so Kubernetes would give this pod no GPU; ` +
+        'it is simulated as a GPU pod holding spec.model.tensorParallel GPUs — add resources.limits.nvidia.com/gpu to the manifest',
+    ]);
   });
 
   it('reads Recreate and a RollingUpdate that gives one bound', () => {
@@ -245,10 +263,10 @@ describe('Deployment fields', () => {
   );
 
   it('takes the memory request, or the limit without one, as the host memory request', () => {
-    const requested = importDeployment({ resources: { requests: { memory: '512Mi' }, limits: { memory: '1Gi' } } });
+    const requested = importDeployment({ resources: { requests: { memory: '512Mi' }, limits: { memory: '1Gi', 'nvidia.com/gpu': 1 } } });
     expect(requested.fragment.spec.deployment.resources).toEqual({ hostMemoryRequest: 512 * 2 ** 20 });
     expect(unmodelled(requested.warnings)).toEqual([`${POD}.containers[0].resources.limits.memory`]);
-    const limited = importDeployment({ resources: { limits: { memory: '1.5T' } } });
+    const limited = importDeployment({ resources: { limits: { memory: '1.5T', 'nvidia.com/gpu': 1 } } });
     expect(limited.fragment.spec.deployment.resources).toEqual({ hostMemoryRequest: 1.5e12 });
     expect(limited.warnings).toEqual([]);
   });
@@ -318,7 +336,7 @@ describe('the vLLM command line', () => {
 
 describe('Argo Rollout fields', () => {
   function rolloutText(strategy: object): string {
-    return stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { strategy, template: { spec: { containers: [{ name: 'c', image: 'vllm/vllm-openai' }] } } } });
+    return stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { strategy, template: { spec: { containers: [{ name: 'c', image: 'vllm/vllm-openai', ...ONE_GPU }] } } } });
   }
 
   it('reads a canary without traffic routing, its pauses in Go durations and setCanaryScale weights', () => {
@@ -418,5 +436,91 @@ describe('manifest units', () => {
 
   it('reads GNU sleep arguments', () => {
     expect([parseSleepArgument('15'), parseSleepArgument('1.5m'), parseSleepArgument('1d'), parseSleepArgument('infinity')]).toEqual([15, 90, 86400, null]);
+  });
+});
+
+describe('AnalysisTemplate documents beside the Rollout', () => {
+  const rollout = (analysis: object) =>
+    stringify({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'm' },
+      spec: {
+        strategy: { canary: { trafficRouting: { nginx: {} }, steps: [{ setWeight: 20 }, { analysis }] } },
+        template: { spec: { containers: [{ name: 'vllm', image: 'vllm/vllm-openai:v0.18.0', resources: { limits: { 'nvidia.com/gpu': 1 } } }] } },
+      },
+    });
+  const template = (name: string, metrics: object[]) =>
+    stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name }, spec: { args: [{ name: 'svc' }], metrics } });
+  const prometheus = (query: string) => ({ prometheus: { address: 'http://prometheus:9090', query } });
+  const file = (...docs: string[]) => docs.join('---\n');
+
+  it('maps the common latency and error-rate queries to the simulated telemetry of the new version', () => {
+    const { fragment, warnings } = importManifestText(
+      file(
+        rollout({ templates: [{ templateName: 'slo' }] }),
+        template('slo', [
+          {
+            name: 'ttft-p95',
+            interval: '1m',
+            count: 5,
+            failureLimit: 1,
+            successCondition: 'result[0] < 0.5',
+            provider: prometheus('histogram_quantile(0.95, sum(rate(vllm:time_to_first_token_seconds_bucket{service="{{args.svc}}"}[2m])) by (le))'),
+          },
+          {
+            name: 'errors',
+            interval: '30s',
+            failureCondition: 'result[0] > 0.01',
+            provider: prometheus('sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'),
+          },
+          {
+            name: 'tpot-mean',
+            successCondition: 'result[0] < 0.05',
+            provider: prometheus('rate(vllm:time_per_output_token_seconds_sum[1m]) / rate(vllm:time_per_output_token_seconds_count[1m])'),
+          },
+        ]),
+      ),
+      WHERE,
+    );
+    expect(fragment.spec.rollout?.analysisTemplates).toEqual({
+      slo: {
+        metrics: [
+          { name: 'ttft-p95', query: 'new.ttftP95Ms / 1000', window: 120, interval: 60, count: 5, failureLimit: 1, successCondition: 'result < 0.5' },
+          { name: 'errors', query: 'new.errorRate', window: 300, interval: 30, failureCondition: 'result > 0.01' },
+          { name: 'tpot-mean', query: 'new.tpotMeanMs / 1000', window: 60, successCondition: 'result < 0.05' },
+        ],
+      },
+    });
+    expect(warnings.join('\n')).not.toMatch(/analysis templates|other documents/);
+  });
+
+  it('a manifest file holding its AnalysisTemplate is a valid scenario without the template written out', () => {
+    const loaded = load('rollout-blue-green.scenario.yaml');
+    expect(Object.keys(loaded.scenario.spec.rollout?.analysisTemplates ?? {})).toEqual(['error-rate', 'latency']);
+    expect(() => prepareRun(loaded)).not.toThrow();
+  });
+
+  it('refuses, one line per metric, what cannot be simulated', () => {
+    const error = inputError(() =>
+      importManifestText(
+        file(
+          rollout({ templates: [{ templateName: 'mixed' }] }),
+          template('mixed', [
+            { name: 'ok', successCondition: 'result[0] < 0.05', provider: prometheus('sum(rate(errors_total[1m])) / sum(rate(requests_total[1m]))') },
+            { name: 'gpu', successCondition: 'result[0] < 0.9', provider: prometheus('avg(DCGM_FI_DEV_GPU_UTIL)') },
+            { name: 'p90', successCondition: 'result[0] < 1', provider: prometheus('histogram_quantile(0.9, rate(vllm:e2e_request_latency_seconds_bucket[1m]))') },
+            { name: 'dd', successCondition: 'result < 1', provider: { datadog: { query: 'avg:latency{*}' } } },
+          ]),
+        ),
+        WHERE,
+      ),
+    );
+    const lines = error.message.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/metrics\[1\]\.provider\.prometheus\.query: "avg\(DCGM_FI_DEV_GPU_UTIL\)": expected a histogram_quantile/);
+    expect(lines[1]).toMatch(/metrics\[2\].*quantile 0\.9 is not simulated/);
+    expect(lines[2]).toMatch(/metrics\[3\]\.provider: datadog is not simulated/);
+    expect(error.message).toMatch(/AnalysisTemplate\/mixed.*spec\.rollout\.analysisTemplates\.mixed/s);
   });
 });
