@@ -60,7 +60,8 @@ const zServingEntry = z.strictObject({
     errors: zMetricErrors,
     evaluations: z.int().min(0),
   }),
-  runs: z.array(z.strictObject({ source: zSourceFile, send: zSendPlan, timed: z.boolean(), failed: z.int().min(0) })).min(1),
+    /** Each benchmark run: its file, its place among the file's runs (a GuideLLM sweep holds several), how it sent. */
+  runs: z.array(z.strictObject({ source: zSourceFile, run: z.int().min(0), requests: z.int().min(1), send: zSendPlan, timed: z.boolean(), failed: z.int().min(0) })).min(1),
 });
 export type ServingCalibration = z.output<typeof zServingEntry>;
 
