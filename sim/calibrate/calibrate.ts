@@ -2,6 +2,7 @@ import { relative, resolve } from 'node:path';
 import { CALIBRATED_PHASES, type CalibratedPhase, type CalibrationFileInput, type CalibrationSource, type ServingCalibration } from '../config/calibration-file.js';
 import { InputError } from '../errors.js';
 import type { KvDtype, WeightDtype } from '../serving/catalog/dtypes.js';
+import type { GpuSpec } from '../serving/catalog/gpus.js';
 import { MODEL_CATALOG } from '../serving/catalog/models.js';
 import { resolveGpu, resolveModel } from '../serving/catalog/resolve.js';
 import { kvCacheCapacity } from '../serving/memory.js';
@@ -38,8 +39,16 @@ export interface CalibrateOptions {
 }
 
 export const DEFAULT_FIT_SHARE = 0.5;
-/** vLLM's defaults for the engine (server-schema.ts). */
-const DEFAULT_ENGINE = { maxNumSeqs: 256, maxNumBatchedTokens: 8192, blockSize: 16, gpuMemoryUtilization: 0.9 };
+const DEFAULT_ENGINE = { blockSize: 16, gpuMemoryUtilization: 0.9 };
+
+/**
+ * vLLM's batch defaults for its OpenAI server since v0.10 (EngineArgs.get_batch_defaults): 1024 sequences and
+ * 8192 batched tokens on GPUs of 70 GiB or more other than A100, else 256 and 2048.
+ */
+export function vllmBatchDefaults(gpu: GpuSpec): { maxNumSeqs: number; maxNumBatchedTokens: number } {
+  const large = gpu.memoryBytes >= 70 * 1024 ** 3 && !gpu.name.toLowerCase().includes('a100');
+  return large ? { maxNumSeqs: 1024, maxNumBatchedTokens: 8192 } : { maxNumSeqs: 256, maxNumBatchedTokens: 2048 };
+}
 
 /** Reads the inputs, fits, and returns the calibration document (as written to YAML). */
 export function calibrate(options: CalibrateOptions): CalibrationFileInput {
@@ -119,9 +128,10 @@ export function serverUnderTest(runs: readonly BenchRun[], inputs: Pick<Calibrat
   const architecture = options.model !== undefined ? resolveModel(options.model, '--model') : modelFromRuns(runs);
   const tensorParallel = options.tensorParallel ?? 1;
   const model = { architecture, tensorParallel, weightDtype: options.weightDtype ?? 'bf16', kvDtype: options.kvDtype ?? 'bf16' } as const;
+  const batch = vllmBatchDefaults(gpu);
   const engine = {
-    maxNumSeqs: options.maxNumSeqs ?? DEFAULT_ENGINE.maxNumSeqs,
-    maxNumBatchedTokens: options.maxNumBatchedTokens ?? DEFAULT_ENGINE.maxNumBatchedTokens,
+    maxNumSeqs: options.maxNumSeqs ?? batch.maxNumSeqs,
+    maxNumBatchedTokens: options.maxNumBatchedTokens ?? batch.maxNumBatchedTokens,
     blockSize: options.blockSize ?? DEFAULT_ENGINE.blockSize,
     gpuMemoryUtilization: options.gpuMemoryUtilization ?? DEFAULT_ENGINE.gpuMemoryUtilization,
   };

@@ -3,7 +3,7 @@ import type { GpuSpec } from '../serving/catalog/gpus.js';
 import type { ReplicaConfig } from '../serving/replica.js';
 import { DEFAULT_OVERHEAD_PARAMS, RooflineStepTime } from '../serving/step-time/roofline.js';
 import { tpotOf, type BenchRun } from './bench-run.js';
-import { nelderMead } from './nelder-mead.js';
+import { nelderMead, type Minimum } from './nelder-mead.js';
 import { replay, type ReplayResult } from './replay.js';
 
 /** The roofline's knobs a calibration fits: the GPU's achieved fractions of peak and the engine's step cost. */
@@ -41,10 +41,12 @@ const UNFINISHED_PENALTY = Math.log(10) ** 2;
  * Weight of the pull towards the defaults, per squared log ratio: too small to move an identified parameter,
  * enough to keep one the data cannot tell apart (e.g. TTFT-only data says little about HBM) at its default.
  */
-const PRIOR_WEIGHT = 1e-4;
+const PRIOR_WEIGHT = 1e-6;
 /** Fit-part requests are compared in about this many groups of consecutive requests, each of at least GROUP_MIN. */
-const GROUPS = 60;
+const GROUPS = 40;
 const GROUP_MIN = 3;
+/** Step overheads the search starts from: 0.3 ms (a lean engine) to 3 ms (a heavy one). */
+const OVERHEAD_STARTS = [0.3e-3, 0.7e-3, 1.5e-3, 3.2e-3];
 
 export function defaultParams(gpu: GpuSpec): ServingParams {
   return { hbmEfficiency: gpu.efficiency.hbm, matmulEfficiency: gpu.efficiency.matmul, stepOverheadSec: DEFAULT_OVERHEAD_PARAMS.stepOverheadSec };
@@ -67,7 +69,7 @@ export function replayRuns(runs: readonly BenchRun[], server: ServerUnderTest, p
  * whole of each run's workload is replayed through the simulated replica (so the held-out requests load the
  * server as they did, but their latencies are never looked at).
  */
-export function fitServing(runs: readonly BenchRun[], server: ServerUnderTest, fitShare: number, maxEvaluations = 200): ServingFit {
+export function fitServing(runs: readonly BenchRun[], server: ServerUnderTest, fitShare: number, maxEvaluations = 360): ServingFit {
   const start = defaultParams(server.gpu);
   const toParams = (x: readonly number[]): ServingParams => ({
     hbmEfficiency: Math.min(1, Math.exp(x[0])),
@@ -84,12 +86,20 @@ export function fitServing(runs: readonly BenchRun[], server: ServerUnderTest, f
     for (let i = 0; i < x.length; i++) prior += (x[i] - x0[i]) ** 2;
     return sum / Math.max(1, terms) + PRIOR_WEIGHT * prior;
   };
-  // Restarted from its best point with a fresh simplex: a collapsed simplex is the usual way it stalls.
-  let best = nelderMead(objective, x0, 0.25, maxEvaluations / 2, 1e-9);
-  let evaluations = best.evaluations;
-  const again = nelderMead(objective, best.x, 0.1, maxEvaluations / 2, 1e-9);
-  evaluations += again.evaluations;
-  if (again.value < best.value) best = again;
+  // HBM efficiency and step overhead trade off along a long, shallow valley whose floor is rough (a group's
+  // latencies move in small jumps as requests change steps), where a single Nelder–Mead run stalls. So: short
+  // runs from several step overheads, then the best of them restarted with a fresh simplex.
+  let best: Minimum = { x: x0, value: Infinity, evaluations: 0 };
+  let evaluations = 0;
+  const share = Math.max(10, Math.floor(maxEvaluations / (OVERHEAD_STARTS.length + 2)));
+  for (const overhead of OVERHEAD_STARTS) {
+    const run = nelderMead(objective, [x0[0], x0[1], Math.log(overhead)], 0.25, share, 1e-9);
+    evaluations += run.evaluations;
+    if (run.value < best.value) best = run;
+  }
+  const polished = nelderMead(objective, best.x, 0.1, Math.max(10, maxEvaluations - evaluations), 1e-10);
+  evaluations += polished.evaluations;
+  if (polished.value < best.value) best = polished;
   const params = toParams(best.x);
   const { sum, terms } = squaredLogErrors(runs, replayRuns(runs, server, params), fitShare);
   return { params, rmsLogError: Math.sqrt(sum / Math.max(1, terms)), fitRequests, evaluations: evaluations + 1 };
@@ -109,11 +119,12 @@ function squaredLogErrors(runs: readonly BenchRun[], results: readonly ReplayRes
     const m = fitCount(run, fitShare);
     const size = Math.max(GROUP_MIN, Math.ceil(m / GROUPS));
     for (let lo = 0; lo < m; lo += size) {
-      const g = { ttft: 0, simTtft: 0, tpot: 0, simTpot: 0, decoding: 0, unfinished: 0, n: 0 };
+      const g = { ttft: 0, simTtft: 0, tpot: 0, simTpot: 0, decoding: 0, n: 0 };
       for (let i = lo; i < Math.min(m, lo + size); i++) {
         const r = run.requests[i];
         if (!Number.isFinite(sim.e2e[i])) {
-          g.unfinished++;
+          sum += UNFINISHED_PENALTY;
+          terms++;
           continue;
         }
         g.n++;
@@ -126,8 +137,6 @@ function squaredLogErrors(runs: readonly BenchRun[], results: readonly ReplayRes
           g.simTpot += tpotOf({ ttft: sim.ttft[i], e2e: sim.e2e[i], outputTokens: r.outputTokens });
         }
       }
-      sum += g.unfinished * UNFINISHED_PENALTY;
-      terms += g.unfinished;
       if (g.n > 0) {
         sum += Math.log(g.simTtft / g.ttft) ** 2;
         terms++;

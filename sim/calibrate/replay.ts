@@ -19,6 +19,8 @@ export interface ReplayRequest {
 export interface ReplayResult {
   readonly ttft: Float64Array;
   readonly e2e: Float64Array;
+  /** When each request was sent (after the concurrency bound let it go). */
+  readonly sent: Float64Array;
   /** Simulated seconds from the first send to the last completion. */
   readonly duration: number;
 }
@@ -82,7 +84,7 @@ export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepT
   const replica = new Replica({ sim, sink, stepTime, config, warm: true });
   if (n > 0) wake(due[0]);
   sim.run();
-  return { ttft, e2e, duration: lastEnd };
+  return { ttft, e2e, sent, duration: lastEnd };
 }
 
 /** Send times of vllm bench serve's get_request, from our own seeded stream (numpy's draws are not recorded). */
