@@ -42,11 +42,26 @@ export function lineAt(text: string, offset: number): number {
   return line;
 }
 
-/** Where a field is in the document: the line of its key's first occurrence from the document's start. */
+/**
+ * Where a field is in the document: its key found key by key along the path; after `list[k]` the (k+1)-th
+ * occurrence of the next key (each element of a list of objects names its keys once). On a line of its own
+ * per key (pretty-printed JSON) this is the field's line; in one-line JSON, line 1.
+ */
 export function fieldPath(doc: JsonDocument, field: string): string {
-  const key = field.split(/[.[]/)[0];
-  const at = doc.text.indexOf(`"${key}"`, doc.start);
-  return `${doc.file} line ${lineAt(doc.text, at < 0 ? doc.start : at)}, field ${field}`;
+  let pos = doc.start;
+  let skip = 0;
+  for (const part of field.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    if (part.startsWith('[')) {
+      skip = Number(part.slice(1, -1));
+      continue;
+    }
+    let at = doc.text.indexOf(`"${part}"`, pos);
+    for (let k = 0; k < skip && at >= 0; k++) at = doc.text.indexOf(`"${part}"`, at + 1);
+    skip = 0;
+    if (at < 0) break;
+    pos = at;
+  }
+  return `${doc.file} line ${lineAt(doc.text, pos)}, field ${field}`;
 }
 
 /** An InputError at a field of a document. */

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 /**
  * The start-up lines of a vLLM server's log (`kubectl logs <pod>`), V0 and V1 wordings:
  *   Loading weights took 3.45 seconds
+ *   Loading model weights took 14.99 GB                        (V0: the load's seconds come from the stamps)
  *   Model loading took 14.99 GiB and 4.12 seconds            (newer: "... GiB memory and 4.12 seconds")
  *   torch.compile takes 19.2 s in total
  *   Memory profiling takes 1.52 seconds                        (V0)
@@ -41,13 +42,15 @@ const LINES = {
   kvTokens: new RegExp(String.raw`GPU KV cache size: ${NUMBER} tokens`),
   graphs: new RegExp(String.raw`Graph capturing finished in ${NUMBER} ?(?:secs|seconds|s)\b`),
   initEngine: new RegExp(String.raw`init engine \(profile, create kv cache, warmup model\) took ${NUMBER} ?(?:seconds|secs|s)\b`),
-  loadStart: /Starting to load model|Loading model weights|Loading weights from/,
+  /** V0 logs the weights' memory, not the load's seconds: those come from the time stamps. */
+  v0Loaded: new RegExp(String.raw`Loading model weights took ${NUMBER} ?GB`),
+  loadStart: /Starting to load model/,
 } as const;
 /** vLLM's logger prefix: "INFO 07-15 10:21:33" (level, month-day, time). */
 const STAMP = /\b(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/;
 
 export function isVllmLog(text: string): boolean {
-  return LINES.loadingWeights.test(text) || LINES.modelLoading.test(text) || LINES.graphs.test(text) || LINES.initEngine.test(text);
+  return LINES.loadingWeights.test(text) || LINES.modelLoading.test(text) || LINES.v0Loaded.test(text) || LINES.graphs.test(text) || LINES.initEngine.test(text);
 }
 
 export function parseVllmLog(file: string, text: string): StartupLog {
@@ -58,6 +61,7 @@ export function parseVllmLog(file: string, text: string): StartupLog {
   let records = 0;
   let firstStamp = NaN;
   let loadSeen = false;
+  let loadStartAt = NaN;
   // Per start: what V1's init-engine total is split into.
   let compile = 0;
   let graphs = 0;
@@ -74,6 +78,7 @@ export function parseVllmLog(file: string, text: string): StartupLog {
     if (Number.isFinite(at) && !Number.isFinite(firstStamp)) firstStamp = at;
     if (!loadSeen && LINES.loadStart.test(line)) {
       loadSeen = true;
+      loadStartAt = at;
       if (Number.isFinite(at) && Number.isFinite(firstStamp)) phases.processStart.push(at - firstStamp);
     }
     let m: RegExpExecArray | null;
@@ -84,6 +89,10 @@ export function parseVllmLog(file: string, text: string): StartupLog {
       weightGiB.push(num(m[1], 'the weights in GiB'));
       // The total of the load when no "Loading weights took" line came before it.
       if (phases.weightLoad.length < weightGiB.length) phases.weightLoad.push(num(m[2], 'the model-loading seconds'));
+      records++;
+    } else if ((m = LINES.v0Loaded.exec(line))) {
+      weightGiB.push(num(m[1], 'the weights in GB') * 1e9 / 1024 ** 3);
+      if (Number.isFinite(at) && Number.isFinite(loadStartAt)) phases.weightLoad.push(at - loadStartAt);
       records++;
     } else if ((m = LINES.compile.exec(line))) {
       compile = num(m[1], 'the torch.compile seconds');
