@@ -43,7 +43,7 @@ export interface BacktestOptions {
   readonly calibration: CalibrationFile;
   /** Held-out data (any calibrate input); default: the held-out part of the calibration's own runs. */
   readonly data?: readonly string[];
-  /** Tolerances by row id prefix ('' = every row), e.g. { '': 0.1, ttft: 0.2 }: the longest matching prefix wins. */
+  /** Tolerances by row id prefix ('' = every row but p95s), e.g. { '': 0.1, ttft: 0.2, p95: 0.3 } (toleranceFor). */
   readonly tolerance?: Readonly<Record<string, number>>;
   /** A scenario of the rollout to compare with the measured rollout durations (run with the calibration). */
   readonly scenario?: string;
@@ -155,11 +155,16 @@ function rolloutRows(scenario: string, calibrationFile: string, calibration: Cal
   return [{ id: 'rollout.duration', subject: scenario, measured, predicted, error: relativeError(predicted, measured), defaultsError: null, basis: heldOut.length > 0 ? 'held-out' : 'in-sample', samples: durations.length }];
 }
 
+/**
+ * The tolerance of a row: the longest key that is the row's id or a prefix of it ('' = every row). p95 rows are
+ * checked only when named (`p95`, `ttft.p95`): a tail is noisier than a mean, and "within 10 %" means the mean.
+ */
 function toleranceFor(id: string, tolerance: Readonly<Record<string, number>>): number | null {
+  const tail = id.endsWith('.p95');
   let best: string | null = null;
-  for (const prefix of Object.keys(tolerance)) {
-    const matches = prefix === '' || id === prefix || id.startsWith(`${prefix}.`);
-    if (matches && (best === null || prefix.length > best.length)) best = prefix;
+  for (const key of Object.keys(tolerance)) {
+    const matches = tail ? key === id || key === 'p95' : key === '' || id === key || id.startsWith(`${key}.`);
+    if (matches && (best === null || key.length > best.length)) best = key;
   }
   return best === null ? null : tolerance[best];
 }

@@ -176,7 +176,7 @@ await yargs(hideBin(process.argv))
       y
         .positional('calibration', { type: 'string', demandOption: true, describe: 'calibration file' })
         .option('data', { type: 'string', array: true, describe: "held-out input files (default: the held-out part of the calibration's own runs)" })
-        .option('tolerance', { type: 'string', array: true, describe: 'largest |error| allowed: 10% for every row, or per metric: ttft=20% tpot=10% e2e.mean=10%' })
+        .option('tolerance', { type: 'string', array: true, describe: 'largest |error| allowed: 10% (every mean), per metric ttft=20% startup=15%, tails p95=30% or ttft.p95=30%' })
         .option('scenario', { type: 'string', describe: 'a scenario of the rollout, run with the calibration, to compare rollout durations' })
         .option('json', { type: 'boolean', describe: 'print the table as JSON' })
         .option('out', { type: 'string', describe: 'write backtest.md and backtest.json here' }),

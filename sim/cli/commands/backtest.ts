@@ -32,8 +32,9 @@ export function backtestCommand(args: BacktestArgs): number {
 }
 
 /**
- * `--tolerance 10%` (every row), `--tolerance ttft=20%` (rows of a metric, e.g. ttft, ttft.mean, startup,
- * startup.weightLoad, rollout), repeatable or comma-separated; the most specific wins.
+ * `--tolerance 10%` (every mean), `--tolerance ttft=20%` (a metric's rows, e.g. ttft, ttft.mean, startup,
+ * startup.weightLoad, rollout), `p95=30%` or `ttft.p95=30%` (tails are checked only when named); repeatable or
+ * comma-separated; the most specific wins.
  */
 export function parseTolerances(specs: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
