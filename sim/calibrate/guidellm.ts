@@ -23,12 +23,14 @@ function parseBenchmark(doc: JsonDocument, b: unknown, path: string): BenchRun {
   const requests = (b as { requests?: { successful?: unknown; errored?: unknown; incomplete?: unknown } } | null)?.requests;
   const successful = requests?.successful;
   if (!Array.isArray(successful)) throw fieldError(doc, `${path}.requests.successful`, 'a list of requests', successful);
-  const parsed = successful.map((r, i) => parseRequest(doc, r, `${path}.requests.successful[${i}]`));
+  // GuideLLM gives no TTFT for a request whose first token was its last (time_to_first_token_ms null): unmeasured.
+  const measurable = successful.map((r, i) => [r, i] as const).filter(([r]) => (r as { time_to_first_token_ms?: unknown } | null)?.time_to_first_token_ms !== null);
+  const parsed = measurable.map(([r, i]) => parseRequest(doc, r, `${path}.requests.successful[${i}]`));
   if (parsed.length === 0) throw new InputError('has no successful requests; expected some to calibrate on', fieldPath(doc, `${path}.requests.successful`));
   parsed.sort((x, y) => x.sent - y.sent);
   const first = parsed[0].sent;
   const measured: MeasuredRequest[] = parsed.map((r, index) => ({ ...r.request, index, sentAt: r.sent - first }));
-  const failed = (Array.isArray(requests?.errored) ? requests.errored.length : 0) + (Array.isArray(requests?.incomplete) ? requests.incomplete.length : 0);
+  const failed = successful.length - measurable.length + (Array.isArray(requests?.errored) ? requests.errored.length : 0) + (Array.isArray(requests?.incomplete) ? requests.incomplete.length : 0);
   // Send times are recorded, so the plan only matters for the replay's concurrency bound (none known).
   return { file: doc.file, format: 'guidellm', modelId: undefined, plan: { requestRate: Infinity, burstiness: 1, maxConcurrency: Infinity }, requests: measured, failed };
 }

@@ -23,7 +23,7 @@ export function parseJsonDocuments(file: string, text: string): JsonDocument[] {
     const slice = text.slice(pos, end);
     let value: unknown;
     try {
-      value = JSON.parse(slice);
+      value = JSON.parse(pythonLiterals(slice));
     } catch (error) {
       const at = /position (\d+)/.exec((error as Error).message);
       const offset = pos + (at === null ? 0 : Number(at[1]));
@@ -73,6 +73,43 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   const json = JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/**
+ * Python's json.dump writes the floats nan and inf as bare NaN and Infinity, which JSON.parse refuses (vllm bench
+ * serve does for a std of an empty list, or an infinite burstiness): outside strings they become null and the
+ * strings "Infinity" / "-Infinity", which the parsers read as such. No newline is added, so the line of a
+ * syntax error stays right (its column may move by a few characters).
+ */
+function pythonLiterals(text: string): string {
+  if (!/NaN|Infinity/.test(text)) return text;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') {
+        out += c + (text[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (c === '"') inString = false;
+      out += c;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (text.startsWith('NaN', i)) {
+      out += 'null';
+      i += 2;
+    } else if (text.startsWith('-Infinity', i)) {
+      out += '"-Infinity"';
+      i += 8;
+    } else if (text.startsWith('Infinity', i)) {
+      out += '"Infinity"';
+      i += 7;
+    } else out += c;
+  }
+  return out;
 }
 
 function skipSpace(text: string, pos: number): number {

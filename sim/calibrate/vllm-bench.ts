@@ -65,7 +65,7 @@ function sendPlan(doc: JsonDocument, o: Record<string, unknown>): SendPlan {
   const rate = o.request_rate;
   const requestRate = rate === 'inf' || rate === 'Infinity' ? Infinity : rate;
   if (typeof requestRate !== 'number' || !(requestRate > 0)) throw fieldError(doc, 'request_rate', '"inf" or a number of requests per second above 0', rate);
-  const burstiness = o.burstiness ?? 1;
+  const burstiness = o.burstiness === 'inf' || o.burstiness === 'Infinity' ? Infinity : (o.burstiness ?? 1);
   if (typeof burstiness !== 'number' || !(burstiness > 0)) throw fieldError(doc, 'burstiness', 'a number above 0', o.burstiness);
   const concurrency = o.max_concurrency ?? null;
   if (concurrency !== null && !(Number.isInteger(concurrency) && (concurrency as number) >= 1)) {

@@ -113,3 +113,13 @@ describe('a malformed file is an InputError naming the file, the line and the fi
     expect(error.message).toContain(what);
   });
 });
+
+test('Python\'s bare NaN and Infinity (json.dump of nan / inf) are read, outside strings only', async () => {
+  const { tempDir, writeTemp } = await import('./formats.js');
+  const text = '{"request_rate": 2.0, "burstiness": Infinity, "max_concurrency": null, "std_tpot_ms": NaN, "model_id": "NaN-Infinity",\n' +
+    '"input_lens": [100, 200], "output_lens": [10, 20], "ttfts": [0.05, 0.06], "itls": [[0.01], [0.02]], "errors": ["", ""]}';
+  const [run] = readCalibrationInputs([writeTemp(tempDir(), 'py.json', text)]).runs;
+  expect(run.plan.burstiness).toBe(Infinity);
+  expect(run.modelId).toBe('NaN-Infinity');
+  expect(run.requests[1].e2e).toBeCloseTo(0.08, 12);
+});
