@@ -13,6 +13,7 @@ import { RooflineStepTime } from '../../sim/serving/step-time/roofline.js';
 import { decodeBatch, prefillBatch } from '../../sim/serving/step-time/types.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { renderBacktestMarkdown } from '../../reports/backtest.js';
+import { parseTolerances } from '../../sim/cli/commands/backtest.js';
 import { tempDir } from './formats.js';
 
 const FIXTURES = resolve(fileURLToPath(new URL('../fixtures/calibration', import.meta.url)));
@@ -124,9 +125,26 @@ spec:
     expect((startup.compile as { mean: number }).mean).toBe(30);
   });
 
+  test('backtest --scenario: the rollout run with the calibration against the measured rollout duration', () => {
+    const file = join(dir, 'rollout.yaml');
+    writeFileSync(file, scenario('llama-3.1-8b'));
+    const report = backtest({ calibrationFile, calibration, scenario: file, tolerance: { rollout: 10 } });
+    const r = row(report.rows, 'rollout.duration');
+    expect(r).toMatchObject({ basis: 'in-sample', samples: 1, pass: true });
+    expect(r.measured).toBeCloseTo(284.888, 3);
+    // Two pods one after the other (maxSurge 1), each pulling the image, loading and compiling: minutes.
+    expect(r.predicted).toBeGreaterThan(120);
+    expect(r.predicted).toBeLessThan(600);
+  });
+
   test('a calibration of another model is an error at spec.calibration, not a silent default', () => {
     const loaded = loadScenarioText(scenario('llama-3.1-70b'), { source: 'test', baseDir: dir });
     expect(() => resolveRun(loaded)).toThrow(InputError);
     expect(() => resolveRun(loaded)).toThrow(/spec\.calibration: has no step-time calibration for llama-3\.1-70b TP1 on h100-80gb/);
   });
+});
+
+test('--tolerance: a share for every mean, or per metric; percentages or fractions; a bad one names the flag', () => {
+  expect(parseTolerances(['10%', 'ttft=20%,tpot.p95=0.3'])).toEqual({ '': 0.1, ttft: 0.2, 'tpot.p95': 0.3 });
+  expect(() => parseTolerances(['ten'])).toThrow(/--tolerance: expected a relative error such as 10%/);
 });
