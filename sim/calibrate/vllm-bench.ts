@@ -30,7 +30,10 @@ export function parseVllmBench(doc: JsonDocument): BenchRun {
   const latencies = 'latencies' in o ? numberList(doc, o, 'latencies', n) : null;
   const starts = 'start_times' in o && o.start_times !== null ? numberList(doc, o, 'start_times', n) : null;
   const errors = 'errors' in o ? listOf(doc, o, 'errors', n) : null;
-  const firstStart = starts === null ? NaN : Math.min(...starts);
+  if (starts === null && typeof o.ramp_up_strategy === 'string') {
+    throw fieldError(doc, 'ramp_up_strategy', 'no ramp-up unless the file has start_times (rerun with a vLLM that records them, or without --ramp-up-strategy)', o.ramp_up_strategy);
+  }
+  const firstStart = starts === null ? NaN : starts.reduce((a, b) => (b < a ? b : a), Infinity);
 
   const requests: MeasuredRequest[] = [];
   let failed = 0;
