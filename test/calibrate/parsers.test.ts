@@ -123,3 +123,15 @@ test('Python\'s bare NaN and Infinity (json.dump of nan / inf) are read, outside
   expect(run.modelId).toBe('NaN-Infinity');
   expect(run.requests[1].e2e).toBeCloseTo(0.08, 12);
 });
+
+test('a benchmark\'s model_id maps to the catalog (organisation, Meta- prefix and -Instruct dropped); vLLM\'s batch defaults by GPU', async () => {
+  const { catalogModelOf, vllmBatchDefaults } = await import('../../sim/calibrate/calibrate.js');
+  const { resolveGpu } = await import('../../sim/serving/catalog/resolve.js');
+  expect(catalogModelOf('meta-llama/Llama-3.1-8B-Instruct')).toBe('llama-3.1-8b');
+  expect(catalogModelOf('meta-llama/Meta-Llama-3-8B-Instruct')).toBe('llama-3-8b');
+  expect(catalogModelOf('/models/Qwen2.5-7B-Instruct')).toBe('qwen2.5-7b');
+  expect(catalogModelOf('mistralai/Mistral-7B-Instruct-v0.3')).toBeUndefined();
+  expect(vllmBatchDefaults(resolveGpu('h100-80gb'))).toEqual({ maxNumSeqs: 1024, maxNumBatchedTokens: 8192 });
+  expect(vllmBatchDefaults(resolveGpu('a100-80gb'))).toEqual({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+  expect(vllmBatchDefaults(resolveGpu('l40s'))).toEqual({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
+});
