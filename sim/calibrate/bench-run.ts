@@ -32,7 +32,7 @@ export interface BenchRun {
   readonly modelId: string | undefined;
   readonly plan: SendPlan;
   readonly requests: readonly MeasuredRequest[];
-  /** Requests the server failed (not in `requests`). */
+  /** Requests the server failed, or that have no latency to compare (no first token recorded): not in `requests`. */
   readonly failed: number;
 }
 

@@ -1,12 +1,12 @@
-import type { DistributionSpec } from '../config/distribution-spec.js';
 import { mean } from './stats.js';
 
 /**
- * A start-up phase's distribution from its samples: one sample is a constant; more are a lognormal with their
- * mean and coefficient of variation (durations are positive and right-skewed), or a constant when they agree.
- * `ksDistance` is the Kolmogorov–Smirnov distance between the distribution and the samples.
+ * A start-up phase's distribution from its samples, in the scenario's form (seconds): one sample is a constant;
+ * more are a lognormal with their mean and coefficient of variation (durations are positive and right-skewed),
+ * or a constant when they agree. `ksDistance` is the Kolmogorov–Smirnov distance between the distribution and
+ * the samples.
  */
-export function fitPhase(samples: readonly number[]): { distribution: { lognormal: { mean: number; cv: number } } | number; spec: DistributionSpec; mean: number; ksDistance: number } {
+export function fitPhase(samples: readonly number[]): { distribution: { lognormal: { mean: number; cv: number } } | number; mean: number; ksDistance: number } {
   const m = mean(samples);
   let ss = 0;
   for (const s of samples) ss += (s - m) ** 2;
@@ -14,13 +14,13 @@ export function fitPhase(samples: readonly number[]): { distribution: { lognorma
   const cv = m > 0 ? sd / m : 0;
   const positive = samples.every((s) => s > 0);
   if (samples.length < 2 || cv < 1e-6 || !positive) {
-    return { distribution: round(m), spec: { kind: 'constant', value: round(m) }, mean: m, ksDistance: ksDistance(samples, (x) => (x >= m ? 1 : 0)) };
+    return { distribution: round(m), mean: m, ksDistance: ksDistance(samples, (x) => (x >= m ? 1 : 0)) };
   }
   const sigma2 = Math.log(1 + cv * cv);
   const mu = Math.log(m) - sigma2 / 2;
   const cdf = (x: number) => (x <= 0 ? 0 : 0.5 * (1 + erf((Math.log(x) - mu) / Math.sqrt(2 * sigma2))));
   const params = { mean: round(m), cv: round(cv) };
-  return { distribution: { lognormal: params }, spec: { kind: 'lognormalMeanCv', ...params }, mean: m, ksDistance: ksDistance(samples, cdf) };
+  return { distribution: { lognormal: params }, mean: m, ksDistance: ksDistance(samples, cdf) };
 }
 
 function ksDistance(samples: readonly number[], cdf: (x: number) => number): number {
