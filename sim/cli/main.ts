@@ -166,7 +166,8 @@ await yargs(hideBin(process.argv))
         .option('max-num-batched-tokens', { type: 'string', describe: "the benchmarked server's --max-num-batched-tokens (default: vLLM's, 8192 or 2048 likewise)" })
         .option('kv-blocks', { type: 'string', describe: 'KV blocks (default: from the logs, else the memory estimate)' })
         .option('block-size', { type: 'string', describe: 'KV block size in tokens (default 16)' })
-        .option('fit-share', { type: 'string', describe: "share of each run (first in send order) the fit sees; the rest is backtest's (default 50%)" }),
+        .option('fit-share', { type: 'string', describe: "share of each run (first in send order) the fit sees; the rest is backtest's (default 50%)" })
+        .option('merge', { type: 'boolean', describe: 'add to the --out file if it exists: replace only what is fitted again (another GPU, model or TP is kept)' }),
     (argv) => exitWith(async () => (await import('./commands/calibrate.js')).calibrateCommand(argv as never)),
   )
   .command(

@@ -105,6 +105,11 @@ export type CalibrationFileInput = z.input<typeof zCalibrationFile>;
 
 /** Reads and checks a calibration file; errors name the file and the field. */
 export function loadCalibrationFile(file: string, path = file): CalibrationFile {
+  return zCalibrationFile.parse(loadCalibrationInput(file, path));
+}
+
+/** The file as written (distributions in the scenario's form), checked: what `calibrate --merge` adds to. */
+export function loadCalibrationInput(file: string, path = file): CalibrationFileInput {
   const text = readInputFile(file, { what: 'calibration file', maxBytes: INPUT_LIMITS.data, path });
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
@@ -114,7 +119,7 @@ export function loadCalibrationFile(file: string, path = file): CalibrationFile 
   const raw: unknown = doc.toJS();
   const parsed = zCalibrationFile.safeParse(raw);
   if (!parsed.success) throw new InputError(formatIssues(parsed.error.issues, raw).join('; '), `${path} (${file})`);
-  return parsed.data;
+  return raw as CalibrationFileInput;
 }
 
 /** What a scenario's replica serves, to find its calibration entry. */

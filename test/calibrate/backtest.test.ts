@@ -148,3 +148,20 @@ test('--tolerance: a share for every mean, or per metric; percentages or fractio
   expect(parseTolerances(['10%', 'ttft=20%,tpot.p95=0.3'])).toEqual({ '': 0.1, ttft: 0.2, 'tpot.p95': 0.3 });
   expect(() => parseTolerances(['ten'])).toThrow(/--tolerance: expected a relative error such as 10%/);
 });
+
+test('calibrate --merge: an entry fitted again replaces its own key only; phases refitted replace, others stay', async () => {
+  const { mergeCalibrations } = await import('../../sim/calibrate/merge.js');
+  const { loadCalibrationInput, zCalibrationFile } = await import('../../sim/config/calibration-file.js');
+  const existing = loadCalibrationInput(calibrationFile);
+  const entry = existing.serving![0];
+  const other = { ...entry, gpu: 'h200', roofline: { ...entry.roofline, hbmEfficiency: 0.5 } };
+  const again = { ...entry, roofline: { ...entry.roofline, hbmEfficiency: 0.9 } };
+  const compile = { ...existing.startup!.phases!.compile!, samples: [99], mean: 99, distribution: 99 };
+  const written = mergeCalibrations({ ...existing, serving: [entry, other] }, { kind: 'Calibration', version: 1, serving: [again], startup: { phases: { compile } } });
+  // What is written loads back.
+  const merged = zCalibrationFile.parse(written);
+  expect(merged.serving.map((e) => [e.gpu, e.roofline.hbmEfficiency])).toEqual([['h200', 0.5], ['h100-80gb', 0.9]]);
+  expect(merged.startup.phases.compile?.mean).toBe(99);
+  expect(merged.startup.phases.weightLoad?.samples).toEqual([6.84, 9]);
+  expect(merged.startup.rollouts).toHaveLength(1);
+});

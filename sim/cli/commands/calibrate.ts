@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../../../reports/atomic-write.js';
 import { calibrate } from '../../calibrate/calibrate.js';
-import { zCalibrationFile } from '../../config/calibration-file.js';
+import { mergeCalibrations } from '../../calibrate/merge.js';
+import { loadCalibrationInput, zCalibrationFile } from '../../config/calibration-file.js';
 import { InputError, InternalError } from '../../errors.js';
 import type { KvDtype, WeightDtype } from '../../serving/catalog/dtypes.js';
 import { parsePositiveInt, toStringList } from '../options.js';
@@ -20,6 +22,7 @@ export interface CalibrateArgs {
   'kv-blocks'?: unknown;
   'block-size'?: unknown;
   'fit-share'?: unknown;
+  merge?: boolean;
 }
 
 /** Fits a calibration file from a team's own data and writes it as YAML; prints what was fitted. */
@@ -29,7 +32,7 @@ export function calibrateCommand(args: CalibrateArgs): number {
   if (weightDtype !== undefined && !['bf16', 'fp8', 'int4'].includes(weightDtype)) throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');
   const kvDtype = args['kv-dtype'];
   if (kvDtype !== undefined && !['bf16', 'fp8'].includes(kvDtype)) throw new InputError(`"${kvDtype}" is not a KV dtype; expected bf16 or fp8`, '--kv-dtype');
-  const document = calibrate({
+  const fitted = calibrate({
     files: toStringList(args.files),
     gpu: args.gpu,
     model: args.model,
@@ -43,6 +46,7 @@ export function calibrateCommand(args: CalibrateArgs): number {
     fitShare: parseShare(args['fit-share']),
     outDir,
   });
+  const document = args.merge && existsSync(args.out) ? mergeCalibrations(loadCalibrationInput(args.out, '--out'), fitted) : fitted;
   // What is written must load back: a bug here would only show in a later scenario run.
   const checked = zCalibrationFile.safeParse(document);
   if (!checked.success) throw new InternalError(`calibrate wrote an invalid calibration file: ${checked.error.message}`);
