@@ -32,7 +32,9 @@ export function readCalibrationInputs(files: readonly string[]): CalibrationInpu
   for (const file of files) {
     const text = readInputFile(file, { what: 'calibration input', maxBytes: INPUT_LIMITS.results, path: file });
     const sha256 = createHash('sha256').update(text).digest('hex');
-    const source = (format: string, records: number) => inputs.sources.set(file, { file, format, sha256, records });
+    // A file of several documents (--append-result) counts the records of all.
+    const source = (format: string, records: number) =>
+      inputs.sources.set(file, { file, format, sha256, records: records + (inputs.sources.get(file)?.records ?? 0) });
     const head = text.trimStart()[0];
     if (head === '{' || head === '[') {
       for (const doc of parseJsonDocuments(file, text)) {

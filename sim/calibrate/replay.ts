@@ -41,6 +41,8 @@ export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepT
   const timed = requests.every((r) => Number.isFinite(r.sentAt));
   const limit = timed ? Infinity : plan.maxConcurrency;
   const due = timed ? requests.map((r) => r.sentAt) : plannedSends(n, plan, seed);
+  // Sent in time order (a generator's list is in send order up to ties; a stable sort keeps that order).
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => due[a] - due[b]);
   let inFlight = 0;
   let next = 0;
   let lastEnd = 0;
@@ -56,18 +58,19 @@ export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepT
     if (sim.now < wakeAt) return; // superseded by an earlier wake
     wakeAt = Infinity;
     // Every request due by now goes out while the concurrency bound allows.
-    while (next < n && due[next] <= sim.now && inFlight < limit) {
-      const r = requests[next];
-      sent[next] = sim.now;
+    while (next < n && due[order[next]] <= sim.now && inFlight < limit) {
+      const i = order[next];
+      const r = requests[i];
+      sent[i] = sim.now;
       inFlight++;
-      replica.submit(firstAttempt(next, sim.now, r.promptTokens, r.outputTokens, -1, 0));
+      replica.submit(firstAttempt(i, sim.now, r.promptTokens, r.outputTokens, -1, 0));
       next++;
     }
-    if (next < n && inFlight < limit) wake(Math.max(due[next], sim.now));
+    if (next < n && inFlight < limit) wake(Math.max(due[order[next]], sim.now));
   });
   const freeSlot = sim.handler(() => {
     inFlight--;
-    if (next < n) wake(Math.max(due[next], sim.now));
+    if (next < n) wake(Math.max(due[order[next]], sim.now));
   });
   const sink: RequestSink = {
     firstToken: (req: Request, at: number) => {
@@ -82,7 +85,7 @@ export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepT
     rejected: (_req: Request, at: number) => sim.at(at, freeSlot),
   };
   const replica = new Replica({ sim, sink, stepTime, config, warm: true });
-  if (n > 0) wake(due[0]);
+  if (n > 0) wake(due[order[0]]);
   sim.run();
   return { ttft, e2e, sent, duration: lastEnd };
 }

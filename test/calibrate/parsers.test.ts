@@ -135,3 +135,12 @@ test('a benchmark\'s model_id maps to the catalog (organisation, Meta- prefix an
   expect(vllmBatchDefaults(resolveGpu('a100-80gb'))).toEqual({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
   expect(vllmBatchDefaults(resolveGpu('l40s'))).toEqual({ maxNumSeqs: 256, maxNumBatchedTokens: 2048 });
 });
+
+test('a --append-result file (several results, one per line) is read result by result', async () => {
+  const { tempDir, writeTemp } = await import('./formats.js');
+  const one = (ttft: number) => JSON.stringify({ request_rate: 'inf', burstiness: 1, max_concurrency: 1, model_id: 'm', input_lens: [100], output_lens: [3], ttfts: [ttft], itls: [[0.01, 0.01]], errors: [''] });
+  const file = writeTemp(tempDir(), 'appended.json', `${one(0.02)}\n${one(0.03)}\n`);
+  const inputs = readCalibrationInputs([file]);
+  expect(inputs.runs.map((r) => r.requests[0].ttft)).toEqual([0.02, 0.03]);
+  expect(inputs.sources.get(file)?.records).toBe(2);
+});
