@@ -5,7 +5,10 @@
 export interface MeasuredRequest {
   /** Position in the run, in the order the generator sent the requests (0-based). */
   readonly index: number;
-  /** Seconds since the run's first request was sent; NaN when the format does not record send times. */
+  /**
+   * Seconds since the run's first request: when the client issued it (its send, or its arrival at the client's
+   * concurrency bound when the format records the wait); NaN when the format records no times.
+   */
   readonly sentAt: number;
   readonly promptTokens: number;
   readonly outputTokens: number;

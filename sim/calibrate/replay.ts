@@ -27,10 +27,10 @@ export interface ReplayResult {
 
 /**
  * Replays a load generator's run against one simulated replica (warm: the generators send a test request
- * first). Requests with recorded send times arrive at those times; without them they are sent as the
- * generator would have: all at once when the rate is infinite, else at gamma-distributed gaps of shape
- * `burstiness` rescaled so the last send is at n / rate (vllm bench serve's get_request), and never more than
- * `maxConcurrency` in flight (its semaphore). Latencies count from the send, as the generators measure them.
+ * first). Requests with recorded times are issued at those times; without them as the generator would have:
+ * all at once when the rate is infinite, else at gamma-distributed gaps of shape `burstiness` rescaled so the
+ * last is at n / rate (vllm bench serve's get_request). Never more than `maxConcurrency` are in flight (its
+ * semaphore). Latencies count from the send, as the generators measure them.
  */
 export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepTime: StepTimeModel, config: ReplicaConfig, seed = 1): ReplayResult {
   const n = requests.length;
@@ -39,7 +39,9 @@ export function replay(requests: readonly ReplayRequest[], plan: SendPlan, stepT
   const sent = new Float64Array(n);
   const sim = new Simulator();
   const timed = requests.every((r) => Number.isFinite(r.sentAt));
-  const limit = timed ? Infinity : plan.maxConcurrency;
+  // Recorded times are sends (already under the bound) or arrivals at it: either way the bound holds again, so a
+  // simulated server slower or faster than the real one meets the closed loop the generator ran.
+  const limit = plan.maxConcurrency;
   const due = timed ? requests.map((r) => r.sentAt) : plannedSends(n, plan, seed);
   // Sent in time order (a generator's list is in send order up to ties; a stable sort keeps that order).
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => due[a] - due[b]);

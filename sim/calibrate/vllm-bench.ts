@@ -6,7 +6,8 @@ import { fieldError, fieldPath, type JsonDocument } from './json-input.js';
  * The result file of `vllm bench serve --save-result --save-detailed` (vllm/benchmarks/serve.py; older
  * benchmarks/benchmark_serving.py writes the same keys): per-request lists `input_lens`, `output_lens`, `ttfts`
  * (seconds), `itls` (a list of seconds per request), `errors`, and in newer versions `latencies` and
- * `start_times` (the client's perf_counter at each send); the traffic settings `request_rate` ("inf" or a
+ * `start_times` (the client's perf_counter at each send) and `queue_times` (the wait for the concurrency bound
+ * before it); the traffic settings `request_rate` ("inf" or a
  * number), `burstiness` and `max_concurrency` (null when unbounded); `model_id`.
  */
 export const VLLM_BENCH_KEYS = ['input_lens', 'output_lens', 'ttfts', 'itls'] as const;
@@ -29,11 +30,15 @@ export function parseVllmBench(doc: JsonDocument): BenchRun {
   const itls = listOf(doc, o, 'itls', n);
   const latencies = 'latencies' in o ? numberList(doc, o, 'latencies', n) : null;
   const starts = 'start_times' in o && o.start_times !== null ? numberList(doc, o, 'start_times', n) : null;
+  // Time each request waited for the client's concurrency bound before its send (newer vLLM): its arrival is
+  // start − queue time, and the replay holds it at the bound again.
+  const queued = starts !== null && Array.isArray(o.queue_times) && o.queue_times.length === n ? numberList(doc, o, 'queue_times', n) : null;
   const errors = 'errors' in o ? listOf(doc, o, 'errors', n) : null;
   if (starts === null && typeof o.ramp_up_strategy === 'string') {
     throw fieldError(doc, 'ramp_up_strategy', 'no ramp-up unless the file has start_times (rerun with a vLLM that records them, or without --ramp-up-strategy)', o.ramp_up_strategy);
   }
-  const firstStart = starts === null ? NaN : starts.reduce((a, b) => (b < a ? b : a), Infinity);
+  const arrivals = starts === null ? null : starts.map((t, i) => t - (queued?.[i] ?? 0));
+  const firstArrival = arrivals === null ? NaN : arrivals.reduce((a, b) => (b < a ? b : a), Infinity);
 
   const requests: MeasuredRequest[] = [];
   let failed = 0;
@@ -53,7 +58,7 @@ export function parseVllmBench(doc: JsonDocument): BenchRun {
     if (e2e < ttfts[i]) throw fieldError(doc, `ttfts[${i}]`, `a time to first token at most the request's latency (${e2e} s)`, ttfts[i]);
     requests.push({
       index: i,
-      sentAt: starts === null ? NaN : starts[i] - firstStart,
+      sentAt: arrivals === null ? NaN : arrivals[i] - firstArrival,
       promptTokens: inputs[i],
       outputTokens: outputs[i],
       ttft: ttfts[i],

@@ -144,3 +144,14 @@ test('a --append-result file (several results, one per line) is read result by r
   expect(inputs.runs.map((r) => r.requests[0].ttft)).toEqual([0.02, 0.03]);
   expect(inputs.sources.get(file)?.records).toBe(2);
 });
+
+test('newer vllm bench files: a request\'s arrival is its start_time less its queue_time (the wait for --max-concurrency)', async () => {
+  const { tempDir, writeTemp } = await import('./formats.js');
+  const text = JSON.stringify({
+    request_rate: 'inf', burstiness: 1, max_concurrency: 1, model_id: 'm',
+    input_lens: [100, 100], output_lens: [2, 2], ttfts: [0.02, 0.02], itls: [[0.01], [0.01]], errors: ['', ''],
+    latencies: [0.03, 0.03], start_times: [500.0, 500.03], queue_times: [0.0, 0.03],
+  });
+  const [run] = readCalibrationInputs([writeTemp(tempDir(), 'queued.json', text)]).runs;
+  expect(run.requests.map((r) => r.sentAt)).toEqual([0, 0]);
+});
