@@ -14,7 +14,10 @@ export function fitPhase(samples: readonly number[]): { distribution: { lognorma
   const cv = m > 0 ? sd / m : 0;
   const positive = samples.every((s) => s > 0);
   if (samples.length < 2 || cv < 1e-6 || !positive) {
-    return { distribution: round(m), mean: m, ksDistance: ksDistance(samples, (x) => (x >= m ? 1 : 0)) };
+    // Against a point mass at m the distance is the larger share of samples on one side of it.
+    const below = samples.filter((x) => x < m).length / samples.length;
+    const above = samples.filter((x) => x > m).length / samples.length;
+    return { distribution: round(m), mean: m, ksDistance: round(Math.max(below, above)) };
   }
   const sigma2 = Math.log(1 + cv * cv);
   const mu = Math.log(m) - sigma2 / 2;

@@ -155,3 +155,12 @@ test('newer vllm bench files: a request\'s arrival is its start_time less its qu
   const [run] = readCalibrationInputs([writeTemp(tempDir(), 'queued.json', text)]).runs;
   expect(run.requests.map((r) => r.sentAt)).toEqual([0, 0]);
 });
+
+test('a phase\'s distribution: one sample is a constant at distance 0; several a lognormal with their mean and CV', async () => {
+  const { fitPhase } = await import('../../sim/calibrate/phase-fit.js');
+  expect(fitPhase([12.22])).toEqual({ distribution: 12.22, mean: 12.22, ksDistance: 0 });
+  const fit = fitPhase([10, 12, 14, 30]);
+  expect(fit.distribution).toEqual({ lognormal: { mean: 16.5, cv: expect.closeTo(Math.sqrt(251 / 3) / 16.5, 4) } });
+  expect(fit.ksDistance).toBeGreaterThan(0.1);
+  expect(fit.ksDistance).toBeLessThan(0.5);
+});
