@@ -15,4 +15,7 @@ export { runMany, type RunManyOptions } from './batch/run-many.js';
 export type { RunSpec, RunOutcome } from './batch/run-spec.js';
 export { estimate, type Estimate } from './batch/confidence.js';
 export { estimateServing } from './serving/estimate.js';
+export { calibrate, type CalibrateOptions } from './calibrate/calibrate.js';
+export { backtest, type BacktestOptions, type BacktestReport, type BacktestRow } from './calibrate/backtest.js';
+export { loadCalibrationFile, type CalibrationFile } from './config/calibration-file.js';
 export { InputError, BudgetExceededError, InternalError } from './errors.js';
