@@ -11,7 +11,7 @@ const LAYERS = [
   { name: 'rollout', paths: ['sim/rollout/'] },
   { name: 'scenario', paths: ['sim/scenario/'] },
   { name: 'run', paths: ['sim/run/'] },
-  { name: 'batch, plan', paths: ['sim/batch/', 'sim/plan/'] },
+  { name: 'batch, plan, calibrate', paths: ['sim/batch/', 'sim/plan/', 'sim/calibrate/'] },
   { name: 'reports', paths: ['reports/'] },
   { name: 'library entry', paths: ['sim/index\\.ts'] },
   { name: 'cli', paths: ['sim/cli/'] },

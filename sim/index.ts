@@ -16,6 +16,9 @@ export { runMany, type RunManyOptions } from './batch/run-many.js';
 export type { RunSpec, RunOutcome } from './batch/run-spec.js';
 export { estimate, type Estimate } from './batch/confidence.js';
 export { estimateServing } from './serving/estimate.js';
+export { calibrate, type CalibrateOptions } from './calibrate/calibrate.js';
+export { backtest, type BacktestOptions, type BacktestReport, type BacktestRow } from './calibrate/backtest.js';
+export { loadCalibrationFile, type CalibrationFile } from './config/calibration-file.js';
 export { InputError, BudgetExceededError, InternalError } from './errors.js';
 // Multi-node replicas, LeaderWorkerSet rollouts and prefill/decode pools at the group level (docs/multi-node.md).
 export { parseGroupScenario, runGroupScenario, type GroupScenario, type GroupScenarioResult } from './scenario/group-scenario.js';

@@ -45,7 +45,8 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'write summary.json, timeseries.csv, events.csv, report.md, report.html, charts/ here' })
         .option('json', { type: 'boolean', describe: 'print the summary JSON and nothing else on stdout' })
         .option('requests', { type: 'boolean', describe: 'also write requests.csv (one row per request)' })
-        .option('svg', { type: 'boolean', default: true, describe: 'render the charts as SVG files too (--no-svg to skip)' }),
+        .option('svg', { type: 'boolean', default: true, describe: 'render the charts as SVG files too (--no-svg to skip)' })
+        .option('calibration', { type: 'string', describe: 'a calibration file (rollout-sim calibrate); sets spec.calibration' }),
     (argv) => exitWith(async () => (await import('./commands/run.js')).runCommand(argv as never)),
   )
   .command(
@@ -161,7 +162,40 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'output folder (default out/sweeps/<name>)' }),
     (argv) => exitWith(async () => (await import('./commands/merge.js')).mergeCommand(argv as never)),
   )
-  .demandCommand(1, 'name a command: run, validate, schema, estimate, demo, compare, check, plan, sweep, merge')
+  .command(
+    'calibrate <files..>',
+    "fit a calibration file from a team's own data: vllm bench / GuideLLM results, /metrics text, vLLM logs, kubectl events",
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'input files (format told from content; docs/calibration.md)' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'calibration file to write, e.g. my-fleet.calibration.yaml' })
+        .option('gpu', { type: 'string', describe: 'catalog GPU the benchmarks ran on (required with benchmark results)' })
+        .option('model', { type: 'string', describe: "catalog model (default: from the benchmark's model_id)" })
+        .option('tp', { type: 'string', describe: 'tensor-parallel GPUs per replica (default 1)' })
+        .option('weight-dtype', { type: 'string', describe: 'bf16 (default), fp8 or int4' })
+        .option('kv-dtype', { type: 'string', describe: 'bf16 (default) or fp8' })
+        .option('max-num-seqs', { type: 'string', describe: "the benchmarked server's --max-num-seqs (default: vLLM's, 1024 on ≥70 GiB GPUs but A100, else 256)" })
+        .option('max-num-batched-tokens', { type: 'string', describe: "the benchmarked server's --max-num-batched-tokens (default: vLLM's, 8192 or 2048 likewise)" })
+        .option('kv-blocks', { type: 'string', describe: 'KV blocks (default: from the logs, else the memory estimate)' })
+        .option('block-size', { type: 'string', describe: 'KV block size in tokens (default 16)' })
+        .option('fit-share', { type: 'string', describe: "share of each run (first in send order) the fit sees; the rest is backtest's (default 50%)" })
+        .option('merge', { type: 'boolean', describe: 'add to the --out file if it exists: replace only what is fitted again (another GPU, model or TP is kept)' }),
+    (argv) => exitWith(async () => (await import('./commands/calibrate.js')).calibrateCommand(argv as never)),
+  )
+  .command(
+    'backtest <calibration>',
+    'replay the calibration data through the simulator on data the fit did not see; print the error table; exit 1 beyond --tolerance',
+    (y) =>
+      y
+        .positional('calibration', { type: 'string', demandOption: true, describe: 'calibration file' })
+        .option('data', { type: 'string', array: true, describe: "held-out input files (default: the held-out part of the calibration's own runs)" })
+        .option('tolerance', { type: 'string', array: true, describe: 'largest |error| allowed: 10% (every mean), per metric ttft=20% startup=15%, tails p95=30% or ttft.p95=30%' })
+        .option('scenario', { type: 'string', describe: 'a scenario of the rollout, run with the calibration, to compare rollout durations' })
+        .option('json', { type: 'boolean', describe: 'print the table as JSON' })
+        .option('out', { type: 'string', describe: 'write backtest.md and backtest.json here' }),
+    (argv) => exitWith(async () => (await import('./commands/backtest.js')).backtestCommand(argv as never)),
+  )
+  .demandCommand(1, 'name a command: run, validate, schema, estimate, demo, compare, check, plan, sweep, merge, calibrate, backtest')
   .strict()
   .fail((message, err) => {
     if (err) throw err;

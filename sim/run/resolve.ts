@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
+import { withCalibratedPhases } from '../cluster/calibrated-startup.js';
 import type { ClusterConfig } from '../cluster/cluster.js';
 import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePodSettings, resolveStartupInput } from '../cluster/schema.js';
 import { resolveStartup } from '../cluster/startup-spec.js';
 import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
+import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
@@ -59,10 +62,12 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   checkRunSize(spec, baseDir);
   // The model runs on the first node pool's GPU (pools of other GPU types serve other workloads).
   const gpu = resolveGpu(spec.cluster.nodePools[0].gpu, 'spec.cluster.nodePools[0].gpu');
-  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec');
+  const calibration = spec.calibration === undefined ? undefined : { file: loadCalibrationFile(resolve(baseDir, spec.calibration), 'spec.calibration'), path: 'spec.calibration' };
+  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec', calibration);
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
   const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
-  const startupInput = engineStartup(resolveStartupInput(spec.startup, baseDir, 'spec.startup'), spec.server);
+  const startupSpec = calibration === undefined ? spec.startup : withCalibratedPhases(spec.startup, calibration.file);
+  const startupInput = engineStartup(resolveStartupInput(startupSpec, baseDir, 'spec.startup'), spec.server);
   const startup = resolveStartup(startupInput, modelFacts, serving.model.tensorParallel, 'spec.startup');
   const podSettings = resolvePodSettings(spec.deployment);
   const pod = { ...podSettings, minReadySeconds: gatedMinReadySeconds(podSettings.minReadySeconds, spec.routing.discovery ?? null) };

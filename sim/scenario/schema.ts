@@ -61,6 +61,11 @@ export const zSpec = z.strictObject({
   metrics: z.strictObject({ windowSeconds: zPositiveDuration.prefault(10) }).prefault({}),
   /** The initial fleet starts cold (start-up pipeline at t=0) instead of up, warm and serving. */
   coldStart: z.boolean().default(false),
+  calibration: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'a calibration file written by rollout-sim calibrate, relative to the scenario file (docs/calibration.md)' }),
 });
 
 /** Kubernetes' IsDNS1123Subdomain, the rule for Deployment and Rollout names: the scenario names the workload. */

@@ -1,3 +1,4 @@
+import { servingCalibrationFor, type CalibrationFile } from '../config/calibration-file.js';
 import { buildDistribution } from '../config/distribution-spec.js';
 import { formatIssues } from '../config/issues.js';
 import type { Distribution } from '../engine/distributions.js';
@@ -13,7 +14,7 @@ import type { PrefixCacheTally } from './prefix-tally.js';
 import { Replica, type ReplicaConfig, type WarmPrefix } from './replica.js';
 import type { ServerSpec } from './server-schema.js';
 import type { Server } from './server.js';
-import { createStepTimeModel, zStepTimeSpec } from './step-time/factory.js';
+import { createStepTimeModel, zStepTimeSpec, type StepTimeSpec } from './step-time/factory.js';
 import type { StepTimeModel } from './step-time/types.js';
 
 /** How the new version differs (rollout.newVersion); the old version is the baseline. */
@@ -38,11 +39,18 @@ export type ServingSettings = {
   | { readonly kind: 'llm'; readonly stepTime: StepTimeModel; readonly replica: ReplicaConfig }
 );
 
+/** A calibration file (spec.calibration) and where the scenario named it. */
+export interface CalibrationInput {
+  readonly file: CalibrationFile;
+  readonly path: string;
+}
+
 /**
  * Resolves the scenario's `model` and `server` on the GPU the model runs on. `path` is where the scenario keeps
- * them (`spec`): every error names the field as the user wrote it.
+ * them (`spec`): every error names the field as the user wrote it. A calibration sets the roofline's fitted
+ * parameters under the scenario's own `stepTime.roofline` overrides (those win).
  */
-export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpec, baseDir: string, path: string): ServingSettings {
+export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpec, baseDir: string, path: string, calibration?: CalibrationInput): ServingSettings {
   const resolvedModel = resolveModelSpec(model, baseDir, `${path}.model`);
   if (server.model === 'queue') {
     return {
@@ -61,7 +69,8 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
     throw new InputError(formatIssues(parsedStepTime.error.issues, server.stepTime).join('; '), `${path}.server.stepTime`);
   }
   const dtypes = { weightDtype: resolvedModel.weightDtype, kvDtype: resolvedModel.kvDtype };
-  const stepTime = createStepTimeModel(parsedStepTime.data, resolvedModel.architecture, gpu, resolvedModel.tensorParallel, dtypes, baseDir);
+  const stepTimeSpec = calibration === undefined ? parsedStepTime.data : calibrated(parsedStepTime.data, calibration, resolvedModel, gpu);
+  const stepTime = createStepTimeModel(stepTimeSpec, resolvedModel.architecture, gpu, resolvedModel.tensorParallel, dtypes, baseDir);
   const capacity = atScenarioModel(`${path}.model`, () =>
     kvCacheCapacity({
       model: resolvedModel.architecture,
@@ -131,6 +140,16 @@ export function serverFactory(
     if (hooks.warmPrefixes !== undefined) replica.warmPrefixes(hooks.warmPrefixes);
     return replica;
   };
+}
+
+/** The roofline with the calibration's fitted parameters; another step-time model ignores them. */
+function calibrated(spec: StepTimeSpec, calibration: CalibrationInput, model: ServingModel, gpu: GpuSpec): StepTimeSpec {
+  if (!('roofline' in spec)) return spec;
+  const key = { gpu: gpu.name, model: model.architecture.name, tensorParallel: model.tensorParallel, weightDtype: model.weightDtype, kvDtype: model.kvDtype };
+  const entry = servingCalibrationFor(calibration.file, key, calibration.path);
+  if (entry === undefined) return spec;
+  const own = Object.fromEntries(Object.entries(spec.roofline).filter(([, v]) => v !== undefined));
+  return { roofline: { ...entry.roofline, ...own } };
 }
 
 /** kvCacheCapacity calls the model `model` (the estimate command's flag); in a scenario file it lives at `path`. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { writeRunOutputs } from '../../../reports/output.js';
 import { TimeseriesCsvStream } from '../../../reports/timeseries-csv.js';
 import { renderMarkdown } from '../../../reports/markdown.js';
@@ -18,6 +19,7 @@ export interface RunArgs {
   svg?: boolean;
   'max-events'?: unknown;
   'max-memory'?: unknown;
+  calibration?: string;
 }
 
 export function printAssertions(results: readonly AssertionResult[], stream: NodeJS.WritableStream): void {
@@ -29,7 +31,8 @@ export function printAssertions(results: readonly AssertionResult[], stream: Nod
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
-  const loaded = loadScenarioFile(args.scenario, toStringList(args.set));
+  const calibration = args.calibration === undefined ? [] : [`spec.calibration=${JSON.stringify(resolve(args.calibration))}`];
+  const loaded = loadScenarioFile(args.scenario, [...toStringList(args.set), ...calibration]);
   printWarnings(loaded);
   // The time series goes to its file window by window: a long run never holds it all.
   const timeseries = args.out ? new TimeseriesCsvStream(args.out) : undefined;
