@@ -149,8 +149,11 @@ function analysesDecided(run: ResolvedRun, spec: RolloutSpec): RolloutSpec {
   return faulty ? withFailingAnalyses(spec) : withoutAnalyses(spec);
 }
 
-/** One measurement that fails (failureLimit 0): the analysis ends Failed at once. */
-const FAILING_METRIC = { name: 'preflight-declared-faulty', query: '1', window: 60, successCondition: 'result < 0' };
+/**
+ * One measurement that fails (failureLimit 0): the analysis ends Failed at once. It reads no telemetry, so its
+ * window is 0: the run's telemetry is kept only as far back as the scenario's own analyses reach.
+ */
+const FAILING_METRIC = { name: 'preflight-declared-faulty', query: '1', window: 0, successCondition: 'result < 0' };
 
 function withFailingAnalyses(spec: RolloutSpec): RolloutSpec {
   const templates = Object.fromEntries(Object.keys(spec.analysisTemplates).map((name) => [name, { metrics: [FAILING_METRIC] }]));
@@ -164,7 +167,9 @@ function withoutAnalyses(spec: RolloutSpec): RolloutSpec {
     return { ...spec, strategy: { canary: { ...s.canary, steps, analysis: undefined } } };
   }
   if ('blueGreen' in s) return { ...spec, strategy: { blueGreen: { ...s.blueGreen, prePromotionAnalysis: undefined, postPromotionAnalysis: undefined } } };
-  if ('shadowBlueGreen' in s) return { ...spec, strategy: { shadowBlueGreen: { ...s.shadowBlueGreen, analysis: undefined } } };
+  if ('shadowBlueGreen' in s) {
+    return { ...spec, strategy: { shadowBlueGreen: { ...s.shadowBlueGreen, analysis: undefined, soakAnalysis: undefined } } };
+  }
   return spec;
 }
 

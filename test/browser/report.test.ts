@@ -118,7 +118,7 @@ describe('report.html in headless Chromium', () => {
     await writeRunOutputs(out, runScenario(loaded));
 
     const { state, consoleErrors, network } = await openInChromium(join(out, 'report.html'), join(SCREENSHOTS, 'report.png'));
-    expectEveryChartDrawn(state, ['chart-ttft', 'chart-ready', 'chart-gpus', 'chart-failures', 'chart-queue']);
+    expectEveryChartDrawn(state, ['chart-ttft', 'chart-ready', 'chart-gpus', 'chart-failures', 'chart-queue', 'chart-prefix-cache']);
     expect(consoleErrors).toEqual([]);
     expect(network).toEqual([]);
   });

@@ -32,7 +32,7 @@ describe('rollout-sim run', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(Object.keys(summary)).toEqual([
-      'scenario', 'strategy', 'seed', 'simulatedSeconds', 'requests', 'latency', 'rollout', 'capacity', 'startup', 'prefixCache', 'goodput', 'engine',
+      'scenario', 'strategy', 'seed', 'simulatedSeconds', 'requests', 'latency', 'rollout', 'capacity', 'startup', 'prefixCache', 'goodput', 'risk', 'gateway', 'engine',
     ]);
     const q = summary.requests;
     expect(q.arrived).toBe(q.completed + q.dropped + q.rejected + q.timedOut + q.inFlightAtEnd);
