@@ -156,6 +156,14 @@ export class Pod implements Endpoint {
     return this.admitting ? (this.server as Server).hasPrefix(group) : false;
   }
 
+  hasAdapter(adapter: number): boolean {
+    return this.admitting ? ((this.server as Server).hasAdapter?.(adapter) ?? false) : false;
+  }
+
+  freeAdapterSlots(): number {
+    return this.admitting ? ((this.server as Server).freeAdapterSlots?.() ?? 0) : 0;
+  }
+
   private refusal(): RejectCause {
     if (this.draining) return 'server-draining';
     return this.listening ? 'server-not-ready' : 'connection-refused';

@@ -13,6 +13,10 @@ export interface Endpoint {
   hasRoom(): boolean;
   /** Whether its prefix cache holds the shared prefix of `group` (prefix-aware routing). */
   hasPrefix?(group: number): boolean;
+  /** Whether the LoRA adapter is loaded on it or wanted by a request it holds (LoRA affinity). */
+  hasAdapter?(adapter: number): boolean;
+  /** LoRA slots (max_loras) not claimed by the adapters of the requests it holds. */
+  freeAdapterSlots?(): number;
 }
 
 /** The pods currently in a version's service endpoints (after propagation delay). Implemented by the cluster. */

@@ -68,6 +68,21 @@ const zPrefix = z.strictObject({
     .meta({ description: 'how often each group is used: uniform, or Zipf with exponent s (group 0 most used)' }),
 });
 
+const zAdapters = z
+  .array(
+    z.strictObject({
+      name: z.string().min(1).meta({ description: 'the adapter (vLLM --lora-modules name) the request names as its model' }),
+      share: z.number().min(0).max(1).meta({ description: 'fraction of requests for it' }),
+    }),
+  )
+  .min(1)
+  .superRefine((adapters, ctx) => {
+    adapters.forEach((a, i) => {
+      if (adapters.findIndex((b) => b.name === a.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `adapter "${a.name}" appears twice` });
+    });
+  })
+  .meta({ description: 'LoRA adapters requests name, with their shares; the rest of the requests use the base model (needs server.lora)' });
+
 const FAILURE_OUTCOMES = ['rejected', 'dropped', 'timedOut'] as const;
 
 const zRetries = z.strictObject({
@@ -105,6 +120,7 @@ export const zTraffic = z
     maxPromptTokens: z.int().min(1).optional().meta({ description: 'clip longer prompts (as vidur max_tokens)' }),
     maxOutputTokens: z.int().min(1).optional(),
     prefix: zPrefix.optional(),
+    adapters: zAdapters.optional(),
     client: zClient.prefault({}),
   })
   .superRefine((traffic, ctx) => {

@@ -3,6 +3,7 @@ import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import { buildDistribution } from '../config/distribution-spec.js';
 import { gammaArrivals, poissonArrivals, ScheduledArrivals, type ArrivalProcess } from './arrivals.js';
+import { AdapterDraw } from './adapters.js';
 import { ClientLayer, type RequestTarget } from './clients.js';
 import type { TrafficConfig } from './config.js';
 import { SampledLengths, TraceRowLengths, type LengthSource } from './lengths.js';
@@ -22,6 +23,7 @@ export class TrafficSource {
   private readonly prompt: LengthSource;
   private readonly output: LengthSource;
   private readonly prefix: PrefixGroups | null;
+  private readonly adapters: AdapterDraw | null;
   private readonly onArrival: number;
   /** `traffic.requests`: the source stops after this many arrivals (Infinity when unbounded). */
   private readonly limit: number;
@@ -62,6 +64,8 @@ export class TrafficSource {
             streams.stream('traffic.prefix'),
             `${PATH}.prefix`,
           );
+    this.adapters =
+      config.adapters === undefined ? null : new AdapterDraw(config.adapters, streams.stream('traffic.adapters'), `${PATH}.adapters`);
     const client = config.client;
     this.client = new ClientLayer(
       sim,
@@ -81,7 +85,7 @@ export class TrafficSource {
   }
 
   describe(): string {
-    const prefix = this.prefix === null ? '' : `; ${this.prefix.describe()}`;
+    const prefix = (this.prefix === null ? '' : `; ${this.prefix.describe()}`) + (this.adapters === null ? '' : `; ${this.adapters.describe()}`);
     const cap = this.limit === Infinity ? '' : ` (first ${this.limit} requests)`;
     return `${this.arrivals.describe()}${cap}; prompt ${this.prompt.describe()}; output ${this.output.describe()}${prefix}`;
   }
@@ -93,7 +97,8 @@ export class TrafficSource {
     const prefix = this.prefix;
     const group = prefix === null ? -1 : prefix.drawGroup();
     const prefixTokens = prefix === null ? 0 : prefix.prefixTokens(group, promptTokens);
-    this.client.arrive(promptTokens, outputTokens, group, prefixTokens);
+    const adapter = this.adapters === null ? -1 : this.adapters.next();
+    this.client.arrive(promptTokens, outputTokens, group, prefixTokens, adapter);
     // Stop before drawing the next arrival, so a trace is read no further than the last request it sends.
     if (++this.arrived < this.limit) this.schedule(this.arrivals.next(this.sim.now));
   }
