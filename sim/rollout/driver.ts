@@ -72,6 +72,7 @@ export class RolloutDriver {
       status: (rs) => world.cluster.status(rs),
       setSplit: (split) => world.gateway.apply(() => world.router.setSplit(split)),
       setMirror: (mirror) => world.gateway.apply(() => world.router.setMirror(mirror)),
+      setRewriteWeight: (weight) => world.gateway.apply(() => world.router.setRewriteWeight(weight)),
       gatewayDelay: world.gateway.delay,
       telemetry: (source, from, to) => world.telemetry(source, from, to),
       wakeAt: (t) => this.wakeAt(t),

@@ -17,6 +17,8 @@ export interface RolloutHost {
   status(rs: ReplicaSet): ReplicaSetStatus;
   setSplit(split: Split): void;
   setMirror(mirror: MirrorSpec | null): void;
+  /** An adapter rollout's in-pool rewrite: percent of the old adapter's requests served by the new one. */
+  setRewriteWeight(weight: number): void;
   /** Gateway changes (active service switch, weights) reach the data path after this delay. */
   readonly gatewayDelay: number;
   /** `shadow`: the mirrored copies' telemetry. */

@@ -19,13 +19,17 @@ export const zRouting = z
       .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
       .optional()
       .meta({ description: 'policy prefix-aware: outstanding requests above the least loaded pod that affinity may cost' }),
+    loraAffinity: z
+      .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
+      .optional()
+      .meta({ description: 'policy lora-affinity: outstanding requests above the least loaded pod that adapter affinity may cost' }),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
     }),
   })
   .superRefine((routing, ctx) => {
-    const only = { centralQueue: 'central-queue', prefixAware: 'prefix-aware' } as const;
+    const only = { centralQueue: 'central-queue', prefixAware: 'prefix-aware', loraAffinity: 'lora-affinity' } as const;
     for (const [key, policy] of Object.entries(only) as [keyof typeof only, RouterOptions['policy']][]) {
       if (routing[key] !== undefined && routing.policy !== policy) {
         const message = `only applies with policy: ${policy} (the policy is ${routing.policy})`;
@@ -43,6 +47,6 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
       maxSize: config.centralQueue?.maxSize ?? Infinity,
       maxWait: config.centralQueue?.maxWait ?? Infinity,
     },
-    maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
+    maxImbalance: config.prefixAware?.maxImbalance ?? config.loraAffinity?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
   };
 }

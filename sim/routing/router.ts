@@ -5,6 +5,7 @@ import { mirrorOf } from '../traffic/attempt.js';
 import type { RequestTarget } from '../traffic/clients.js';
 import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
+import { AdapterRewrite, type AdapterRewriteRule } from './adapter-rewrite.js';
 import { CentralQueue } from './central-queue.js';
 import type { Endpoint, EndpointSource } from './endpoint.js';
 import {
@@ -16,6 +17,7 @@ import {
   leastOutstanding,
   type EndpointPicker,
 } from './policies.js';
+import { LoraAffinityPicker } from './lora-affinity.js';
 import { VersionSplit, type Service, type Split } from './split.js';
 
 export const ROUTING_POLICIES = [
@@ -24,6 +26,7 @@ export const ROUTING_POLICIES = [
   'random',
   'power-of-two',
   'prefix-aware',
+  'lora-affinity',
   'central-queue',
 ] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
@@ -32,7 +35,7 @@ export interface RouterOptions {
   policy: RoutingPolicy;
   /** Central queue (policy 'central-queue'): at most maxSize waiting, each at most maxWait s (Infinity: no bound). */
   centralQueue: { maxSize: number; maxWait: number };
-  /** Prefix-aware: how many more outstanding requests than the least loaded endpoint affinity may cost. */
+  /** Prefix-aware, LoRA affinity: how many more outstanding requests than the least loaded endpoint affinity may cost. */
   maxImbalance: number;
 }
 
@@ -75,6 +78,9 @@ export class Router implements RequestTarget, RequestSink {
   private readonly union: Endpoint[] = [];
   private unionOldCount = 0;
   private turn = 0;
+  /** An adapter rollout's rewrite (docs/lora.md); null without one. */
+  private rewrite: AdapterRewrite | null = null;
+  private readonly streams: RandomStreams;
 
   constructor(
     private readonly sim: Simulator,
@@ -84,6 +90,7 @@ export class Router implements RequestTarget, RequestSink {
     private readonly options: RouterOptions,
     private readonly shadow: ShadowListener | null = null,
   ) {
+    this.streams = streams;
     this.splitRng = streams.stream('routing.split');
     this.mirrorRng = streams.stream('routing.mirror');
     this.picker = makePicker(options, streams.stream('routing.pick'));
@@ -104,6 +111,17 @@ export class Router implements RequestTarget, RequestSink {
     this.split.set(split);
   }
 
+  /** The adapter rollout's rule, set once when the run is built; its weight starts at 0. */
+  setAdapterRewrite(rule: AdapterRewriteRule): void {
+    this.rewrite = new AdapterRewrite(rule, this.streams.stream('routing.rewrite'));
+  }
+
+  /** Percent of the rule's `from` requests served by `to` (an in-pool rewrite step). */
+  setRewriteWeight(weight: number): void {
+    if (this.rewrite === null) throw new InternalError('a rewrite weight without an adapter rewrite rule');
+    this.rewrite.setWeight(weight);
+  }
+
   setMirror(mirror: MirrorSpec | null): void {
     if (mirror !== null && !(mirror.share >= 0 && mirror.share <= 1)) {
       throw new InputError({ expected: 'a share between 0 and 1', got: String(mirror.share) }, 'mirror.share');
@@ -118,6 +136,7 @@ export class Router implements RequestTarget, RequestSink {
 
   accept(req: Request): void {
     if (req.shadow) throw new InternalError(`Router.accept got shadow request ${req.id}; mirrors are made here`);
+    this.rewrite?.onArrival(req);
     this.route(req, this.split.choose(this.splitRng.next()));
     const mirror = this.mirror;
     if (mirror !== null && this.mirrorRng.next() < mirror.share) this.sendMirror(req, mirror.version);
@@ -217,6 +236,7 @@ export class Router implements RequestTarget, RequestSink {
     const endpoint = candidates[index];
     req.version = service === 'pods' ? (index < this.unionOldCount ? 'old' : 'new') : service;
     req.podId = endpoint.podId;
+    this.rewrite?.onDispatch(req, req.version);
     if (!req.shadow) this.dispatched.set(req.id, endpoint);
     endpoint.accept(req);
   }
@@ -295,6 +315,8 @@ function makePicker(options: RouterOptions, rng: Rng): EndpointPicker {
       return new PowerOfTwoPicker(rng);
     case 'prefix-aware':
       return new PrefixAwarePicker(options.maxImbalance);
+    case 'lora-affinity':
+      return new LoraAffinityPicker(options.maxImbalance);
     case 'least-outstanding':
     case 'central-queue':
       return new LeastOutstandingPicker();

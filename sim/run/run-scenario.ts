@@ -12,6 +12,7 @@ import { RolloutDriver } from '../rollout/driver.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import { LoraStats } from '../serving/lora.js';
 import { serverFactory } from '../serving/setup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
@@ -73,6 +74,8 @@ interface BuiltRun {
   readonly requests: RequestRecord[] | undefined;
   /** GPUs held once the initial fleet is placed. */
   readonly initialGpus: number;
+  /** What the replicas' LoRA adapters came to; null when no request names one. */
+  readonly lora: LoraStats | null;
 }
 
 function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
@@ -91,7 +94,8 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
   const events: PodEvent[] = [];
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour);
+  const lora = run.adapters.length > 0 ? new LoraStats(run.adapters) : null;
+  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, lora);
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -115,6 +119,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   router = liveRouter;
   cluster.setRequestSink(liveRouter);
+  if (run.adapterRule !== null) liveRouter.setAdapterRewrite(run.adapterRule);
 
   const stable = cluster.createReplicaSet(templates.old);
   cluster.initialFleet(stable, run.fleet.replicas, { cold: run.fleet.cold });
@@ -145,7 +150,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus, lora };
 }
 
 function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunResult {
@@ -164,6 +169,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     minReadyReplicas: driver?.minReadyReplicas ?? null,
     steadyGpus: driver?.gpusAtStart ?? built.initialGpus,
     cluster: clusterSummary,
+    lora: built.lora,
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
   });

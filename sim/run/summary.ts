@@ -2,6 +2,7 @@ import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
+import { summariseLora, type LoraStats } from '../serving/lora.js';
 import type { ResolvedRun } from './resolve.js';
 
 /** What the run measured beyond the recorder's own figures. */
@@ -11,6 +12,8 @@ export interface RunFacts {
   /** GPUs held when the rollout started (or after the initial fleet was placed, without a rollout). */
   readonly steadyGpus: number;
   readonly cluster: ClusterSummary;
+  /** The replicas' LoRA statistics, when requests name adapters. */
+  readonly lora: LoraStats | null;
   readonly events: number;
   readonly wallSeconds: number;
 }
@@ -48,6 +51,9 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     },
     startup: cluster.startup,
     goodput: recorder.goodput(),
+    ...(facts.lora === null
+      ? {}
+      : { lora: summariseLora(facts.lora, run.adapterRule, cluster.podGpuHours - (facts.steadyGpus * run.duration) / 3600) }),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { zDuration } from '../config/zod-units.js';
 import { InputError, InternalError } from '../errors.js';
 import { QuantileSketch } from '../metrics/sketch.js';
+import type { LoraSummary } from '../metrics/summary-types.js';
 import type { Sequence } from './sequence.js';
 
 /**
@@ -217,4 +218,32 @@ export class ReplicaLora {
       this.gpuCount--;
     }
   }
+}
+
+const ms = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
+
+/** The summary's lora section; `rule` names the adapters of an adapter rollout (ids), if any. */
+export function summariseLora(stats: LoraStats, rule: { from: number; to: number } | null, extraGpuHours: number): LoraSummary {
+  const hitP50 = ms(stats.hitTtft.quantile(0.5));
+  const missP50 = ms(stats.missTtft.quantile(0.5));
+  const from = rule === null ? null : stats.requestsByAdapter[rule.from];
+  const to = rule === null ? null : stats.requestsByAdapter[rule.to];
+  return {
+    adapterRequests: stats.hitRequests + stats.missRequests,
+    hitRequests: stats.hitRequests,
+    missRequests: stats.missRequests,
+    adapterLoads: stats.loadsFromHost + stats.loadsFromStorage,
+    loadsFromHost: stats.loadsFromHost,
+    loadsFromStorage: stats.loadsFromStorage,
+    slotWaits: stats.slotWaits,
+    hitTtftP50Ms: hitP50,
+    hitTtftP95Ms: ms(stats.hitTtft.quantile(0.95)),
+    missTtftP50Ms: missP50,
+    missTtftP95Ms: ms(stats.missTtft.quantile(0.95)),
+    missTtftDeltaP50Ms: hitP50 === null || missP50 === null ? null : missP50 - hitP50,
+    fromRequests: from,
+    toRequests: to,
+    toShare: from === null || to === null || from + to === 0 ? null : to / (from + to),
+    extraGpuHours,
+  };
 }
