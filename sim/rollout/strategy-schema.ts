@@ -190,6 +190,11 @@ export const zRollout = z.strictObject({
   promoteAt: z.array(zDuration).default([]),
   /** Time at which an operator aborts the rollout. */
   abortAt: zDuration.optional(),
+  /** Read by the loader before validation (scenario/gateway-manifest.ts); kept so --set and the JSON Schema accept it. */
+  gatewayManifest: z
+    .string()
+    .optional()
+    .meta({ description: 'path of Inference Extension YAML (InferenceModelRewrite, InferenceModel targetModels, or HTTPRoute over two InferencePools) to import as the strategy' }),
   /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
   analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
 });

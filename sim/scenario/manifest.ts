@@ -62,7 +62,7 @@ export function importManifestText(text: string, where: string): ManifestImport 
   return { fragment: fragment.fragment, warnings: warnings.map((w) => (w.startsWith(where) ? w : `${where}: ${w}`)) };
 }
 
-function parseDocuments(text: string, where: string): Record<string, unknown>[] {
+export function parseDocuments(text: string, where: string): Record<string, unknown>[] {
   if (text.length > MAX_FILE_BYTES) throw new InputError(`the file is ${text.length} bytes; manifests are limited to ${MAX_FILE_BYTES}`, where);
   const out: Record<string, unknown>[] = [];
   for (const [i, doc] of parseAllDocuments(text, { uniqueKeys: true }).entries()) {
