@@ -12,6 +12,9 @@ import { ManifestReader } from './manifest-reader.js';
  *   rewrite, `adapterRewrite` from the first target to the second;
  * - an `HTTPRoute` (gateway.networking.k8s.io/v1) rule whose two backendRefs are InferencePools: two pools,
  *   `inferencePoolSplit`, the first backend being the pool serving now and the second the new one.
+ * - two KServe `LLMInferenceService`s (serving.kserve.io/v1alpha1) of one `spec.router.route.group`: KServe
+ *   gives each its pool and writes their proportional `weight`s as HTTPRoute backendRefs, so this too is
+ *   `inferencePoolSplit` (the first document serving now; the second's spec.replicas the new pool's size).
  * The weights are a snapshot, so the strategy holds the second target's share (a setWeight, then an indefinite
  * pause); the scenario's own steps replace them. `InferencePool`s are read for their names only. Every field
  * not modelled is listed in a warning.
@@ -26,6 +29,7 @@ const REWRITE_API = 'inference.networking.k8s.io/v1alpha2';
 const MODEL_APIS = ['inference.networking.x-k8s.io/v1alpha2', 'inference.networking.k8s.io/v1alpha2'];
 const ROUTE_API = 'gateway.networking.k8s.io/v1';
 const POOL_APIS = ['inference.networking.k8s.io/v1', 'inference.networking.x-k8s.io/v1alpha2'];
+const KSERVE_API = 'serving.kserve.io/v1alpha1';
 
 interface WeightedTarget {
   name: string;
@@ -41,6 +45,8 @@ export function importGatewayText(text: string, where: string): GatewayImport {
   const docs = parseDocuments(text, where);
   const warnings: string[] = [];
   const kinds = (kind: string) => docs.filter((d) => d.kind === kind);
+  const services = kinds('LLMInferenceService');
+  if (services.length > 0) return importKServeGroup(services, docs, where);
   const rollouts = [...kinds('InferenceModelRewrite'), ...kinds('InferenceModel'), ...kinds('HTTPRoute')];
   if (rollouts.length !== 1) {
     const found = rollouts.length === 0 ? 'none' : rollouts.map(describe).join(', ');
@@ -77,6 +83,38 @@ export function importGatewayText(text: string, where: string): GatewayImport {
   return { fragment: { spec: { rollout: { strategy }, routing: { policy: 'lora-affinity' } } }, warnings };
 }
 
+/**
+ * KServe's canary between two LLMInferenceServices of one routing group. Weights are proportional (9 and 1 give
+ * 90/10); everything about the model and its pods besides the new one's replicas is the scenario's.
+ */
+function importKServeGroup(services: readonly Record<string, unknown>[], docs: readonly Record<string, unknown>[], where: string): GatewayImport {
+  if (services.length !== 2) {
+    throw new InputError(`expected two LLMInferenceServices of one routing group (the version serving now, then the new one); found ${services.length}`, where);
+  }
+  const warnings: string[] = [];
+  const readers = services.map((doc) => new ManifestReader(doc, `${where}: ${describe(doc)}`));
+  const targets = readers.map((r) => {
+    expectApi(r, [KSERVE_API]);
+    for (const field of [['kind'], ['metadata']]) r.markRead(field);
+    const group = r.string(['spec', 'router', 'route', 'group']) ?? r.fail(['spec', 'router', 'route', 'group'], 'missing; a canary pairs the services of one routing group');
+    return { group, name: String((r.peek(['metadata', 'name']) as string | undefined) ?? ''), weight: r.int(['spec', 'router', 'route', 'weight'], 0) ?? 1 };
+  });
+  if (targets[0].group !== targets[1].group) {
+    readers[1].fail(['spec', 'router', 'route', 'group'], `"${targets[1].group}" differs from "${targets[0].group}"; a canary pairs the services of one routing group`);
+  }
+  const replicas = readers[1].int(['spec', 'replicas'], 1);
+  readers[0].markRead(['spec', 'replicas']);
+  for (const r of readers) {
+    const unread = r.unread();
+    if (unread.length > 0) warnings.push(`${r.where}: not modelled (the model and pods are the scenario's), ignored: ${unread.join(', ')}`);
+  }
+  const others = docs.filter((d) => d.kind !== 'LLMInferenceService');
+  if (others.length > 0) warnings.push(`${where}: other documents are not imported: ${others.map(describe).join(', ')}`);
+  const split = poolSplit(targets).inferencePoolSplit as Record<string, unknown>;
+  const strategy = { inferencePoolSplit: { ...(replicas === undefined ? {} : { replicas }), ...split } };
+  return { fragment: { spec: { rollout: { strategy }, routing: { policy: 'lora-affinity' } } }, warnings };
+}
+
 /** The loader's step: `spec.rollout.gatewayManifest` imported under the scenario (whose fields win). */
 export function applyGatewayManifest(raw: unknown, baseDir: string): { raw: unknown; warnings: string[] } {
   const rollout = ((raw as Record<string, unknown> | null)?.spec as Record<string, unknown> | undefined)?.rollout as Record<string, unknown> | undefined;
@@ -90,8 +128,8 @@ function adapterRewrite([from, to]: readonly WeightedTarget[]): Record<string, u
   return { adapterRewrite: { from: from.name, to: to.name, steps: heldAt(from, to) } };
 }
 
-function poolSplit([, added]: readonly WeightedTarget[]): Record<string, unknown> {
-  return { inferencePoolSplit: { steps: heldAt({ name: '', weight: 100 - sharePercent(added.weight, 100) }, added) } };
+function poolSplit([current, added]: readonly WeightedTarget[]): Record<string, unknown> {
+  return { inferencePoolSplit: { steps: heldAt(current, added) } };
 }
 
 /** The snapshot: the second target's share, held until promoted. */

@@ -40,6 +40,14 @@ describe('gateway manifest import', () => {
     expect(warnings.join('\n')).toContain('spec.rules[0].timeouts');
   });
 
+  it('two KServe LLMInferenceServices of one routing group (weights 9 and 1) are a two-pool split at 10 %', () => {
+    const { fragment, warnings } = importGatewayText(fixture('gateway-kserve.yaml'), 'm');
+    expect(fragment.spec.rollout.strategy).toEqual({ inferencePoolSplit: { replicas: 2, steps: [{ setWeight: 10 }, { pause: {} }] } });
+    expect(warnings.join('\n')).toContain('spec.model');
+    const otherGroup = fixture('gateway-kserve.yaml').replace('group: llama\n      weight: 1', 'group: other\n      weight: 1');
+    expect(() => importGatewayText(otherGroup, 'm')).toThrow(/route\.group.*"other" differs from "llama"/s);
+  });
+
   it('refuses what it cannot turn into a rollout, naming the field', () => {
     const service = fixture('gateway-httproute.yaml').replace('kind: InferencePool\n          name: vllm-llama3-8b-v2', 'kind: Service\n          name: other');
     expect(() => importGatewayText(service, 'm')).toThrow(/backendRefs\[1\]\.kind.*"Service"/s);
