@@ -109,12 +109,18 @@ const zAdapterName = z.string().min(1);
  * for adapter `from` to adapter `to` (InferenceModelRewrite / InferenceModel targetModels weights), step by step.
  * Both adapters are served by the same pods: no pod is created.
  */
-export const zAdapterRewrite = z.strictObject({
-  from: zAdapterName.meta({ description: 'the adapter clients ask for (the version serving now)' }),
-  to: zAdapterName.meta({ description: 'the new version of the adapter' }),
-  steps: z.array(zWeightStep).default([]),
-  analysis: zAnalysisRef.optional().meta({ description: 'background analysis over the whole rollout (per-version telemetry: new = served by `to`)' }),
-});
+const differentAdapters = (s: { from?: string; to?: string }, ctx: z.core.$RefinementCtx): void => {
+  if (s.from !== undefined && s.from === s.to) ctx.addIssue({ code: 'custom', path: ['to'], message: `is the same adapter as from ("${s.from}"); expected the new version` });
+};
+
+export const zAdapterRewrite = z
+  .strictObject({
+    from: zAdapterName.meta({ description: 'the adapter clients ask for (the version serving now)' }),
+    to: zAdapterName.meta({ description: 'the new version of the adapter' }),
+    steps: z.array(zWeightStep).default([]),
+    analysis: zAnalysisRef.optional().meta({ description: 'background analysis over the whole rollout (per-version telemetry: new = served by `to`)' }),
+  })
+  .superRefine(differentAdapters);
 
 /**
  * A second InferencePool behind an HTTPRoute's weighted backendRefs (docs/lora.md): the new version is a fleet of
@@ -132,6 +138,7 @@ export const zInferencePoolSplit = z
     analysis: zAnalysisRef.optional(),
   })
   .superRefine((split, ctx) => {
+    differentAdapters(split, ctx);
     if ((split.from === undefined) !== (split.to === undefined)) {
       ctx.addIssue({ code: 'custom', path: [split.from === undefined ? 'from' : 'to'], message: 'from and to go together (the adapter and its new version)' });
     }
