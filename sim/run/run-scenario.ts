@@ -12,7 +12,7 @@ import { RolloutDriver } from '../rollout/driver.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { LoraStats } from '../serving/lora.js';
+import { LoraStats, type AdapterLoadListener } from '../serving/lora.js';
 import { serverFactory } from '../serving/setup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
@@ -94,7 +94,7 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   });
   const mirrors = new MetricsRecorder({ windowSeconds, slo: {}, mirrors: true, queryReach: run.analysisReach });
   const events: PodEvent[] = [];
-  const lora = run.adapters.length > 0 ? new LoraStats(run.adapters) : null;
+  const lora = run.adapters.length > 0 ? new LoraStats(run.adapters, adapterLoadLog(run, sim, events)) : null;
   const createServer = serverFactory(run.serving, sim, streams, run.behaviour, lora);
 
   const routerOf = (): Router => {
@@ -151,6 +151,12 @@ function buildRun(run: ResolvedRun, options: RunOptions): BuiltRun {
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
   return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, initialGpus, lora };
+}
+
+/** Adapter loads as rows of the event log: the pod (named as the cluster names it), the adapter and its source. */
+function adapterLoadLog(run: ResolvedRun, sim: Simulator, events: PodEvent[]): AdapterLoadListener {
+  return (podId, version, adapter, source) =>
+    events.push({ t: sim.now, pod: `${run.templates[version].name}-${podId}`, version, node: '', event: 'AdapterLoad', reason: `${run.adapters[adapter]} from ${source}` });
 }
 
 function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunResult {

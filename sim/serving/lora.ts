@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { zDuration } from '../config/zod-units.js';
-import { InputError, InternalError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import { QuantileSketch } from '../metrics/sketch.js';
 import type { LoraSummary } from '../metrics/summary-types.js';
+import type { VersionRole } from '../traffic/request.js';
 import type { Sequence } from './sequence.js';
 
 /**
@@ -68,6 +69,9 @@ export function resolveLora(spec: LoraServerSpec, adapterCount: number): LoraCon
 
 const NOT_RESIDENT = 0;
 
+/** Told of each adapter load (for the event log): which pod, which adapter, from where. */
+export type AdapterLoadListener = (podId: number, version: VersionRole, adapter: number, source: 'host' | 'storage') => void;
+
 /**
  * What every replica of a run adds up: adapter loads, requests whose adapter was resident or not, their TTFT.
  * One object per run, shared by the replicas (they run on one event loop).
@@ -84,14 +88,11 @@ export class LoraStats {
   /** Requests submitted to a pod, by served adapter id. */
   readonly requestsByAdapter: Float64Array;
 
-  constructor(readonly names: readonly string[]) {
+  constructor(
+    readonly names: readonly string[],
+    readonly onLoad: AdapterLoadListener | null = null,
+  ) {
     this.requestsByAdapter = new Float64Array(names.length);
-  }
-
-  id(name: string, path: string): number {
-    const id = this.names.indexOf(name);
-    if (id < 0) throw new InputError({ problem: `unknown adapter "${name}"`, expected: `one of ${this.names.join(', ')}` }, path);
-    return id;
   }
 }
 
@@ -117,6 +118,8 @@ export class ReplicaLora {
   constructor(
     readonly config: LoraConfig,
     readonly stats: LoraStats,
+    private readonly podId = -1,
+    private readonly version: VersionRole = 'old',
   ) {
     const n = config.adapterCount;
     this.gpuUse = new Float64Array(n);
@@ -128,11 +131,6 @@ export class ReplicaLora {
   /** Is the adapter in a GPU slot now (so a request for it needs no load)? */
   inGpu(adapter: number): boolean {
     return this.gpuUse[adapter] !== NOT_RESIDENT;
-  }
-
-  /** Adapters in GPU slots: what vLLM reports as running LoRA adapters, and the endpoint picker reads. */
-  activeCount(): number {
-    return this.gpuCount;
   }
 
   /** Starts a batch: the adapters of the running requests (admitted under the limit) are in it. */
@@ -152,11 +150,6 @@ export class ReplicaLora {
     this.batchMark[adapter] = this.batchStamp;
     if (this.batchAdapters >= this.config.maxLoras) throw new InternalError(`a batch with more than ${this.config.maxLoras} adapters`);
     this.batchList[this.batchAdapters++] = adapter;
-  }
-
-  /** Distinct adapters in the batch just formed. */
-  get adaptersInBatch(): number {
-    return this.batchAdapters;
   }
 
   /**
@@ -179,11 +172,13 @@ export class ReplicaLora {
       if (this.cpuUse[adapter] === NOT_RESIDENT) {
         seconds += this.config.loadFromStorage;
         stats.loadsFromStorage++;
+        stats.onLoad?.(this.podId, this.version, adapter, 'storage');
         if (this.cpuCount >= this.config.maxCpuLoras) this.evict(this.cpuUse, true);
         else this.cpuCount++;
       } else {
         seconds += this.config.loadFromHost;
         stats.loadsFromHost++;
+        stats.onLoad?.(this.podId, this.version, adapter, 'host');
       }
       this.cpuUse[adapter] = now;
       if (this.gpuCount >= this.config.maxLoras) this.evict(this.gpuUse, false);

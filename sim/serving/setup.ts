@@ -127,7 +127,7 @@ export function serverFactory(
       stepTimeFactor: behaviour[version].stepTimeFactor,
       errorRate: behaviour[version].errorRate,
       errorRng: streams.stream(`serving.errors.pod-${podId}`),
-      ...(lora === null ? {} : { lora: new ReplicaLora(lora, loraStats as LoraStats) }),
+      ...(lora === null ? {} : { lora: new ReplicaLora(lora, loraStats as LoraStats, podId, version) }),
     });
 }
 

@@ -17,7 +17,7 @@ const scenario = (name: string) => resolve(ROOT, 'scenarios/lora', name);
 const run = (name: string, overrides: string[] = []) => {
   const loaded = loadScenarioFile(scenario(name), overrides);
   const result = runScenario(loaded);
-  return { summary: result.summary, assertions: evaluateAssertions(result.summary, loaded.scenario.spec.assertions) };
+  return { summary: result.summary, events: result.events, assertions: evaluateAssertions(result.summary, loaded.scenario.spec.assertions) };
 };
 
 describe('LoRA rollout scenarios', () => {
@@ -36,6 +36,14 @@ describe('LoRA rollout scenarios', () => {
     const a = inPool.summary;
     expect(a.rollout.outcome).toBe('completed');
     expect(a.lora!.loadsFromStorage).toBeGreaterThanOrEqual(4);
+    const loads = inPool.events.filter((e) => e.event === 'AdapterLoad');
+    expect(loads).toHaveLength(a.lora!.adapterLoads);
+    // sql-v2 is read from storage after the rollout starts, by the old fleet's pods, at most once per pod (the
+    // host cache of 8 holds all 7 adapters).
+    const v2 = loads.filter((e) => e.reason.startsWith('sql-v2'));
+    expect(v2.length).toBeGreaterThan(0);
+    expect(v2.every((e) => e.reason === 'sql-v2 from storage' && e.t >= 60 && /^lora-rewrite-canary-old-\d+$/.test(e.pod))).toBe(true);
+    expect(new Set(v2.map((e) => e.pod)).size).toBe(v2.length);
     expect(a.lora!.missTtftDeltaP50Ms!).toBeGreaterThan(200); // the 300 ms storage load, less queueing it hides
     expect(a.capacity.surgeGpus).toBe(0);
     expect(a.lora!.extraGpuHours).toBeCloseTo(0, 6);
