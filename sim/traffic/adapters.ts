@@ -1,10 +1,17 @@
 import type { Rng } from '../engine/random.js';
-import { InputError } from '../errors.js';
+import { InputError, InternalError } from '../errors.js';
+import type { TraceArrivals } from './trace.js';
 
-/** One LoRA adapter clients ask for, and the share of requests that name it (traffic.adapters). */
+/** One LoRA adapter clients ask for, and the share of requests that name it (traffic.adapters; no share with a trace column). */
 export interface AdapterShare {
   readonly name: string;
-  readonly share: number;
+  readonly share?: number;
+}
+
+/** Where each new request's adapter comes from: an id into the run's adapter names, -1 for the base model. */
+export interface AdapterSource {
+  next(): number;
+  describe(): string;
 }
 
 /**
@@ -21,7 +28,7 @@ export function adapterNames(shares: readonly AdapterShare[], extra: readonly st
  * Draws the adapter of each new request from the shares (ids 0..n-1 in their order; -1, the base model, for the
  * share left over). One draw per request from its own stream, so adapters never shift another model's numbers.
  */
-export class AdapterDraw {
+export class AdapterDraw implements AdapterSource {
   private readonly cumulative: Float64Array;
 
   constructor(
@@ -32,6 +39,7 @@ export class AdapterDraw {
     this.cumulative = new Float64Array(shares.length);
     let sum = 0;
     shares.forEach((a, i) => {
+      if (a.share === undefined) throw new InternalError(`adapter ${a.name} has no share (the schema requires one)`);
       sum += a.share;
       this.cumulative[i] = sum;
     });
@@ -48,5 +56,33 @@ export class AdapterDraw {
 
   describe(): string {
     return `${this.cumulative.length} LoRA adapter(s)`;
+  }
+}
+
+/**
+ * The adapter each replayed trace row names (traffic.adapterColumn): an empty cell is the base model; a name
+ * traffic.adapters does not list is an error at its row.
+ */
+export class TraceAdapters implements AdapterSource {
+  private readonly ids: ReadonlyMap<string, number>;
+
+  constructor(
+    private readonly trace: TraceArrivals,
+    adapters: readonly AdapterShare[],
+    private readonly column: string,
+  ) {
+    this.ids = new Map(adapters.map((a, i) => [a.name, i]));
+  }
+
+  next(): number {
+    const name = this.trace.adapter;
+    if (name === '') return -1;
+    const id = this.ids.get(name);
+    if (id === undefined) throw this.trace.rowError(this.column, `an adapter listed in traffic.adapters (${[...this.ids.keys()].join(', ')}) or an empty cell`, name);
+    return id;
+  }
+
+  describe(): string {
+    return `LoRA adapters from the trace column ${this.column}`;
   }
 }

@@ -3,7 +3,7 @@ import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import { buildDistribution } from '../config/distribution-spec.js';
 import { gammaArrivals, poissonArrivals, ScheduledArrivals, type ArrivalProcess } from './arrivals.js';
-import { AdapterDraw } from './adapters.js';
+import { AdapterDraw, TraceAdapters, type AdapterSource } from './adapters.js';
 import { ClientLayer, type RequestTarget } from './clients.js';
 import type { TrafficConfig } from './config.js';
 import { SampledLengths, TraceRowLengths, type LengthSource } from './lengths.js';
@@ -23,7 +23,7 @@ export class TrafficSource {
   private readonly prompt: LengthSource;
   private readonly output: LengthSource;
   private readonly prefix: PrefixGroups | null;
-  private readonly adapters: AdapterDraw | null;
+  private readonly adapters: AdapterSource | null;
   private readonly onArrival: number;
   /** `traffic.requests`: the source stops after this many arrivals (Infinity when unbounded). */
   private readonly limit: number;
@@ -37,7 +37,7 @@ export class TrafficSource {
     listener: OutcomeListener,
     baseDir: string,
   ) {
-    this.arrivals = buildArrivals(config.arrival, streams, baseDir);
+    this.arrivals = buildArrivals(config.arrival, streams, baseDir, config.adapterColumn);
     const lengthsRng = streams.stream('traffic.lengths');
     const trace = this.arrivals instanceof TraceArrivals ? this.arrivals : null;
     const lengths = (key: 'promptTokens' | 'outputTokens', column: TraceTokenColumn, max: number | undefined) => {
@@ -64,8 +64,11 @@ export class TrafficSource {
             streams.stream('traffic.prefix'),
             `${PATH}.prefix`,
           );
-    this.adapters =
-      config.adapters === undefined ? null : new AdapterDraw(config.adapters, streams.stream('traffic.adapters'), `${PATH}.adapters`);
+    const { adapters, adapterColumn } = config;
+    // zTraffic: a column comes with a trace arrival and the list of names; shares otherwise.
+    if (adapters === undefined) this.adapters = null;
+    else if (adapterColumn !== undefined) this.adapters = new TraceAdapters(trace as TraceArrivals, adapters, adapterColumn);
+    else this.adapters = new AdapterDraw(adapters, streams.stream('traffic.adapters'), `${PATH}.adapters`);
     const client = config.client;
     this.client = new ClientLayer(
       sim,
@@ -108,7 +111,7 @@ export class TrafficSource {
   }
 }
 
-function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams, baseDir: string): ArrivalProcess {
+function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams, baseDir: string, adapterColumn: string | undefined): ArrivalProcess {
   const path = `${PATH}.arrival`;
   const rng = streams.stream('traffic.arrivals');
   const { poisson, gamma, schedule, trace } = arrival;
@@ -119,5 +122,5 @@ function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams
   }
   // zArrival guarantees exactly one kind.
   const { file, ...options } = trace as NonNullable<typeof trace>;
-  return new TraceArrivals(resolve(baseDir, file), options, `${path}.trace`);
+  return new TraceArrivals(resolve(baseDir, file), { ...options, adapterColumn }, `${path}.trace`);
 }
