@@ -41,6 +41,22 @@ export const COMPARE_METRICS = [
 
 export type CompareMetricKey = (typeof COMPARE_METRICS)[number]['key'];
 
+/**
+ * What an adapter rollout costs (docs/lora.md), shown in a table of its own when the runs serve LoRA adapters:
+ * the in-pool rewrite pays in adapter loads and the TTFT of the requests that wait for them, the two-pool split
+ * in GPU-hours.
+ */
+export const LORA_COMPARE_METRICS = [
+  { key: 'adapterLoads', label: 'adapter loads', digits: 0, pick: (s: Summary) => s.lora?.adapterLoads ?? null },
+  { key: 'missRequests', label: 'adapter-miss requests', digits: 0, pick: (s: Summary) => s.lora?.missRequests ?? null },
+  { key: 'missTtftP50Ms', label: 'miss TTFT p50 (ms)', digits: 0, pick: (s: Summary) => s.lora?.missTtftP50Ms ?? null },
+  { key: 'missTtftDeltaP50Ms', label: 'miss - hit TTFT p50 (ms)', digits: 0, pick: (s: Summary) => s.lora?.missTtftDeltaP50Ms ?? null },
+  { key: 'surgeGpus', label: 'extra GPUs', digits: 0, pick: (s: Summary) => (s.lora ? s.capacity.surgeGpus : null) },
+  { key: 'extraGpuHours', label: 'extra GPU-hours', digits: 2, pick: (s: Summary) => s.lora?.extraGpuHours ?? null },
+] as const satisfies readonly CompareMetric[];
+
+export type LoraCompareMetricKey = (typeof LORA_COMPARE_METRICS)[number]['key'];
+
 const OUTCOMES: readonly RolloutOutcome[] = ['completed', 'rolled-back', 'aborted', 'stalled', 'none'];
 
 /** One strategy on one model size, over every seed. */
@@ -58,6 +74,8 @@ export interface CompareRow {
   /** Why rollouts did not complete, e.g. "stalled: still in progress when the simulation ended". */
   reasons: string[];
   metrics: Record<CompareMetricKey, Estimate | null>;
+  /** The LoRA figures, when the runs serve adapters. */
+  lora?: Record<LoraCompareMetricKey, Estimate | null>;
 }
 
 export interface CompareFleet {
@@ -88,13 +106,14 @@ export function compareRow(strategy: string, outcomes: readonly RunOutcome[]): C
   const summaries = outcomes.flatMap((o) => (o.summary ? [o.summary] : []));
   const counts: Partial<Record<RolloutOutcome, number>> = {};
   for (const s of summaries) counts[s.rollout.outcome] = (counts[s.rollout.outcome] ?? 0) + 1;
-  const metrics = Object.fromEntries(
-    COMPARE_METRICS.map((m) => [m.key, estimate(summaries.map(m.pick).filter((v): v is number => v !== null))]),
-  ) as Record<CompareMetricKey, Estimate | null>;
+  const estimates = (list: readonly CompareMetric[]) =>
+    Object.fromEntries(list.map((m) => [m.key, estimate(summaries.map(m.pick).filter((v): v is number => v !== null))]));
+  const metrics = estimates(COMPARE_METRICS) as Record<CompareMetricKey, Estimate | null>;
+  const lora = summaries.some((s) => s.lora !== undefined) ? (estimates(LORA_COMPARE_METRICS) as Record<LoraCompareMetricKey, Estimate | null>) : undefined;
   const errors = outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
   const reasons = summaries.flatMap(({ rollout }) => (rollout.outcome !== 'completed' && rollout.reason ? [`${rollout.outcome}: ${rollout.reason}`] : []));
   const notCompleted = outcomes.length - (counts.completed ?? 0);
-  return { strategy, runs: outcomes.length, outcomes: counts, notCompleted, errors, reasons: [...new Set(reasons)], metrics };
+  return { strategy, runs: outcomes.length, outcomes: counts, notCompleted, errors, reasons: [...new Set(reasons)], metrics, ...(lora ? { lora } : {}) };
 }
 
 /**
@@ -123,8 +142,8 @@ function outcomesCell(row: CompareRow): string {
 }
 
 /** "412 ± 18", with the number of runs behind it when some runs had no value (e.g. no rollout duration). */
-function metricCell(row: CompareRow, metric: CompareMetric): string {
-  const e = row.metrics[metric.key as CompareMetricKey];
+function metricCell(row: CompareRow, metric: CompareMetric, figures: Readonly<Record<string, Estimate | null>> = row.metrics): string {
+  const e = figures[metric.key] ?? null;
   const measured = row.runs - row.errors.length;
   return formatEstimate(e, metric.digits) + (e !== null && e.n < measured ? ` (n=${e.n})` : '');
 }
@@ -133,6 +152,16 @@ export function compareTable(group: CompareGroup): TextTable {
   return {
     header: ['strategy', 'outcomes', ...COMPARE_METRICS.map((m) => m.label)],
     rows: group.rows.map((row) => [strategyCell(row), outcomesCell(row), ...COMPARE_METRICS.map((m) => metricCell(row, m))]),
+  };
+}
+
+/** The LoRA figures of a model size's strategies, or null when none of its runs serves adapters. */
+export function loraCompareTable(group: CompareGroup): TextTable | null {
+  const rows = group.rows.filter((row) => row.lora !== undefined);
+  if (rows.length === 0) return null;
+  return {
+    header: ['strategy', ...LORA_COMPARE_METRICS.map((m) => m.label)],
+    rows: rows.map((row) => [strategyCell(row), ...LORA_COMPARE_METRICS.map((m) => metricCell(row, m, row.lora))]),
   };
 }
 
@@ -173,6 +202,8 @@ export function renderCompareMarkdown(report: CompareReport): string {
   const lines = [`## rollout-sim compare: ${escapeMarkdownCell(report.scenario)}`, '', escapeMarkdownCell(seedsLine(report)), ''];
   for (const group of report.groups) {
     lines.push(`### ${escapeMarkdownCell(group.model)}`, '', escapeMarkdownCell(fleetLine(group.fleet)), '', markdownTable(compareTable(group)), '');
+    const lora = loraCompareTable(group);
+    if (lora !== null) lines.push('LoRA adapters:', '', markdownTable(lora), '');
     const notes = rowNotes(group);
     if (notes.length > 0) lines.push(...notes.map((note) => `- ${escapeMarkdownCell(note)}`), '');
   }
@@ -275,11 +306,17 @@ export function compareCharts(report: CompareReport): PageChart[] {
   });
 }
 
+function loraHtml(group: CompareGroup): string[] {
+  const table = loraCompareTable(group);
+  return table === null ? [] : ['<h3>LoRA adapters</h3>', `<div class="wide">${htmlTable(table, 'compare-lora')}</div>`];
+}
+
 export function renderCompareHtml(report: CompareReport): string {
   const sections = report.groups.flatMap((group) => [
     `<h2>${escapeHtml(group.model)}</h2>`,
     `<p class="note">${escapeHtml(fleetLine(group.fleet))}</p>`,
     `<div class="wide">${htmlTable(compareTable(group), 'compare')}</div>`,
+    ...loraHtml(group),
     ...rowNotes(group).map((note) => `<p class="note">${escapeHtml(note)}</p>`),
   ]);
   const strategies = Object.entries(report.strategies).map(

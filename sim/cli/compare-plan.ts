@@ -12,7 +12,7 @@ import type { GpuSpec } from '../serving/catalog/gpus.js';
  * as a `--set` of the model with a fleet and node pools resized to carry the scenario's traffic.
  */
 
-export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'flagger'] as const;
+export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'flagger', 'lora-in-pool', 'lora-two-pool'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** The scenario's strategy kind (the key under spec.rollout.strategy) each name stands for. */
@@ -22,6 +22,8 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
   canary: 'canary',
   recreate: 'recreate',
   flagger: 'flagger',
+  'lora-in-pool': 'adapterRewrite',
+  'lora-two-pool': 'inferencePoolSplit',
 };
 
 /**
@@ -35,7 +37,22 @@ const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
   canary: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: { duration: '5m' } }] } },
   recreate: { recreate: {} },
   flagger: { flagger: { analysis: { interval: '5m', stepWeight: 25, maxWeight: 50 } } },
+  // An adapter rollout's two forms are derived from each other (loraVariantOf): they need the scenario's adapters.
+  'lora-in-pool': {},
+  'lora-two-pool': {},
 };
+
+/**
+ * The same adapter change done the other way: an in-pool rewrite's from, to and steps as a second pool behind
+ * route weights, and back. Null when the scenario has neither.
+ */
+function loraVariantOf(kind: string, raw: Record<string, unknown>): Record<string, unknown> | null {
+  const other = kind === 'adapterRewrite' ? raw.inferencePoolSplit : kind === 'inferencePoolSplit' ? raw.adapterRewrite : undefined;
+  if (other === undefined || other === null || typeof other !== 'object') return null;
+  const { from, to, steps, analysis } = other as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.entries({ from, to, steps, analysis }).filter(([, v]) => v !== undefined));
+  return { [kind]: fields };
+}
 
 export function parseStrategies(value: unknown): StrategyName[] {
   const names = splitList(value);
@@ -62,7 +79,11 @@ export function strategyVariant(name: StrategyName, loaded: LoadedScenario): Str
   const kind = STRATEGY_KINDS[name];
   const raw = (loaded.raw as { spec: { rollout: { strategy: Record<string, unknown> } } }).spec.rollout.strategy;
   if (kind in raw) return { name, overrides: [], description: `${kind} ${JSON.stringify(raw[kind])} (the scenario's)` };
-  const strategy = DEFAULT_STRATEGIES[name] as Record<string, unknown>;
+  const lora = name === 'lora-in-pool' || name === 'lora-two-pool';
+  const strategy = lora ? loraVariantOf(kind, raw) : (DEFAULT_STRATEGIES[name] as Record<string, unknown>);
+  if (strategy === null) {
+    throw new InputError(`${name} is derived from the scenario's adapter rollout: give it an adapterRewrite or inferencePoolSplit strategy`, '--strategies');
+  }
   return { name, overrides: [`spec.rollout.strategy=${JSON.stringify(strategy)}`], description: `${kind} ${JSON.stringify(strategy[kind])}` };
 }
 

@@ -165,6 +165,14 @@ export class Pod implements Endpoint {
     return this.server === null ? 0 : this.server.kvUsage();
   }
 
+  hasAdapter(adapter: number): boolean {
+    return this.admitting ? ((this.server as Server).hasAdapter?.(adapter) ?? false) : false;
+  }
+
+  freeAdapterSlots(): number {
+    return this.admitting ? ((this.server as Server).freeAdapterSlots?.() ?? 0) : 0;
+  }
+
   private refusal(): RejectCause {
     if (this.draining) return 'server-draining';
     return this.listening ? 'server-not-ready' : 'connection-refused';

@@ -49,6 +49,33 @@ export interface PrefixCacheSummary {
   dip: number | null;
 }
 
+/** LoRA adapters (docs/lora.md): present when requests name adapters. */
+export interface LoraSummary {
+  /** Requests submitted to a pod with an adapter: those whose adapter was in a GPU slot, and the rest (misses). */
+  adapterRequests: number;
+  hitRequests: number;
+  missRequests: number;
+  /** Adapter loads into a GPU slot: from the host-memory cache, and from storage (not cached). */
+  adapterLoads: number;
+  loadsFromHost: number;
+  loadsFromStorage: number;
+  /** Times a waiting request was passed over because its adapter could not join the batch (max_loras). */
+  slotWaits: number;
+  /** TTFT of the attempts that hit / missed (arrival at the pod's gateway to first token), ms. */
+  hitTtftP50Ms: number | null;
+  hitTtftP95Ms: number | null;
+  missTtftP50Ms: number | null;
+  missTtftP95Ms: number | null;
+  /** missTtftP50Ms - hitTtftP50Ms: what a miss costs a request. */
+  missTtftDeltaP50Ms: number | null;
+  /** An adapter rollout: requests served by the old and the new adapter, and the new one's share of both. */
+  fromRequests: number | null;
+  toRequests: number | null;
+  toShare: number | null;
+  /** GPU-hours above the steady fleet's over the run (capacity.gpuHours - steadyGpus x hours): a second pool's cost. */
+  extraGpuHours: number;
+}
+
 export type RolloutOutcome = 'completed' | 'aborted' | 'rolled-back' | 'stalled' | 'none';
 
 /** What keeps a stalled rollout from finishing (docs/preflight.md). */
@@ -136,5 +163,6 @@ export interface Summary {
     /** Client attempts a pod refused as not serving that the router sent again, around it (waitForEndpoint). */
     rerouted: number;
   };
+  lora?: LoraSummary;
   engine: { events: number; wallSeconds: number };
 }

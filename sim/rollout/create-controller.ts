@@ -1,6 +1,8 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import { InputError } from '../errors.js';
 import { compileExpression } from '../expressions/safe-eval.js';
+import { intCount, percent } from '../config/int-or-percent.js';
+import { AdapterRewriteController, inferencePoolCanarySteps } from './adapter-rollout.js';
 import { resolveTemplates } from './analysis-runner.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { BlueGreenController } from './blue-green-controller.js';
@@ -11,7 +13,7 @@ import { FlaggerController, flaggerParams } from './flagger-controller.js';
 import { GatewayCutoverController } from './gateway-cutover-controller.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
-import type { RolloutSpec } from './strategy-schema.js';
+import type { RolloutSpec, WeightStep } from './strategy-schema.js';
 
 /** The strategy's name as reports show it. */
 export function strategyName(rollout: RolloutSpec | undefined): string {
@@ -23,7 +25,15 @@ export function strategyName(rollout: RolloutSpec | undefined): string {
 export function routesByWeight(rollout: RolloutSpec | undefined): boolean {
   if (!rollout) return false;
   const s = rollout.strategy;
-  return 'blueGreen' in s || 'shadowBlueGreen' in s || 'flagger' in s || 'gatewayCutover' in s || ('canary' in s && s.canary.trafficRouting);
+  return (
+    'blueGreen' in s ||
+    'shadowBlueGreen' in s ||
+    'flagger' in s ||
+    'gatewayCutover' in s ||
+    ('canary' in s && s.canary.trafficRouting) ||
+    'adapterRewrite' in s ||
+    'inferencePoolSplit' in s
+  );
 }
 
 /** How far back in time the rollout's analyses read telemetry (seconds): the metrics' windows or intervals. */
@@ -81,14 +91,46 @@ export function createController(
       stable,
     );
   }
+  /** Each analysis step's metrics by its index in the controller's steps (`shift` steps after the written one). */
+  const stepAnalysesOf = (steps: readonly (WeightStep | { setCanaryScale: unknown })[], path: string, shift = 0) => {
+    const byIndex = new Map<number, AnalysisMetric[]>();
+    for (const [i, step] of steps.entries()) {
+      if ('analysis' in step) byIndex.set(i + shift, resolveTemplates(step.analysis.templates, templates, `${path}[${i}].analysis`));
+    }
+    return byIndex;
+  };
+  if ('adapterRewrite' in s) {
+    const r = s.adapterRewrite;
+    return new AdapterRewriteController(host, {
+      steps: r.steps,
+      stepAnalyses: stepAnalysesOf(r.steps, `${base}.adapterRewrite.steps`),
+      backgroundAnalysis: metrics(r.analysis?.templates, `${base}.adapterRewrite.analysis`),
+    });
+  }
+  if ('inferencePoolSplit' in s) {
+    // A second pool at full size and the route's weights: an Argo canary with traffic routing and a fixed canary scale.
+    const p = s.inferencePoolSplit;
+    return new CanaryController(
+      host,
+      {
+        replicas,
+        steps: inferencePoolCanarySteps(p.steps, p.replicas ?? replicas),
+        maxSurge: percent(100),
+        maxUnavailable: intCount(0),
+        trafficRouting: true,
+        dynamicStableScale: false,
+        scaleDownDelaySeconds: p.scaleDownDelaySeconds,
+        abortScaleDownDelaySeconds: undefined,
+        minPodsPerReplicaSet: undefined,
+        stepAnalyses: stepAnalysesOf(p.steps, `${base}.inferencePoolSplit.steps`, 1),
+        backgroundAnalysis: metrics(p.analysis?.templates, `${base}.inferencePoolSplit.analysis`),
+      },
+      stable,
+    );
+  }
   if ('canary' in s) {
     const c = s.canary;
-    const stepAnalyses = new Map<number, AnalysisMetric[]>();
-    for (const [i, step] of c.steps.entries()) {
-      if ('analysis' in step) {
-        stepAnalyses.set(i, resolveTemplates(step.analysis.templates, templates, `${base}.canary.steps[${i}].analysis`));
-      }
-    }
+    const stepAnalyses = stepAnalysesOf(c.steps, `${base}.canary.steps`);
     return new CanaryController(
       host,
       {

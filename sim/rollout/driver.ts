@@ -79,6 +79,7 @@ export class RolloutDriver {
         if (world.previewTraffic === null) throw new InternalError('preview traffic switched without rollout.previewTraffic');
         world.previewTraffic.setRunning(on);
       },
+      setRewriteWeight: (weight) => world.gateway.apply(() => world.router.setRewriteWeight(weight)),
       gatewayDelay: world.gateway.delay,
       telemetry: (source, from, to) => world.telemetry(source, from, to),
       wakeAt: (t) => this.wakeAt(t),

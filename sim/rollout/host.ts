@@ -19,6 +19,8 @@ export interface RolloutHost {
   setMirror(mirror: MirrorSpec | null): void;
   /** Blue-green: start or stop the test requests to the preview Service (rollout.previewTraffic), at once. */
   setPreviewTraffic(on: boolean): void;
+  /** An adapter rollout's in-pool rewrite: percent of the old adapter's requests served by the new one. */
+  setRewriteWeight(weight: number): void;
   /** Gateway changes (active service switch, weights) reach the data path after this delay. */
   readonly gatewayDelay: number;
   /** `shadow`: the mirrored copies' telemetry. */

@@ -97,6 +97,61 @@ export const zCanary = z
   })
   .superRefine(checkBudgets);
 
+const REWRITE_STEP_KINDS = ['setWeight', 'pause', 'analysis'];
+
+/** The steps of a gateway-weighted rollout (no pods to scale): weights, pauses and analyses, as a canary's. */
+const zWeightStep = z.union(
+  [
+    z.strictObject({ setWeight: z.number().min(0).max(100) }),
+    z.strictObject({ pause: z.strictObject({ duration: zDuration.optional() }) }),
+    z.strictObject({ analysis: zAnalysisRef }),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? `expected a step with one of ${REWRITE_STEP_KINDS.join(', ')}` : undefined) },
+);
+export type WeightStep = z.output<typeof zWeightStep>;
+
+const zAdapterName = z.string().min(1);
+
+/**
+ * An adapter rolled out inside one InferencePool (docs/lora.md): the gateway rewrites a share of the requests
+ * for adapter `from` to adapter `to` (InferenceModelRewrite / InferenceModel targetModels weights), step by step.
+ * Both adapters are served by the same pods: no pod is created.
+ */
+const differentAdapters = (s: { from?: string; to?: string }, ctx: z.core.$RefinementCtx): void => {
+  if (s.from !== undefined && s.from === s.to) ctx.addIssue({ code: 'custom', path: ['to'], message: `is the same adapter as from ("${s.from}"); expected the new version` });
+};
+
+export const zAdapterRewrite = z
+  .strictObject({
+    from: zAdapterName.meta({ description: 'the adapter clients ask for (the version serving now)' }),
+    to: zAdapterName.meta({ description: 'the new version of the adapter' }),
+    steps: z.array(zWeightStep).default([]),
+    analysis: zAnalysisRef.optional().meta({ description: 'background analysis over the whole rollout (per-version telemetry: new = served by `to`)' }),
+  })
+  .superRefine(differentAdapters);
+
+/**
+ * A second InferencePool behind an HTTPRoute's weighted backendRefs (docs/lora.md): the new version is a fleet of
+ * its own, at full size from the start (`replicas`, default the fleet's), and the route's weights move traffic
+ * to it by the steps; after the last step the old pool is scaled down after scaleDownDelaySeconds. With `from`
+ * and `to`, the new pool serves requests for adapter `from` with adapter `to` (its own InferenceModel).
+ */
+export const zInferencePoolSplit = z
+  .strictObject({
+    replicas: z.int().min(1).optional().meta({ description: 'pods of the new pool (default: the fleet\'s replicas)' }),
+    from: zAdapterName.optional(),
+    to: zAdapterName.optional(),
+    steps: z.array(zWeightStep).default([]),
+    scaleDownDelaySeconds: zDuration.prefault(ARGO.scaleDownDelaySeconds),
+    analysis: zAnalysisRef.optional(),
+  })
+  .superRefine((split, ctx) => {
+    differentAdapters(split, ctx);
+    if ((split.from === undefined) !== (split.to === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [split.from === undefined ? 'from' : 'to'], message: 'from and to go together (the adapter and its new version)' });
+    }
+  });
+
 /**
  * The sequence production teams use for heavy models: deploy green at full size, mirror a share of live traffic
  * to it (real load, answers discarded), analyse green against blue, cut over at the gateway, soak with blue kept
@@ -126,8 +181,10 @@ export const zStrategy = z.union(
     z.strictObject({ shadowBlueGreen: zShadowBlueGreen }),
     z.strictObject({ flagger: zFlagger }),
     z.strictObject({ gatewayCutover: zGatewayCutover }),
+    z.strictObject({ adapterRewrite: zAdapterRewrite }),
+    z.strictObject({ inferencePoolSplit: zInferencePoolSplit }),
   ],
-  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover' },
+  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit' },
 );
 export type StrategySpec = z.output<typeof zStrategy>;
 
@@ -164,6 +221,11 @@ export const zRollout = z.strictObject({
     description:
       'blue-green: test requests sent to the preview Service from when it is available until the switch (answers discarded; counted in new.* for analyses, not in the summary)',
   }),
+  /** Read by the loader before validation (scenario/gateway-manifest.ts); kept so --set and the JSON Schema accept it. */
+  gatewayManifest: z
+    .string()
+    .optional()
+    .meta({ description: 'path of Inference Extension YAML (InferenceModelRewrite, InferenceModel targetModels, or HTTPRoute over two InferencePools) to import as the strategy' }),
   /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
   analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
 });

@@ -126,6 +126,10 @@ export const zRouting = z
       .optional()
       .meta({ description: 'how long a request waits for a routable pod before it is refused no-endpoint (unset or 0: at once)' }),
     gateway: zGateway.optional(),
+    loraAffinity: z
+      .strictObject({ maxImbalance: z.int().min(0).default(DEFAULT_MAX_IMBALANCE) })
+      .optional()
+      .meta({ description: 'policy lora-affinity: outstanding requests above the least loaded pod that adapter affinity may cost' }),
     gatewayPropagation: zDuration.prefault('1s').meta({
       description:
         'time for a change of the service selector or traffic weights (blue-green switch, canary weight, mirror) to reach the gateway (UNCONFIRMED default)',
@@ -136,6 +140,7 @@ export const zRouting = z
       centralQueue: ['central-queue', 'endpoint-picker'],
       prefixAware: ['prefix-aware'],
       endpointPicker: ['endpoint-picker'],
+      loraAffinity: ['lora-affinity'],
     } as const;
     for (const [key, policies] of Object.entries(only) as [keyof typeof only, readonly RouterOptions['policy'][]][]) {
       if (routing[key] !== undefined && !policies.includes(routing.policy)) {
@@ -161,7 +166,7 @@ export function routerOptions(config: RoutingConfig): RouterOptions {
       maxSize: config.centralQueue?.maxSize ?? Infinity,
       maxWait: config.centralQueue?.maxWait ?? Infinity,
     },
-    maxImbalance: config.prefixAware?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
+    maxImbalance: config.prefixAware?.maxImbalance ?? config.loraAffinity?.maxImbalance ?? DEFAULT_MAX_IMBALANCE,
     endpointPicker: endpointPickerOptions(config.endpointPicker ?? DEFAULT_ENDPOINT_PICKER),
     slowStart: config.slowStart ?? null,
     waitForEndpoint: config.waitForEndpoint ?? 0,

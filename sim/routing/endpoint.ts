@@ -17,6 +17,10 @@ export interface Endpoint {
   waitingCount?(): number;
   /** The server's KV-cache use, 0..1, as its metrics endpoint reports it (vllm:kv_cache_usage_perc). */
   kvUsage?(): number;
+  /** Whether the LoRA adapter is loaded on it or wanted by a request it holds (LoRA affinity). */
+  hasAdapter?(adapter: number): boolean;
+  /** LoRA slots (max_loras) not claimed by the adapters of the requests it holds. */
+  freeAdapterSlots?(): number;
 }
 
 /** The pods currently in a version's service endpoints (after propagation delay). Implemented by the cluster. */

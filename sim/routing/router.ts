@@ -5,6 +5,7 @@ import { mirrorOf, testRequest } from '../traffic/attempt.js';
 import type { RequestTarget } from '../traffic/clients.js';
 import type { ShadowListener } from '../traffic/outcome.js';
 import type { DropCause, RejectCause, Request, RequestSink, VersionRole } from '../traffic/request.js';
+import { AdapterRewrite, type AdapterRewriteRule } from './adapter-rewrite.js';
 import { CentralQueue } from './central-queue.js';
 import { EndpointWait } from './endpoint-wait.js';
 import { PassiveEjection, refusedAsUnavailable } from './ejection.js';
@@ -23,6 +24,7 @@ import {
   type HoldingPicker,
 } from './policies.js';
 import { SlowStartPicker, type SlowStartSpec } from './slow-start.js';
+import { LoraAffinityPicker } from './lora-affinity.js';
 import { VersionSplit, type Service, type Split } from './split.js';
 
 export const ROUTING_POLICIES = [
@@ -31,6 +33,7 @@ export const ROUTING_POLICIES = [
   'random',
   'power-of-two',
   'prefix-aware',
+  'lora-affinity',
   'central-queue',
   'endpoint-picker',
 ] as const;
@@ -40,7 +43,7 @@ export interface RouterOptions {
   policy: RoutingPolicy;
   /** Central queue (policy 'central-queue'): at most maxSize waiting, each at most maxWait s (Infinity: no bound). */
   centralQueue: { maxSize: number; maxWait: number };
-  /** Prefix-aware: how many more outstanding requests than the least loaded endpoint affinity may cost. */
+  /** Prefix-aware, LoRA affinity: how many more outstanding requests than the least loaded endpoint affinity may cost. */
   maxImbalance: number;
   /** Policy 'endpoint-picker': scorers, scrape interval, saturation detector, prefix index. */
   endpointPicker: EndpointPickerOptions;
@@ -110,6 +113,10 @@ export class Router implements RequestTarget, RequestSink {
   /** Pods mode: both versions' endpoints, old first; reused to avoid an array per request. */
   private readonly union: Endpoint[] = [];
   private unionOldCount = 0;
+  private turn = 0;
+  /** An adapter rollout's rewrite (docs/lora.md); null without one. */
+  private rewrite: AdapterRewrite | null = null;
+  private readonly streams: RandomStreams;
 
   constructor(
     private readonly sim: Simulator,
@@ -119,6 +126,7 @@ export class Router implements RequestTarget, RequestSink {
     private readonly options: RouterOptions,
     private readonly shadow: ShadowListener | null = null,
   ) {
+    this.streams = streams;
     this.splitRng = streams.stream('routing.split');
     this.mirrorRng = streams.stream('routing.mirror');
     const pickRng = streams.stream('routing.pick');
@@ -157,7 +165,7 @@ export class Router implements RequestTarget, RequestSink {
     const joins = this.endpoints.joins;
     const policy = this.options.policy;
     if (joins === undefined) throw new InternalError('slow start needs an endpoint source that knows when endpoints joined');
-    if (policy === 'prefix-aware' || policy === 'central-queue' || policy === 'endpoint-picker') {
+    if (policy === 'prefix-aware' || policy === 'central-queue' || policy === 'endpoint-picker' || policy === 'lora-affinity') {
       throw new InputError(`slow start does not apply with policy ${policy}`, 'routing.slowStart');
     }
     return new SlowStartPicker(this.picker, policy, spec, joins, () => this.sim.now, streams.stream('routing.slow-start'));
@@ -165,6 +173,17 @@ export class Router implements RequestTarget, RequestSink {
 
   setSplit(split: Split): void {
     this.split.set(split);
+  }
+
+  /** The adapter rollout's rule, set once when the run is built; its weight starts at 0. */
+  setAdapterRewrite(rule: AdapterRewriteRule): void {
+    this.rewrite = new AdapterRewrite(rule, this.streams.stream('routing.rewrite'));
+  }
+
+  /** Percent of the rule's `from` requests served by `to` (an in-pool rewrite step). */
+  setRewriteWeight(weight: number): void {
+    if (this.rewrite === null) throw new InternalError('a rewrite weight without an adapter rewrite rule');
+    this.rewrite.setWeight(weight);
   }
 
   setMirror(mirror: MirrorSpec | null): void {
@@ -181,6 +200,7 @@ export class Router implements RequestTarget, RequestSink {
 
   accept(req: Request): void {
     if (req.shadow) throw new InternalError(`Router.accept got shadow request ${req.id}; mirrors are made here`);
+    this.rewrite?.onArrival(req);
     this.route(req, this.split.choose(this.splitRng.next()));
     const mirror = this.mirror;
     if (mirror !== null && this.mirrorRng.next() < mirror.share) this.sendMirror(req, mirror.version);
@@ -320,6 +340,7 @@ export class Router implements RequestTarget, RequestSink {
     const endpoint = candidates[index];
     req.version = service === 'pods' ? (index < this.unionOldCount ? 'old' : 'new') : service;
     req.podId = endpoint.podId;
+    this.rewrite?.onDispatch(req, req.version);
     if (!req.shadow) {
       this.dispatched.set(req.id, endpoint);
       this.gateway?.assign(req);
@@ -435,6 +456,8 @@ function makePicker(policy: Exclude<RoutingPolicy, 'central-queue' | 'endpoint-p
       return new PowerOfTwoPicker(rng);
     case 'prefix-aware':
       return new PrefixAwarePicker(options.maxImbalance);
+    case 'lora-affinity':
+      return new LoraAffinityPicker(options.maxImbalance);
     case 'least-outstanding':
       return new LeastOutstandingPicker();
   }

@@ -17,6 +17,7 @@ import { PreviewTraffic } from '../routing/preview-traffic.js';
 import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import { PrefixCacheTally } from '../serving/prefix-tally.js';
+import { LoraStats, type AdapterLoadListener } from '../serving/lora.js';
 import { serverFactory, type FleetHooks } from '../serving/setup.js';
 import { warmupPrefixes } from '../serving/warmup.js';
 import { TrafficSource } from '../traffic/source.js';
@@ -53,6 +54,8 @@ export interface BuiltRun {
   /** GPUs held once the initial fleet is placed. */
   readonly initialGpus: number;
   readonly prefixWindow: PrefixWindowCounts;
+  /** What the replicas' LoRA adapters came to; null when no request names one. */
+  readonly lora: LoraStats | null;
 }
 
 export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
@@ -74,7 +77,8 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const prefixTally = new PrefixCacheTally();
   const prefixWindow = new PrefixWindowCounts(prefixTally);
   const fleetHooks: FleetHooks = { prefixTally };
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, fleetHooks);
+  const lora = run.adapters.length > 0 ? new LoraStats(run.adapters, adapterLoadLog(run, sim, events)) : null;
+  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, fleetHooks, lora);
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -104,6 +108,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   router = liveRouter;
   cluster.setRequestSink(liveRouter);
+  if (run.adapterRule !== null) liveRouter.setAdapterRewrite(run.adapterRule);
 
   const stable = cluster.createReplicaSet(templates.old);
   cluster.initialFleet(stable, run.fleet.replicas, { cold: run.fleet.cold });
@@ -144,6 +149,12 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow, lora };
+}
+
+/** Adapter loads as rows of the event log: the pod (named as the cluster names it), the adapter and its source. */
+function adapterLoadLog(run: ResolvedRun, sim: Simulator, events: PodEvent[]): AdapterLoadListener {
+  return (podId, version, adapter, source) =>
+    events.push({ t: sim.now, pod: `${run.templates[version].name}-${podId}`, version, node: '', event: 'AdapterLoad', reason: `${run.adapters[adapter]} from ${source}` });
 }
 

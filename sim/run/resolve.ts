@@ -7,6 +7,10 @@ import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
 import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
+import { InputError } from '../errors.js';
+import { adapterRewriteRule, rolloutAdapters } from '../rollout/adapter-rollout.js';
+import type { AdapterRewriteRule } from '../routing/adapter-rewrite.js';
+import { adapterNames } from '../traffic/adapters.js';
 import type { RolloutSpec } from '../rollout/strategy-schema.js';
 import { routerOptions } from '../routing/config.js';
 import type { RouterOptions } from '../routing/router.js';
@@ -52,6 +56,9 @@ export interface ResolvedRun {
   readonly routing: 'pods' | 'weights';
   readonly strategy: string;
   readonly rollout: { readonly spec: RolloutSpec; readonly schedule: RolloutSchedule } | null;
+  /** LoRA adapter names (requests carry indexes into it) and the gateway's adapter rule of an adapter rollout. */
+  readonly adapters: readonly string[];
+  readonly adapterRule: AdapterRewriteRule | null;
   /** How far back rollout analyses read telemetry: the longest window of any analysis metric (0 without one). */
   readonly analysisReach: number;
 }
@@ -89,6 +96,10 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
         : undefined,
   });
   const rollout = spec.rollout;
+  const adapters = spec.traffic.adapters === undefined ? [] : adapterNames(spec.traffic.adapters, rolloutAdapters(rollout));
+  if (adapters.length > 0 && (serving.kind !== 'llm' || serving.lora === null)) {
+    throw new InputError({ problem: 'requests name LoRA adapters', expected: 'server.lora (the LLM server with --enable-lora)' }, 'spec.traffic.adapters');
+  }
   return {
     name: scenario.metadata.name,
     hash: loaded.hash,
@@ -113,6 +124,8 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     routing: routesByWeight(rollout) ? 'weights' : 'pods',
     strategy: strategyName(rollout),
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
+    adapters,
+    adapterRule: adapterRewriteRule(rollout, adapters),
     analysisReach: analysisReach(rollout),
   };
 }

@@ -59,6 +59,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     steadyGpus: driver?.gpusAtStart ?? built.initialGpus,
     cluster: clusterSummary,
     gateway: router.stats(),
+    lora: built.lora,
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,
     dropRisk: built.dropRisk,

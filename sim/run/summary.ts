@@ -4,6 +4,7 @@ import type { Summary } from '../metrics/summary-types.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
 import type { GatewayStats } from '../routing/router.js';
+import { summariseLora, type LoraStats } from '../serving/lora.js';
 import type { ResolvedRun } from './resolve.js';
 import { NOT_STALLED, type StallVerdict } from './verdict.js';
 
@@ -15,6 +16,8 @@ export interface RunFacts {
   readonly steadyGpus: number;
   readonly cluster: ClusterSummary;
   readonly gateway: GatewayStats;
+  /** The replicas' LoRA statistics, when requests name adapters. */
+  readonly lora: LoraStats | null;
   readonly events: number;
   readonly wallSeconds: number;
   readonly dropRisk: DropRiskEstimator;
@@ -64,6 +67,9 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     goodput: recorder.goodput(),
     risk: { pAnyDrop: dropRisk.pAnyDrop, dropEstimator: dropRisk.estimator },
     gateway: { ...facts.gateway },
+    ...(facts.lora === null
+      ? {}
+      : { lora: summariseLora(facts.lora, run.adapterRule, cluster.podGpuHours - (facts.steadyGpus * run.duration) / 3600) }),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

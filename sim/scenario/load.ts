@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { formatIssues } from '../config/issues.js';
+import { applyGatewayManifest } from './gateway-manifest.js';
 import { applyManifest } from './manifest.js';
 import { scenarioWarnings } from './lint.js';
 import { applyOverrides } from './overrides.js';
@@ -88,7 +89,10 @@ export function loadScenarioText(
     throw new ScenarioError(source, ['expected a mapping with apiVersion, kind, metadata and spec']);
   }
   const baseDir = options.baseDir ?? process.cwd();
-  const { raw, warnings } = applyManifest(applyOverrides(parsed, options.overrides ?? []), baseDir);
+  const manifest = applyManifest(applyOverrides(parsed, options.overrides ?? []), baseDir);
+  const gateway = applyGatewayManifest(manifest.raw, baseDir);
+  const raw = gateway.raw;
+  const warnings = [...manifest.warnings, ...gateway.warnings];
   const scenario = validateScenario(raw, source);
   return { scenario, baseDir, hash: hashDocument(raw), raw, file: null, warnings: [...warnings, ...scenarioWarnings(scenario.spec, raw)] };
 }

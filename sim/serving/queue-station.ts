@@ -68,6 +68,29 @@ export class FifoQueue<T extends object> {
     return undefined;
   }
 
+  /**
+   * Positions for a walk from the head that may remove entries on the way (the scheduler's LoRA skip): valid
+   * until the next push. `itemAt` is undefined at a hole.
+   */
+  get headPosition(): number {
+    return this.head;
+  }
+
+  get tailPosition(): number {
+    return this.tail;
+  }
+
+  itemAt(position: number): T | undefined {
+    return this.buffer[this.slot(position)];
+  }
+
+  removeAt(position: number): void {
+    const slot = this.slot(position);
+    if (this.buffer[slot] === undefined) return;
+    this.buffer[slot] = undefined;
+    this.count--;
+  }
+
   /** Empties the queue, appending the items in FIFO order to `into`. */
   drainInto(into: T[]): void {
     for (let item = this.shift(); item !== undefined; item = this.shift()) into.push(item);

@@ -4,6 +4,7 @@ import { InputError, InternalError } from '../errors.js';
 import type { DropCause, RejectCause, Request, RequestSink } from '../traffic/request.js';
 import { KvCache } from './kv-cache.js';
 import type { PrefixCacheTally } from './prefix-tally.js';
+import type { ReplicaLora } from './lora.js';
 import { FifoQueue, IdleNotifier } from './queue-station.js';
 import { Sequence } from './sequence.js';
 import type { EnginePace, Server } from './server.js';
@@ -56,6 +57,8 @@ export interface ReplicaOptions {
   maxStepsPerEvent?: number;
   /** Where the fleet's prefix-cache lookups and hits are summed (the hit rate over time). */
   prefixTally?: PrefixCacheTally;
+  /** Its LoRA adapters (slots, host cache, the run's stats); absent when it serves none. */
+  lora?: ReplicaLora;
 }
 
 /** A shared prompt prefix to load into a new replica's prefix cache before it serves. */
@@ -110,6 +113,12 @@ export class Replica implements Server {
   private readonly maxStepsPerEvent: number;
   /** Steps that pay the cold-start cost: 1 + coldStart.steps, or 0 when warm. */
   private readonly coldSteps: number;
+  private readonly lora: ReplicaLora | null;
+  /** Requests held (waiting or running) per adapter, and the adapters with any: what the gateway reads. */
+  private readonly heldByAdapter: Int32Array | null;
+  private adaptersHeld = 0;
+  /** Kernel cost of the plan's adapters: multiplies each of its steps (1 without adapters). */
+  private planFactor = 1;
 
   private readonly running: Sequence[] = [];
   private readonly waiting = new FifoQueue<Sequence>();
@@ -152,7 +161,9 @@ export class Replica implements Server {
     this.stepTime = options.stepTime;
     this.config = config;
     this.kv = new KvCache(config.kvBlocks, config.blockSize);
-    this.engine = { running: this.running, waiting: this.waiting, kv: this.kv };
+    this.lora = options.lora ?? null;
+    this.heldByAdapter = this.lora === null ? null : new Int32Array(this.lora.config.adapterCount);
+    this.engine = { running: this.running, waiting: this.waiting, kv: this.kv, lora: this.lora };
     this.maxWaiting = config.maxWaiting ?? Infinity;
     this.stepTimeFactor = options.stepTimeFactor ?? 1;
     this.errorRate = options.errorRate ?? 0;
@@ -199,13 +210,15 @@ export class Replica implements Server {
     const prefixBlocks =
       this.config.prefixCaching && req.prefixGroup >= 0 ? this.kv.fullBlocks(Math.min(req.prefixTokens, req.promptTokens)) : 0;
     const seq = new Sequence(req, prefixBlocks);
+    if (seq.adapter >= 0) this.holdAdapter(seq);
     const queueWasEmpty = this.waiting.size === 0;
     this.waiting.pushBack(seq);
     this.idle.markBusy();
     if (this.inStep) return;
     // Behind a waiting request that cannot be admitted, FCFS admission cannot reach this one: nothing changes.
+    // With adapters it can (a request skipped for its adapter does not block the ones behind it).
     if (this.planActive) {
-      if (queueWasEmpty) this.cutPlan();
+      if (queueWasEmpty || this.lora !== null) this.cutPlan();
     } else if (this.wakeEvent < 0) {
       this.wakeEvent = this.sim.at(now, this.wakeHandler);
     }
@@ -221,6 +234,7 @@ export class Replica implements Server {
     if (seq === undefined) return;
     this.materialise();
     seq.live = false;
+    if (seq.adapter >= 0) this.releaseAdapter(seq.adapter);
     // Only the running list and the head of the queue decide the next step's make-up.
     if (index >= 0) {
       this.running.splice(index, 1);
@@ -256,6 +270,10 @@ export class Replica implements Server {
     this.waiting.drainInto(queued);
     for (const seq of cut) seq.live = false;
     for (const seq of queued) seq.live = false;
+    if (this.heldByAdapter !== null) {
+      this.heldByAdapter.fill(0);
+      this.adaptersHeld = 0;
+    }
     for (const seq of cut) this.sink.dropped(seq.req, now, dropCause);
     // A preempted request waits again, but its generation had started: cut, not refused.
     for (const seq of queued) {
@@ -323,6 +341,17 @@ export class Replica implements Server {
     return this.config.prefixCaching && this.kv.prefix.residentBlocks(group) > 0;
   }
 
+  /** Its adapter is in a GPU slot or wanted by a request it holds (the endpoint picker's "active or waiting"). */
+  hasAdapter(adapter: number): boolean {
+    if (this.lora === null || adapter < 0) return false;
+    return this.heldByAdapter![adapter] > 0 || this.lora.inGpu(adapter);
+  }
+
+  /** LoRA slots not claimed by the adapters of the requests it holds (max_loras minus those); 0 without LoRA. */
+  freeAdapterSlots(): number {
+    return this.lora === null ? 0 : Math.max(0, this.lora.config.maxLoras - this.adaptersHeld);
+  }
+
   onIdle(listener: () => void): void {
     this.idle.add(listener);
   }
@@ -372,7 +401,14 @@ export class Replica implements Server {
     this.planFirstStep = first;
     this.planStart = this.sim.now;
     this.planDone = 0;
-    const firstEnd = this.sim.now + this.stepDuration(first);
+    // vLLM loads the batch's missing adapters before running the step: the whole step waits for them.
+    let loadSeconds = 0;
+    if (this.lora !== null) {
+      this.lora.stats.slotWaits += schedule.adapterSkips;
+      loadSeconds = this.lora.activateBatch();
+      this.planFactor = this.lora.kernelFactor();
+    }
+    const firstEnd = this.sim.now + loadSeconds + this.stepDuration(first);
     const steps = schedule.preempted === 0 && batch.prefillSeqs === 0 && batch.decodeSeqs === this.running.length ? this.unchangingDecodeSteps() : 1;
     if (steps >= this.planEnds.length) this.planEnds = new Float64Array(Math.max(steps + 1, 2 * this.planEnds.length));
     const ends = this.planEnds;
@@ -422,7 +458,7 @@ export class Replica implements Server {
   }
 
   private stepDuration(step: number): number {
-    const base = this.stepTime.stepSeconds(this.batch) * this.stepTimeFactor;
+    const base = this.stepTime.stepSeconds(this.batch) * this.stepTimeFactor * this.planFactor;
     if (!(base >= 0)) throw new InternalError(`step-time model ${this.stepTime.name} returned ${base} s`);
     if (step >= this.coldSteps) return base;
     const cold = this.config.coldStart;
@@ -480,7 +516,12 @@ export class Replica implements Server {
       kept++;
     }
     if (kept !== running.length) running.length = kept; // setting it, even unchanged, is a runtime call
-    for (let n = 0; n < notices; n++) if (this.notifyFlags[n] & COMPLETED) this.notifySequences[n]!.releaseBlocks(this.kv);
+    for (let n = 0; n < notices; n++) {
+      if (!(this.notifyFlags[n] & COMPLETED)) continue;
+      const seq = this.notifySequences[n]!;
+      seq.releaseBlocks(this.kv);
+      if (seq.adapter >= 0) this.releaseAdapter(seq.adapter);
+    }
     return notices;
   }
 
@@ -504,10 +545,34 @@ export class Replica implements Server {
       if (flags & FIRST_TOKEN) {
         // A sink callback earlier in this loop may have cancelled or aborted it.
         if (!(flags & COMPLETED) && !seq.live) continue;
+        if (seq.adapter >= 0) this.recordAdapterTtft(seq, now);
         this.sink.firstToken(req, now);
       }
       if (flags & COMPLETED) this.sink.completed(req, now);
     }
+  }
+
+  // ---- LoRA bookkeeping (only for requests with an adapter) ---------------------------------------------------
+
+  private holdAdapter(seq: Sequence): void {
+    const lora = this.lora;
+    if (lora === null) throw new InternalError(`request ${seq.req.id} names adapter ${seq.adapter}, but the server serves none`);
+    const adapter = seq.adapter;
+    seq.adapterMiss = !lora.inGpu(adapter);
+    const stats = lora.stats;
+    stats.requestsByAdapter[adapter]++;
+    if (seq.adapterMiss) stats.missRequests++;
+    else stats.hitRequests++;
+    if (this.heldByAdapter![adapter]++ === 0) this.adaptersHeld++;
+  }
+
+  private releaseAdapter(adapter: number): void {
+    if (--this.heldByAdapter![adapter] === 0) this.adaptersHeld--;
+  }
+
+  private recordAdapterTtft(seq: Sequence, now: number): void {
+    const stats = this.lora!.stats;
+    (seq.adapterMiss ? stats.missTtft : stats.hitTtft).add(now - seq.req.arrival);
   }
 
   // ---- multi-step plans --------------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ export class Sequence {
   scheduled = 0;
   /** Still held by the replica (waiting or running): false once completed, cancelled or aborted. */
   live = true;
+  /** The LoRA adapter it is served with (-1: the base model), and whether it was not in a GPU slot on arrival. */
+  readonly adapter: number;
+  adapterMiss = false;
 
   constructor(
     readonly req: Request,
@@ -34,6 +37,7 @@ export class Sequence {
     this.numTokens = req.promptTokens;
     this.prefixBlocks = prefixBlocks;
     this.outputTokens = req.outputTokens;
+    this.adapter = req.adapter;
   }
 
   get blocks(): number {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { zDistribution } from '../config/distribution-spec.js';
 import { zDuration } from '../config/zod-units.js';
+import { zLoraServer } from './lora.js';
 
 /**
  * The scenario's `server` field: a vLLM-like LLM engine (the default) or, with `model: queue`, a plain FIFO
@@ -68,6 +69,7 @@ export const zLlmServer = z
       .meta({ description: 'bound on the waiting queue; beyond it requests are rejected (503). Unbounded if absent' }),
     prefixCaching: z.boolean().default(true),
     coldStart: zColdStart.prefault({}),
+    lora: zLoraServer.optional(),
     /** The step-time model; its schema (zStepTimeSpec) belongs to step-time/ and is plugged in there. */
     stepTime: z.unknown().optional(),
     shutdownTimeout: zDuration

@@ -38,6 +38,10 @@ export interface Server {
   hasRoom(): boolean;
   /** Does its prefix cache hold this prefix group (for prefix-aware routing)? */
   hasPrefix(group: number): boolean;
+  /** Is this LoRA adapter in a GPU slot or wanted by a request it holds (LoRA-affinity routing)? */
+  hasAdapter?(adapter: number): boolean;
+  /** LoRA slots not claimed by the adapters of the requests it holds. */
+  freeAdapterSlots?(): number;
   /** Called once each time outstanding() drops to 0 (a draining pod can exit early). */
   onIdle(listener: () => void): void;
   /**

@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import type { RequestSink, VersionRole } from '../traffic/request.js';
 import { resolveModelSpec, type ModelSpec, type ServingModel } from './catalog/schema.js';
 import type { GpuSpec } from './catalog/gpus.js';
+import { ReplicaLora, resolveLora, type LoraServerSpec, type LoraStats } from './lora.js';
 import { kvCacheCapacity } from './memory.js';
 import { QueueStation } from './queue-station.js';
 import type { PrefixCacheTally } from './prefix-tally.js';
@@ -36,7 +37,13 @@ export type ServingSettings = {
   readonly lifecycle: ServerLifecycle;
 } & (
   | { readonly kind: 'queue'; readonly serviceTime: Distribution; readonly concurrency: number; readonly maxWaiting: number | undefined }
-  | { readonly kind: 'llm'; readonly stepTime: StepTimeModel; readonly replica: ReplicaConfig }
+  | {
+      readonly kind: 'llm';
+      readonly stepTime: StepTimeModel;
+      readonly replica: ReplicaConfig;
+      /** server.lora: serves LoRA adapters; null when it serves the base model only. */
+      readonly lora: LoraServerSpec | null;
+    }
 );
 
 /** A calibration file (spec.calibration) and where the scenario named it. */
@@ -99,6 +106,7 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
       prefixCaching: server.prefixCaching,
       coldStart: server.coldStart,
     },
+    lora: server.lora ?? null,
   };
 }
 
@@ -119,12 +127,15 @@ export function serverFactory(
   streams: RandomStreams,
   behaviour: Readonly<Record<VersionRole, VersionBehaviour>>,
   hooks: FleetHooks = {},
+  /** The run's adapter statistics; required when the server serves LoRA adapters. */
+  loraStats: LoraStats | null = null,
 ): ServerFactory {
   if (settings.kind === 'queue') {
     const config = { serviceTime: settings.serviceTime, concurrency: settings.concurrency, maxWaiting: settings.maxWaiting };
     return (podId, _version, _warm, sink) => new QueueStation(sim, sink, config, streams.stream(`serving.service.pod-${podId}`));
   }
   const { stepTime, replica: config } = settings;
+  const lora = settings.lora === null || loraStats === null ? null : resolveLora(settings.lora, loraStats.names.length);
   return (podId, version, warm, sink) => {
     const replica = new Replica({
       sim,
@@ -136,6 +147,7 @@ export function serverFactory(
       errorRate: behaviour[version].errorRate,
       errorRng: streams.stream(`serving.errors.pod-${podId}`),
       prefixTally: hooks.prefixTally,
+      ...(lora === null ? {} : { lora: new ReplicaLora(lora, loraStats as LoraStats, podId, version) }),
     });
     if (hooks.warmPrefixes !== undefined) replica.warmPrefixes(hooks.warmPrefixes);
     return replica;

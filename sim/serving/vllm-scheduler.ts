@@ -1,4 +1,5 @@
 import type { KvCache } from './kv-cache.js';
+import type { ReplicaLora } from './lora.js';
 import type { FifoQueue } from './queue-station.js';
 import type { Sequence } from './sequence.js';
 import { causalPairs, type BatchShape } from './step-time/types.js';
@@ -21,6 +22,8 @@ export interface EngineState {
   /** Requests not admitted yet, or preempted (at the head), in the order they will be admitted. */
   readonly waiting: FifoQueue<Sequence>;
   readonly kv: KvCache;
+  /** The replica's LoRA adapters, or null when it serves none (the admission loop then stays as it was). */
+  readonly lora: ReplicaLora | null;
 }
 
 /** vLLM's per-step limits (ReplicaConfig has them). */
@@ -53,6 +56,8 @@ export interface StepSchedule {
    * the pass so the caller's skip-ahead needs no second one.
    */
   minRemainingOutput: number;
+  /** Waiting requests passed over because their adapter could not join the batch (max_loras). */
+  adapterSkips: number;
 }
 
 /** A zeroed record for `scheduleStep` to fill, made once per replica. */
@@ -64,6 +69,7 @@ export function emptyStepSchedule(): StepSchedule {
     prefixHitTokens: 0,
     prefixQueryTokens: 0,
     minRemainingOutput: Infinity,
+    adapterSkips: 0,
   };
 }
 
@@ -86,6 +92,10 @@ export function emptyStepSchedule(): StepSchedule {
  * - **Prefix-cache hits at admission.** An admitted request in a prefix group starts with the group's resident
  *   full blocks as computed tokens (one token short of a full hit, since the last prompt token must be computed
  *   to produce logits) and references the group, pinning its blocks; only the rest is prefilled and budgeted.
+ * - **LoRA slots.** With adapters, a batch holds at most `maxLoras` distinct ones: a waiting request whose
+ *   adapter is not in the batch while every slot is taken is skipped and keeps its place (vLLM V1's
+ *   `skipped_waiting_requests`), and admission goes on behind it. The running requests' adapters count as in
+ *   the batch (vLLM counts the running requests scheduled this step; all are, unless the budget ran out).
  */
 export function scheduleStep(state: EngineState, limits: SchedulerLimits, out: StepSchedule): void {
   const batch = out.batch;
@@ -123,12 +133,39 @@ export function scheduleStep(state: EngineState, limits: SchedulerLimits, out: S
   }
   out.minRemainingOutput = minRemaining;
   for (let j = i; j < running.length; j++) running[j].scheduled = 0;
+  out.adapterSkips = 0;
+  const lora = state.lora;
+  if (lora !== null) lora.beginBatch(running);
   if (out.preempted > 0) return;
+  if (lora !== null) {
+    admitWithAdapters(state, limits, budget, out, lora);
+    return;
+  }
   while (budget > 0 && running.length < limits.maxNumSeqs) {
     const seq = waiting.peek();
     if (seq === undefined || !admit(seq, budget, kv, out)) break;
     waiting.shift();
     running.push(seq);
+    out.admitted++;
+    budget -= seq.scheduled;
+  }
+}
+
+/** Phase B with LoRA slots: FCFS, except that a request whose adapter cannot join is skipped in place. */
+function admitWithAdapters(state: EngineState, limits: SchedulerLimits, budget: number, out: StepSchedule, lora: ReplicaLora): void {
+  const { running, waiting, kv } = state;
+  const end = waiting.tailPosition;
+  for (let p = waiting.headPosition; p < end && budget > 0 && running.length < limits.maxNumSeqs; p++) {
+    const seq = waiting.itemAt(p);
+    if (seq === undefined) continue;
+    if (!lora.canJoin(seq.adapter)) {
+      out.adapterSkips++;
+      continue;
+    }
+    if (!admit(seq, budget, kv, out)) return;
+    waiting.removeAt(p);
+    running.push(seq);
+    lora.join(seq.adapter);
     out.admitted++;
     budget -= seq.scheduled;
   }

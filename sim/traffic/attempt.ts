@@ -8,15 +8,16 @@ export function firstAttempt(
   outputTokens: number,
   prefixGroup: number,
   prefixTokens: number,
+  adapter = -1,
 ): Request {
-  return make(id, id, 1, at, at, promptTokens, outputTokens, prefixGroup, prefixTokens, false);
+  return make(id, id, 1, at, at, promptTokens, outputTokens, prefixGroup, prefixTokens, false, adapter);
 }
 
 /** A retry: a new attempt of the same logical request, arriving now. */
 export function nextAttempt(prev: Request, id: number, at: number): Request {
   return make(
     id, prev.logicalId, prev.attempt + 1, prev.firstArrival, at,
-    prev.promptTokens, prev.outputTokens, prev.prefixGroup, prev.prefixTokens, false,
+    prev.promptTokens, prev.outputTokens, prev.prefixGroup, prev.prefixTokens, false, prev.requestedAdapter,
   );
 }
 
@@ -24,13 +25,13 @@ export function nextAttempt(prev: Request, id: number, at: number): Request {
 export function mirrorOf(req: Request, id: number, at: number): Request {
   return make(
     id, req.logicalId, req.attempt, req.firstArrival, at,
-    req.promptTokens, req.outputTokens, req.prefixGroup, req.prefixTokens, true,
+    req.promptTokens, req.outputTokens, req.prefixGroup, req.prefixTokens, true, req.requestedAdapter,
   );
 }
 
 /** A test request (preview traffic): like a mirrored copy, its answer is discarded and no client waits for it. */
 export function testRequest(id: number, at: number, promptTokens: number, outputTokens: number): Request {
-  return make(id, id, 1, at, at, promptTokens, outputTokens, -1, 0, true);
+  return make(id, id, 1, at, at, promptTokens, outputTokens, -1, 0, true, -1);
 }
 
 /**
@@ -46,6 +47,7 @@ class Attempt implements Request {
   firstTokenAt = NaN;
   finishedAt = NaN;
   tokensStreamed = 0;
+  adapter: number;
 
   constructor(
     readonly id: number,
@@ -58,7 +60,10 @@ class Attempt implements Request {
     readonly prefixGroup: number,
     readonly prefixTokens: number,
     readonly shadow: boolean,
-  ) {}
+    readonly requestedAdapter: number,
+  ) {
+    this.adapter = requestedAdapter;
+  }
 }
 
 function make(
@@ -72,6 +77,7 @@ function make(
   prefixGroup: number,
   prefixTokens: number,
   shadow: boolean,
+  requestedAdapter: number,
 ): Request {
-  return new Attempt(id, logicalId, attempt, firstArrival, arrival, promptTokens, outputTokens, prefixGroup, prefixTokens, shadow);
+  return new Attempt(id, logicalId, attempt, firstArrival, arrival, promptTokens, outputTokens, prefixGroup, prefixTokens, shadow, requestedAdapter);
 }

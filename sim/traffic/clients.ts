@@ -93,11 +93,11 @@ export class ClientLayer implements RequestSink {
   }
 
   /** A new logical request arrives now. */
-  arrive(promptTokens: number, outputTokens: number, prefixGroup: number, prefixTokens: number): void {
+  arrive(promptTokens: number, outputTokens: number, prefixGroup: number, prefixTokens: number, adapter = -1): void {
     const now = this.sim.now;
     this.logicalInFlight++;
     this.listener.arrived(now);
-    this.send(firstAttempt(++this.lastId, now, promptTokens, outputTokens, prefixGroup, prefixTokens));
+    this.send(firstAttempt(++this.lastId, now, promptTokens, outputTokens, prefixGroup, prefixTokens, adapter));
   }
 
   firstToken(req: Request, at: number): void {

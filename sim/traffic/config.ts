@@ -68,6 +68,21 @@ const zPrefix = z.strictObject({
     .meta({ description: 'how often each group is used: uniform, or Zipf with exponent s (group 0 most used)' }),
 });
 
+const zAdapters = z
+  .array(
+    z.strictObject({
+      name: z.string().min(1).meta({ description: 'the adapter (vLLM --lora-modules name) the request names as its model' }),
+      share: z.number().min(0).max(1).optional().meta({ description: 'fraction of requests for it (not with adapterColumn)' }),
+    }),
+  )
+  .min(1)
+  .superRefine((adapters, ctx) => {
+    adapters.forEach((a, i) => {
+      if (adapters.findIndex((b) => b.name === a.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `adapter "${a.name}" appears twice` });
+    });
+  })
+  .meta({ description: 'LoRA adapters requests name, with their shares; the rest of the requests use the base model (needs server.lora)' });
+
 const FAILURE_OUTCOMES = ['rejected', 'dropped', 'timedOut'] as const;
 
 const zRetries = z.strictObject({
@@ -105,9 +120,16 @@ export const zTraffic = z
     maxPromptTokens: z.int().min(1).optional().meta({ description: 'clip longer prompts (as vidur max_tokens)' }),
     maxOutputTokens: z.int().min(1).optional(),
     prefix: zPrefix.optional(),
+    adapters: zAdapters.optional(),
+    adapterColumn: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "a trace column naming each request's adapter (empty: the base model), instead of shares; needs traffic.adapters to list the names" }),
     client: zClient.prefault({}),
   })
   .superRefine((traffic, ctx) => {
+    checkAdapterSource(traffic, ctx);
     if (traffic.arrival.trace !== undefined) return;
     for (const key of ['promptTokens', 'outputTokens'] as const) {
       if (traffic[key] === undefined) {
@@ -116,6 +138,22 @@ export const zTraffic = z
       }
     }
   });
+
+/** Adapters come from shares, or from a trace column: one or the other, said explicitly. */
+function checkAdapterSource(
+  traffic: { arrival: { trace?: unknown }; adapters?: { share?: number }[]; adapterColumn?: string },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const { adapters, adapterColumn } = traffic;
+  if (adapterColumn !== undefined) {
+    if (traffic.arrival.trace === undefined) ctx.addIssue({ code: 'custom', path: ['adapterColumn'], message: 'needs a trace arrival (the column is read from its rows)' });
+    if (adapters === undefined) ctx.addIssue({ code: 'custom', path: ['adapterColumn'], message: 'needs traffic.adapters listing the names the column uses' });
+  }
+  adapters?.forEach((a, i) => {
+    if (adapterColumn === undefined && a.share === undefined) ctx.addIssue({ code: 'custom', path: ['adapters', i, 'share'], message: 'missing; a share is required unless traffic.adapterColumn names a trace column' });
+    if (adapterColumn !== undefined && a.share !== undefined) ctx.addIssue({ code: 'custom', path: ['adapters', i, 'share'], message: `the adapters come from the trace column ${adapterColumn}; remove the share` });
+  });
+}
 
 export type TrafficConfig = z.output<typeof zTraffic>;
 

@@ -40,6 +40,10 @@ export interface Request {
   /** Shared-prefix group (-1 = none) and the length of the shared prefix in tokens. */
   readonly prefixGroup: number;
   readonly prefixTokens: number;
+  /** The LoRA adapter the client asked for (an id into the run's adapter names; -1: the base model). */
+  readonly requestedAdapter: number;
+  /** The adapter it is served with: the requested one unless the gateway rewrote it (an adapter rollout). */
+  adapter: number;
   /** A mirrored copy: real load, answer discarded, never counted in the client's outcomes. */
   readonly shadow: boolean;
   /** Version and pod that took it (set by routing); -1 until routed. */

@@ -3,6 +3,7 @@ import type { RandomStreams } from '../engine/random.js';
 import type { Simulator } from '../engine/simulator.js';
 import { buildDistribution } from '../config/distribution-spec.js';
 import { gammaArrivals, poissonArrivals, ScheduledArrivals, type ArrivalProcess } from './arrivals.js';
+import { AdapterDraw, TraceAdapters, type AdapterSource } from './adapters.js';
 import { ClientLayer, type RequestTarget } from './clients.js';
 import type { TrafficConfig } from './config.js';
 import { SampledLengths, TraceRowLengths, type LengthSource } from './lengths.js';
@@ -23,6 +24,7 @@ export class TrafficSource {
   private readonly output: LengthSource;
   /** The shared-prompt groups of the requests (null: no request shares a prefix). */
   readonly prefix: PrefixGroups | null;
+  private readonly adapters: AdapterSource | null;
   private readonly onArrival: number;
   /** `traffic.requests`: the source stops after this many arrivals (Infinity when unbounded). */
   private readonly limit: number;
@@ -36,7 +38,7 @@ export class TrafficSource {
     listener: OutcomeListener,
     baseDir: string,
   ) {
-    this.arrivals = buildArrivals(config.arrival, streams, baseDir);
+    this.arrivals = buildArrivals(config.arrival, streams, baseDir, config.adapterColumn);
     const lengthsRng = streams.stream('traffic.lengths');
     const trace = this.arrivals instanceof TraceArrivals ? this.arrivals : null;
     const lengths = (key: 'promptTokens' | 'outputTokens', column: TraceTokenColumn, max: number | undefined) => {
@@ -63,6 +65,11 @@ export class TrafficSource {
             streams.stream('traffic.prefix'),
             `${PATH}.prefix`,
           );
+    const { adapters, adapterColumn } = config;
+    // zTraffic: a column comes with a trace arrival and the list of names; shares otherwise.
+    if (adapters === undefined) this.adapters = null;
+    else if (adapterColumn !== undefined) this.adapters = new TraceAdapters(trace as TraceArrivals, adapters, adapterColumn);
+    else this.adapters = new AdapterDraw(adapters, streams.stream('traffic.adapters'), `${PATH}.adapters`);
     const client = config.client;
     this.client = new ClientLayer(
       sim,
@@ -91,7 +98,7 @@ export class TrafficSource {
   }
 
   describe(): string {
-    const prefix = this.prefix === null ? '' : `; ${this.prefix.describe()}`;
+    const prefix = (this.prefix === null ? '' : `; ${this.prefix.describe()}`) + (this.adapters === null ? '' : `; ${this.adapters.describe()}`);
     const cap = this.limit === Infinity ? '' : ` (first ${this.limit} requests)`;
     return `${this.arrivals.describe()}${cap}; prompt ${this.prompt.describe()}; output ${this.output.describe()}${prefix}`;
   }
@@ -103,7 +110,8 @@ export class TrafficSource {
     const prefix = this.prefix;
     const group = prefix === null ? -1 : prefix.drawGroup();
     const prefixTokens = prefix === null ? 0 : prefix.prefixTokens(group, promptTokens);
-    this.client.arrive(promptTokens, outputTokens, group, prefixTokens);
+    const adapter = this.adapters === null ? -1 : this.adapters.next();
+    this.client.arrive(promptTokens, outputTokens, group, prefixTokens, adapter);
     // Stop before drawing the next arrival, so a trace is read no further than the last request it sends.
     if (++this.arrived < this.limit) this.schedule(this.arrivals.next(this.sim.now));
   }
@@ -113,7 +121,7 @@ export class TrafficSource {
   }
 }
 
-function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams, baseDir: string): ArrivalProcess {
+function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams, baseDir: string, adapterColumn: string | undefined): ArrivalProcess {
   const path = `${PATH}.arrival`;
   const rng = streams.stream('traffic.arrivals');
   const { poisson, gamma, schedule, trace } = arrival;
@@ -124,5 +132,5 @@ function buildArrivals(arrival: TrafficConfig['arrival'], streams: RandomStreams
   }
   // zArrival guarantees exactly one kind.
   const { file, ...options } = trace as NonNullable<typeof trace>;
-  return new TraceArrivals(resolve(baseDir, file), options, `${path}.trace`);
+  return new TraceArrivals(resolve(baseDir, file), { ...options, adapterColumn }, `${path}.trace`);
 }

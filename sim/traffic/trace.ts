@@ -25,22 +25,29 @@ export class TraceReader {
   time = 0;
   contextTokens = 0;
   generatedTokens = 0;
+  /** The row's cell in the optional extra column (e.g. the LoRA adapter a request names); '' without one. */
+  extra = '';
   /** Rows read in this pass. */
   rows = 0;
   private readonly lines: LineReader;
   private readonly columns: readonly number[];
   private readonly columnCount: number;
+  private readonly extraColumn: number;
   private datetimes: boolean | null = null;
   private baseWhole = 0;
   private baseFraction = 0;
   private hasBase = false;
 
-  constructor(readonly file: string) {
+  /** `extraColumn`: one more column the header must have, read as text (traffic.adapterColumn). */
+  constructor(
+    readonly file: string,
+    extraColumn?: string,
+  ) {
     this.lines = new LineReader(file);
     const header = this.lines.readLine();
     if (header === null) throw new InputError(`${file} is empty; expected the header ${TRACE_COLUMNS.join(',')}`);
     const names = header.split(',').map((n) => n.trim());
-    const missing = TRACE_COLUMNS.filter((c) => !names.includes(c));
+    const missing = [...TRACE_COLUMNS, ...(extraColumn === undefined ? [] : [extraColumn])].filter((c) => !names.includes(c));
     if (missing.length > 0) {
       throw new InputError(
         `the header lacks ${missing.join(', ')}; expected the columns ${TRACE_COLUMNS.join(',')} (Azure LLM inference trace format), got "${header}"`,
@@ -49,6 +56,7 @@ export class TraceReader {
     }
     this.columns = TRACE_COLUMNS.map((c) => names.indexOf(c));
     this.columnCount = names.length;
+    this.extraColumn = extraColumn === undefined ? -1 : names.indexOf(extraColumn);
   }
 
   /** Reads the next row; false at the end of the file. */
@@ -72,6 +80,7 @@ export class TraceReader {
       this.time = time;
       this.contextTokens = this.parseCount(cells[this.columns[1]].trim(), 'ContextTokens');
       this.generatedTokens = this.parseCount(cells[this.columns[2]].trim(), 'GeneratedTokens');
+      if (this.extraColumn >= 0) this.extra = cells[this.extraColumn].trim();
       this.rows++;
       return true;
     }
@@ -119,16 +128,16 @@ export class TraceReader {
   }
 
   /** A bad row, reported at its place in the file. */
-  private rowError(column: string | null, expected: string, got: string): InputError {
+  rowError(column: string | null, expected: string, got: string): InputError {
     const where = `${this.file} line ${this.lines.lineNumber}${column === null ? '' : `, column ${column}`}`;
     return new InputError({ expected, got: `"${got}"` }, where);
   }
 }
 
 /** Opens a trace; a missing or unreadable file, or a bad header, is reported at the scenario field `path`. */
-export function openTrace(file: string, path: string): TraceReader {
+export function openTrace(file: string, path: string, extraColumn?: string): TraceReader {
   try {
-    return new TraceReader(file);
+    return new TraceReader(file, extraColumn);
   } catch (error) {
     if (error instanceof InputError) throw error.at(error.path === undefined ? path : `${path}: ${error.path}`);
     throw error;
@@ -149,6 +158,8 @@ export interface TraceReplayOptions {
   offset: number;
   /** Replay again from the first row after the last one, with the trace's mean gap between the two passes. */
   loop: boolean;
+  /** A column naming each request's LoRA adapter (traffic.adapterColumn). */
+  adapterColumn?: string;
 }
 
 /**
@@ -158,6 +169,8 @@ export interface TraceReplayOptions {
 export class TraceArrivals implements ArrivalProcess {
   contextTokens = 0;
   generatedTokens = 0;
+  /** The adapter the row names ('' for the base model), with options.adapterColumn. */
+  adapter = '';
   private readonly reader: TraceReader;
   private readonly factor: number;
   private origin = NaN;
@@ -178,7 +191,7 @@ export class TraceArrivals implements ArrivalProcess {
     if (!(options.offset >= 0) || !Number.isFinite(options.offset)) {
       throw new InputError({ expected: '0 or more seconds', got: String(options.offset) }, `${path}.offset`);
     }
-    this.reader = openTrace(file, `${path}.file`);
+    this.reader = openTrace(file, `${path}.file`, options.adapterColumn);
     this.factor = options.timeScale / options.rateScale;
   }
 
@@ -191,6 +204,7 @@ export class TraceArrivals implements ArrivalProcess {
         if (this.pass === 0 && reader.time < offset) continue;
         this.contextTokens = reader.contextTokens;
         this.generatedTokens = reader.generatedTokens;
+        this.adapter = reader.extra;
         this.emitted++;
         return this.origin + (reader.time + this.pass * this.period - offset) * this.factor;
       }
@@ -205,6 +219,11 @@ export class TraceArrivals implements ArrivalProcess {
     const { timeScale, rateScale, offset, loop } = this.options;
     const looped = loop ? ', looped' : '';
     return `trace ${this.reader.file} (timeScale ${timeScale}, rateScale ${rateScale}, offset ${offset}s${looped})`;
+  }
+
+  /** The row just replayed is bad: `expected` at its place in the file. */
+  rowError(column: string, expected: string, got: string): InputError {
+    return this.reader.rowError(column, expected, got);
   }
 
   private endFirstPass(): void {

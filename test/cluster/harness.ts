@@ -135,6 +135,8 @@ export function request(): Request {
     prefixGroup: -1,
     prefixTokens: 0,
     shadow: false,
+    requestedAdapter: -1,
+    adapter: -1,
     version: null,
     podId: -1,
     firstTokenAt: NaN,

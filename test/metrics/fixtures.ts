@@ -20,6 +20,8 @@ export function makeRequest(fields: Partial<Request> = {}): MutableRequest {
     prefixGroup: -1,
     prefixTokens: 0,
     shadow: false,
+    requestedAdapter: -1,
+    adapter: -1,
     version: 'old',
     podId: 0,
     firstTokenAt: Number.NaN,

@@ -271,6 +271,10 @@ export class ScriptedHost implements RolloutHost {
     this.record(split === 'pods' ? 'split pods' : `split ${split.map((w) => `${w.version}=${w.weight}`).join(' ')}`);
   }
 
+  setRewriteWeight(weight: number): void {
+    this.record(`rewrite ${weight}`);
+  }
+
   setMirror(mirror: MirrorSpec | null): void {
     this.record(mirror === null ? 'mirror off' : `mirror ${mirror.version} ${mirror.share * 100}%`);
   }

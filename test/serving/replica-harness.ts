@@ -40,6 +40,8 @@ export function makeRequest(id: number, arrival: number, prompt: number, output:
     prefixGroup: group,
     prefixTokens: group >= 0 ? Math.min(prefix, prompt) : 0,
     shadow: false,
+    requestedAdapter: -1,
+    adapter: -1,
     version: null,
     podId: -1,
     firstTokenAt: NaN,

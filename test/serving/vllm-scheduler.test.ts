@@ -11,7 +11,7 @@ const BLOCK = 16;
 const LIMITS: SchedulerLimits = { maxNumSeqs: 8, maxNumBatchedTokens: 512 };
 
 function engine(kvBlocks: number): EngineState {
-  return { running: [], waiting: new FifoQueue<Sequence>(), kv: new KvCache(kvBlocks, BLOCK) };
+  return { running: [], waiting: new FifoQueue<Sequence>(), kv: new KvCache(kvBlocks, BLOCK), lora: null };
 }
 
 let nextId = 1;
