@@ -20,6 +20,11 @@ const zEndpointPicker = z.strictObject({
       queue: z.number().min(0).default(2).meta({ description: 'queue-scorer: shortest waiting queue' }),
       kvCache: z.number().min(0).default(2).meta({ description: 'kv-cache-utilization-scorer: least KV-cache use' }),
       prefix: z.number().min(0).default(3).meta({ description: 'prefix-cache-scorer: longest prefix the index believes cached' }),
+      loraAffinity: z
+        .number()
+        .min(0)
+        .default(1)
+        .meta({ description: "lora-affinity-scorer: the request's adapter loaded (1) or a free adapter slot (0.8); scores 0 everywhere for base-model requests (UNCONFIRMED default weight)" }),
     })
     .prefault({})
     .meta({ description: 'scorer weights of the scheduling profile; 0 leaves a scorer out' }),

@@ -7,14 +7,14 @@ import { ScrapedMetrics } from './pod-metrics.js';
 import type { HoldingPicker } from './policies.js';
 import { PrefixIndex, type PrefixIndexOptions } from './prefix-index.js';
 import { allSaturated, type SaturationThresholds } from './saturation.js';
-import { kvCacheUtilizationScorer, prefixCacheScorer, queueScorer, type Scorer } from './scorers.js';
+import { kvCacheUtilizationScorer, loraAffinityScorer, prefixCacheScorer, queueScorer, type Scorer } from './scorers.js';
 
 /** Policy `endpoint-picker`: the Gateway API Inference Extension's endpoint picker (docs/endpoint-picker.md). */
 export interface EndpointPickerOptions {
   /** Seconds between two scrapes of every pod's metrics (--refresh-metrics-interval). */
   scrapeInterval: number;
   /** Weights of the default scheduling profile's scorers; 0 leaves a scorer out. */
-  weights: { queue: number; kvCache: number; prefix: number };
+  weights: { queue: number; kvCache: number; prefix: number; loraAffinity: number };
   /** Hold requests in the gateway queue while every pod is saturated; null: never hold. */
   saturation: SaturationThresholds | null;
   prefixIndex: PrefixIndexOptions;
@@ -54,6 +54,7 @@ export class InferenceEndpointPicker implements HoldingPicker {
       queueScorer(weights.queue, this.metrics),
       kvCacheUtilizationScorer(weights.kvCache, this.metrics),
       prefixCacheScorer(weights.prefix, this.prefixIndex),
+      loraAffinityScorer(weights.loraAffinity),
       ...extraScorers,
     ];
     for (const scorer of scorers) {

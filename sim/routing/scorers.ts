@@ -1,5 +1,6 @@
 import type { Request } from '../traffic/request.js';
 import type { Endpoint } from './endpoint.js';
+import { endpointLoraAffinity } from './lora-affinity.js';
 import type { ScrapedMetrics } from './pod-metrics.js';
 import type { PrefixIndex } from './prefix-index.js';
 
@@ -66,6 +67,23 @@ export function prefixCacheScorer(weight: number, index: PrefixIndex): Scorer {
     },
     picked(endpoint, req) {
       index.record(endpoint.podId, req);
+    },
+  };
+}
+
+/**
+ * lora-affinity-scorer: 1 for a pod that has the request's adapter active or waiting, 0.8 for one with a free
+ * adapter slot, 0 for one that would make it wait for a slot (lora-affinity.ts). A base-model request scores every
+ * pod 0, so it changes nothing for traffic without adapters. The pod's adapters are read at pick time: the EPP
+ * reads them from the last scrape of vllm:lora_requests_info, at most one scrape interval (50 ms) older.
+ */
+export function loraAffinityScorer(weight: number): Scorer {
+  return {
+    name: 'loraAffinity',
+    weight,
+    score(candidates, req, scores) {
+      const adapter = req.adapter;
+      for (let i = 0; i < candidates.length; i++) scores[i] = adapter < 0 ? 0 : endpointLoraAffinity(candidates[i], adapter);
     },
   };
 }

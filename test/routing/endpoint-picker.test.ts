@@ -6,7 +6,7 @@ import { ScrapedMetrics } from '../../sim/routing/pod-metrics.js';
 import { PrefixIndex } from '../../sim/routing/prefix-index.js';
 import { Router } from '../../sim/routing/router.js';
 import { allSaturated } from '../../sim/routing/saturation.js';
-import { kvCacheUtilizationScorer, prefixCacheScorer, queueScorer } from '../../sim/routing/scorers.js';
+import { kvCacheUtilizationScorer, loraAffinityScorer, prefixCacheScorer, queueScorer } from '../../sim/routing/scorers.js';
 import { firstAttempt } from '../../sim/traffic/attempt.js';
 import type { Request } from '../../sim/traffic/request.js';
 import { FakeEndpoints, pods, RecordingSink } from './fakes.js';
@@ -43,6 +43,18 @@ describe('endpoint-picker scorers', () => {
     metrics.scrape(endpoints, 1);
     queueScorer(1, metrics).score(endpoints, request(-1, 100, 0), scores);
     expect([...scores]).toEqual([1, 1, 1]);
+  });
+
+  it('LoRA affinity: the adapter loaded 1, a free slot 0.8, neither 0; base-model requests score every pod 0', () => {
+    const endpoints = pods(1, 3).map((e, i) =>
+      Object.assign(e, { hasAdapter: (a: number) => i === 0 && a === 2, freeAdapterSlots: () => (i === 1 ? 1 : 0) }),
+    );
+    const scores = new Float64Array(3);
+    const withAdapter = firstAttempt(1, 0, 100, 10, -1, 0, 2);
+    loraAffinityScorer(1).score(endpoints, withAdapter, scores);
+    expect([...scores]).toEqual([1, 0.8, 0]);
+    loraAffinityScorer(1).score(endpoints, request(-1, 100, 0), scores);
+    expect([...scores]).toEqual([0, 0, 0]);
   });
 
   it('prefix: the share of the prompt the index believes cached, learnt from its own picks', () => {
@@ -105,7 +117,7 @@ describe('policy endpoint-picker', () => {
     const options = routerOptions(zRouting.parse({ policy: 'endpoint-picker' })).endpointPicker;
     expect(options).toEqual({
       scrapeInterval: 0.05,
-      weights: { queue: 2, kvCache: 2, prefix: 3 },
+      weights: { queue: 2, kvCache: 2, prefix: 3, loraAffinity: 1 },
       saturation: { queueDepth: 5, kvCache: 0.8, metricsStaleness: 0.2 },
       prefixIndex: { capacityBlocks: 31250, hashBlockTokens: 16, maxPrefixBlocks: 256 },
     });

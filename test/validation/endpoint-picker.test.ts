@@ -134,3 +134,16 @@ describe('endpoint-picker validation', () => {
     expect(warmCache.rolloutHitRate as number).toBeGreaterThan(coldCache.rolloutHitRate as number);
   });
 });
+
+const LORA_CANARY = fileURLToPath(new URL('../../scenarios/lora/lora-rewrite-canary.yaml', import.meta.url));
+
+describe('endpoint-picker with LoRA adapters', () => {
+  it('its lora-affinity scorer keeps adapters where they are loaded: far fewer loads and slot waits than without it', () => {
+    const lora = (weight: number) =>
+      runScenario(loadScenarioFile(LORA_CANARY, [`spec.routing={policy: endpoint-picker, endpointPicker: {weights: {loraAffinity: ${weight}}}}`])).summary.lora!;
+    const withAffinity = lora(1);
+    const without = lora(0);
+    expect(withAffinity.adapterLoads * 10).toBeLessThan(without.adapterLoads);
+    expect(withAffinity.slotWaits).toBeLessThan(without.slotWaits);
+  });
+});
