@@ -106,7 +106,7 @@ export function rolloutOnly(run: ResolvedRun, counter: { runs: number } = { runs
   sim.at(rollout.schedule.at, watch);
   sim.run(horizon);
   const end = sim.now;
-  const holding = classifyStall(cluster.blockage(), openPhase(driver.phases));
+  const holding = classifyStall(cluster.blockage(), openPhase(driver.phases), driver.state?.outcome === 'stalled');
   driver.finish(end);
   const state = driver.state!;
   return {

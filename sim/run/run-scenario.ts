@@ -49,7 +49,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
   // What holds a stalled rollout is read before finish() closes its phases.
-  const holding = driver ? classifyStall(cluster.blockage(), openPhase(driver.phases)) : 'none';
+  const holding = driver ? classifyStall(cluster.blockage(), openPhase(driver.phases), driver.state?.outcome === 'stalled') : 'none';
   driver?.finish(duration);
   recorder.finish(duration, built.traffic.client.inFlight);
   const clusterSummary = cluster.summary();

@@ -23,14 +23,16 @@ const WAITING_PHASE = /pause|analysis/;
  * controller's open phase. First match wins, most specific first: a version that cannot start (crash loop) is
  * the cause whatever else waits; pods the quota refused or Kueue gates never reach the scheduler, so they come
  * before pods waiting for a node; those wait on a stockout when their pool's VM requests failed recently, else
- * on capacity (the pool is at maxNodes, or cannot grow).
+ * on capacity (the pool is at maxNodes, or cannot grow). An image still being pulled holds a rollout only once
+ * its progress deadline has passed (`deadlineExceeded`): pulls here always finish, so a rollout the run's end cut
+ * short mid-pull is unfinished, not blocked.
  */
-export function classifyStall(blockage: ClusterBlockage, openPhase: string | null): BlockedBy | 'none' {
+export function classifyStall(blockage: ClusterBlockage, openPhase: string | null, deadlineExceeded: boolean): BlockedBy | 'none' {
   if (blockage.crashLooping > 0) return 'crash-loop';
   if (blockage.quotaRefused > 0) return 'quota';
   if (blockage.gatedPods > 0) return 'kueue';
   if (blockage.unschedulablePods > 0) return blockage.stockedOut ? 'stockout' : 'gpu-capacity';
-  if (blockage.pullingImages > 0) return 'image-pull';
+  if (blockage.pullingImages > 0 && deadlineExceeded) return 'image-pull';
   if (openPhase !== null && WAITING_PHASE.test(openPhase)) return 'analysis-paused';
   return 'none';
 }

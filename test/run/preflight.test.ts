@@ -93,9 +93,12 @@ describe('preflight verdicts', () => {
     expect(check(doc).verdict).toBe('completes');
   });
 
-  it('image-pull: a run that ends while the new pods still pull their image', () => {
+  it('image-pull: a pull that outlasts the progress deadline holds the rollout; one the run cut short does not', () => {
     const doc = roomyNode({});
     (doc.spec as Doc).startup = { ...((doc.spec as Doc).startup as Doc), imagePull: '2h' };
+    // Unfinished at the end of the run, but the pull was still progressing: not blocked.
+    expect(run(doc).summary.rollout).toMatchObject({ outcome: 'stalled', blockedBy: 'none', fix: null });
+    (doc.spec as Doc).rollout = { ...((doc.spec as Doc).rollout as Doc), progressDeadlineSeconds: 60 };
     const result = run(doc);
     expect(result.summary.rollout).toMatchObject({ outcome: 'stalled', blockedBy: 'image-pull', fix: null });
     expect(result.summary.capacity.minExtraGpus).toBeNull();
