@@ -15,6 +15,21 @@ describe('rollout-sim preflight', () => {
     expect(r.stdout).toContain('rollout finishes (completed');
   });
 
+  it('takes group-level documents too: the LWS 1x8 -> 2x4 deadlock exits 1 with its blocker and fix; run prints their summary', () => {
+    const stalled = cli(['preflight', 'scenarios/lws/one-by-eight-to-two-by-four-deadlock.yaml']);
+    expect(stalled.code).toBe(1);
+    expect(stalled.stdout).toContain('LeaderWorkerSet rollout cannot finish');
+    expect(stalled.stdout).toContain('blocked by: unschedulable-group');
+    expect(stalled.stdout).toContain('fix: set maxUnavailable to 2');
+    expect(cli(['preflight', 'scenarios/lws/llama-405b-two-node-lws.yaml']).code).toBe(0);
+    const run = cli(['run', 'scenarios/lws/deepseek-pd-coordinated.yaml', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ scenario: 'deepseek-pd-coordinated', pd: { outcome: 'completed' } });
+    const flags = cli(['run', 'scenarios/lws/deepseek-pd-coordinated.yaml', '--seed', '3']);
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toContain('do not apply to a group-level document');
+  });
+
   it('exits 1 when it cannot, naming the blocker, the fewest extra GPUs and the verified fixes', () => {
     const r = cli(['preflight', 'scenarios/regressions/llmkube-2gpu-node-surge.yaml']);
     expect(r.code).toBe(1);

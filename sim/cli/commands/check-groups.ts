@@ -2,7 +2,7 @@ import type { ScenarioCheckResult } from '../../../reports/junit.js';
 import { INPUT_LIMITS, readInputFile } from '../../config/input-file.js';
 import { InputError } from '../../errors.js';
 import type { AssertionResult } from '../../run/assertions.js';
-import { isGroupScenarioKind, parseGroupScenario, runGroupScenario } from '../../scenario/group-scenario.js';
+import { isGroupScenarioKind, parseGroupScenario, runGroupScenario, type GroupScenarioResult } from '../../scenario/group-scenario.js';
 import { parseScenarioText } from '../../scenario/load.js';
 import { applyLwsManifests } from '../../scenario/lws-import.js';
 
@@ -21,12 +21,32 @@ export function isGroupScenarioFile(file: string): boolean {
   }
 }
 
+/** Runs one group-level document (its warnings to stderr); an invalid one throws its InputError. */
+export function runGroupScenarioFile(file: string): GroupScenarioResult {
+  const { doc, warnings } = applyLwsManifests(readDoc(file), file);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  return runGroupScenario(parseGroupScenario(doc, file));
+}
+
+/** The group document's verdict for `preflight`: does its rollout finish, and if not, why and what would. */
+export function groupVerdictText(r: GroupScenarioResult): { stalled: boolean; text: string } {
+  const summary = r.summary as { lws?: { outcome: string; durationSeconds: number | null; stall: { blockedBy: string; message: string; suggestion: string } | null }; pd?: { outcome: string; durationSeconds: number | null } };
+  const group = summary.lws ?? summary.pd;
+  const what = summary.lws ? 'LeaderWorkerSet' : 'prefill/decode';
+  if (group === undefined) return { stalled: false, text: `${r.name}: no rollout to check\n` };
+  if (group.outcome !== 'stalled') {
+    return { stalled: false, text: `${r.name}: the ${what} rollout finishes (${group.outcome} after ${Math.round(group.durationSeconds ?? 0)}s, group level)\n` };
+  }
+  const stall = summary.lws?.stall ?? null;
+  const lines = [`${r.name}: the ${what} rollout cannot finish (stalled)`];
+  if (stall !== null) lines.push(`  blocked by: ${stall.blockedBy} — ${stall.message}`, `  fix: ${stall.suggestion}`);
+  return { stalled: true, text: `${lines.join('\n')}\n` };
+}
+
 /** Runs one group-level document and evaluates its assertions; `assertions` is null when it is invalid. */
 export function checkGroupScenarioFile(file: string): { result: ScenarioCheckResult; assertions: AssertionResult[] | null } {
   try {
-    const { doc, warnings } = applyLwsManifests(readDoc(file), file);
-    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const r = runGroupScenario(parseGroupScenario(doc, file));
+    const r = runGroupScenarioFile(file);
     const assertions: AssertionResult[] = r.assertions.map((a) => ({ expression: a.expression, passed: a.passed, error: a.error, ...(a.error === undefined ? { value: {} } : {}) }));
     return { result: { scenario: r.name, file, assertions: r.assertions.map((a) => ({ ...a })) }, assertions };
   } catch (err) {

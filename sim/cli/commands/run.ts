@@ -8,6 +8,9 @@ import type { RunResult } from '../../run/result.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { limitsFromFlags, parseSeed, printWarnings, toStringList } from '../options.js';
+import { InputError } from '../../errors.js';
+import { EXIT_ASSERTION_FAILED, EXIT_OK } from '../exit-codes.js';
+import { isGroupScenarioFile, runGroupScenarioFile } from './check-groups.js';
 
 export interface RunArgs {
   scenario: string;
@@ -31,6 +34,7 @@ export function printAssertions(results: readonly AssertionResult[], stream: Nod
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
+  if (isGroupScenarioFile(args.scenario)) return runGroupCommand(args);
   const calibration = args.calibration === undefined ? [] : [`spec.calibration=${JSON.stringify(resolve(args.calibration))}`];
   const loaded = loadScenarioFile(args.scenario, [...toStringList(args.set), ...calibration]);
   printWarnings(loaded);
@@ -63,4 +67,22 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   if (args.json && assertions.some((a) => !a.passed)) printAssertions(assertions.filter((a) => !a.passed), process.stderr);
   return assertionExitCode(assertions);
+}
+
+/** A group-level document (kind LwsRollout or PdRollout, docs/multi-node.md): its summary and assertions. */
+function runGroupCommand(args: RunArgs): number {
+  if (args.out !== undefined || args.set !== undefined || args.seed !== undefined) {
+    throw new InputError(`--out, --set and --seed do not apply to a group-level document (kind LwsRollout or PdRollout); run it without them`, args.scenario);
+  }
+  const result = runGroupScenarioFile(args.scenario);
+  const failed = result.assertions.filter((a) => !a.passed);
+  if (args.json) process.stdout.write(`${JSON.stringify({ scenario: result.name, ...result.summary }, null, 2)}\n`);
+  else {
+    process.stdout.write(`${result.name} (group level)\n${JSON.stringify(result.summary, null, 2)}\n`);
+    if (result.assertions.length > 0) process.stdout.write('\nAssertions:\n');
+  }
+  for (const a of args.json ? failed : result.assertions) {
+    (args.json ? process.stderr : process.stdout).write(`  ${a.passed ? 'PASS' : a.error ? 'ERROR' : 'FAIL'}  ${a.expression}${a.value ? ` (${a.value})` : ''}${a.error ? `: ${a.error}` : ''}\n`);
+  }
+  return failed.length > 0 ? EXIT_ASSERTION_FAILED : EXIT_OK;
 }
