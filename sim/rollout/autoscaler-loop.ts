@@ -35,12 +35,16 @@ interface Scrape {
   readonly readyPods: number;
 }
 
-/** What the autoscaler did over the run, for the summary. */
+/** What the autoscaler did over the run (the summary's `autoscaling`). */
 export interface AutoscalingStats {
   readonly minDesired: number;
   readonly maxDesired: number;
+  /** Writes of spec.replicas that raised or lowered it. */
   readonly scaleUps: number;
   readonly scaleDowns: number;
+  /** spec.replicas when the rollout started, and its largest value while it ran; null without a rollout. */
+  readonly desiredAtRolloutStart: number | null;
+  readonly maxDesiredDuringRollout: number | null;
 }
 
 export class HorizontalAutoscaler {
@@ -50,6 +54,8 @@ export class HorizontalAutoscaler {
   private maxDesired: number;
   private scaleUps = 0;
   private scaleDowns = 0;
+  /** Every write of spec.replicas, in time order, after the initial size at 0. */
+  private readonly history: { t: number; replicas: number }[];
   private readonly memory = new HpaMemory();
   private readonly inFlight: Scrape[] = [];
   private readonly scrapeHandler: number;
@@ -66,6 +72,7 @@ export class HorizontalAutoscaler {
     this.desired = initialReplicas;
     this.minDesired = initialReplicas;
     this.maxDesired = initialReplicas;
+    this.history = [{ t: 0, replicas: initialReplicas }];
     this.scrapeHandler = sim.handler(() => this.scrape());
     this.decideHandler = sim.handler(() => this.decide());
     const { syncPeriod, metricsDelay } = spec;
@@ -79,8 +86,25 @@ export class HorizontalAutoscaler {
     }
   }
 
-  stats(): AutoscalingStats {
-    return { minDesired: this.minDesired, maxDesired: this.maxDesired, scaleUps: this.scaleUps, scaleDowns: this.scaleDowns };
+  stats(rolloutStart: number | null, rolloutEnd: number | null): AutoscalingStats {
+    let atStart: number | null = null;
+    let maxDuring: number | null = null;
+    if (rolloutStart !== null) {
+      const end = rolloutEnd ?? Infinity;
+      for (const { t, replicas } of this.history) {
+        if (t <= rolloutStart) atStart = replicas;
+        else if (t <= end) maxDuring = Math.max(maxDuring ?? 0, replicas);
+      }
+      maxDuring = Math.max(maxDuring ?? 0, atStart ?? 0);
+    }
+    return {
+      minDesired: this.minDesired,
+      maxDesired: this.maxDesired,
+      scaleUps: this.scaleUps,
+      scaleDowns: this.scaleDowns,
+      desiredAtRolloutStart: atStart,
+      maxDesiredDuringRollout: maxDuring,
+    };
   }
 
   private scrape(): void {
@@ -152,6 +176,7 @@ export class HorizontalAutoscaler {
     this.desired = replicas;
     this.minDesired = Math.min(this.minDesired, replicas);
     this.maxDesired = Math.max(this.maxDesired, replicas);
+    this.history.push({ t: this.sim.now, replicas });
     this.workload.scale(replicas);
   }
 }

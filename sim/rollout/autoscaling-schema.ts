@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zDuration } from '../config/zod-units.js';
+import { InputError } from '../errors.js';
 import { DEFAULT_BEHAVIOR, DEFAULT_TOLERANCE, type ScalingRules } from './hpa.js';
 
 /**
@@ -79,3 +80,21 @@ export const zAutoscaling = z
   });
 
 export type AutoscalingSpec = z.output<typeof zAutoscaling>;
+
+/** Strategies whose controller follows spec.replicas (Deployment, Argo Rollouts canary and blue-green). */
+const SCALABLE_STRATEGIES = ['rollingUpdate', 'recreate', 'canary', 'blueGreen', 'inferencePoolSplit'];
+
+/** Refuses an autoscaler on a strategy whose controller does not take replica changes. */
+export function checkAutoscaledStrategy(strategy: string, path: string): void {
+  if (strategy === 'none' || SCALABLE_STRATEGIES.includes(strategy)) return;
+  throw new InputError(
+    { problem: `autoscaling with the ${strategy} strategy`, expected: `one of ${SCALABLE_STRATEGIES.join(', ')} (their controllers follow spec.replicas)` },
+    path,
+  );
+}
+
+/** How far back the autoscaler reads telemetry: its TTFT windows plus the metrics delay (0 without one). */
+export function autoscalingReach(spec: AutoscalingSpec | undefined): number {
+  if (!spec) return 0;
+  return Math.max(0, ...spec.metrics.map((m) => (m.type === 'ttftP95' ? m.window + spec.metricsDelay : 0)));
+}
