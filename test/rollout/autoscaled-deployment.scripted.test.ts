@@ -1,12 +1,13 @@
 /**
  * The HPA resizing a Deployment in the middle of a RollingUpdate: the scaling event spreads the difference over
  * both ReplicaSets in proportion (sync.go `scale`, proportional-scaling.ts), then the rolling update carries on
- * at the new size. Expected traces are derived by hand in the comments.
+ * at the new size; Argo canary and blue-green re-derive their sizes from it. Expected traces are derived by hand.
  */
 import { describe, expect, it } from 'vitest';
 import { DeploymentController } from '../../sim/rollout/deployment-controller.js';
 import { intCount, percent } from '../../sim/config/int-or-percent.js';
 import { ScriptedHost } from './scripted-host.js';
+import { scriptedRollout } from './scripted-rollout.js';
 
 function rollingDeployment(host: ScriptedHost, replicas: number): DeploymentController {
   const stable = host.fleet('old', replicas);
@@ -67,5 +68,39 @@ describe('an HPA scale-up during a RollingUpdate', () => {
     host.at(301, () => controller.scale(3));
     host.advance(302);
     expect(host.podCounts('new').spec).toBe(3);
+  });
+});
+
+describe('Argo Rollouts follow spec.replicas', () => {
+  it('basic canary paused at 50 %: 4 → 8 replicas makes it 4 + 4, and the promotion ends at 8 canary pods', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, { strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 } } });
+    host.advance(100);
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([2, 2]);
+    host.at(100, () => controller.scale!(8));
+    host.advance(200);
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([4, 4]);
+    host.at(200, () => controller.promote());
+    host.advance(400);
+    expect(controller.state.outcome).toBe('completed');
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([0, 8]);
+  });
+
+  it('blue-green before the switch: the active and the preview both follow; after it, the promoted ReplicaSet', () => {
+    const host = new ScriptedHost();
+    const old = host.fleet('old', 4);
+    const controller = scriptedRollout(host, old, { strategy: { blueGreen: { autoPromotionEnabled: false, scaleDownDelaySeconds: 30 } } });
+    host.advance(50);
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([4, 4]);
+    host.at(50, () => controller.scale!(6));
+    host.advance(100);
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([6, 6]);
+    host.at(100, () => controller.promote());
+    host.advance(300);
+    expect(controller.state.outcome).toBe('completed');
+    host.at(300, () => controller.scale!(3));
+    host.advance(310);
+    expect([host.podCounts('old').spec, host.podCounts('new').spec]).toEqual([0, 3]);
   });
 });
