@@ -60,6 +60,7 @@ export class HorizontalAutoscaler {
   private readonly inFlight: Scrape[] = [];
   private readonly scrapeHandler: number;
   private readonly decideHandler: number;
+  private readonly pollHandler: number;
   private lastActiveAt = 0;
 
   constructor(
@@ -75,15 +76,13 @@ export class HorizontalAutoscaler {
     this.history = [{ t: 0, replicas: initialReplicas }];
     this.scrapeHandler = sim.handler(() => this.scrape());
     this.decideHandler = sim.handler(() => this.decide());
+    this.pollHandler = sim.handler(() => this.pollKeda());
+    // Sync k happens at k·syncPeriod and reads what was scraped metricsDelay before it (syncs before the first
+    // scrape have nothing to read).
     const { syncPeriod, metricsDelay } = spec;
-    // Sync k happens at k·syncPeriod and reads what was scraped metricsDelay before it.
-    for (let t = syncPeriod; t <= end; t += syncPeriod) {
-      if (t - metricsDelay >= 0) sim.at(t - metricsDelay, this.scrapeHandler);
-    }
-    if (spec.keda) {
-      const poll = sim.handler(() => this.pollKeda());
-      for (let t = spec.keda.pollingInterval; t <= end; t += spec.keda.pollingInterval) sim.at(t, poll);
-    }
+    const firstSync = Math.max(1, Math.ceil(metricsDelay / syncPeriod)) * syncPeriod;
+    if (firstSync <= end) sim.at(firstSync - metricsDelay, this.scrapeHandler);
+    if (spec.keda && spec.keda.pollingInterval <= end) sim.at(spec.keda.pollingInterval, this.pollHandler);
   }
 
   stats(rolloutStart: number | null, rolloutEnd: number | null): AutoscalingStats {
@@ -120,6 +119,7 @@ export class HorizontalAutoscaler {
     const readings = this.spec.metrics.map((m) => (m.type === 'ttftP95' ? this.workload.ttftP95(now - m.window, now) : podsReading(pods, m)));
     this.inFlight.push({ readings, statusReplicas, readyPods });
     this.sim.after(this.spec.metricsDelay, this.decideHandler);
+    if (now + this.spec.syncPeriod + this.spec.metricsDelay <= this.end) this.sim.after(this.spec.syncPeriod, this.scrapeHandler);
   }
 
   /** One HPA reconcile: the largest recommendation over the metrics, normalized, written. */
@@ -158,6 +158,7 @@ export class HorizontalAutoscaler {
     const keda = this.spec.keda;
     if (!keda) return;
     const now = this.sim.now;
+    if (now + keda.pollingInterval <= this.end) this.sim.after(keda.pollingInterval, this.pollHandler);
     const metric = this.spec.metrics[0];
     if (metric.type === 'ttftP95') return;
     const total = podsReading(this.workload.pods(), metric).values.reduce((a, b) => a + b, 0) + this.workload.gatewayQueued();
