@@ -149,13 +149,18 @@ function ttftChart(result: RunResult): ChartSpec {
   ]);
 }
 
+/** Ready pods by version; with an autoscaler, the replicas it asks for (spec.replicas) as a third line. */
 function readyChart(result: RunResult): ChartSpec {
+  const autoscaled = result.summary.autoscaling !== undefined;
   const values = points(result.series, [
     ['old', 'readyOld'],
     ['new', 'readyNew'],
+    ...(autoscaled ? ([['desired (HPA)', 'desiredReplicas']] as const) : []),
   ]);
-  const colors = { domain: ['old', 'new'], range: ['#6f6f6f', '#1f77b4'] };
-  return chart(result, 'ready', 'Ready replicas by version', [
+  const colors = autoscaled
+    ? { domain: ['old', 'new', 'desired (HPA)'], range: ['#6f6f6f', '#1f77b4', '#d62728'] }
+    : { domain: ['old', 'new'], range: ['#6f6f6f', '#1f77b4'] };
+  return chart(result, 'ready', autoscaled ? 'Ready replicas by version and desired replicas' : 'Ready replicas by version', [
     lines(result, values, { yTitle: 'ready replicas', legendTitle: 'version', interpolate: GAUGE_STEP, colors }),
   ]);
 }

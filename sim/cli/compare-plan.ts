@@ -1,3 +1,4 @@
+import { parseDuration } from '../config/units.js';
 import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import type { KvDtype, WeightDtype } from '../serving/catalog/dtypes.js';
@@ -199,6 +200,19 @@ function roundUp(x: number): number {
 }
 
 /** "a,b" or ["a", "b,c"] (repeated flags) → ["a", "b", "c"]. */
+/**
+ * `--at 1h,8h`: the same rollout started at each time (night and the morning ramp of a scheduled day); each
+ * strategy becomes one variant per time, `rolling @ 8h`. No --at: the scenario's own rollout.at.
+ */
+export function atVariants(strategy: StrategyVariant, at: unknown): { name: string; overrides: string[]; description: string }[] {
+  const times = splitList(at);
+  if (times.length === 0) return [strategy];
+  return unique(times).map((t) => {
+    parseDuration(t, '--at');
+    return { name: `${strategy.name} @ ${t}`, overrides: [...strategy.overrides, `spec.rollout.at=${t}`], description: `${strategy.description}, started at ${t}` };
+  });
+}
+
 function splitList(value: unknown): string[] {
   if (value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];

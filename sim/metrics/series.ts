@@ -75,6 +75,8 @@ export const GAUGES = {
   gatewayQueue: 'max',
   /** Mean KV-cache use of the serving pods, 0..1. */
   kvUsage: 'max',
+  /** The workload's spec.replicas: what the autoscaler asks for (constant without one). */
+  desiredReplicas: 'max',
   /** Ready pods per version. */
   readyOld: 'min',
   readyNew: 'min',

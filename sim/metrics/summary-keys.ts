@@ -83,6 +83,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
   goodput: { sloAttainment: true },
   risk: { pAnyDrop: true, dropEstimator: true },
   gateway: { noEndpointSeconds: true, longestNoEndpointSeconds: true, waitedForEndpoint: true, waitExpired: true, rerouted: true },
+  autoscaling: { minDesired: true, maxDesired: true, scaleUps: true, scaleDowns: true, desiredAtRolloutStart: true, maxDesiredDuringRollout: true },
   lora: {
     adapterRequests: true,
     hitRequests: true,

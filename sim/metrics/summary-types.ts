@@ -163,6 +163,17 @@ export interface Summary {
     /** Client attempts a pod refused as not serving that the router sent again, around it (waitForEndpoint). */
     rerouted: number;
   };
+  /** The HPA or KEDA on the workload (docs/autoscaling.md): present when deployment.autoscaling is set. */
+  autoscaling?: {
+    /** Lowest and highest spec.replicas the autoscaler wrote (the initial replicas included). */
+    minDesired: number;
+    maxDesired: number;
+    scaleUps: number;
+    scaleDowns: number;
+    /** spec.replicas when the rollout started, and the most while it ran; null without a rollout. */
+    desiredAtRolloutStart: number | null;
+    maxDesiredDuringRollout: number | null;
+  };
   lora?: LoraSummary;
   engine: { events: number; wallSeconds: number };
 }

@@ -65,6 +65,17 @@ export class BlueGreenController extends ControllerBase {
     }
   }
 
+  /**
+   * The HPA resized the Rollout: before the switch the active ReplicaSet follows spec.replicas (and the preview,
+   * without previewReplicaCount); after it, the promoted one. Outside a rollout the serving ReplicaSet at once.
+   */
+  scale(replicas: number): void {
+    if (replicas === this.params.replicas) return;
+    this.params.replicas = replicas;
+    if (this.inProgress()) this.host.wakeAt(this.host.now());
+    else this.host.setReplicas(this.state.outcome === 'completed' && this.preview ? this.preview : this.active, replicas);
+  }
+
   protected override onAbort(): void {
     this.preAnalysis?.terminate();
     this.postAnalysis?.terminate();
@@ -80,6 +91,10 @@ export class BlueGreenController extends ControllerBase {
     const desired = this.scaledUpPreview ? this.params.replicas : this.previewSize();
     if (preview.spec !== desired) {
       this.host.setReplicas(preview, desired);
+      return true;
+    }
+    if (this.switchedAt === null && this.active.spec !== this.params.replicas) {
+      this.host.setReplicas(this.active, this.params.replicas);
       return true;
     }
     const available = this.host.status(preview).availableReplicas;

@@ -87,6 +87,17 @@ export class CanaryController extends ControllerBase {
     }
   }
 
+  /**
+   * The HPA resized the Rollout: Argo recomputes the stable and canary counts from spec.replicas on the next
+   * reconcile; before the rollout the stable, after it the ReplicaSet left serving, takes the new size at once.
+   */
+  scale(replicas: number): void {
+    if (replicas === this.params.replicas) return;
+    this.params.replicas = replicas;
+    if (this.inProgress()) this.host.wakeAt(this.host.now());
+    else this.host.setReplicas(this.state.outcome === 'completed' && this.canary ? this.canary : this.stable, replicas);
+  }
+
   protected override onAbort(): void {
     this.stepAnalysis?.terminate();
     this.background?.terminate();
@@ -267,6 +278,11 @@ export class CanaryController extends ControllerBase {
   }
 
   private syncScaleDownOld(now: number): boolean {
+    const canary = this.canary;
+    if (canary && canary.spec !== this.params.replicas) {
+      this.host.setReplicas(canary, this.params.replicas);
+      return true;
+    }
     const at = (this.promotedAt ?? now) + this.params.scaleDownDelaySeconds;
     if (now < at) return false;
     this.host.setReplicas(this.stable, 0);

@@ -24,6 +24,12 @@ export interface RolloutController {
   /** An operator's `kubectl argo rollouts promote` / `abort`. */
   promote(): void;
   abort(reason: string): void;
+  /**
+   * spec.replicas changed (the HPA wrote the scale subresource): the controller resizes its ReplicaSets as its
+   * Kubernetes or Argo counterpart does, before, during and after the rollout. Absent: the strategy does not
+   * follow spec.replicas (resolve refuses an autoscaler with it).
+   */
+  scale?(replicas: number): void;
 }
 
 /**

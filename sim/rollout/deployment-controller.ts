@@ -1,7 +1,7 @@
 import type { ReplicaSet } from '../cluster/replicaset.js';
 import { InternalError } from '../errors.js';
 import { ControllerBase } from './controller.js';
-import type { IntOrPercent } from '../config/int-or-percent.js';
+import { intCount, type IntOrPercent } from '../config/int-or-percent.js';
 import type { RolloutHost } from './host.js';
 import {
   nextProgressCheck,
@@ -9,6 +9,8 @@ import {
   type DeploymentCounts,
   type ProgressingCondition,
 } from './progress.js';
+import { maxSurge } from './fenceposts.js';
+import { proportionalScale, type ScalableRs } from './proportional-scaling.js';
 import { recreateSyncStep } from './recreate.js';
 import { rollingSyncStep, type Action, type RsSnapshot } from './rolling-update.js';
 
@@ -35,6 +37,10 @@ export class DeploymentController extends ControllerBase {
   private progress: ProgressingCondition | null = null;
   private lastCounts: DeploymentCounts | null = null;
   private rolledBack = false;
+  /** deployment.kubernetes.io/max-replicas of each ReplicaSet, by id: replicas + maxSurge when last scaled. */
+  private readonly maxReplicasAnnotation = new Map<number, number>();
+  /** spec.replicas changed since the last sync (isScalingEvent): the next sync only resizes (sync.go `sync`). */
+  private scalingEvent = false;
 
   constructor(
     host: RolloutHost,
@@ -44,6 +50,23 @@ export class DeploymentController extends ControllerBase {
     super(host);
     this.oldRSs = [stableRS];
     this.strategy = params.strategy.kind;
+    this.maxReplicasAnnotation.set(stableRS.id, this.annotationValue());
+  }
+
+  /**
+   * The HPA resized the Deployment. During a rollout the next sync is a scaling event: the size difference is
+   * spread over the ReplicaSets in proportion (proportional-scaling.ts; a Recreate only resizes a lone active
+   * ReplicaSet). Before and after the rollout the one active ReplicaSet takes spec.replicas at once.
+   */
+  scale(replicas: number): void {
+    if (replicas === this.params.replicas) return;
+    this.params.replicas = replicas;
+    if (this.inProgress()) {
+      this.scalingEvent = true;
+      this.host.wakeAt(this.host.now());
+      return;
+    }
+    for (const action of this.scaleActions()) this.apply(action);
   }
 
   start(): void {
@@ -54,6 +77,12 @@ export class DeploymentController extends ControllerBase {
 
   sync(): boolean {
     if (!this.inProgress()) return false;
+    if (this.scalingEvent) {
+      this.scalingEvent = false;
+      const writes = this.scaleActions();
+      for (const action of writes) this.apply(action);
+      if (writes.length > 0) return true;
+    }
     const actions = this.nextActions();
     if (actions.length > 0) {
       for (const action of actions) this.apply(action);
@@ -81,13 +110,41 @@ export class DeploymentController extends ControllerBase {
     return this.state.reason ?? super.stalledReason();
   }
 
-  private nextActions(): Action[] {
-    const snapshot = (rs: ReplicaSet): RsSnapshot => ({
+  private snapshot(rs: ReplicaSet): ScalableRs {
+    return {
       id: rs.id,
       spec: rs.spec,
       available: this.host.status(rs).availableReplicas,
       createdAt: rs.id,
-    });
+      maxReplicasAnnotation: this.maxReplicasAnnotation.get(rs.id),
+    };
+  }
+
+  private annotationValue(): number {
+    const s = this.params.strategy;
+    return s.kind === 'rollingUpdate' ? this.params.replicas + maxSurge({ replicas: this.params.replicas, ...s }) : this.params.replicas;
+  }
+
+  /** sync.go `scale`: the writes of a scaling event. */
+  private scaleActions(): Action[] {
+    const s = this.params.strategy;
+    const newRS = this.newRS ? this.snapshot(this.newRS) : null;
+    const oldRSs = this.oldRSs.map((rs) => this.snapshot(rs));
+    const all = newRS ? [...oldRSs, newRS] : oldRSs;
+    if (s.kind === 'recreate' && all.filter((rs) => rs.spec > 0).length > 1) return [];
+    const params = s.kind === 'rollingUpdate' ? { replicas: this.params.replicas, ...s } : { replicas: this.params.replicas, maxSurge: intCount(0), maxUnavailable: intCount(0) };
+    const statusReplicas = all.reduce((sum, rs) => sum + this.host.status(this.rsById(rs.id)).replicas, 0);
+    return proportionalScale(params, newRS, oldRSs, statusReplicas);
+  }
+
+  private rsById(id: number): ReplicaSet {
+    const rs = id === this.newRS?.id ? this.newRS : this.oldRSs.find((r) => r.id === id);
+    if (!rs) throw new InternalError(`deployment: no ReplicaSet ${id}`);
+    return rs;
+  }
+
+  private nextActions(): Action[] {
+    const snapshot = (rs: ReplicaSet): RsSnapshot => this.snapshot(rs);
     const newRS = this.newRS ? snapshot(this.newRS) : null;
     const oldRSs = this.oldRSs.map(snapshot);
     const strategy = this.params.strategy;
@@ -102,11 +159,12 @@ export class DeploymentController extends ControllerBase {
     if (action.type === 'createNewRS') {
       if (this.newRS) throw new InternalError('deployment: the new ReplicaSet already exists');
       this.newRS = this.host.createReplicaSet('new');
+      this.maxReplicasAnnotation.set(this.newRS.id, this.annotationValue());
       this.host.setReplicas(this.newRS, action.replicas);
       return;
     }
-    const rs = action.id === this.newRS?.id ? this.newRS : this.oldRSs.find((r) => r.id === action.id);
-    if (!rs) throw new InternalError(`deployment: no ReplicaSet ${action.id}`);
+    const rs = this.rsById(action.id);
+    this.maxReplicasAnnotation.set(rs.id, this.annotationValue());
     this.host.setReplicas(rs, action.replicas);
   }
 

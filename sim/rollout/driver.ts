@@ -54,6 +54,8 @@ export class RolloutDriver {
   /** GPUs held when the rollout started; null before it starts. */
   gpusAtStart: number | null = null;
   private controller: RolloutController | null = null;
+  /** The controller scheduled to start (it owns the workload's spec.replicas from the beginning). */
+  private scheduled: RolloutController | null = null;
   private syncPending = false;
   private readonly wakeTimes = new Set<number>();
   private readonly syncHandler: number;
@@ -91,6 +93,7 @@ export class RolloutDriver {
   /** Starts `controller` at `schedule.at` and applies the operator's promotes and abort at their times. */
   schedule(controller: RolloutController, schedule: RolloutSchedule): void {
     const { sim } = this;
+    this.scheduled = controller;
     sim.at(
       schedule.at,
       sim.handler(() => {
@@ -106,6 +109,14 @@ export class RolloutDriver {
     if (schedule.abortAt !== undefined) {
       sim.at(schedule.abortAt, sim.handler(() => this.controller?.abort('aborted by the operator (spec.rollout.abortAt)')));
     }
+  }
+
+  /** The HPA wrote spec.replicas: the controller resizes its ReplicaSets (now, or at its next sync). */
+  scale(replicas: number): void {
+    const controller = this.scheduled;
+    if (!controller?.scale) throw new InternalError(`the ${controller?.strategy ?? 'missing'} controller does not follow spec.replicas`);
+    controller.scale(replicas);
+    this.requestSync();
   }
 
   /** The cluster changed: sync once at this instant, after every other event of it. */

@@ -12,6 +12,7 @@ import { InternalError } from '../errors.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import type { SeriesRow } from '../metrics/series.js';
 import { createController } from '../rollout/create-controller.js';
+import { HorizontalAutoscaler } from '../rollout/autoscaler-loop.js';
 import { RolloutDriver } from '../rollout/driver.js';
 import { PreviewTraffic } from '../routing/preview-traffic.js';
 import { GatewayPropagation } from '../routing/propagation.js';
@@ -56,6 +57,10 @@ export interface BuiltRun {
   readonly prefixWindow: PrefixWindowCounts;
   /** What the replicas' LoRA adapters came to; null when no request names one. */
   readonly lora: LoraStats | null;
+  /** deployment.autoscaling's HPA; null without one. */
+  readonly autoscaler: HorizontalAutoscaler | null;
+  /** The workload's spec.replicas now (the autoscaler's, else the Deployment's). */
+  desiredReplicas(): number;
 }
 
 export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
@@ -138,10 +143,27 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
     driver = rolloutDriver;
   }
 
+  const autoscaler =
+    run.autoscaling === null
+      ? null
+      : new HorizontalAutoscaler(
+          sim,
+          run.autoscaling,
+          run.fleet.replicas,
+          {
+            pods: () => cluster.pods,
+            scale: driver ? (n) => driver?.scale(n) : (n) => cluster.setReplicas(stable, n),
+            ttftP95: (from, to) => recorder.query('all', from, to, null).ttft.quantile(0.95),
+            gatewayQueued: () => liveRouter.queued,
+          },
+          duration,
+        );
+  const desiredReplicas = (): number => autoscaler?.desired ?? run.fleet.replicas;
+
   // Time series: one sample per window end.
   const sampleHandler = sim.handler(() => {
     prefixWindow.advance();
-    const windowGauges = gauges(cluster, liveRouter, prefixWindow);
+    const windowGauges = gauges(cluster, liveRouter, prefixWindow, desiredReplicas());
     recorder.sample(sim.now, windowGauges);
     mirrors.sample(sim.now, windowGauges);
     const next = sim.now + windowSeconds;
@@ -149,7 +171,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow, lora };
+  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow, lora, autoscaler, desiredReplicas };
 }
 
 /** Adapter loads as rows of the event log: the pod (named as the cluster names it), the adapter and its source. */

@@ -21,8 +21,11 @@ export class PrefixWindowCounts {
   }
 }
 
-/** The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase, prefix-cache counts. */
-export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCounts): Gauges {
+/**
+ * The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase, prefix-cache counts,
+ * and the workload's spec.replicas (the autoscaler's desired replicas).
+ */
+export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCounts, desiredReplicas: number): Gauges {
   const s = cluster.stats();
   let waiting = 0;
   let running = 0;
@@ -41,6 +44,7 @@ export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCou
     running,
     gatewayQueue: router.queued,
     kvUsage: serving === 0 ? 0 : kv / serving,
+    desiredReplicas,
     readyOld: s.readyOld,
     readyNew: s.readyNew,
     endpointsOld: s.endpointsOld,

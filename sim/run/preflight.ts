@@ -96,7 +96,8 @@ export function rolloutOnly(run: ResolvedRun, counter: { runs: number } = { runs
   const rollout = run.rollout;
   if (rollout === null) return { outcome: 'none', finishedAt: null, blockedBy: 'none', reason: undefined, endedAt: 0 };
   const horizon = preflightHorizon(run, rollout.spec);
-  const built = buildRun({ ...run, duration: horizon, rollout: { ...rollout, spec: analysesDecided(run, rollout.spec) } }, {});
+  // Without traffic an HPA would only scale down: the rollout is checked at the Deployment's own replicas.
+  const built = buildRun({ ...run, autoscaling: null, duration: horizon, rollout: { ...rollout, spec: analysesDecided(run, rollout.spec) } }, {});
   const { sim, cluster } = built;
   const driver = built.driver!;
   const watch = sim.handler(() => {

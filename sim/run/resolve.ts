@@ -8,6 +8,7 @@ import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
 import { InputError } from '../errors.js';
+import { autoscalingReach, checkAutoscaledStrategy, type AutoscalingSpec } from '../rollout/autoscaling-schema.js';
 import { adapterRewriteRule, rolloutAdapters } from '../rollout/adapter-rollout.js';
 import type { AdapterRewriteRule } from '../routing/adapter-rewrite.js';
 import { adapterNames } from '../traffic/adapters.js';
@@ -61,6 +62,8 @@ export interface ResolvedRun {
   readonly adapterRule: AdapterRewriteRule | null;
   /** How far back rollout analyses read telemetry: the longest window of any analysis metric (0 without one). */
   readonly analysisReach: number;
+  /** deployment.autoscaling: the HPA (or KEDA) on the workload; null without one. */
+  readonly autoscaling: AutoscalingSpec | null;
 }
 
 export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
@@ -100,6 +103,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   if (adapters.length > 0 && (serving.kind !== 'llm' || serving.lora === null)) {
     throw new InputError({ problem: 'requests name LoRA adapters', expected: 'server.lora (the LLM server with --enable-lora)' }, 'spec.traffic.adapters');
   }
+  if (spec.deployment.autoscaling) checkAutoscaledStrategy(strategyName(rollout), 'spec.deployment.autoscaling');
   return {
     name: scenario.metadata.name,
     hash: loaded.hash,
@@ -126,6 +130,7 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
     rollout: rollout ? { spec: rollout, schedule: { at: rollout.at, promoteAt: rollout.promoteAt, abortAt: rollout.abortAt } } : null,
     adapters,
     adapterRule: adapterRewriteRule(rollout, adapters),
-    analysisReach: analysisReach(rollout),
+    analysisReach: Math.max(analysisReach(rollout), autoscalingReach(spec.deployment.autoscaling)),
+    autoscaling: spec.deployment.autoscaling ?? null,
   };
 }

@@ -45,7 +45,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   // The last (possibly short) window ends with the run.
   for (const pod of cluster.pods) pod.server?.materialise();
   built.prefixWindow.advance();
-  const lastGauges = gauges(cluster, router, built.prefixWindow);
+  const lastGauges = gauges(cluster, router, built.prefixWindow, built.desiredReplicas());
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
   // What holds a stalled rollout is read before finish() closes its phases.
@@ -59,6 +59,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     steadyGpus: driver?.gpusAtStart ?? built.initialGpus,
     cluster: clusterSummary,
     gateway: router.stats(),
+    autoscaler: built.autoscaler,
     lora: built.lora,
     events: sim.eventsProcessed,
     wallSeconds: (performance.now() - wallStart) / 1000,

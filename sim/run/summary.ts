@@ -1,6 +1,7 @@
 import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { Summary } from '../metrics/summary-types.js';
+import type { HorizontalAutoscaler } from '../rollout/autoscaler-loop.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
 import type { GatewayStats } from '../routing/router.js';
@@ -16,6 +17,8 @@ export interface RunFacts {
   readonly steadyGpus: number;
   readonly cluster: ClusterSummary;
   readonly gateway: GatewayStats;
+  /** What the HPA did; null without deployment.autoscaling. */
+  readonly autoscaler: HorizontalAutoscaler | null;
   /** The replicas' LoRA statistics, when requests name adapters. */
   readonly lora: LoraStats | null;
   readonly events: number;
@@ -67,6 +70,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     goodput: recorder.goodput(),
     risk: { pAnyDrop: dropRisk.pAnyDrop, dropEstimator: dropRisk.estimator },
     gateway: { ...facts.gateway },
+    ...(facts.autoscaler === null ? {} : { autoscaling: facts.autoscaler.stats(rolloutStart, rolloutEnd) }),
     ...(facts.lora === null
       ? {}
       : { lora: summariseLora(facts.lora, run.adapterRule, cluster.podGpuHours - (facts.steadyGpus * run.duration) / 3600) }),

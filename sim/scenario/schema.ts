@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { zCluster, zPodResources, zPodSettings, zStartup } from '../cluster/schema.js';
 import { zRouting } from '../routing/config.js';
+import { zAutoscaling } from '../rollout/autoscaling-schema.js';
 import { zRollout } from '../rollout/strategy-schema.js';
 import { zModelSpec } from '../serving/catalog/schema.js';
 import { zServer } from '../serving/server-schema.js';
@@ -25,6 +26,7 @@ export const zDeployment = zPodSettings.extend({
     .meta({ description: `spec.replicas of the Deployment (default ${DEPLOYMENT_DEFAULTS.replicas})` }),
   resources: zPodResources.prefault({}),
   warmup: zWarmup.nullable().optional().meta({ description: "what a new pod's server does before Ready (prefix-cache warm-up; null: none)" }),
+  autoscaling: zAutoscaling.optional().meta({ description: 'a HorizontalPodAutoscaler (or KEDA ScaledObject) on the workload (docs/autoscaling.md)' }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });

@@ -59,6 +59,7 @@ export function syntheticRunResult(name = 'rolling-update-demo', options: { requ
         running: 8,
         gatewayQueue: t > 140 && t <= 150 ? 5 : 0,
         kvUsage: 0.4,
+        desiredReplicas: 4,
         readyOld: ready.old,
         readyNew: ready.new,
         endpointsOld: ready.old,

@@ -2,7 +2,7 @@ import { writeCompareOutputs, compareRow, rankCompareRows, renderCompareMarkdown
 import { runMany } from '../../batch/run-many.js';
 import type { RunSpec } from '../../batch/run-spec.js';
 import { loadScenarioFile } from '../../scenario/load.js';
-import { modelVariant, parseModels, parseStrategies, strategyVariant } from '../compare-plan.js';
+import { atVariants, modelVariant, parseModels, parseStrategies, strategyVariant } from '../compare-plan.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 import { parsePositiveInt, printWarnings, toStringList } from '../options.js';
 import { startProgress } from '../progress.js';
@@ -11,6 +11,8 @@ export interface CompareArgs {
   scenario: string;
   strategies: unknown;
   models?: unknown;
+  /** Start the rollout at each of these times (`1h,8h`): one variant per strategy and time. */
+  at?: unknown;
   seeds?: unknown;
   threads?: unknown;
   set?: unknown;
@@ -27,7 +29,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   const sets = toStringList(args.set);
   const loaded = loadScenarioFile(args.scenario, sets);
   printWarnings(loaded);
-  const strategies = parseStrategies(args.strategies).map((name) => strategyVariant(name, loaded));
+  const strategies = parseStrategies(args.strategies).flatMap((name) => atVariants(strategyVariant(name, loaded), args.at));
   const modelNames = parseModels(args.models);
   const models = modelNames.length > 0 ? modelNames.map((name) => modelVariant(name, loaded)) : [modelVariant(null, loaded)];
   const seedCount = parsePositiveInt(args.seeds, '--seeds') ?? 1;
