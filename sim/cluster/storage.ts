@@ -1,3 +1,4 @@
+import { VLLM_SLEEP_MODE } from '../config/upstream-defaults.js';
 import type { Simulator } from '../engine/simulator.js';
 
 /**
@@ -55,7 +56,7 @@ export const DEFAULT_STORE_LIMITS: Readonly<Record<WeightSource, StoreLimits>> =
   // Waking a sleeping engine (vLLM sleep mode level 1: weights offloaded to pinned host memory): ~3 s to wake
   // 64 GiB (issue 14, published); vllm#48193 woke in 0.59 s. Taken per rank; each GPU has its own PCIe link, so
   // a node of 8 wakes 8 at once (UNCONFIRMED).
-  sleepWake: { perReader: (64 * GiB) / 3, perNode: (8 * 64 * GiB) / 3, aggregate: Infinity, requestLatency: 0 },
+  sleepWake: { perReader: VLLM_SLEEP_MODE.wakeBytesPerSecondPerGpu, perNode: 8 * VLLM_SLEEP_MODE.wakeBytesPerSecondPerGpu, aggregate: Infinity, requestLatency: 0 },
 };
 
 /**
