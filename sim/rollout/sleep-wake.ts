@@ -20,13 +20,13 @@ export function wakingStartup(startup: StartupSpec, level: SleepLevel): StartupS
 
 /**
  * Level 1 keeps the sleeping engines' weights in host memory (vLLM: "make sure there's enough CPU memory to store
- * the model weights"): each node of a pool the model runs on holds one copy per pod it can place. An InputError
- * naming the pool when they do not fit. The pods' own working sets come on top and are checked by the kubelet's
- * eviction as the run goes.
+ * the model weights"): each node of a pool the model runs on holds, per pod it can place, the serving pod's
+ * memory request and one sleeping copy of the weights. An InputError naming the pool when they do not fit.
  */
 export function checkSleepHostMemory(
   level: SleepLevel,
   weightBytes: number,
+  podMemoryRequest: number,
   tensorParallel: number,
   pools: readonly Pick<NodePoolSpec, 'name' | 'gpu' | 'gpusPerNode' | 'hostMemory'>[],
   modelGpu: string,
@@ -35,11 +35,11 @@ export function checkSleepHostMemory(
   pools.forEach((pool, i) => {
     if (pool.gpu !== modelGpu) return;
     const pods = Math.floor(pool.gpusPerNode / tensorParallel);
-    const needed = pods * weightBytes;
+    const needed = pods * (weightBytes + podMemoryRequest);
     if (needed > pool.hostMemory) {
       throw new InputError(
         {
-          problem: `sleep level 1 keeps ${pods} sleeping engine(s) of ${gib(weightBytes)} weights in host memory on each node of pool "${pool.name}" (${gib(needed)})`,
+          problem: `sleep level 1 keeps ${pods} sleeping engine(s) of ${gib(weightBytes)} weights in host memory on each node of pool "${pool.name}", beside ${pods} pod(s) requesting ${gib(podMemoryRequest)} each (${gib(needed)} in all)`,
           expected: `at most the node's host memory (${gib(pool.hostMemory)}); use level: 2 (weights discarded, reloaded on wake) or nodes with more memory`,
         },
         `spec.cluster.nodePools[${i}].hostMemory`,
