@@ -6,7 +6,7 @@ import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
 import { StartupStats } from './startup-stats.js';
 import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, weightsAsleep, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
-import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
+import { NO_SOURCE, SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
 export interface StartupListener {
@@ -207,7 +207,7 @@ export class StartupPipeline implements TransferListener {
     pod.memoryUsage = t.resources.hostMemoryUsage + t.resources.loadingMemory;
     const node = pod.node as Node;
     this.listener.usageChanged(node);
-    pod.copiedFromPeer = false;
+    pod.copiedFrom = null;
     if (t.startup.weightLoad !== 'auto') {
       this.log.pod(pod, 'weightLoad');
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
@@ -216,7 +216,7 @@ export class StartupPipeline implements TransferListener {
     const onNode = weightsAsleep(t.startup) ? 'asleep' : nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
     // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
     const peer = t.startup.fromPeers && onNode !== 'asleep' ? this.servingPeer(pod) : null;
-    pod.copiedFromPeer = peer !== null;
+    pod.copiedFrom = peer;
     if (peer !== null) this.stats.peerCopies++;
     else if (t.startup.fromPeers) this.stats.peerFallbacks++;
     this.log.pod(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
@@ -239,7 +239,9 @@ export class StartupPipeline implements TransferListener {
     const step = pod.loadSteps[pod.loadStep];
     const store = this.store(step.source);
     pod.loadStore = store;
-    store.start(pod.podId, (pod.node as Node).id, step.readers, step.bytesPerReader);
+    // A copy from a peer shares the peer's GPUs with the other pods copying from it.
+    const peer = step.source === 'peer' ? pod.copiedFrom : null;
+    store.start(pod.podId, (pod.node as Node).id, step.readers, step.bytesPerReader, peer?.podId ?? NO_SOURCE, peer?.template.tensorParallel ?? 0);
   }
 
   /**
@@ -259,7 +261,7 @@ export class StartupPipeline implements TransferListener {
     const s = pod.template.startup;
     const key = compileKey(pod, node);
     if (s.compileCache === 'perNode' && node.compiled.has(key)) return 'node';
-    if (pod.copiedFromPeer) return 'peer';
+    if (pod.copiedFrom !== null) return 'peer';
     if (s.compileCache === 'shared' && this.sharedCompiled.has(key)) return 'shared';
     return null;
   }
