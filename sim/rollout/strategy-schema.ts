@@ -194,7 +194,6 @@ export const zStrategy = z.union(
   [
     z.strictObject({ rollingUpdate: zRollingUpdate }),
     z.strictObject({ recreate: zRecreate }),
-    z.strictObject({ sleepWake: zSleepWake }),
     z.strictObject({ blueGreen: zBlueGreen }),
     z.strictObject({ canary: zCanary }),
     z.strictObject({ shadowBlueGreen: zShadowBlueGreen }),
@@ -202,8 +201,9 @@ export const zStrategy = z.union(
     z.strictObject({ gatewayCutover: zGatewayCutover }),
     z.strictObject({ adapterRewrite: zAdapterRewrite }),
     z.strictObject({ inferencePoolSplit: zInferencePoolSplit }),
+    z.strictObject({ sleepWake: zSleepWake }),
   ],
-  { error: 'expected exactly one of rollingUpdate, recreate, sleepWake, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit' },
+  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit, sleepWake' },
 );
 export type StrategySpec = z.output<typeof zStrategy>;
 
