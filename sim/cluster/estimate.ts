@@ -1,5 +1,5 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, weightsAsleep, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, wakeWeights, weightsAsleep, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
@@ -93,7 +93,7 @@ function compileHit(s: StartupSpec, fromPeer: boolean, cached: boolean): Compile
 function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {
   const s = input.startup;
   if (s.weightLoad !== 'auto') return s.weightLoad.mean * factor;
-  const onNode = weightsAsleep(s) ? 'asleep' : input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
+  const onNode = wakeWeights(s) ?? (input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none');
   const steps = weightLoadSteps(fromPeer ? 'peer' : s.weightSource, input.model.weightBytes * factor, input.tensorParallel, fromPeer ? 'none' : onNode);
   let seconds = 0;
   for (const step of steps) seconds += stepSecondsAlone(step, limits[step.source]);

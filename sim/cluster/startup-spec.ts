@@ -1,6 +1,6 @@
 import { constant, type Distribution } from '../engine/distributions.js';
 import { InputError, InternalError } from '../errors.js';
-import type { ConfiguredSource, StoreLimits, WeightSource } from './storage.js';
+import type { ConfiguredSource, NodeWeights, StoreLimits, WeightSource } from './storage.js';
 
 /**
  * The start-up pipeline of a model-server pod, its phases and their default durations by model size, from the
@@ -22,6 +22,14 @@ export type SleepLevel = 1 | 2;
 /** Does a wake find this version's weights in host memory (level 1), rather than reload them (level 2)? */
 export function weightsAsleep(s: Pick<StartupSpec, 'wakeFromSleep'>): boolean {
   return s.wakeFromSleep === 1;
+}
+
+/**
+ * Where a wake finds the weights on the node: in host memory (level 1), or, at level 2, in the page cache the
+ * sleeping engine filled when it loaded them before it was put to sleep; null for a cold start.
+ */
+export function wakeWeights(s: Pick<StartupSpec, 'wakeFromSleep'>): NodeWeights | null {
+  return s.wakeFromSleep === 1 ? 'asleep' : s.wakeFromSleep === 2 ? 'pageCache' : null;
 }
 
 /** What start-up needs to know about the model. The run fills it from the serving catalog. */

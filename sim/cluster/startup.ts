@@ -5,7 +5,7 @@ import type { PodEventLog } from './event-log.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
 import { StartupStats } from './startup-stats.js';
-import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, weightsAsleep, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, wakeWeights, weightsAsleep, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { NO_SOURCE, SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
@@ -213,7 +213,7 @@ export class StartupPipeline implements TransferListener {
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
       return;
     }
-    const onNode = weightsAsleep(t.startup) ? 'asleep' : nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
+    const onNode = wakeWeights(t.startup) ?? nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
     // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
     const peer = t.startup.fromPeers && onNode !== 'asleep' ? this.servingPeer(pod) : null;
     pod.copiedFrom = peer;
@@ -291,7 +291,7 @@ function loadReason(s: StartupSpec, peer: Pod | null, onNode: NodeWeights): stri
   if (peer !== null) return `from peer ${peer.name}`;
   const local = NODE_WEIGHTS_REASON[onNode];
   if (weightsAsleep(s)) return local;
-  if (s.wakeFromSleep === 2) return `sleep level 2: reload from ${local || s.weightSource}`;
+  if (s.wakeFromSleep === 2) return `sleep level 2: reload from ${local}`;
   if (s.fromPeers) return `no serving peer: fallback to ${local || s.weightSource}`;
   return s.localModelCache ? local : '';
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/engine/simulator.js';
 import { DEFAULT_STORE_LIMITS, NO_SOURCE, SharedStore } from '../../sim/cluster/storage.js';
-import { run, scenario } from '../validation/scenario-kit.js';
+import { run, scenario, type Doc } from '../validation/scenario-kit.js';
 
 function store(limits = { perReader: 10, perNode: Infinity, aggregate: Infinity, perSourceRank: 10 }) {
   const sim = new Simulator();
@@ -54,7 +54,7 @@ describe('peer copies share the sending pod', () => {
 
 describe('through a rollout', () => {
   /** 8 × 8B TP1 on two nodes, weights from peers, up to 4 new pods starting at once (maxSurge 1 + maxUnavailable 3). */
-  const doc = (storage: object) =>
+  const doc = (storage: Doc) =>
     scenario({
       duration: '900s',
       cluster: { nodePools: [{ name: 'a', gpu: 'h100-80gb', gpusPerNode: 8, nodes: 2 }], autoscaler: 'none', storage },

@@ -86,16 +86,20 @@ describe('sleepWake through a whole rollout on a GPU-full node', () => {
     expect(level1.events.some((e) => e.version === 'old' && e.reason === 'kept asleep')).toBe(false);
   });
 
-  it('level 2: the wake reloads the weights but keeps the engine: slower than level 1, far faster than cold', () => {
+  it('level 2: the wake reloads the weights from the page cache but keeps the engine: ~7 s for an 8B, far faster than cold', () => {
     const level2 = swap({ sleepWake: { level: 2, maxUnavailable: '100%' } });
     const t1 = level1.summary.startup.timeToReadyMeanSeconds as number;
     const t2 = level2.summary.startup.timeToReadyMeanSeconds as number;
     const cold = recreate.summary.startup.timeToReadyMeanSeconds as number;
     console.log(`time to ready: level 1 ${t1.toFixed(1)} s, level 2 ${t2.toFixed(1)} s, cold ${cold.toFixed(1)} s`);
-    expect(t2).toBeGreaterThan(t1 + 5);
-    expect(t2).toBeLessThan(cold / 2);
+    // 16 GB from the page cache the sleeping engine filled (3 GiB/s per rank) + a probe period: the published
+    // level-2 sleep + wake of an 8B is ~7 s
+    expect(t2).toBeGreaterThan(t1 + 3);
+    expect(t2).toBeGreaterThanOrEqual(4);
+    expect(t2).toBeLessThanOrEqual(9);
+    expect(t2).toBeLessThan(cold / 10);
     expect(level2.summary.startup.compileColdRuns).toBe(0);
-    expect(level2.events.filter((e) => e.event === 'weightLoad' && e.version === 'new').every((e) => e.reason === 'sleep level 2: reload from hub')).toBe(true);
+    expect(level2.events.filter((e) => e.event === 'weightLoad' && e.version === 'new').every((e) => e.reason === 'sleep level 2: reload from page cache')).toBe(true);
   });
 
   it('maxUnavailable 1 swaps one pod at a time: never below seven ready, eight drain + wake steps', () => {
