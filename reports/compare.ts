@@ -292,60 +292,73 @@ function addEstimate(record: Record<string, string | number | null>, key: string
 const FACET_WIDTH = 200;
 const FACET_HEIGHT = 150;
 
-/** One chart per figure: a bar per strategy with its 95% CI, one panel per model size (own y scale each). */
+/** The start-up figures charted when the runs started pods: what a lever is for. */
+const STARTUP_CHARTS: ReadonlySet<StartupCompareMetricKey> = new Set(['timeToReadyMeanSeconds', 'firstNewPodSeconds', 'laterNewPodsMeanSeconds']);
+
+/**
+ * One chart per figure: a bar per strategy with its 95% CI, one panel per model size (own y scale each); then
+ * the time-to-ready figures when any row has start-ups.
+ */
 export function compareCharts(report: CompareReport): PageChart[] {
+  const started = report.groups.some((g) => g.rows.some((row) => row.startup !== undefined));
+  const startupCharts = started ? STARTUP_COMPARE_METRICS.filter((m) => STARTUP_CHARTS.has(m.key)) : [];
+  return [
+    ...COMPARE_METRICS.map((metric) => metricChart(report, metric, (row) => row.metrics[metric.key])),
+    ...startupCharts.map((metric) => metricChart(report, metric, (row) => row.startup?.[metric.key] ?? null, 'startup-')),
+  ];
+}
+
+function metricChart(report: CompareReport, metric: CompareMetric, figure: (row: CompareRow) => Estimate | null, idPrefix = ''): PageChart {
   const strategies = Object.keys(report.strategies);
   const models = report.groups.map((g) => g.model);
   const withSpread = report.seeds.length > 1;
-  return COMPARE_METRICS.map((metric) => {
-    const values = report.groups.flatMap((group) =>
-      group.rows.flatMap((row) => {
-        const e = row.metrics[metric.key];
-        return e === null ? [] : [{ model: group.model, strategy: row.strategy, mean: e.mean, lo: e.lo, hi: e.hi, n: e.n }];
-      }),
-    );
-    const x = { field: 'strategy', type: 'nominal' as const, sort: strategies, title: null, axis: { labelAngle: 0 } };
-    // A figure that is 0 everywhere (no drops at all) would give vega an empty domain and a "0.000000" axis.
-    const allZero = values.every((v) => v.hi === 0);
-    const y = {
-      field: 'mean',
-      type: 'quantitative' as const,
-      title: null,
-      ...(allZero ? { scale: { domain: [0, 1] } } : {}),
-      ...(WHOLE_UNITS.has(metric.key) ? { axis: { tickMinStep: 1 } } : {}),
-    };
-    const spec: TopLevelSpec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: metric.label,
-      data: { values },
-      facet: { column: { field: 'model', type: 'nominal', sort: models, title: null } },
-      spec: {
-        width: FACET_WIDTH,
-        height: FACET_HEIGHT,
-        layer: [
-          {
-            mark: { type: 'bar' },
-            encoding: {
-              x,
-              y,
-              color: { field: 'strategy', type: 'nominal', scale: { domain: strategies, scheme: 'tableau10' }, legend: null },
-              tooltip: [
-                { field: 'model', type: 'nominal' },
-                { field: 'strategy', type: 'nominal' },
-                { field: 'mean', type: 'quantitative', format: `.${metric.digits}f` },
-                { field: 'n', type: 'quantitative', title: 'runs' },
-              ],
-            },
+  const values = report.groups.flatMap((group) =>
+    group.rows.flatMap((row) => {
+      const e = figure(row);
+      return e === null ? [] : [{ model: group.model, strategy: row.strategy, mean: e.mean, lo: e.lo, hi: e.hi, n: e.n }];
+    }),
+  );
+  const x = { field: 'strategy', type: 'nominal' as const, sort: strategies, title: null, axis: { labelAngle: 0 } };
+  // A figure that is 0 everywhere (no drops at all) would give vega an empty domain and a "0.000000" axis.
+  const allZero = values.every((v) => v.hi === 0);
+  const y = {
+    field: 'mean',
+    type: 'quantitative' as const,
+    title: null,
+    ...(allZero ? { scale: { domain: [0, 1] } } : {}),
+    ...(WHOLE_UNITS.has(metric.key) ? { axis: { tickMinStep: 1 } } : {}),
+  };
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: metric.label,
+    data: { values },
+    facet: { column: { field: 'model', type: 'nominal', sort: models, title: null } },
+    spec: {
+      width: FACET_WIDTH,
+      height: FACET_HEIGHT,
+      layer: [
+        {
+          mark: { type: 'bar' },
+          encoding: {
+            x,
+            y,
+            color: { field: 'strategy', type: 'nominal', scale: { domain: strategies, scheme: 'tableau10' }, legend: null },
+            tooltip: [
+              { field: 'model', type: 'nominal' },
+              { field: 'strategy', type: 'nominal' },
+              { field: 'mean', type: 'quantitative', format: `.${metric.digits}f` },
+              { field: 'n', type: 'quantitative', title: 'runs' },
+            ],
           },
-          ...(withSpread
-            ? [{ mark: { type: 'rule' as const, color: '#222' }, encoding: { x, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' } } }]
-            : []),
-        ],
-      },
-      resolve: { scale: { y: 'independent' } },
-    };
-    return { id: `compare-${metric.key}`, spec };
-  });
+        },
+        ...(withSpread
+          ? [{ mark: { type: 'rule' as const, color: '#222' }, encoding: { x, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' } } }]
+          : []),
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+  return { id: `compare-${idPrefix}${metric.key}`, spec };
 }
 
 function startupHtml(group: CompareGroup, rowLabel: CompareReport['rowLabel']): string[] {

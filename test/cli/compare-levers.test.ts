@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareRow, renderCompareCsv, renderCompareMarkdown, STARTUP_COMPARE_METRICS, startupCompareTable, type CompareReport } from '../../reports/compare.js';
+import { COMPARE_METRICS, compareCharts, compareRow, renderCompareCsv, renderCompareMarkdown, STARTUP_COMPARE_METRICS, startupCompareTable, type CompareReport } from '../../reports/compare.js';
 import type { RunOutcome } from '../../sim/batch/run-spec.js';
 import { parseLevers, parseVariants } from '../../sim/cli/compare-levers.js';
 import { InputError } from '../../sim/errors.js';
@@ -92,6 +92,16 @@ describe('compare report: the startup group', () => {
     const [header, row] = renderCompareCsv(report).trim().split('\n');
     const cells = Object.fromEntries(header.split(',').map((name, i) => [name, row.split(',')[i]]));
     expect(cells).toMatchObject({ strategy: 'baseline', 'startup.timeToReadyMeanSecondsMean': '85', 'startup.peerCopiesN': '2' });
+  });
+
+  it('charts time to ready (mean, first new pod, later ones) after the main figures', () => {
+    const ids = compareCharts(report).map((c) => c.id);
+    expect(ids).toEqual([
+      ...COMPARE_METRICS.map((m) => `compare-${m.key}`),
+      'compare-startup-timeToReadyMeanSeconds', 'compare-startup-firstNewPodSeconds', 'compare-startup-laterNewPodsMeanSeconds',
+    ]);
+    const chart = compareCharts(report).at(-3)?.spec as { data: { values: { strategy: string; mean: number }[] } };
+    expect(chart.data.values.map((v) => [v.strategy, v.mean])).toEqual([['baseline', 85], ['peers', 50]]);
   });
 
   it('has no startup table when no pod started during the runs', () => {
