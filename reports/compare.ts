@@ -57,6 +57,25 @@ export const LORA_COMPARE_METRICS = [
 
 export type LoraCompareMetricKey = (typeof LORA_COMPARE_METRICS)[number]['key'];
 
+/**
+ * What a start-up lever changes (the summary's startup group): time to ready per pod (binding → first Ready),
+ * the first new pod (every cache cold) against the later ones, and where the loads and compiles found their
+ * bytes. Rollout duration and GPU-hours are in the main table.
+ */
+export const STARTUP_COMPARE_METRICS = [
+  { key: 'podsReady', label: 'pods ready', digits: 0, pick: (s: Summary) => s.startup.podsReady },
+  { key: 'timeToReadyMeanSeconds', label: 'time to ready mean (s)', digits: 1, pick: (s: Summary) => s.startup.timeToReadyMeanSeconds },
+  { key: 'timeToReadyMaxSeconds', label: 'time to ready max (s)', digits: 1, pick: (s: Summary) => s.startup.timeToReadyMaxSeconds },
+  { key: 'firstNewPodSeconds', label: 'first new pod (s)', digits: 1, pick: (s: Summary) => s.startup.firstNewPodSeconds },
+  { key: 'laterNewPodsMeanSeconds', label: 'later new pods mean (s)', digits: 1, pick: (s: Summary) => s.startup.laterNewPodsMeanSeconds },
+  { key: 'peerCopies', label: 'peer copies', digits: 0, pick: (s: Summary) => s.startup.peerCopies },
+  { key: 'peerFallbacks', label: 'peer fallbacks', digits: 0, pick: (s: Summary) => s.startup.peerFallbacks },
+  { key: 'compileCacheHits', label: 'compile cache hits', digits: 0, pick: (s: Summary) => s.startup.compileCacheHits },
+  { key: 'compileColdRuns', label: 'cold compiles', digits: 0, pick: (s: Summary) => s.startup.compileColdRuns },
+] as const satisfies readonly CompareMetric[];
+
+export type StartupCompareMetricKey = (typeof STARTUP_COMPARE_METRICS)[number]['key'];
+
 const OUTCOMES: readonly RolloutOutcome[] = ['completed', 'rolled-back', 'aborted', 'stalled', 'none'];
 
 /** One strategy on one model size, over every seed. */
@@ -76,6 +95,8 @@ export interface CompareRow {
   metrics: Record<CompareMetricKey, Estimate | null>;
   /** The LoRA figures, when the runs serve adapters. */
   lora?: Record<LoraCompareMetricKey, Estimate | null>;
+  /** The start-up figures, when pods started during the runs. */
+  startup?: Record<StartupCompareMetricKey, Estimate | null>;
 }
 
 export interface CompareFleet {
@@ -96,8 +117,13 @@ export interface CompareReport {
   hash: string;
   /** Every variant ran on these seeds (common random numbers). */
   seeds: number[];
-  /** Strategy name → the strategy as run, e.g. `rollingUpdate {"maxSurge":"25%","maxUnavailable":0}`. */
+  /**
+   * Strategy (or variant) name → the strategy as run, e.g. `rollingUpdate {"maxSurge":"25%","maxUnavailable":0}`,
+   * or a variant's overrides, e.g. `spec.startup.fromPeers=true`.
+   */
   strategies: Record<string, string>;
+  /** What the rows vary: 'strategy' (default) or 'variant' (start-up levers, named override groups). */
+  rowLabel?: 'strategy' | 'variant';
   groups: CompareGroup[];
 }
 
@@ -110,10 +136,12 @@ export function compareRow(strategy: string, outcomes: readonly RunOutcome[]): C
     Object.fromEntries(list.map((m) => [m.key, estimate(summaries.map(m.pick).filter((v): v is number => v !== null))]));
   const metrics = estimates(COMPARE_METRICS) as Record<CompareMetricKey, Estimate | null>;
   const lora = summaries.some((s) => s.lora !== undefined) ? (estimates(LORA_COMPARE_METRICS) as Record<LoraCompareMetricKey, Estimate | null>) : undefined;
+  const started = summaries.some((s) => s.startup !== undefined && s.startup.podsReady > 0);
+  const startup = started ? (estimates(STARTUP_COMPARE_METRICS) as Record<StartupCompareMetricKey, Estimate | null>) : undefined;
   const errors = outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error]));
   const reasons = summaries.flatMap(({ rollout }) => (rollout.outcome !== 'completed' && rollout.reason ? [`${rollout.outcome}: ${rollout.reason}`] : []));
   const notCompleted = outcomes.length - (counts.completed ?? 0);
-  return { strategy, runs: outcomes.length, outcomes: counts, notCompleted, errors, reasons: [...new Set(reasons)], metrics, ...(lora ? { lora } : {}) };
+  return { strategy, runs: outcomes.length, outcomes: counts, notCompleted, errors, reasons: [...new Set(reasons)], metrics, ...(lora ? { lora } : {}), ...(startup ? { startup } : {}) };
 }
 
 /**
@@ -148,9 +176,9 @@ function metricCell(row: CompareRow, metric: CompareMetric, figures: Readonly<Re
   return formatEstimate(e, metric.digits) + (e !== null && e.n < measured ? ` (n=${e.n})` : '');
 }
 
-export function compareTable(group: CompareGroup): TextTable {
+export function compareTable(group: CompareGroup, rowLabel: CompareReport['rowLabel'] = 'strategy'): TextTable {
   return {
-    header: ['strategy', 'outcomes', ...COMPARE_METRICS.map((m) => m.label)],
+    header: [rowLabel, 'outcomes', ...COMPARE_METRICS.map((m) => m.label)],
     rows: group.rows.map((row) => [strategyCell(row), outcomesCell(row), ...COMPARE_METRICS.map((m) => metricCell(row, m))]),
   };
 }
@@ -162,6 +190,16 @@ export function loraCompareTable(group: CompareGroup): TextTable | null {
   return {
     header: ['strategy', ...LORA_COMPARE_METRICS.map((m) => m.label)],
     rows: rows.map((row) => [strategyCell(row), ...LORA_COMPARE_METRICS.map((m) => metricCell(row, m, row.lora))]),
+  };
+}
+
+/** The start-up figures of a model size's rows, or null when no pod started during its runs. */
+export function startupCompareTable(group: CompareGroup, rowLabel: CompareReport['rowLabel'] = 'strategy'): TextTable | null {
+  const rows = group.rows.filter((row) => row.startup !== undefined);
+  if (rows.length === 0) return null;
+  return {
+    header: [rowLabel, ...STARTUP_COMPARE_METRICS.map((m) => m.label)],
+    rows: rows.map((row) => [strategyCell(row), ...STARTUP_COMPARE_METRICS.map((m) => metricCell(row, m, row.startup))]),
   };
 }
 
@@ -201,13 +239,15 @@ function rowNotes(group: CompareGroup): string[] {
 export function renderCompareMarkdown(report: CompareReport): string {
   const lines = [`## rollout-sim compare: ${escapeMarkdownCell(report.scenario)}`, '', escapeMarkdownCell(seedsLine(report)), ''];
   for (const group of report.groups) {
-    lines.push(`### ${escapeMarkdownCell(group.model)}`, '', escapeMarkdownCell(fleetLine(group.fleet)), '', markdownTable(compareTable(group)), '');
+    lines.push(`### ${escapeMarkdownCell(group.model)}`, '', escapeMarkdownCell(fleetLine(group.fleet)), '', markdownTable(compareTable(group, report.rowLabel)), '');
+    const startup = startupCompareTable(group, report.rowLabel);
+    if (startup !== null) lines.push('Start-up (binding → first Ready, initial fleet excluded):', '', markdownTable(startup), '');
     const lora = loraCompareTable(group);
     if (lora !== null) lines.push('LoRA adapters:', '', markdownTable(lora), '');
     const notes = rowNotes(group);
     if (notes.length > 0) lines.push(...notes.map((note) => `- ${escapeMarkdownCell(note)}`), '');
   }
-  lines.push('Strategies as run:', '');
+  lines.push(report.rowLabel === 'variant' ? 'Variants as run:' : 'Strategies as run:', '');
   for (const [name, description] of Object.entries(report.strategies)) lines.push(`- ${escapeMarkdownCell(name)}: ${escapeMarkdownCell(description)}`);
   lines.push('', ...READING_NOTES.map((note) => `<sub>${escapeMarkdownCell(note)}</sub><br>`), '');
   return lines.join('\n');
@@ -229,20 +269,22 @@ export function renderCompareCsv(report: CompareReport): string {
         errors: row.errors.length,
       };
       for (const outcome of OUTCOMES) record[outcome] = row.outcomes[outcome] ?? 0;
-      for (const m of COMPARE_METRICS) {
-        const e = row.metrics[m.key];
-        record[`${m.key}Mean`] = e?.mean ?? null;
-        record[`${m.key}Ci95`] = e?.halfWidth ?? null;
-        record[`${m.key}N`] = e?.n ?? 0;
-      }
+      for (const m of COMPARE_METRICS) addEstimate(record, m.key, row.metrics[m.key]);
+      for (const m of STARTUP_COMPARE_METRICS) addEstimate(record, `startup.${m.key}`, row.startup?.[m.key] ?? null);
       return record;
     }),
   );
   const columns = [
     'model', 'tensorParallel', 'weightDtype', 'replicas', 'strategy', 'runs', 'errors', ...OUTCOMES,
-    ...COMPARE_METRICS.flatMap((m) => [`${m.key}Mean`, `${m.key}Ci95`, `${m.key}N`]),
+    ...[...COMPARE_METRICS.map((m) => m.key), ...STARTUP_COMPARE_METRICS.map((m) => `startup.${m.key}`)].flatMap((key) => [`${key}Mean`, `${key}Ci95`, `${key}N`]),
   ];
   return toCsv(rows, columns);
+}
+
+function addEstimate(record: Record<string, string | number | null>, key: string, e: Estimate | null): void {
+  record[`${key}Mean`] = e?.mean ?? null;
+  record[`${key}Ci95`] = e?.halfWidth ?? null;
+  record[`${key}N`] = e?.n ?? 0;
 }
 
 // ------------------------------------------------------------------------------------------------- HTML
@@ -250,60 +292,78 @@ export function renderCompareCsv(report: CompareReport): string {
 const FACET_WIDTH = 200;
 const FACET_HEIGHT = 150;
 
-/** One chart per figure: a bar per strategy with its 95% CI, one panel per model size (own y scale each). */
+/** The start-up figures charted when the runs started pods: what a lever is for. */
+const STARTUP_CHARTS: ReadonlySet<StartupCompareMetricKey> = new Set(['timeToReadyMeanSeconds', 'firstNewPodSeconds', 'laterNewPodsMeanSeconds']);
+
+/**
+ * One chart per figure: a bar per strategy with its 95% CI, one panel per model size (own y scale each); then
+ * the time-to-ready figures when any row has start-ups.
+ */
 export function compareCharts(report: CompareReport): PageChart[] {
+  const started = report.groups.some((g) => g.rows.some((row) => row.startup !== undefined));
+  const startupCharts = started ? STARTUP_COMPARE_METRICS.filter((m) => STARTUP_CHARTS.has(m.key)) : [];
+  return [
+    ...COMPARE_METRICS.map((metric) => metricChart(report, metric, (row) => row.metrics[metric.key])),
+    ...startupCharts.map((metric) => metricChart(report, metric, (row) => row.startup?.[metric.key] ?? null, 'startup-')),
+  ];
+}
+
+function metricChart(report: CompareReport, metric: CompareMetric, figure: (row: CompareRow) => Estimate | null, idPrefix = ''): PageChart {
   const strategies = Object.keys(report.strategies);
   const models = report.groups.map((g) => g.model);
   const withSpread = report.seeds.length > 1;
-  return COMPARE_METRICS.map((metric) => {
-    const values = report.groups.flatMap((group) =>
-      group.rows.flatMap((row) => {
-        const e = row.metrics[metric.key];
-        return e === null ? [] : [{ model: group.model, strategy: row.strategy, mean: e.mean, lo: e.lo, hi: e.hi, n: e.n }];
-      }),
-    );
-    const x = { field: 'strategy', type: 'nominal' as const, sort: strategies, title: null, axis: { labelAngle: 0 } };
-    // A figure that is 0 everywhere (no drops at all) would give vega an empty domain and a "0.000000" axis.
-    const allZero = values.every((v) => v.hi === 0);
-    const y = {
-      field: 'mean',
-      type: 'quantitative' as const,
-      title: null,
-      ...(allZero ? { scale: { domain: [0, 1] } } : {}),
-      ...(WHOLE_UNITS.has(metric.key) ? { axis: { tickMinStep: 1 } } : {}),
-    };
-    const spec: TopLevelSpec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: metric.label,
-      data: { values },
-      facet: { column: { field: 'model', type: 'nominal', sort: models, title: null } },
-      spec: {
-        width: FACET_WIDTH,
-        height: FACET_HEIGHT,
-        layer: [
-          {
-            mark: { type: 'bar' },
-            encoding: {
-              x,
-              y,
-              color: { field: 'strategy', type: 'nominal', scale: { domain: strategies, scheme: 'tableau10' }, legend: null },
-              tooltip: [
-                { field: 'model', type: 'nominal' },
-                { field: 'strategy', type: 'nominal' },
-                { field: 'mean', type: 'quantitative', format: `.${metric.digits}f` },
-                { field: 'n', type: 'quantitative', title: 'runs' },
-              ],
-            },
+  const values = report.groups.flatMap((group) =>
+    group.rows.flatMap((row) => {
+      const e = figure(row);
+      return e === null ? [] : [{ model: group.model, strategy: row.strategy, mean: e.mean, lo: e.lo, hi: e.hi, n: e.n }];
+    }),
+  );
+  const x = { field: 'strategy', type: 'nominal' as const, sort: strategies, title: null, axis: { labelAngle: 0 } };
+  // A figure that is 0 everywhere (no drops at all) would give vega an empty domain and a "0.000000" axis.
+  const allZero = values.every((v) => v.hi === 0);
+  const y = {
+    field: 'mean',
+    type: 'quantitative' as const,
+    title: null,
+    ...(allZero ? { scale: { domain: [0, 1] } } : {}),
+    ...(WHOLE_UNITS.has(metric.key) ? { axis: { tickMinStep: 1 } } : {}),
+  };
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: metric.label,
+    data: { values },
+    facet: { column: { field: 'model', type: 'nominal', sort: models, title: null } },
+    spec: {
+      width: FACET_WIDTH,
+      height: FACET_HEIGHT,
+      layer: [
+        {
+          mark: { type: 'bar' },
+          encoding: {
+            x,
+            y,
+            color: { field: 'strategy', type: 'nominal', scale: { domain: strategies, scheme: 'tableau10' }, legend: null },
+            tooltip: [
+              { field: 'model', type: 'nominal' },
+              { field: 'strategy', type: 'nominal' },
+              { field: 'mean', type: 'quantitative', format: `.${metric.digits}f` },
+              { field: 'n', type: 'quantitative', title: 'runs' },
+            ],
           },
-          ...(withSpread
-            ? [{ mark: { type: 'rule' as const, color: '#222' }, encoding: { x, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' } } }]
-            : []),
-        ],
-      },
-      resolve: { scale: { y: 'independent' } },
-    };
-    return { id: `compare-${metric.key}`, spec };
-  });
+        },
+        ...(withSpread
+          ? [{ mark: { type: 'rule' as const, color: '#222' }, encoding: { x, y: { field: 'lo', type: 'quantitative' as const }, y2: { field: 'hi' } } }]
+          : []),
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+  return { id: `compare-${idPrefix}${metric.key}`, spec };
+}
+
+function startupHtml(group: CompareGroup, rowLabel: CompareReport['rowLabel']): string[] {
+  const table = startupCompareTable(group, rowLabel);
+  return table === null ? [] : ['<h3>Start-up</h3>', `<div class="wide">${htmlTable(table, 'compare-startup')}</div>`];
 }
 
 function loraHtml(group: CompareGroup): string[] {
@@ -315,7 +375,8 @@ export function renderCompareHtml(report: CompareReport): string {
   const sections = report.groups.flatMap((group) => [
     `<h2>${escapeHtml(group.model)}</h2>`,
     `<p class="note">${escapeHtml(fleetLine(group.fleet))}</p>`,
-    `<div class="wide">${htmlTable(compareTable(group), 'compare')}</div>`,
+    `<div class="wide">${htmlTable(compareTable(group, report.rowLabel), 'compare')}</div>`,
+    ...startupHtml(group, report.rowLabel),
     ...loraHtml(group),
     ...rowNotes(group).map((note) => `<p class="note">${escapeHtml(note)}</p>`),
   ]);
@@ -327,7 +388,7 @@ export function renderCompareHtml(report: CompareReport): string {
     meta: seedsLine(report),
     sections: [
       ...sections,
-      '<h2>Strategies as run</h2>',
+      `<h2>${report.rowLabel === 'variant' ? 'Variants' : 'Strategies'} as run</h2>`,
       `<ul class="note">${strategies.join('')}</ul>`,
       ...READING_NOTES.map((note) => `<p class="note">${escapeHtml(note)}</p>`),
     ],

@@ -1,5 +1,5 @@
 import { parseDuration } from '../config/units.js';
-import { DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { DEPLOYMENT_DEFAULTS, VLLM_SLEEP_MODE } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import type { KvDtype, WeightDtype } from '../serving/catalog/dtypes.js';
 import { resolveModel } from '../serving/catalog/resolve.js';
@@ -13,7 +13,7 @@ import type { GpuSpec } from '../serving/catalog/gpus.js';
  * as a `--set` of the model with a fleet and node pools resized to carry the scenario's traffic.
  */
 
-export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'flagger', 'lora-in-pool', 'lora-two-pool'] as const;
+export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'sleep-wake', 'flagger', 'lora-in-pool', 'lora-two-pool'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** The scenario's strategy kind (the key under spec.rollout.strategy) each name stands for. */
@@ -22,6 +22,7 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
   'blue-green': 'blueGreen',
   canary: 'canary',
   recreate: 'recreate',
+  'sleep-wake': 'sleepWake',
   flagger: 'flagger',
   'lora-in-pool': 'adapterRewrite',
   'lora-two-pool': 'inferencePoolSplit',
@@ -30,6 +31,7 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
 /**
  * Used when the scenario's own strategy is of another kind. Rolling surges by Kubernetes' default without losing
  * capacity (the common choice for GPU fleets); the canary takes a quarter, then half of the traffic with five-minute pauses;
+ * the sleep/wake swap replaces a quarter of the pods at a time on their own GPUs (level 1);
  * Flagger's canary takes the same weights, one five-minute analysis interval each (then promotes by rolling the primary).
  */
 const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
@@ -37,6 +39,7 @@ const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
   'blue-green': { blueGreen: {} },
   canary: { canary: { steps: [{ setWeight: 25 }, { pause: { duration: '5m' } }, { setWeight: 50 }, { pause: { duration: '5m' } }] } },
   recreate: { recreate: {} },
+  'sleep-wake': { sleepWake: { level: VLLM_SLEEP_MODE.level, maxUnavailable: DEPLOYMENT_DEFAULTS.maxUnavailable } },
   flagger: { flagger: { analysis: { interval: '5m', stepWeight: 25, maxWeight: 50 } } },
   // An adapter rollout's two forms are derived from each other (loraVariantOf): they need the scenario's adapters.
   'lora-in-pool': {},
@@ -204,7 +207,7 @@ function roundUp(x: number): number {
  * `--at 1h,8h`: the same rollout started at each time (night and the morning ramp of a scheduled day); each
  * strategy becomes one variant per time, `rolling @ 8h`. No --at: the scenario's own rollout.at.
  */
-export function atVariants(strategy: StrategyVariant, at: unknown): { name: string; overrides: string[]; description: string }[] {
+export function atVariants(strategy: { name: string; overrides: string[]; description: string }, at: unknown): { name: string; overrides: string[]; description: string }[] {
   const times = splitList(at);
   if (times.length === 0) return [strategy];
   return unique(times).map((t) => {

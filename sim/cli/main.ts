@@ -91,7 +91,9 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
-        .option('strategies', { type: 'string', demandOption: true, describe: 'some of rolling,blue-green,canary,recreate,flagger' })
+        .option('strategies', { type: 'string', describe: 'some of rolling,blue-green,canary,recreate,sleep-wake,flagger' })
+        .option('levers', { type: 'string', describe: 'start-up levers beside the scenario as written: some of peers,local-cache,prepull,compile-cache,sleep-wake (a+b: both)' })
+        .option('variant', { type: 'string', array: true, describe: 'a named override group, name:path=value;path=value (repeatable)' })
         .option('models', { type: 'string', describe: "e.g. llama-3.1-8b,llama-3.1-70b,llama-3.1-405b (default: the scenario's)" })
         .option('at', { type: 'string', describe: 'start the rollout at each of these times, e.g. 5m,30m (night and the ramp of a scheduled day)' })
         .option('seeds', { type: 'string', default: '1', describe: 'seeds per variant (spec.seed, spec.seed+1, ...), for 95% CIs' })

@@ -1,5 +1,5 @@
 import { PROBE_DEFAULTS, ProbeCounter, nextProbeTime, probeOutcome, type ProbeSpec } from './probes.js';
-import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, wakeWeights, weightsAsleep, type CompileHit, type ModelFacts, type StartupPhase, type StartupSpec } from './startup-spec.js';
 import { DEFAULT_STORE_LIMITS, stepSecondsAlone, weightLoadSteps, type StoreLimits, type WeightSource } from './storage.js';
 import { NO_FAULTS, type ListenAt, type PodFaults, type PodProbes } from './template.js';
 
@@ -65,7 +65,7 @@ function phaseSeconds(input: StartupEstimateInput): Record<StartupPhase, number>
   const factor = faults.startupFactor;
   const pull = node.hasImage || s.imagePull === 'prepulled' ? 0 : s.imagePull === 'auto' ? s.imageBytes / s.pullBandwidth : s.imagePull.mean;
   const limits = input.storage ?? DEFAULT_STORE_LIMITS;
-  const fromPeer = s.fromPeers && !s.wakeFromSleep && (node.peerServing ?? false);
+  const fromPeer = s.fromPeers && !weightsAsleep(s) && (node.peerServing ?? false);
   const compile = s.compile !== 'auto' ? s.compile.mean : compileSecondsOn(s, compileHit(s, fromPeer, node.compileCached ?? false), limits);
   const phases: Record<StartupPhase, number> = {
     imagePull: pull,
@@ -93,7 +93,7 @@ function compileHit(s: StartupSpec, fromPeer: boolean, cached: boolean): Compile
 function weightLoadSeconds(input: StartupEstimateInput, limits: Readonly<Record<WeightSource, StoreLimits>>, fromPeer: boolean, factor: number): number {
   const s = input.startup;
   if (s.weightLoad !== 'auto') return s.weightLoad.mean * factor;
-  const onNode = s.wakeFromSleep ? 'asleep' : input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none';
+  const onNode = wakeWeights(s) ?? (input.node?.weightsLoaded ? 'pageCache' : s.localModelCache ? 'disk' : 'none');
   const steps = weightLoadSteps(fromPeer ? 'peer' : s.weightSource, input.model.weightBytes * factor, input.tensorParallel, fromPeer ? 'none' : onNode);
   let seconds = 0;
   for (const step of steps) seconds += stepSecondsAlone(step, limits[step.source]);

@@ -83,8 +83,8 @@ export class Pod implements Endpoint {
   loadSteps: readonly TransferStep[] = [];
   loadStep = 0;
   loadStore: SharedStore | null = null;
-  /** The current container's weights (and compiled artefacts) came from a serving peer. */
-  copiedFromPeer = false;
+  /** The serving peer the current container's weights (and compiled artefacts) came from; null: none. */
+  copiedFrom: Pod | null = null;
 
   constructor(
     readonly podId: number,

@@ -93,6 +93,7 @@ const zStoreLimits = z.strictObject({
   perNode: zBandwidthOrUnlimited.optional(),
   aggregate: zBandwidthOrUnlimited.optional(),
   requestLatency: zDuration.optional().meta({ description: 'seconds per request round trip (hub: 1 s)' }),
+  perSourceRank: zBandwidthOrUnlimited.optional().meta({ description: 'peer: what each rank of a serving pod sends, shared by the pods copying from it (default 7.8 GB/s)' }),
 });
 
 export const zStorage = z.strictObject(Object.fromEntries(WEIGHT_SOURCES.map((s) => [s, zStoreLimits.optional()])) as Record<WeightSource, z.ZodOptional<typeof zStoreLimits>>);
@@ -377,6 +378,7 @@ function resolveStorage(input: ClusterInput['storage']): Record<WeightSource, St
       perNode: o.perNode ?? d.perNode,
       aggregate: o.aggregate ?? d.aggregate,
       requestLatency: o.requestLatency ?? d.requestLatency,
+      ...((o.perSourceRank ?? d.perSourceRank) === undefined ? {} : { perSourceRank: o.perSourceRank ?? d.perSourceRank }),
     };
   }
   return out;

@@ -1,6 +1,6 @@
 import { constant, type Distribution } from '../engine/distributions.js';
 import { InputError, InternalError } from '../errors.js';
-import type { ConfiguredSource, StoreLimits, WeightSource } from './storage.js';
+import type { ConfiguredSource, NodeWeights, StoreLimits, WeightSource } from './storage.js';
 
 /**
  * The start-up pipeline of a model-server pod, its phases and their default durations by model size, from the
@@ -11,6 +11,26 @@ export const STARTUP_PHASES = ['imagePull', 'processStart', 'weightLoad', 'compi
 export type StartupPhase = (typeof STARTUP_PHASES)[number];
 /** The phases a sleeping engine has already been through: a wake skips them. */
 export const KEPT_ASLEEP: ReadonlySet<StartupPhase> = new Set<StartupPhase>(['imagePull', 'processStart', 'compile', 'graphCapture', 'kvProfile']);
+
+/**
+ * vLLM sleep mode (`--enable-sleep-mode`, POST /sleep?level=N, /wake_up): level 1 offloads the weights to host
+ * memory and discards the KV cache, so a wake copies them back; level 2 discards both, so a wake reloads the
+ * weights from storage. Either way the engine keeps its process, compiled graphs and CUDA graphs.
+ */
+export type SleepLevel = 1 | 2;
+
+/** Does a wake find this version's weights in host memory (level 1), rather than reload them (level 2)? */
+export function weightsAsleep(s: Pick<StartupSpec, 'wakeFromSleep'>): boolean {
+  return s.wakeFromSleep === 1;
+}
+
+/**
+ * Where a wake finds the weights on the node: in host memory (level 1), or, at level 2, in the page cache the
+ * sleeping engine filled when it loaded them before it was put to sleep; null for a cold start.
+ */
+export function wakeWeights(s: Pick<StartupSpec, 'wakeFromSleep'>): NodeWeights | null {
+  return s.wakeFromSleep === 1 ? 'asleep' : s.wakeFromSleep === 2 ? 'pageCache' : null;
+}
 
 /** What start-up needs to know about the model. The run fills it from the serving catalog. */
 export interface ModelFacts {
@@ -82,11 +102,12 @@ export interface StartupSpec {
   /** Every node holds the weights on local NVMe (a node model cache): loads read the node's disk. */
   readonly localModelCache: boolean;
   /**
-   * Every node holds this version's engine asleep (vLLM sleep mode level 1, a model swap): a pod there skips
-   * what the sleeping engine already did (image, process and engine init, compile, graph capture, KV profiling)
-   * and wakes its weights from host memory.
+   * Every node holds this version's engine asleep (vLLM sleep mode, a model swap): a pod there skips what the
+   * sleeping engine already did (image, process and engine init, compile, graph capture, KV profiling); at level
+   * 1 it wakes its weights from host memory, at level 2 it reloads them (node caches, then weightSource).
+   * false: a cold start.
    */
-  readonly wakeFromSleep: boolean;
+  readonly wakeFromSleep: SleepLevel | false;
   /** `auto`: compileColdSeconds, or compileCachedSeconds (+ the fetch of the artefacts) on a compile-cache hit. */
   readonly compile: Distribution | 'auto';
   readonly compileCache: CompileCache;
@@ -118,7 +139,8 @@ export interface StartupInput {
   readonly compileCache?: CompileCache;
   readonly fromPeers?: boolean;
   readonly localModelCache?: boolean;
-  readonly wakeFromSleep?: boolean;
+  /** true: level 1. */
+  readonly wakeFromSleep?: boolean | SleepLevel;
   /** Overrides the model catalog's add-ons. */
   readonly jitAddOns?: readonly string[];
 }
@@ -261,7 +283,7 @@ export function resolveStartup(input: StartupInput, model: ModelFacts, tensorPar
     weightSource: input.weightSource ?? DEFAULT_WEIGHT_SOURCE,
     fromPeers: input.fromPeers ?? false,
     localModelCache: input.localModelCache ?? false,
-    wakeFromSleep: input.wakeFromSleep ?? false,
+    wakeFromSleep: input.wakeFromSleep === true ? 1 : (input.wakeFromSleep ?? false),
     compile: input.compile ?? 'auto',
     compileCache: input.compileCache ?? 'none',
     compileColdSeconds: auto.compileCold + jitCold,

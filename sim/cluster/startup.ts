@@ -5,8 +5,8 @@ import type { PodEventLog } from './event-log.js';
 import type { Node } from './nodes.js';
 import type { Pod } from './pod.js';
 import { StartupStats } from './startup-stats.js';
-import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
-import { SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
+import { KEPT_ASLEEP, STARTUP_PHASES, compileSecondsOn, wakeWeights, weightsAsleep, type CompileHit, type StartupPhase, type StartupSpec } from './startup-spec.js';
+import { NO_SOURCE, SharedStore, WEIGHT_SOURCES, weightLoadSteps, type NodeWeights, type StoreLimits, type TransferListener, type WeightSource } from './storage.js';
 
 /** What the start-up pipeline reports to the kubelet. */
 export interface StartupListener {
@@ -207,16 +207,16 @@ export class StartupPipeline implements TransferListener {
     pod.memoryUsage = t.resources.hostMemoryUsage + t.resources.loadingMemory;
     const node = pod.node as Node;
     this.listener.usageChanged(node);
-    pod.copiedFromPeer = false;
+    pod.copiedFrom = null;
     if (t.startup.weightLoad !== 'auto') {
       this.log.pod(pod, 'weightLoad');
       this.schedule(pod, t.startup.weightLoad.sample(this.rng) * factor + t.faults.extraLoadSeconds);
       return;
     }
-    const onNode = t.startup.wakeFromSleep ? 'asleep' : nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
+    const onNode = wakeWeights(t.startup) ?? nodeWeights(node.weightsLoaded.has(t.weightsKey), t.startup.localModelCache);
     // A peer beats even the page cache (GPU to GPU) and brings the compiled artefacts along.
     const peer = t.startup.fromPeers && onNode !== 'asleep' ? this.servingPeer(pod) : null;
-    pod.copiedFromPeer = peer !== null;
+    pod.copiedFrom = peer;
     if (peer !== null) this.stats.peerCopies++;
     else if (t.startup.fromPeers) this.stats.peerFallbacks++;
     this.log.pod(pod, 'weightLoad', loadReason(t.startup, peer, onNode));
@@ -239,7 +239,9 @@ export class StartupPipeline implements TransferListener {
     const step = pod.loadSteps[pod.loadStep];
     const store = this.store(step.source);
     pod.loadStore = store;
-    store.start(pod.podId, (pod.node as Node).id, step.readers, step.bytesPerReader);
+    // A copy from a peer shares the peer's GPUs with the other pods copying from it.
+    const peer = step.source === 'peer' ? pod.copiedFrom : null;
+    store.start(pod.podId, (pod.node as Node).id, step.readers, step.bytesPerReader, peer?.podId ?? NO_SOURCE, peer?.template.tensorParallel ?? 0);
   }
 
   /**
@@ -259,7 +261,7 @@ export class StartupPipeline implements TransferListener {
     const s = pod.template.startup;
     const key = compileKey(pod, node);
     if (s.compileCache === 'perNode' && node.compiled.has(key)) return 'node';
-    if (pod.copiedFromPeer) return 'peer';
+    if (pod.copiedFrom !== null) return 'peer';
     if (s.compileCache === 'shared' && this.sharedCompiled.has(key)) return 'shared';
     return null;
   }
@@ -288,7 +290,8 @@ const NODE_WEIGHTS_REASON: Readonly<Record<NodeWeights, string>> = { asleep: 'wa
 function loadReason(s: StartupSpec, peer: Pod | null, onNode: NodeWeights): string {
   if (peer !== null) return `from peer ${peer.name}`;
   const local = NODE_WEIGHTS_REASON[onNode];
-  if (s.wakeFromSleep) return local;
+  if (weightsAsleep(s)) return local;
+  if (s.wakeFromSleep === 2) return `sleep level 2: reload from ${local}`;
   if (s.fromPeers) return `no serving peer: fallback to ${local || s.weightSource}`;
   return s.localModelCache ? local : '';
 }

@@ -1,3 +1,4 @@
+import { VLLM_SLEEP_MODE } from '../config/upstream-defaults.js';
 import type { Simulator } from '../engine/simulator.js';
 
 /**
@@ -24,7 +25,15 @@ export interface StoreLimits {
    * tokenizer, index: SMALL_FILES) one after another, then its shards HUB_PARALLEL_FILES at a time.
    */
   readonly requestLatency?: number;
+  /**
+   * A source that is itself a pod (a serving peer): what each of its ranks sends. The readers copying from one
+   * source share its ranks × this, as readers on one node share perNode. Absent: the store has no such limit.
+   */
+  readonly perSourceRank?: number;
 }
+
+/** The source key of a transfer from a store without sending pods. */
+export const NO_SOURCE = -1;
 
 const GiB = 1024 ** 3;
 const GB = 1e9;
@@ -51,11 +60,12 @@ export const DEFAULT_STORE_LIMITS: Readonly<Record<WeightSource, StoreLimits>> =
   pageCache: { perReader: 3 * GiB, perNode: 23 * GiB, aggregate: Infinity, requestLatency: 0 },
   // GPU to GPU from a serving pod of the same version (RDMA): a DeepSeek-class 8-GPU checkpoint (~690 GB) in
   // 11 s, ≈7.8 GB/s per rank (issue 14, published figure); 8 × 400 Gbit NICs per node.
-  peer: { perReader: 7.8 * GB, perNode: 400 * GB, aggregate: Infinity, requestLatency: 0 },
+  // A rank sends at the rate a rank receives: two pods copying from one peer get half each.
+  peer: { perReader: 7.8 * GB, perNode: 400 * GB, aggregate: Infinity, requestLatency: 0, perSourceRank: 7.8 * GB },
   // Waking a sleeping engine (vLLM sleep mode level 1: weights offloaded to pinned host memory): ~3 s to wake
   // 64 GiB (issue 14, published); vllm#48193 woke in 0.59 s. Taken per rank; each GPU has its own PCIe link, so
   // a node of 8 wakes 8 at once (UNCONFIRMED).
-  sleepWake: { perReader: (64 * GiB) / 3, perNode: (8 * 64 * GiB) / 3, aggregate: Infinity, requestLatency: 0 },
+  sleepWake: { perReader: VLLM_SLEEP_MODE.wakeBytesPerSecondPerGpu, perNode: 8 * VLLM_SLEEP_MODE.wakeBytesPerSecondPerGpu, aggregate: Infinity, requestLatency: 0 },
 };
 
 /**
@@ -143,6 +153,9 @@ export interface TransferListener {
 interface Transfer {
   readonly key: number;
   readonly node: number;
+  /** The sending pod (NO_SOURCE: none) and its ranks. */
+  readonly source: number;
+  readonly sourceRanks: number;
   readonly readers: number;
   readonly bytesPerReader: number;
   remaining: number;
@@ -171,10 +184,13 @@ export class SharedStore {
     this.finishHandler = sim.handler(() => this.onFinish());
   }
 
-  /** Starts reading; `key` identifies the transfer (the pod id) for abort and the done callback. */
-  start(key: number, node: number, readers: number, bytesPerReader: number): void {
+  /**
+   * Starts reading; `key` identifies the transfer (the pod id) for abort and the done callback; `source` the
+   * sending pod of a peer copy (NO_SOURCE otherwise), with its ranks.
+   */
+  start(key: number, node: number, readers: number, bytesPerReader: number, source = NO_SOURCE, sourceRanks = 0): void {
     this.advance();
-    this.transfers.push({ key, node, readers, bytesPerReader, remaining: bytesPerReader, rate: 0 });
+    this.transfers.push({ key, node, readers, bytesPerReader, source, sourceRanks, remaining: bytesPerReader, rate: 0 });
     this.reschedule();
   }
 
@@ -230,9 +246,21 @@ export class SharedStore {
     const rates = fairReaderRates(this.limits, readers);
     let earliest = Infinity;
     for (const t of this.transfers) {
-      t.rate = rates[nodes.indexOf(t.node)];
+      t.rate = Math.min(rates[nodes.indexOf(t.node)], this.sourceShare(t));
       earliest = Math.min(earliest, t.remaining / t.rate);
     }
     this.finishEvent = this.sim.at(this.sim.now + earliest, this.finishHandler);
+  }
+
+  /**
+   * A reader's equal share of its sending pod (perSourceRank × its ranks over every reader copying from it);
+   * Infinity without a sending pod. What a capped transfer leaves unused is not handed to the others: the
+   * stores with sending pods (peers) have no aggregate or node limit that binds at their rates.
+   */
+  private sourceShare(t: Transfer): number {
+    if (t.source === NO_SOURCE || this.limits.perSourceRank === undefined) return Infinity;
+    let readers = 0;
+    for (const other of this.transfers) if (other.source === t.source) readers += other.readers;
+    return (this.limits.perSourceRank * t.sourceRanks) / readers;
   }
 }

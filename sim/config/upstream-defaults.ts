@@ -95,3 +95,19 @@ export const FLAGGER_DEFAULTS = {
   /** analysis.stepWeightPromotion (0: all traffic back to the primary in one step, runPromotionTrafficShift) */
   stepWeightPromotion: 0,
 } as const;
+
+/**
+ * vLLM sleep mode (`--enable-sleep-mode`; POST /sleep?level=1|2, POST /wake_up; docs.vllm.ai features/sleep_mode,
+ * blog.vllm.ai 2025-10-26 "sleep mode"). Level 1 offloads the weights to CPU RAM and discards the KV cache ("make
+ * sure there's enough CPU memory to store the model weights"); level 2 discards both, and the weights are reloaded
+ * after the wake. The process, allocator, compiled kernels and CUDA graphs survive both.
+ */
+export const VLLM_SLEEP_MODE = {
+  /** The level the sleepWake strategy uses unless told: the one whose wake needs no storage. */
+  level: 1,
+  /**
+   * Level-1 wake, bytes per second per GPU (host memory → GPU): ~3 s to wake 64 GiB (issue 14, published);
+   * the blog's level-1 wakes of 0.1–0.8 s for models of a few GiB to ~30 GiB per GPU fit it.
+   */
+  wakeBytesPerSecondPerGpu: (64 * 1024 ** 3) / 3,
+} as const;

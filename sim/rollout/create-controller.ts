@@ -69,6 +69,13 @@ export function createController(
       stable,
     );
   }
+  if ('sleepWake' in s) {
+    return new DeploymentController(
+      host,
+      { replicas, strategy: { kind: 'sleepWake', maxUnavailable: s.sleepWake.maxUnavailable }, progressDeadlineSeconds: rollout.progressDeadlineSeconds },
+      stable,
+    );
+  }
   if ('blueGreen' in s) {
     const bg = s.blueGreen;
     if (!bg.previewMirrorPercent && rollout.previewTraffic === undefined) {

@@ -16,7 +16,11 @@ import { rollingSyncStep, type Action, type RsSnapshot } from './rolling-update.
 
 export type DeploymentStrategy =
   | { kind: 'rollingUpdate'; maxSurge: IntOrPercent; maxUnavailable: IntOrPercent }
-  | { kind: 'recreate' };
+  | { kind: 'recreate' }
+  /** A rolling update without surge whose new pods wake a sleeping engine on the GPUs the old ones free. */
+  | { kind: 'sleepWake'; maxUnavailable: IntOrPercent };
+
+const PHASE_NAMES: Readonly<Record<DeploymentStrategy['kind'], string>> = { rollingUpdate: 'rolling update', recreate: 'recreate', sleepWake: 'sleep/wake swap' };
 
 export interface DeploymentParams {
   replicas: number;
@@ -71,7 +75,7 @@ export class DeploymentController extends ControllerBase {
 
   start(): void {
     this.state.startedAt = this.host.now();
-    this.enterPhase(this.params.strategy.kind === 'recreate' ? 'recreate' : 'rolling update');
+    this.enterPhase(PHASE_NAMES[this.params.strategy.kind]);
     this.host.log('RolloutStarted', `${this.params.strategy.kind}, ${this.params.replicas} replicas`);
   }
 
@@ -152,7 +156,8 @@ export class DeploymentController extends ControllerBase {
       const remaining = this.oldRSs.reduce((sum, rs) => sum + this.host.status(rs).existing, 0);
       return recreateSyncStep(this.params.replicas, newRS, oldRSs, remaining);
     }
-    return rollingSyncStep({ replicas: this.params.replicas, ...strategy }, newRS, oldRSs);
+    const maxSurge = strategy.kind === 'sleepWake' ? intCount(0) : strategy.maxSurge;
+    return rollingSyncStep({ replicas: this.params.replicas, maxSurge, maxUnavailable: strategy.maxUnavailable }, newRS, oldRSs);
   }
 
   private apply(action: Action): void {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
+import { ARGO_ROLLOUT_DEFAULTS as ARGO, DEPLOYMENT_DEFAULTS, VLLM_SLEEP_MODE } from '../config/upstream-defaults.js';
 import { zDuration, zIntOrPercent } from '../config/zod-units.js';
 import { zPreviewTraffic } from '../traffic/config.js';
-import type { IntOrPercent } from '../config/int-or-percent.js';
+import { intCount, type IntOrPercent } from '../config/int-or-percent.js';
 import { zAnalysisTemplate } from './analysis-schema.js';
 import { rollingBudgetProblem } from './fenceposts.js';
 import { zFlagger } from './flagger-schema.js';
@@ -29,6 +29,24 @@ export const zRollingUpdate = z
   .superRefine(checkBudgets);
 
 export const zRecreate = z.strictObject({});
+
+/**
+ * A zero-surge model swap on the same GPUs with vLLM sleep mode (docs/startup-levers.md): the new version's
+ * engine waits asleep beside each old pod; `maxUnavailable` pods at a time, the old one drains and is put to
+ * sleep, freeing its GPUs, and the new one wakes there. Level 1: the new weights wait in host memory (checked
+ * against the node's); level 2: they were discarded and are reloaded (page cache, node cache or weightSource).
+ */
+export const zSleepWake = z
+  .strictObject({
+    level: z
+      .union([z.literal(1), z.literal(2)])
+      .default(VLLM_SLEEP_MODE.level)
+      .meta({ description: '1: weights offloaded to host memory, a wake copies them back; 2: weights discarded, a wake reloads them' }),
+    maxUnavailable: zIntOrPercent
+      .prefault(DEPLOYMENT_DEFAULTS.maxUnavailable)
+      .meta({ description: 'pods swapped at once (no surge: the new pods take the GPUs the old ones free)' }),
+  })
+  .superRefine((s, ctx) => checkBudgets({ maxSurge: intCount(0), maxUnavailable: s.maxUnavailable }, ctx));
 
 /** A reference to analysis templates declared under rollout.analysisTemplates. */
 export const zAnalysisRef = z.strictObject({
@@ -183,8 +201,9 @@ export const zStrategy = z.union(
     z.strictObject({ gatewayCutover: zGatewayCutover }),
     z.strictObject({ adapterRewrite: zAdapterRewrite }),
     z.strictObject({ inferencePoolSplit: zInferencePoolSplit }),
+    z.strictObject({ sleepWake: zSleepWake }),
   ],
-  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit' },
+  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit, sleepWake' },
 );
 export type StrategySpec = z.output<typeof zStrategy>;
 

@@ -3,7 +3,8 @@ import { withCalibratedPhases } from '../cluster/calibrated-startup.js';
 import type { ClusterConfig } from '../cluster/cluster.js';
 import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePodSettings, resolveStartupInput } from '../cluster/schema.js';
 import { resolveStartup } from '../cluster/startup-spec.js';
-import { modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
+import { checkSleepHostMemory, sleepWakeLevel, wakingStartup } from '../rollout/sleep-wake.js';
+import { defaultPodResources, modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
 import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
@@ -83,13 +84,18 @@ export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const pod = { ...podSettings, minReadySeconds: gatedMinReadySeconds(podSettings.minReadySeconds, spec.routing.discovery ?? null) };
   const resources = resolvePodResources(spec.deployment.resources);
   const newVersion = spec.rollout?.newVersion;
+  const sleepLevel = sleepWakeLevel(spec.rollout);
+  if (sleepLevel !== null) {
+    const podMemory = resources.hostMemoryRequest ?? defaultPodResources(modelFacts, serving.model.tensorParallel, false).hostMemoryRequest;
+    checkSleepHostMemory(sleepLevel, modelFacts.weightBytes, podMemory, serving.model.tensorParallel, cluster.nodePools, cluster.nodePools[0].gpu);
+  }
   const template = (version: VersionRole): ResolvedTemplate => ({
     name: `${scenario.metadata.name}-${version}`.replace(/[^a-z0-9-]/gi, '-').toLowerCase(),
     version,
     model: modelFacts,
     gpu: serving.gpu.name,
     tensorParallel: serving.model.tensorParallel,
-    startup,
+    startup: version === 'new' && sleepLevel !== null ? wakingStartup(startup, sleepLevel) : startup,
     pod,
     ...serving.lifecycle,
     resources,
