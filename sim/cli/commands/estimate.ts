@@ -4,7 +4,9 @@ import { phaseSources, rowsForClass, sizeClassOf } from '../../cluster/startup-e
 import { engineInitSeconds, resolveStartup, type StartupPhase } from '../../cluster/startup-spec.js';
 import { modelFactsOf } from '../../cluster/template.js';
 import { InputError } from '../../errors.js';
+import { withUserCatalog } from '../../serving/catalog/catalog-scope.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
+import { loadCatalogFile } from '../../scenario/catalog-file.js';
 import { estimateServing } from '../../serving/estimate.js';
 import { estimateMultiNodeCommand } from './estimate-multi-node.js';
 import type { WeightDtype } from '../../serving/catalog/dtypes.js';
@@ -29,6 +31,8 @@ export interface EstimateArgs {
   /** Nodes per replica (multi-node, e.g. LeaderWorkerSet groups); --tp is then the GPUs of each node. */
   nodes?: unknown;
   network?: string;
+  /** A user catalog file whose GPUs and models --gpu and --model may name. */
+  catalog?: string;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', compileCache: '--compile-cache' };
@@ -39,6 +43,11 @@ const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', co
  * version); `none` compiles cold. `--from-peer` assumes a pod of the same version already serves.
  */
 export function estimateCommand(args: EstimateArgs): number {
+  const catalog = args.catalog === undefined ? undefined : loadCatalogFile(args.catalog, '--catalog');
+  return withUserCatalog(catalog, () => estimateInCatalog(args));
+}
+
+function estimateInCatalog(args: EstimateArgs): number {
   const tp = parsePositiveInt(args.tp ?? 1, '--tp') as number;
   const nodes = parsePositiveInt(args.nodes ?? 1, '--nodes') as number;
   if (nodes > 1) return estimateMultiNodeCommand(args, tp, nodes);
