@@ -78,6 +78,8 @@ await yargs(hideBin(process.argv))
         .option('nodes', { type: 'string', describe: 'nodes per replica (multi-node: --tp is then GPUs per node; docs/multi-node.md)' })
         .option('network', { type: 'string', describe: 'inter-node network with --nodes: infiniband-ndr (default), roce-400g, ethernet-100g' })
         .option('catalog', { type: 'string', describe: 'a catalog file of extra GPUs and models, usable by --gpu/--model (docs/catalog.md)' })
+        .option('enforce-eager', { type: 'boolean', describe: "vLLM's --enforce-eager: no CUDA graphs captured" })
+        .option('cuda-graphs-in-kv-budget', { type: 'boolean', describe: 'as VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1: graph memory comes out of the KV cache' })
         .option('json', { type: 'boolean' }),
     (argv) => exitWith(async () => (await import('./commands/estimate.js')).estimateCommand(argv as never)),
   )

@@ -40,7 +40,7 @@ export const NON_TORCH_BYTES_PER_GPU_UNDER_TP = 0.6 * GiB;
 /**
  * Peak PyTorch memory above the weights on one rank during vLLM's profile run. `quantisedInputs`: the GEMMs run
  * W8A8 (fp8 weights on FP8 tensor cores), so each linear layer's input is first quantised to one byte per
- * element (vLLM's scaled_fp8_quant): the widest such input, the down projection's (ffn / TP per token), is alive
+ * element (vLLM's scaled_fp8_quant): the widest such input (hidden, or the down projection's ffn / TP) is alive
  * next to the 16-bit activation it was made from.
  */
 export function activationBytesPerGpu(model: ModelArchitecture, tensorParallel: number, maxNumBatchedTokens: number, maxNumSeqs: number, quantisedInputs = false): number {

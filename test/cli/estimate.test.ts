@@ -56,6 +56,10 @@ describe('estimate for people', () => {
     expect(text.stdout).toMatch(/^decodeStepMs +\d+\.\d ms$/m);
     expect(text.stdout).toMatch(/^weightBytes +131 GiB$/m);
     expect(text.stdout).not.toMatch(/\d\.\d{4,}/);
+    expect(text.stdout).toMatch(/^ {2}Model loading took 32\.\d\d GiB memory$/m);
+    expect(text.stdout).toMatch(/^ {2}# GPU blocks: \d+$/m);
+    expect(text.stdout).toMatch(/^ {2}Graph capturing finished, took \d\.\d\d GiB$/m);
+    expect(cli([...args, '--enforce-eager']).stdout).toContain('CUDA graphs: none (--enforce-eager)');
     const json = JSON.parse(cli([...args, '--json']).stdout);
     expect(Number.isInteger(json.decodeStepMs)).toBe(false);
     expect(String(json.decodeStepMs).length).toBeGreaterThan(8);

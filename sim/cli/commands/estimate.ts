@@ -31,6 +31,8 @@ export interface EstimateArgs {
   /** Nodes per replica (multi-node, e.g. LeaderWorkerSet groups); --tp is then the GPUs of each node. */
   nodes?: unknown;
   network?: string;
+  'enforce-eager'?: boolean;
+  'cuda-graphs-in-kv-budget'?: boolean;
   /** A user catalog file whose GPUs and models --gpu and --model may name. */
   catalog?: string;
 }
@@ -64,6 +66,8 @@ function estimateInCatalog(args: EstimateArgs): number {
     prompt: parsePositiveInt(args.prompt ?? 1024, '--prompt') as number,
     weightDtype,
     kvDtype: (args['kv-dtype'] ?? 'bf16') as 'bf16' | 'fp8',
+    enforceEager: args['enforce-eager'] ?? false,
+    cudaGraphsInKvBudget: args['cuda-graphs-in-kv-budget'] ?? false,
   });
   const startupParsed = zStartup.safeParse({
     ...(args.source ? { weightSource: args.source } : {}),
@@ -117,8 +121,9 @@ function estimateInCatalog(args: EstimateArgs): number {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  const { startupSources: _sources, startupPhases: _phases, ...flat } = result;
-  const lines = ['', 'start-up phases (image pull, then process start → serving), seconds and sources:'];
+  const { startupSources: _sources, startupPhases: _phases, vllmLog, ...flat } = result;
+  const lines = ['', 'memory as vLLM logs it (GiB = 2^30 bytes; per GPU unless a replica total):', ...vllmLog.map((line) => `  ${line}`)];
+  lines.push('', 'start-up phases (image pull, then process start → serving), seconds and sources:');
   for (const s of sources) lines.push(`  ${s.phase.padEnd(13)} ${s.seconds.toFixed(1).padStart(8)} s  ${s.provenance.padEnd(16)} ${s.basis}`);
   process.stdout.write(`${renderEstimateText(flat)}${lines.join('\n')}\n`);
   return 0;
