@@ -87,6 +87,13 @@ describe('user catalog file', () => {
     expect(resolveRun(viaOverride).serving.gpu.memoryBytes).toBe(192 * 1024 ** 3);
   });
 
+  it('a bad spec.catalog is an error at spec.catalog', () => {
+    const dir = folderWith({ 'clash.yaml': 'models: []\ngpus:\n  - { name: a100-80GB, memory: 80GiB, memoryBandwidth: 2TB/s, bf16Tflops: 312 }\n' });
+    expect(inputError(() => loadScenarioText(scenario('h100-80gb', 'llama-3.1-8b', 'catalog: 5'), { baseDir: dir })).message).toMatch(/^spec\.catalog: is 5; expected the path of a catalog file/);
+    expect(inputError(() => loadScenarioText(scenario('h100-80gb', 'llama-3.1-8b', 'catalog: none.yaml'), { baseDir: dir })).message).toMatch(/^spec\.catalog: no such catalog file/);
+    expect(inputError(() => loadScenarioText(scenario('h100-80gb', 'llama-3.1-8b', 'catalog: clash.yaml'), { baseDir: dir })).message).toMatch(/^spec\.catalog: .*GPU "a100-80GB" clashes with the built-in GPU "a100-80gb"/);
+  });
+
   it('a clash with a built-in name is an error naming both', () => {
     const dir = folderWith({ 'clash.yaml': 'gpus:\n  - { name: H100-80GB, memory: 80GiB, memoryBandwidth: 3TB/s, bf16Tflops: 900 }\n' });
     const error = inputError(() => loadCatalogFile(join(dir, 'clash.yaml'), 'spec.catalog'));
