@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { resolveRun } from '../../sim/run/resolve.js';
+import { loadScenarioText } from '../../sim/scenario/load.js';
 import { resolveGpu, resolveModel } from '../../sim/serving/catalog/resolve.js';
 import { estimateServing } from '../../sim/serving/estimate.js';
 import {
@@ -50,6 +52,32 @@ describe('CUDA-graph capture memory', () => {
     expect(inside.headroomBytesPerGpu).toBeCloseTo(80 * GiB * 0.1, 0);
     // At 0.999 the capture has no room left: the headroom goes negative.
     expect(kvCacheCapacity(replica({ gpuMemoryUtilization: 0.999 })).headroomBytesPerGpu).toBeLessThan(0);
+  });
+});
+
+describe('CUDA graphs in a scenario', () => {
+  it('server.cudaGraphsInKvBudget takes the graphs out of the KV cache; roofline cudaGraphs: false captures none', () => {
+    const text = (server: string) => `apiVersion: rollout-sim/v1alpha1
+kind: Scenario
+metadata: { name: graphs }
+spec:
+  duration: 1m
+  cluster: { nodePools: [{ name: h100, gpu: h100-80gb, gpusPerNode: 8, nodes: 1 }] }
+  model: llama-3.1-8b
+  server: ${server}
+  traffic: { arrival: { poisson: { rate: 1/s } }, promptTokens: { constant: 100 }, outputTokens: { constant: 10 } }
+`;
+    const blocks = (server: string) => {
+      const serving = resolveRun(loadScenarioText(text(server))).serving;
+      if (serving.kind !== 'llm') throw new Error('expected the LLM server');
+      return serving.replica.kvBlocks;
+    };
+    const above = blocks('{}');
+    const inside = blocks('{ cudaGraphsInKvBudget: true }');
+    const graphs = kvCacheCapacity(replica()).cudaGraphBytes;
+    expect(above - inside).toBe(Math.floor(kvCacheCapacity(replica()).kvCacheBytes / (16 * 131072)) - Math.floor((kvCacheCapacity(replica()).kvCacheBytes - graphs) / (16 * 131072)));
+    expect(above - inside).toBeGreaterThan(100);
+    expect(blocks('{ cudaGraphsInKvBudget: true, stepTime: { roofline: { cudaGraphs: false } } }')).toBe(above);
   });
 });
 
