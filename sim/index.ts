@@ -3,6 +3,8 @@
  * for users who drive simulations from their own test suites.
  */
 export { loadScenarioFile, loadScenarioText, ScenarioError, type LoadedScenario } from './scenario/load.js';
+export { loadCatalogFile } from './scenario/catalog-file.js';
+export { withUserCatalog, type UserCatalog } from './serving/catalog/catalog-scope.js';
 export { scenarioJsonSchema, type Scenario, type ScenarioSpec } from './scenario/schema.js';
 export { runScenario, type RunOptions } from './run/run-scenario.js';
 export { preflight, type PreflightReport, type VerifiedFix } from './run/preflight.js';

@@ -2,6 +2,7 @@ import { parseDuration } from '../config/units.js';
 import { DEPLOYMENT_DEFAULTS, VLLM_SLEEP_MODE } from '../config/upstream-defaults.js';
 import { InputError } from '../errors.js';
 import type { KvDtype, WeightDtype } from '../serving/catalog/dtypes.js';
+import { withUserCatalog } from '../serving/catalog/catalog-scope.js';
 import { resolveModel } from '../serving/catalog/resolve.js';
 import { resolveModelSpec, type ServingModel } from '../serving/catalog/schema.js';
 import { estimateServing } from '../serving/estimate.js';
@@ -146,6 +147,10 @@ export function parseModels(value: unknown): string[] {
  * spare GPUs at t=0 and the autoscaler's room for a surge stay the same share of the fleet.
  */
 export function modelVariant(modelName: string | null, loaded: LoadedScenario): ModelVariant {
+  return withUserCatalog(loaded.catalog, () => modelVariantInCatalog(modelName, loaded));
+}
+
+function modelVariantInCatalog(modelName: string | null, loaded: LoadedScenario): ModelVariant {
   const spec = loaded.scenario.spec;
   const base = resolveModelSpec(spec.model, loaded.baseDir, 'spec.model');
   const pools: NodePoolSize[] = spec.cluster.nodePools.map(({ name, gpu, gpusPerNode, nodes, minNodes, maxNodes }) => ({

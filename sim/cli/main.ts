@@ -46,7 +46,8 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', describe: 'print the summary JSON and nothing else on stdout' })
         .option('requests', { type: 'boolean', describe: 'also write requests.csv (one row per request)' })
         .option('svg', { type: 'boolean', default: true, describe: 'render the charts as SVG files too (--no-svg to skip)' })
-        .option('calibration', { type: 'string', describe: 'a calibration file (rollout-sim calibrate); sets spec.calibration' }),
+        .option('calibration', { type: 'string', describe: 'a calibration file (rollout-sim calibrate); sets spec.calibration' })
+        .option('catalog', { type: 'string', describe: 'a catalog file of extra GPUs and models (docs/catalog.md); sets spec.catalog' }),
     (argv) => exitWith(async () => (await import('./commands/run.js')).runCommand(argv as never)),
   )
   .command(
@@ -76,6 +77,9 @@ await yargs(hideBin(process.argv))
         .option('kv-dtype', { type: 'string', describe: 'bf16 (default) or fp8' })
         .option('nodes', { type: 'string', describe: 'nodes per replica (multi-node: --tp is then GPUs per node; docs/multi-node.md)' })
         .option('network', { type: 'string', describe: 'inter-node network with --nodes: infiniband-ndr (default), roce-400g, ethernet-100g' })
+        .option('catalog', { type: 'string', describe: 'a catalog file of extra GPUs and models, usable by --gpu/--model (docs/catalog.md)' })
+        .option('enforce-eager', { type: 'boolean', describe: "vLLM's --enforce-eager: no CUDA graphs captured" })
+        .option('cuda-graphs-in-kv-budget', { type: 'boolean', describe: 'as VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1: graph memory comes out of the KV cache' })
         .option('json', { type: 'boolean' }),
     (argv) => exitWith(async () => (await import('./commands/estimate.js')).estimateCommand(argv as never)),
   )

@@ -19,6 +19,7 @@ import type { RouterOptions } from '../routing/router.js';
 import { gatedMinReadySeconds, type DiscoverySpec } from '../routing/discovery.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { ScenarioSpec } from '../scenario/schema.js';
+import { withUserCatalog } from '../serving/catalog/catalog-scope.js';
 import { resolveGpu } from '../serving/catalog/resolve.js';
 import { resolveServing, type ServingSettings, type VersionBehaviour } from '../serving/setup.js';
 import type { WarmupSpec } from '../serving/warmup.js';
@@ -68,6 +69,10 @@ export interface ResolvedRun {
 }
 
 export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
+  return withUserCatalog(loaded.catalog, () => resolveRunInCatalog(loaded, seed));
+}
+
+function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun {
   const { scenario, baseDir } = loaded;
   const spec = scenario.spec;
   checkRunSize(spec, baseDir);

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { formatIssues } from '../config/issues.js';
+import { withUserCatalog, type UserCatalog } from '../serving/catalog/catalog-scope.js';
+import { loadCatalogFile } from './catalog-file.js';
 import { applyGatewayManifest } from './gateway-manifest.js';
 import { applyManifest } from './manifest.js';
 import { scenarioWarnings } from './lint.js';
@@ -23,6 +25,8 @@ export interface LoadedScenario {
   /** The document as written, after overrides (before defaults). */
   raw: unknown;
   file: string | null;
+  /** spec.catalog: the user's GPUs and models, usable by name (resolveRun puts it in force again). */
+  catalog?: UserCatalog;
   /** Fields of an imported manifest that are not modelled, and likely mistakes (scenario/lint.ts). */
   warnings?: string[];
 }
@@ -93,8 +97,26 @@ export function loadScenarioText(
   const gateway = applyGatewayManifest(manifest.raw, baseDir);
   const raw = gateway.raw;
   const warnings = [...manifest.warnings, ...gateway.warnings];
-  const scenario = validateScenario(raw, source);
-  return { scenario, baseDir, hash: hashDocument(raw), raw, file: null, warnings: [...warnings, ...scenarioWarnings(scenario.spec, raw)] };
+  const catalog = userCatalogOf(raw, baseDir);
+  const scenario = withUserCatalog(catalog, () => validateScenario(raw, source));
+  return {
+    scenario,
+    baseDir,
+    hash: hashDocument(raw),
+    raw,
+    file: null,
+    ...(catalog === undefined ? {} : { catalog }),
+    warnings: [...warnings, ...scenarioWarnings(scenario.spec, raw)],
+  };
+}
+
+/** spec.catalog is read before validation: the names it adds are resolved while the spec is validated. */
+function userCatalogOf(raw: unknown, baseDir: string): UserCatalog | undefined {
+  const spec = (raw as { spec?: unknown }).spec;
+  const file = spec !== null && typeof spec === 'object' ? (spec as { catalog?: unknown }).catalog : undefined;
+  if (file === undefined) return undefined;
+  if (typeof file !== 'string' || file === '') throw new InputError(`is ${JSON.stringify(file)}; expected the path of a catalog file`, 'spec.catalog');
+  return loadCatalogFile(resolve(baseDir, file), 'spec.catalog');
 }
 
 export function loadScenarioFile(file: string, overrides: readonly string[] = []): LoadedScenario {

@@ -63,6 +63,12 @@ export const zSpec = z.strictObject({
   metrics: z.strictObject({ windowSeconds: zPositiveDuration.prefault(10) }).prefault({}),
   /** The initial fleet starts cold (start-up pipeline at t=0) instead of up, warm and serving. */
   coldStart: z.boolean().default(false),
+  /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
+  catalog: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'a catalog file of extra GPUs and models, usable by name; relative to the scenario file (docs/catalog.md)' }),
   calibration: z
     .string()
     .min(1)

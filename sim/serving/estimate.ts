@@ -4,6 +4,7 @@ import type { GpuSpec } from './catalog/gpus.js';
 import { parameterCounts, validateTensorParallel, type ModelArchitecture } from './catalog/models.js';
 import { resolveGpu, resolveModel } from './catalog/resolve.js';
 import { kvBytesPerToken, kvBytesPerTokenPerGpu, kvCacheCapacity } from './memory.js';
+import { vllmMemoryLogLines } from './vllm-memory-log.js';
 import { createStepTimeModel, type StepTimeSpec } from './step-time/factory.js';
 import { decodeBatch, prefillBatch, type BatchShape, type StepTimeModel } from './step-time/types.js';
 
@@ -25,6 +26,12 @@ export interface EstimateInput {
   /** vLLM's --max-num-batched-tokens and --max-num-seqs: they size the profile run's activation reserve. */
   readonly maxNumBatchedTokens?: number;
   readonly maxNumSeqs?: number;
+  /** vLLM's --enforce-eager: no CUDA graphs. */
+  readonly enforceEager?: boolean;
+  /** VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1: the graphs' memory comes out of the KV budget. */
+  readonly cudaGraphsInKvBudget?: boolean;
+  /** vLLM's --max-model-len, for the "Maximum concurrency" line; default the model's maximum context. */
+  readonly maxModelLen?: number;
   readonly stepTime?: StepTimeSpec;
   /** Resolves a profile step-time file. */
   readonly baseDir?: string;
@@ -50,6 +57,12 @@ export interface ServingEstimate {
   readonly kvCacheSource: 'derived' | 'measured';
   /** Sequences of `context` tokens the KV cache holds at once (whole blocks each). */
   readonly maxConcurrentAtContext: number;
+  /** CUDA-graph capture memory on each GPU; null under enforceEager. */
+  readonly cudaGraphBytesPerGpu: number | null;
+  /** Device memory left free on each GPU once the graphs are captured (negative: capture runs out). */
+  readonly headroomBytesPerGpu: number;
+  /** The memory lines of vLLM's start-up log for this replica (vllm-memory-log.ts). */
+  readonly vllmLog: readonly string[];
   readonly stepTimeModel: string;
   /** One decode step of `batch` sequences at `context` tokens each. */
   readonly decodeStepMs: number;
@@ -98,7 +111,10 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
     measuredBlocks: input.measuredBlocks,
     maxNumBatchedTokens: input.maxNumBatchedTokens,
     maxNumSeqs: input.maxNumSeqs,
+    enforceEager: input.enforceEager,
+    cudaGraphsInKvBudget: input.cudaGraphsInKvBudget,
   });
+  const cudaGraphBytesPerGpu = input.enforceEager === true ? null : capacity.cudaGraphBytes / input.tp;
   const stepTime = createStepTimeModel(input.stepTime ?? { roofline: {} }, model, gpu, input.tp, { weightDtype, kvDtype }, input.baseDir);
   const decodeStep = stepBreakdown(stepTime, decodeBatch(batch, context));
   const prefill = stepBreakdown(stepTime, prefillBatch(prompt));
@@ -121,6 +137,19 @@ export function estimateServing(input: EstimateInput): ServingEstimate {
     kvCacheBlocks: capacity.kvCacheBlocks,
     kvCacheSource: capacity.source,
     maxConcurrentAtContext: Math.floor(capacity.kvCacheBlocks / blocksPerSequence),
+    cudaGraphBytesPerGpu,
+    headroomBytesPerGpu: capacity.headroomBytesPerGpu,
+    vllmLog: vllmMemoryLogLines({
+      tensorParallel: input.tp,
+      weightBytesPerGpu: capacity.weightBytesPerGpu,
+      kvCacheBytes: capacity.kvCacheBytes,
+      kvCacheTokens: capacity.kvCacheTokens,
+      kvCacheBlocks: capacity.kvCacheBlocks,
+      maxModelLen: contextLength(input.maxModelLen ?? model.maxContext, 'maxModelLen', model),
+      cudaGraphBytesPerGpu,
+      gpuMemoryBytes: gpu.memoryBytes,
+      headroomBytesPerGpu: capacity.headroomBytesPerGpu,
+    }),
     stepTimeModel: stepTime.name,
     decodeStepMs: decodeStep.totalMs,
     decodeStep,

@@ -37,12 +37,65 @@ export const DEFAULT_MAX_NUM_SEQS = 256;
 export const NON_TORCH_BYTES_SINGLE_GPU = 0.35 * GiB;
 export const NON_TORCH_BYTES_PER_GPU_UNDER_TP = 0.6 * GiB;
 
-/** Peak PyTorch memory above the weights on one rank during vLLM's profile run. */
-export function activationBytesPerGpu(model: ModelArchitecture, tensorParallel: number, maxNumBatchedTokens: number, maxNumSeqs: number): number {
+/**
+ * Peak PyTorch memory above the weights on one rank during vLLM's profile run. `quantisedInputs`: the GEMMs run
+ * W8A8 (fp8 weights on FP8 tensor cores), so each linear layer's input is first quantised to one byte per
+ * element (vLLM's scaled_fp8_quant): the widest such input (hidden, or the down projection's ffn / TP) is alive
+ * next to the 16-bit activation it was made from.
+ */
+export function activationBytesPerGpu(model: ModelArchitecture, tensorParallel: number, maxNumBatchedTokens: number, maxNumSeqs: number, quantisedInputs = false): number {
   const mlpElements = (3 * model.ffn * model.expertsPerToken) / tensorParallel;
   const perToken = ACTIVATION_FIT * ACTIVATION_ELEMENT_BYTES * (mlpElements + 3 * model.hidden);
   const sampledSequences = Math.min(maxNumSeqs, maxNumBatchedTokens);
-  return maxNumBatchedTokens * perToken + sampledSequences * model.vocab * LOGIT_BYTES;
+  const fp8Inputs = quantisedInputs ? maxNumBatchedTokens * FP8_INPUT_BYTES * Math.max(model.hidden, (model.ffn * model.expertsPerToken) / tensorParallel) : 0;
+  return maxNumBatchedTokens * perToken + sampledSequences * model.vocab * LOGIT_BYTES + fp8Inputs;
+}
+
+const FP8_INPUT_BYTES = 1;
+
+/**
+ * Does vLLM quantise the activations (W8A8) for these weights on this GPU? fp8 weights do on GPUs with FP8
+ * tensor cores; without them (A100, A10G, A40) vLLM runs fp8 weights through the FP8 Marlin kernel as W8A16,
+ * and int4 (AWQ/GPTQ) through the Marlin kernels, which dequantise tiles in registers: no workspace beyond a
+ * few KiB of locks, left out.
+ */
+export function quantisesActivations(weightDtype: WeightDtype, gpu: GpuSpec): boolean {
+  return weightDtype === 'fp8' && gpu.fp8Flops > 0;
+}
+
+/**
+ * vLLM's default CUDA-graph capture sizes (vllm/config/vllm.py, v0.11 on): 1, 2, 4, then every 8 below 256,
+ * then every 16 up to max_cudagraph_capture_size = min(2 × max_num_seqs, 512), never above
+ * max_num_batched_tokens.
+ */
+export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: number): number[] {
+  const largest = Math.min(2 * maxNumSeqs, MAX_CUDA_GRAPH_CAPTURE_SIZE, maxNumBatchedTokens);
+  const sizes = [1, 2, 4];
+  for (let n = 8; n < 256; n += 8) sizes.push(n);
+  for (let n = 256; n <= MAX_CUDA_GRAPH_CAPTURE_SIZE; n += 16) sizes.push(n);
+  return sizes.filter((n) => n <= largest);
+}
+
+const MAX_CUDA_GRAPH_CAPTURE_SIZE = 512;
+
+/**
+ * Device memory of one piecewise CUDA graph of one layer (kernel nodes, their parameters, the graph exec).
+ * UNCONFIRMED, fitted on one log: vLLM 0.9.2, Llama-3.1-8B on one H100, "Graph capturing finished in 12 secs,
+ * took 0.52 GiB" with 67 capture sizes (1, 2, 4, then every 8 up to 512) of 32 layers each, after the pool.
+ */
+export const CUDA_GRAPH_BYTES_PER_LAYER_GRAPH = 230 * 1024;
+
+/**
+ * What capturing the CUDA graphs takes on one rank, as vLLM's "Graph capturing finished in N secs, took X GiB"
+ * line measures it (free memory before − after): one graph per capture size and layer (piecewise capture splits
+ * at attention), and the graphs' shared memory pool, which holds the intermediate tensors of the largest batch.
+ */
+export function cudaGraphBytesPerGpu(model: ModelArchitecture, tensorParallel: number, captureSizes: readonly number[]): number {
+  if (captureSizes.length === 0) return 0;
+  const largest = Math.max(...captureSizes);
+  const mlpElements = (3 * model.ffn * model.expertsPerToken) / tensorParallel;
+  const pool = largest * ACTIVATION_FIT * ACTIVATION_ELEMENT_BYTES * (mlpElements + 3 * model.hidden);
+  return captureSizes.length * model.layers * CUDA_GRAPH_BYTES_PER_LAYER_GRAPH + pool;
 }
 
 /** Weights of one replica: attention/MLP matrices at the weight dtype, embeddings, lm_head and norms at 16 bits. */
@@ -94,6 +147,14 @@ export interface ReplicaMemoryConfig {
   readonly maxNumSeqs?: number;
   /** When given, the cache must hold one sequence of this length (vLLM refuses to start otherwise). */
   readonly maxModelLen?: number;
+  /** vLLM's --enforce-eager: no CUDA graphs are captured. */
+  readonly enforceEager?: boolean;
+  /**
+   * VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1: the profile estimates the graphs' memory and takes it out of the
+   * KV budget. Off by default (as in vLLM): the graphs are captured after the KV cache is allocated, on top of
+   * gpu_memory_utilization.
+   */
+  readonly cudaGraphsInKvBudget?: boolean;
 }
 
 export interface KvCapacity {
@@ -105,6 +166,15 @@ export interface KvCapacity {
   readonly activationBytes: number;
   /** Memory outside PyTorch, summed over the replica's GPUs. */
   readonly nonTorchBytes: number;
+  /** CUDA-graph capture, summed over the replica's GPUs (0 under enforceEager). */
+  readonly cudaGraphBytes: number;
+  /** Whether cudaGraphBytes came out of the KV budget (cudaGraphsInKvBudget) or sits above it. */
+  readonly cudaGraphsInKvBudget: boolean;
+  /**
+   * Device memory left on each GPU once the server runs: total − (budget, or what it holds beyond) − graphs
+   * captured above the budget. Negative: the capture runs out of memory (lower gpuMemoryUtilization).
+   */
+  readonly headroomBytesPerGpu: number;
   /** Left for the KV cache in the whole replica (derived; for a measured count, blocks × block bytes). */
   readonly kvCacheBytes: number;
   /** Per cached token, across the replica's GPUs (replicated heads counted on every GPU holding them). */
@@ -143,6 +213,9 @@ export function kvCacheCapacity(config: ReplicaMemoryConfig): KvCapacity {
     budgetBytes: parts.budgetBytes,
     activationBytes: parts.activationBytes,
     nonTorchBytes: parts.nonTorchBytes,
+    cudaGraphBytes: parts.cudaGraphBytes,
+    cudaGraphsInKvBudget: config.cudaGraphsInKvBudget === true,
+    headroomBytesPerGpu: config.gpu.memoryBytes - parts.budgetBytes / config.tensorParallel - (config.cudaGraphsInKvBudget === true ? 0 : parts.cudaGraphBytes / config.tensorParallel),
     kvCacheBytes: config.measuredBlocks === undefined ? parts.freeBytes : kvCacheBlocks * blockBytes,
     kvBytesPerToken: parts.kvBytesPerToken,
     blockSize,
@@ -164,6 +237,7 @@ interface MemoryParts {
   readonly budgetBytes: number;
   readonly activationBytes: number;
   readonly nonTorchBytes: number;
+  readonly cudaGraphBytes: number;
   readonly freeBytes: number;
   readonly kvBytesPerToken: number;
 }
@@ -173,14 +247,19 @@ function memoryParts(config: ReplicaMemoryConfig): MemoryParts {
   const utilisation = gpuMemoryUtilization(config);
   const weights = weightBytes(model, config.weightDtype);
   const budgetBytes = gpu.memoryBytes * utilisation * tp;
-  const activationBytes = tp * activationBytesPerGpu(model, tp, profileTokens(config), profileSequences(config));
+  const tokens = profileTokens(config);
+  const sequences = profileSequences(config);
+  const activationBytes = tp * activationBytesPerGpu(model, tp, tokens, sequences, quantisesActivations(config.weightDtype, gpu));
   const nonTorchBytes = tp === 1 ? NON_TORCH_BYTES_SINGLE_GPU : NON_TORCH_BYTES_PER_GPU_UNDER_TP * tp;
+  const cudaGraphBytes = config.enforceEager === true ? 0 : tp * cudaGraphBytesPerGpu(model, tp, cudaGraphCaptureSizes(sequences, tokens));
+  const graphsInBudget = config.cudaGraphsInKvBudget === true ? cudaGraphBytes : 0;
   return {
     weightBytes: weights,
     budgetBytes,
     activationBytes,
     nonTorchBytes,
-    freeBytes: budgetBytes - weights - activationBytes - nonTorchBytes,
+    cudaGraphBytes,
+    freeBytes: budgetBytes - weights - activationBytes - nonTorchBytes - graphsInBudget,
     kvBytesPerToken: kvBytesPerTokenPerReplica(model, config.kvDtype, tp),
   };
 }

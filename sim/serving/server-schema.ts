@@ -60,6 +60,10 @@ export const zLlmServer = z
      */
     maxNumBatchedTokens: zWholeAtLeast(1).default(8192),
     gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
+    cudaGraphsInKvBudget: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1: CUDA-graph memory comes out of the KV cache (default: captured above gpuMemoryUtilization)' }),
     kvBlocks: zWholeAtLeast(1)
       .optional()
       .meta({ description: 'measured KV capacity in blocks (vLLM logs "# GPU blocks"); overrides the memory estimate' }),

@@ -89,6 +89,9 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
       measuredBlocks: server.kvBlocks,
       maxNumBatchedTokens: server.maxNumBatchedTokens,
       maxNumSeqs: server.maxNumSeqs,
+      // The roofline's cudaGraphs: false is --enforce-eager: no graph capture memory either.
+      enforceEager: 'roofline' in stepTimeSpec && stepTimeSpec.roofline.cudaGraphs === false,
+      cudaGraphsInKvBudget: server.cudaGraphsInKvBudget,
     }),
   );
   return {

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBinaryBytes, renderEstimateText, significant } from '../../sim/cli/estimate-text.js';
 
@@ -53,9 +56,27 @@ describe('estimate for people', () => {
     expect(text.stdout).toMatch(/^decodeStepMs +\d+\.\d ms$/m);
     expect(text.stdout).toMatch(/^weightBytes +131 GiB$/m);
     expect(text.stdout).not.toMatch(/\d\.\d{4,}/);
+    expect(text.stdout).toMatch(/^ {2}Model loading took 32\.\d\d GiB memory$/m);
+    expect(text.stdout).toMatch(/^ {2}# GPU blocks: \d+$/m);
+    expect(text.stdout).toMatch(/^ {2}Graph capturing finished, took \d\.\d\d GiB$/m);
+    expect(cli([...args, '--enforce-eager']).stdout).toContain('CUDA graphs: none (--enforce-eager)');
     const json = JSON.parse(cli([...args, '--json']).stdout);
     expect(Number.isInteger(json.decodeStepMs)).toBe(false);
     expect(String(json.decodeStepMs).length).toBeGreaterThan(8);
     expect(json.weightBytes).toBe(141_107_412_992);
+  });
+
+  it('--catalog adds GPUs and models that --gpu and --model name; a clash with a built-in name fails (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estimate-catalog-'));
+    writeFileSync(join(dir, 'lab.yaml'), 'gpus:\n  - { name: lab-card, memory: 64GiB, memoryBandwidth: 2TB/s, bf16Tflops: 400 }\n');
+    writeFileSync(join(dir, 'clash.yaml'), 'gpus:\n  - { name: L4, memory: 64GiB, memoryBandwidth: 2TB/s, bf16Tflops: 400 }\n');
+    const ok = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'lab-card', '--catalog', join(dir, 'lab.yaml'), '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).gpu).toBe('lab-card');
+    const unknown = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'lab-card']);
+    expect(unknown.code).toBe(2);
+    const clash = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'l4', '--catalog', join(dir, 'clash.yaml')]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('GPU "L4" clashes with the built-in GPU "l4"');
   });
 });

@@ -16,6 +16,7 @@ describe('server schema', () => {
       maxNumSeqs: 256,
       maxNumBatchedTokens: 8192,
       gpuMemoryUtilization: 0.9,
+      cudaGraphsInKvBudget: false,
       blockSize: 16,
       prefixCaching: true,
       coldStart: { firstStepSeconds: 1.1, steps: 20, initialFactor: 1.5 },

@@ -4,7 +4,9 @@ import { phaseSources, rowsForClass, sizeClassOf } from '../../cluster/startup-e
 import { engineInitSeconds, resolveStartup, type StartupPhase } from '../../cluster/startup-spec.js';
 import { modelFactsOf } from '../../cluster/template.js';
 import { InputError } from '../../errors.js';
+import { withUserCatalog } from '../../serving/catalog/catalog-scope.js';
 import { resolveModel } from '../../serving/catalog/resolve.js';
+import { loadCatalogFile } from '../../scenario/catalog-file.js';
 import { estimateServing } from '../../serving/estimate.js';
 import { estimateMultiNodeCommand } from './estimate-multi-node.js';
 import type { WeightDtype } from '../../serving/catalog/dtypes.js';
@@ -29,6 +31,10 @@ export interface EstimateArgs {
   /** Nodes per replica (multi-node, e.g. LeaderWorkerSet groups); --tp is then the GPUs of each node. */
   nodes?: unknown;
   network?: string;
+  'enforce-eager'?: boolean;
+  'cuda-graphs-in-kv-budget'?: boolean;
+  /** A user catalog file whose GPUs and models --gpu and --model may name. */
+  catalog?: string;
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', compileCache: '--compile-cache' };
@@ -39,6 +45,11 @@ const FLAG_OF: Readonly<Record<string, string>> = { weightSource: '--source', co
  * version); `none` compiles cold. `--from-peer` assumes a pod of the same version already serves.
  */
 export function estimateCommand(args: EstimateArgs): number {
+  const catalog = args.catalog === undefined ? undefined : loadCatalogFile(args.catalog, '--catalog');
+  return withUserCatalog(catalog, () => estimateInCatalog(args));
+}
+
+function estimateInCatalog(args: EstimateArgs): number {
   const tp = parsePositiveInt(args.tp ?? 1, '--tp') as number;
   const nodes = parsePositiveInt(args.nodes ?? 1, '--nodes') as number;
   if (nodes > 1) return estimateMultiNodeCommand(args, tp, nodes);
@@ -55,6 +66,8 @@ export function estimateCommand(args: EstimateArgs): number {
     prompt: parsePositiveInt(args.prompt ?? 1024, '--prompt') as number,
     weightDtype,
     kvDtype: (args['kv-dtype'] ?? 'bf16') as 'bf16' | 'fp8',
+    enforceEager: args['enforce-eager'] ?? false,
+    cudaGraphsInKvBudget: args['cuda-graphs-in-kv-budget'] ?? false,
   });
   const startupParsed = zStartup.safeParse({
     ...(args.source ? { weightSource: args.source } : {}),
@@ -108,8 +121,9 @@ export function estimateCommand(args: EstimateArgs): number {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
-  const { startupSources: _sources, startupPhases: _phases, ...flat } = result;
-  const lines = ['', 'start-up phases (image pull, then process start → serving), seconds and sources:'];
+  const { startupSources: _sources, startupPhases: _phases, vllmLog, ...flat } = result;
+  const lines = ['', 'memory as vLLM logs it (GiB = 2^30 bytes; per GPU unless a replica total):', ...vllmLog.map((line) => `  ${line}`)];
+  lines.push('', 'start-up phases (image pull, then process start → serving), seconds and sources:');
   for (const s of sources) lines.push(`  ${s.phase.padEnd(13)} ${s.seconds.toFixed(1).padStart(8)} s  ${s.provenance.padEnd(16)} ${s.basis}`);
   process.stdout.write(`${renderEstimateText(flat)}${lines.join('\n')}\n`);
   return 0;

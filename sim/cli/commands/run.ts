@@ -23,6 +23,7 @@ export interface RunArgs {
   'max-events'?: unknown;
   'max-memory'?: unknown;
   calibration?: string;
+  catalog?: string;
 }
 
 export function printAssertions(results: readonly AssertionResult[], stream: NodeJS.WritableStream): void {
@@ -36,7 +37,8 @@ export function printAssertions(results: readonly AssertionResult[], stream: Nod
 export async function runCommand(args: RunArgs): Promise<number> {
   if (isGroupScenarioFile(args.scenario)) return runGroupCommand(args);
   const calibration = args.calibration === undefined ? [] : [`spec.calibration=${JSON.stringify(resolve(args.calibration))}`];
-  const loaded = loadScenarioFile(args.scenario, [...toStringList(args.set), ...calibration]);
+  const catalog = args.catalog === undefined ? [] : [`spec.catalog=${JSON.stringify(resolve(args.catalog))}`];
+  const loaded = loadScenarioFile(args.scenario, [...toStringList(args.set), ...calibration, ...catalog]);
   printWarnings(loaded);
   // The time series goes to its file window by window: a long run never holds it all.
   const timeseries = args.out ? new TimeseriesCsvStream(args.out) : undefined;

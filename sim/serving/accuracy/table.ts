@@ -58,6 +58,9 @@ export function formatAccuracyMarkdown(table: AccuracyTable): string {
     '(MIT; Llama-2-70B on DGX A100/H100, 2023 software). Left out: Vidur\'s element-wise operators and attention',
     '(its attention profiles are not available here).',
     '',
+    'KV capacity ("# GPU blocks" against public vLLM logs, before and after the CUDA-graph and fp8 memory terms):',
+    'docs/catalog.md, "Accuracy of # GPU blocks".',
+    '',
   ];
   return lines.join('\n');
 }

@@ -1,18 +1,19 @@
 import { InputError } from '../../errors.js';
-import { GPU_CATALOG, INTERCONNECT_KINDS, type GpuSpec } from './gpus.js';
-import { MODEL_CATALOG, validateArchitecture, type ModelArchitecture } from './models.js';
+import { gpuCatalog, modelCatalog } from './catalog-scope.js';
+import { INTERCONNECT_KINDS, type GpuSpec } from './gpus.js';
+import { validateArchitecture, type ModelArchitecture } from './models.js';
 import { lookupByName } from './names.js';
 
-/** A catalog name (case-insensitive) or an architecture given inline (validated). */
+/** A name of the catalog in force (built-in plus a user catalog; case-insensitive) or an architecture given inline (validated). */
 export function resolveModel(spec: string | ModelArchitecture, path?: string): ModelArchitecture {
-  if (typeof spec === 'string') return lookupByName(MODEL_CATALOG, spec, 'model', path);
+  if (typeof spec === 'string') return lookupByName(modelCatalog(), spec, 'model', path);
   validateArchitecture(spec, path ?? spec.name);
   return spec;
 }
 
-/** A catalog name (case-insensitive) or a GPU given inline (validated). */
+/** A name of the catalog in force (built-in plus a user catalog; case-insensitive) or a GPU given inline (validated). */
 export function resolveGpu(spec: string | GpuSpec, path?: string): GpuSpec {
-  if (typeof spec === 'string') return lookupByName(GPU_CATALOG, spec, 'GPU', path);
+  if (typeof spec === 'string') return lookupByName(gpuCatalog(), spec, 'GPU', path);
   validateGpu(spec, path ?? spec.name);
   return spec;
 }
