@@ -70,8 +70,8 @@ export async function drainStage(ctx: SearchContext, ref: PlanConfig, alsoRun: r
   const drains = SHUTDOWN_TIMEOUT_LADDER.map((t) => withDrain(ref, 0, t));
   const [p, t] = await firstPassing(
     [
-      { configs: preStops, passes: (e) => passes(e, ['rejected']), start: 'ends' },
-      { configs: drains, passes: (e) => passes(e, ['dropped']), start: 'ends' },
+      { configs: preStops, passes: (e) => passes(e, ['rejected']), start: 'ends', stopOn: ['rejected'] },
+      { configs: drains, passes: (e) => passes(e, ['dropped']), start: 'ends', stopOn: ['dropped'] },
     ],
     ctx.evaluator,
     'drain',
@@ -140,10 +140,10 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
   const n = ladder.length;
   const searches: MonotoneSearch[] = [];
   if (limits.maxDurationSeconds !== undefined) {
-    searches.push({ configs, passes: (e) => passes(e, ['completes', 'duration']), start: 'ends' });
+    searches.push({ configs, passes: (e) => passes(e, ['completes', 'duration']), start: 'ends', stopOn: ['completes', 'duration'] });
   }
   if (limits.budgetGpus !== undefined) {
-    searches.push({ configs: [...configs].reverse(), passes: (e) => passes(e, ['gpuBudget']), start: 'ends' });
+    searches.push({ configs: [...configs].reverse(), passes: (e) => passes(e, ['gpuBudget']), start: 'ends', stopOn: ['gpuBudget'] });
   }
   const found = await firstPassing(searches, ctx.evaluator, 'surge');
   let lo = 0;
@@ -163,7 +163,7 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
   }
   if (lo <= hi) {
     const picks = [...new Set([lo, (lo + hi) >> 1, hi])];
-    await ctx.evaluator.evaluate(picks.map((i) => ({ config: configs[i], stage: 'surge' })));
+    await ctx.evaluator.evaluate(picks.map((i) => ({ config: configs[i], stage: 'surge', stopOn: ctx.evaluator.constraintKeys })));
     pruneUnrun(ctx, 'surge', configs.slice(lo, hi + 1), 'not run: between surges that were run (duration falls and GPUs rise with surge)');
   }
   const feasible = rankFeasible(configs.flatMap((c) => ctx.evaluator.find(c) ?? []));
@@ -188,7 +188,7 @@ export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, 
     const live = scans.filter((s) => !s.stopped);
     if (live.length === 0) break;
     const configs = live.map((s) => withStrategy(drained, rolling(s.surge, ladder[k])));
-    const results = await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'unavailable' })));
+    const results = await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'unavailable', stopOn: capacityBound })));
     live.forEach((scan, i) => {
       if (passes(results[i], capacityBound)) return;
       scan.stopped = true;
@@ -221,12 +221,12 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
     return;
   }
   const configs = SOAK_LADDER.map((s) => blueGreen(s, null));
-  const [found] = await firstPassing([{ configs, passes: (e) => passes(e, ['dropped']), start: 'low-first' }], ctx.evaluator, 'blueGreen');
+  const [found] = await firstPassing([{ configs, passes: (e) => passes(e, ['dropped']), start: 'low-first', stopOn: ['dropped'] }], ctx.evaluator, 'blueGreen');
   const soak = SOAK_LADDER[found ?? SOAK_LADDER.length - 1];
   pruneUnrun(ctx, 'blueGreen', configs, `not run: a longer soak than ${soak}s only keeps blue's GPUs longer`);
   const preview = Math.max(1, Math.ceil(base.replicas / 4));
   if (base.promotionPauses) {
-    await ctx.evaluator.evaluate([{ config: blueGreen(soak, preview), stage: 'blueGreen' }]);
+    await ctx.evaluator.evaluate([{ config: blueGreen(soak, preview), stage: 'blueGreen', stopOn: ctx.evaluator.constraintKeys }]);
   } else {
     ctx.pruned.push({
       stage: 'blueGreen',
@@ -246,11 +246,11 @@ export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge
     withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE }),
   );
   if (ctx.limits.maxDurationSeconds === undefined) {
-    await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'canary' })));
+    await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'canary', stopOn: ctx.evaluator.constraintKeys })));
     return;
   }
   for (let i = 0; i < configs.length; i++) {
-    const [e] = await ctx.evaluator.evaluate([{ config: configs[i], stage: 'canary' }]);
+    const [e] = await ctx.evaluator.evaluate([{ config: configs[i], stage: 'canary', stopOn: ctx.evaluator.constraintKeys }]);
     if (!passes(e, ['completes', 'duration'])) {
       pruneUnrun(ctx, 'canary', configs.slice(i + 1), `not run: pauses at least as long as "${CANARY_TEMPLATES[i].name}", which already took too long`);
       return;
@@ -290,7 +290,7 @@ export async function refineStage(ctx: SearchContext): Promise<void> {
       reason: 'not run: it only lengthens a rollout, and no cheaper configuration failed on latency alone (which it could calm)',
     });
   }
-  await ctx.evaluator.evaluate(variants.map((config) => ({ config, stage: 'refine' })));
+  await ctx.evaluator.evaluate(variants.map((config) => ({ config, stage: 'refine', stopOn: ctx.evaluator.constraintKeys })));
 }
 
 /**

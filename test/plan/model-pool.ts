@@ -31,6 +31,19 @@ export function modelPool(options: { readonly busySeeds?: readonly number[] } = 
       batches.push(specs.length);
       return specs.map((spec) => ({ spec, summary: modelSummary(spec, options.busySeeds?.includes(spec.seed) ?? false) }));
     },
+    async runSelectively(specs, skip, settled) {
+      const outcomes: (RunOutcome | null)[] = [];
+      batches.push(0);
+      specs.forEach((spec, i) => {
+        if (skip(i)) return outcomes.push(null);
+        runs++;
+        batches[batches.length - 1]++;
+        const outcome = { spec, summary: modelSummary(spec, options.busySeeds?.includes(spec.seed) ?? false) };
+        outcomes.push(outcome);
+        settled(outcome, i);
+      });
+      return outcomes;
+    },
     async close() {},
   };
 }

@@ -40,7 +40,7 @@ describe('rollout-sim plan', () => {
 
   it('gives { recommended: { overrides, summary }, candidates, paretoFront, runs } and counts every simulation', () => {
     expect(plan.recommended).toMatchObject({ overrides: expect.any(Object), summary: { seeds: [1, 2] } });
-    expect(plan.runs).toBe(plan.candidates.length * 2 + 3 * (plan.failedVerification.length + 1));
+    expect(plan.runs).toBe(plan.candidates.reduce((n, c) => n + c.seeds.length, 0) + 3 * (plan.failedVerification.length + 1));
     expect(plan.paretoFront.length).toBeGreaterThan(0);
     // A grid over the knobs the planner searched would take hundreds of configurations.
     expect(plan.candidates.length).toBeLessThan(40);

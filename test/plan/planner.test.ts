@@ -62,7 +62,9 @@ describe('plan (on a model of the simulator with known answers)', () => {
     // Search runs, then the recommendation's fresh seeds: 10 to verify it, then more up to the 59 that bound a 5% risk.
     expect(r.runsByStage.verify).toBe(10);
     expect(r.runsByStage.risk).toBe(59 - 2 - 10);
-    expect(r.runs).toBe(r.candidates.length * r.seeds.length + 10 + 47);
+    // A configuration settled by one violating seed (early elimination) runs no further seed.
+    expect(r.runs).toBe(r.candidates.reduce((n, c) => n + c.seeds.length, 0) + 10 + 47);
+    expect(r.candidates.some((c) => c.seeds.length < r.seeds.length)).toBe(true);
     expect(r.runs).toBe(Object.values(r.runsByStage).reduce((a, b) => a + b, 0));
     expect(r.batches.reduce((a, b) => a + b, 0)).toBe(r.runs);
   });
