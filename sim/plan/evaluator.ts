@@ -159,6 +159,7 @@ export class Evaluator {
     // A seed whose rollout had not finished by the cut runs again to spec.duration: slow is not unfinished.
     const slow = cut === null ? [] : results.flatMap((r, i) => (r.outcome === 'completed' ? [] : [i]));
     if (slow.length === 0) return results;
+    this.stageRuns.set(stage, (this.stageRuns.get(stage) ?? 0) + slow.length);
     const again = await this.pool.run(slow.map((i) => this.specFor(evaluation.overrides, seeds[i])));
     slow.forEach((i, k) => (results[i] = seedResultOf(again[k], this.base.baseGpus)));
     return results;
