@@ -19,6 +19,7 @@ import {
   canaryStage,
   drainStage,
   neighbourStage,
+  recreateStage,
   referenceConfig,
   refineStage,
   surgeStage,
@@ -200,6 +201,7 @@ async function search(ctx: SearchContext): Promise<void> {
   const surge = await surgeStage(ctx, drained);
   await unavailableStage(ctx, drained, surge);
   await blueGreenStage(ctx, drained);
+  await recreateStage(ctx, drained);
   await canaryStage(ctx, drained, surge);
   await refineStage(ctx);
   await neighbourStage(ctx);

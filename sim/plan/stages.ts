@@ -6,7 +6,10 @@ import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './e
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
 import { firstPassing, type MonotoneSearch } from './bisect.js';
 import {
-  CANARY_TEMPLATES,
+  CANARY_PAUSES_SECONDS,
+  canaryTemplate,
+  canaryTemplates,
+  type CanaryTemplate,
   FAST_PROBE_PERIOD_SECONDS,
   PRESTOP_LADDER,
   REPAIR_MIN_READY_SECONDS,
@@ -50,7 +53,7 @@ const seconds = (values: readonly number[]): string => values.map((v) => `${v}s`
 export function referenceConfig(base: PlanBase): PlanConfig {
   const written = base.asWritten?.strategy;
   const surge =
-    written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0
+    written && (written.kind === 'rollingUpdate' || written.kind === 'canary') && surgePods(written.maxSurge, base.replicas) > 0
       ? written.maxSurge
       : parseIntOrPercent(DEPLOYMENT_DEFAULTS.maxSurge);
   return { ...base.defaults, strategy: rolling(surge, NONE) };
@@ -237,25 +240,48 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
 }
 
 /**
- * Canary step templates on the chosen surge. With --max-duration they run shortest pause first: a template
- * that pauses longer never finishes sooner, so one that is too slow rules out the rest.
+ * Recreate: every old pod goes before a new one starts, so it adds no GPU and no node, and serves nobody for a
+ * whole start-up. Run once on the chosen drain, stopped at its first violating seed: it is the cheapest
+ * rollout there is when the traffic can wait (a gateway that holds requests for a routable pod).
+ */
+export async function recreateStage(ctx: SearchContext, drained: PlanConfig): Promise<void> {
+  await ctx.evaluator.evaluate([{ config: withStrategy(drained, { kind: 'recreate' }), stage: 'recreate', stopOn: ctx.evaluator.constraintKeys }]);
+}
+
+/**
+ * Canary step lists on the chosen surge, generated from a few shapes of weights with a short pause after each
+ * (ladders.ts). With --max-duration they run shortest pause first: a list that pauses longer never finishes
+ * sooner, so one that is too slow rules out the rest. A shape whose short-paused list failed on latency alone
+ * runs again with the longer pause (new pods get a minute before more traffic reaches them); a longer pause
+ * cannot help drops, refusals or a late finish, so it is not run for those.
  */
 export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge: IntOrPercent): Promise<void> {
   const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : parseIntOrPercent(ARGO_ROLLOUT_DEFAULTS.maxSurge);
-  const configs = CANARY_TEMPLATES.map((t) =>
-    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE }),
-  );
+  const canary = (t: CanaryTemplate): PlanConfig =>
+    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE });
+  const stopOn = ctx.evaluator.constraintKeys;
+  const [short, long] = [CANARY_PAUSES_SECONDS[0], CANARY_PAUSES_SECONDS[CANARY_PAUSES_SECONDS.length - 1]];
+  const shortLists = canaryTemplates(short);
+  const run: { template: CanaryTemplate; evaluation: Evaluation }[] = [];
   if (ctx.limits.maxDurationSeconds === undefined) {
-    await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'canary', stopOn: ctx.evaluator.constraintKeys })));
-    return;
-  }
-  for (let i = 0; i < configs.length; i++) {
-    const [e] = await ctx.evaluator.evaluate([{ config: configs[i], stage: 'canary', stopOn: ctx.evaluator.constraintKeys }]);
-    if (!passes(e, ['completes', 'duration'])) {
-      pruneUnrun(ctx, 'canary', configs.slice(i + 1), `not run: pauses at least as long as "${CANARY_TEMPLATES[i].name}", which already took too long`);
-      return;
+    const results = await ctx.evaluator.evaluate(shortLists.map((t) => ({ config: canary(t), stage: 'canary', stopOn })));
+    results.forEach((evaluation, i) => run.push({ template: shortLists[i], evaluation }));
+  } else {
+    for (let i = 0; i < shortLists.length; i++) {
+      const [evaluation] = await ctx.evaluator.evaluate([{ config: canary(shortLists[i]), stage: 'canary', stopOn }]);
+      run.push({ template: shortLists[i], evaluation });
+      if (!passes(evaluation, ['completes', 'duration'])) {
+        const rest = [...shortLists.slice(i + 1), ...canaryTemplates(long)];
+        pruneUnrun(ctx, 'canary', rest.map(canary), `not run: pauses at least as long as "${shortLists[i].name}", which already took too long`);
+        return;
+      }
     }
   }
+  const latencyOnly = (e: Evaluation): boolean => !e.feasible && failedChecks(e).every((c) => LATENCY_CONSTRAINTS.includes(c.key));
+  const longer = long > short ? run.filter((r) => latencyOnly(r.evaluation)).map((r) => canaryTemplate(r.template.shape, long)) : [];
+  await ctx.evaluator.evaluate(longer.map((t) => ({ config: canary(t), stage: 'canary', stopOn })));
+  const unrun = canaryTemplates(long).filter((t) => !longer.some((l) => l.name === t.name));
+  pruneUnrun(ctx, 'canary', unrun.map(canary), `not run: a ${long}s pause only lengthens a rollout whose ${short}s version passed, or failed on more than latency`);
 }
 
 /**
