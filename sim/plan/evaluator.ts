@@ -98,8 +98,8 @@ export class Evaluator {
       if (queued !== undefined) queued.stopOn = queued.stopOn.filter((k) => stopOn.includes(k));
       if (queued !== undefined) continue;
       const known = this.byKey.get(key);
-      // Stopped early on a constraint this request does not stop on: its remaining seeds run now.
-      const resume = known !== undefined && known.seeds.length < this.seeds.length && !known.stoppedOn.some((k) => stopOn.includes(k));
+      // Stopped early, and no seed it ran answers this request (none violates what it stops on): the rest run now.
+      const resume = known !== undefined && known.seeds.length < this.seeds.length && !known.checks.some((c) => !c.passed && stopOn.includes(c.key));
       if (known !== undefined && !resume) continue;
       const overrides = this.overridesOf(request.config);
       const seeds = known?.seeds ?? [];

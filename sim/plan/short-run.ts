@@ -5,13 +5,13 @@ import type { Evaluation } from './evaluation.js';
  * A cheaper run for the fresh seeds of verification and risk: they only check constraints, and every
  * constraint is settled once the rollout has finished and its last old pod has drained (drops happen by the
  * grace period after deletion begins, blue-green's blue goes after the soak). So those runs end at the rollout's
- * start + 1.5 × its longest duration on the search seeds + the grace period + the soak + a minute, rounded up
+ * start + 1.25 × its longest duration on the search seeds + the grace period + the soak + a minute, rounded up
  * to a minute, instead of at spec.duration. A fresh seed whose rollout has not finished by then is run again
  * to spec.duration, so a slow seed still counts as what it is. Cost (extra GPU-hours over the whole run) is
  * never read from these runs.
  */
 
-const DURATION_FACTOR = 1.5;
+const DURATION_FACTOR = 1.25;
 const SETTLE_SECONDS = 60;
 
 /** The shortened spec.duration in seconds, or null when the run cannot be shortened. */

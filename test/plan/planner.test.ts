@@ -123,4 +123,18 @@ describe('plan (on a model of the simulator with known answers)', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(JSON.stringify(a)).not.toMatch(/wallSeconds/);
   });
+  it('searches recreate (stopped at its first refusing seed) and canary step lists generated from four shapes', async () => {
+    const r = await planWithModel();
+    const recreate = r.candidates.find((c) => c.stage === 'recreate')!;
+    expect(recreate.label.startsWith('recreate')).toBe(true);
+    expect(recreate.seeds).toHaveLength(1);
+    expect(recreate.stoppedOn).toContain('rejected');
+    const canaries = r.candidates.filter((c) => c.stage === 'canary').map((c) => c.knobs?.steps);
+    expect(canaries).toEqual(expect.arrayContaining(['half, 30s each', 'tenth, half, 30s each', 'quarters, 30s each', 'fifths, 30s each']));
+    // A 60 s pause is only tried for a shape whose 30 s list failed on latency alone.
+    for (const c of r.candidates.filter((x) => x.stage === 'canary' && x.knobs?.steps?.endsWith('60s each'))) {
+      const short = r.candidates.find((x) => x.knobs?.steps === c.knobs?.steps?.replace('60s', '30s'))!;
+      expect(short.failed.every((f) => ['ttftP95', 'tpotP95', 'e2eP95', 'spikeRatio'].includes(f.constraint))).toBe(true);
+    }
+  });
 });
