@@ -1,3 +1,4 @@
+import type { PlanTiming } from '../sim/plan/timing.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Estimate } from '../sim/batch/confidence.js';
 import type { ConstraintCheck, ConstraintKey } from '../sim/plan/constraints.js';
@@ -427,9 +428,9 @@ export function renderPlanHtml(plan: PlanResult): string {
   });
 }
 
-/** `plan --json` and plan.json: the whole result, 2-space indent, trailing newline. */
-export function renderPlanJson(plan: PlanResult): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+/** `plan --json` (with `timing`) and plan.json (without): the whole result, 2-space indent, trailing newline. */
+export function renderPlanJson(plan: PlanResult, timing?: PlanTiming): string {
+  return `${JSON.stringify(timing === undefined ? plan : { ...plan, timing }, null, 2)}\n`;
 }
 
 /** Writes plan.json, plan.md, plan.html and strategy.yaml (the recommendation's snippet) into `dir`. */

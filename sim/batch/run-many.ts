@@ -19,6 +19,16 @@ export interface RunPool {
   readonly runs: number;
   /** Outcomes in the order of `specs`, whatever thread ran each. */
   run(specs: readonly RunSpec[], onProgress?: (done: number, total: number) => void): Promise<RunOutcome[]>;
+  /**
+   * Runs `specs` in order, at most `threads` at a time, so a caller can drop the ones it no longer needs: when a
+   * spec's turn comes, `skip(index)` true leaves it unrun (null outcome); `settled` sees each outcome as it
+   * arrives. Which specs run depends on timing, so callers must read only what does not (e.g. a prefix).
+   */
+  runSelectively(
+    specs: readonly RunSpec[],
+    skip: (index: number) => boolean,
+    settled: (outcome: RunOutcome, index: number) => void,
+  ): Promise<(RunOutcome | null)[]>;
   close(): Promise<void>;
 }
 
@@ -63,6 +73,22 @@ export function openRunPool(threads: number = defaultThreads()): RunPool {
           return outcome;
         }),
       );
+    },
+    async runSelectively(specs, skip, settled) {
+      const outcomes: (RunOutcome | null)[] = specs.map(() => null);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < specs.length) {
+          const index = next++;
+          if (skip(index)) continue;
+          runs++;
+          const outcome = size === 1 ? runSpec(specs[index]) : ((await workers().run(specs[index])) as RunOutcome);
+          outcomes[index] = outcome;
+          settled(outcome, index);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(size, specs.length) }, lane));
+      return outcomes;
     },
     async close() {
       await pool?.destroy();

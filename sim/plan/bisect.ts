@@ -1,4 +1,5 @@
 import type { PlanConfig } from './config.js';
+import type { ConstraintKey } from './constraints.js';
 import type { Evaluation } from './evaluation.js';
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
 
@@ -15,6 +16,8 @@ export interface MonotoneSearch {
    * 'low-first': run the low end alone first (when it is expected to pass, e.g. Argo's default soak).
    */
   readonly start: 'ends' | 'low-first';
+  /** The constraints `passes` reads: one seed violating them settles a configuration (its later seeds are not run). */
+  readonly stopOn?: readonly ConstraintKey[];
 }
 
 interface State {
@@ -57,7 +60,7 @@ export async function firstPassing(
       if (extra.length > 0) await evaluator.evaluate(extra);
       break;
     }
-    const requests = [...extra, ...asks.map((a) => ({ config: searches[a.search].configs[a.index], stage }))];
+    const requests = [...extra, ...asks.map((a) => ({ config: searches[a.search].configs[a.index], stage, stopOn: searches[a.search].stopOn }))];
     extra = [];
     const results = (await evaluator.evaluate(requests)).slice(requests.length - asks.length);
     asks.forEach((a, k) => {

@@ -14,6 +14,8 @@ import type { LoadedScenario } from '../scenario/load.js';
 export type StrategyChoice =
   | { readonly kind: 'rollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
   | { readonly kind: 'blueGreen'; readonly scaleDownDelaySeconds: number; readonly previewReplicaCount: number | null }
+  /** Every old pod goes, then the new ones come up: no extra GPUs, and no service in between. */
+  | { readonly kind: 'recreate' }
   | {
       readonly kind: 'canary';
       /** Name of the steps template (or "as written"). */
@@ -62,7 +64,7 @@ export interface PlanBase {
   readonly promotionPauses: boolean;
   /** The scenario's own pod and server settings: where every configuration starts from. */
   readonly defaults: Omit<PlanConfig, 'strategy'>;
-  /** The scenario's own configuration; null when its strategy is outside the planner's space (recreate, shadow). */
+  /** The scenario's own configuration; null when its strategy is outside the planner's space (shadow, gateway cut-over...). */
   readonly asWritten: PlanConfig | null;
 }
 
@@ -111,7 +113,7 @@ export function planBase(loaded: LoadedScenario, file: string, baseOverrides: re
   };
 }
 
-/** The scenario's strategy as a choice of the planner; null for the kinds it does not search (recreate, shadow). */
+/** The scenario's strategy as a choice of the planner; null for the kinds it does not search (shadow, gateway cut-over...). */
 function writtenStrategy(strategy: StrategySpec): StrategyChoice | null {
   if ('rollingUpdate' in strategy) {
     const { maxSurge, maxUnavailable } = strategy.rollingUpdate;
@@ -125,6 +127,7 @@ function writtenStrategy(strategy: StrategySpec): StrategyChoice | null {
     const bg = strategy.blueGreen;
     return { kind: 'blueGreen', scaleDownDelaySeconds: bg.scaleDownDelaySeconds, previewReplicaCount: bg.previewReplicaCount ?? null };
   }
+  if ('recreate' in strategy) return { kind: 'recreate' };
   return null;
 }
 
@@ -153,7 +156,7 @@ export function budgetPods(budgets: { readonly maxSurge: IntOrPercent; readonly 
  */
 export function resolvedConfig(config: PlanConfig, replicas: number): PlanConfig {
   const s = config.strategy;
-  if (s.kind === 'blueGreen') return config;
+  if (s.kind === 'blueGreen' || s.kind === 'recreate') return config;
   const pods = budgetPods(s, replicas);
   return { ...config, strategy: { ...s, maxSurge: intCount(pods.surge), maxUnavailable: intCount(pods.unavailable) } };
 }
@@ -199,6 +202,8 @@ function strategyFields(s: StrategyChoice): Record<string, unknown> {
       return { scaleDownDelaySeconds: s.scaleDownDelaySeconds, ...(s.previewReplicaCount === null ? {} : { previewReplicaCount: s.previewReplicaCount }) };
     case 'canary':
       return { steps: s.steps, maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) };
+    case 'recreate':
+      return {};
   }
 }
 
@@ -211,7 +216,9 @@ export function knobsOf(config: PlanConfig): Record<string, string> {
   const strategy: Record<string, string> =
     s.kind === 'blueGreen'
       ? { strategy: 'blueGreen', soak: `${s.scaleDownDelaySeconds}s`, preview: s.previewReplicaCount === null ? 'all' : String(s.previewReplicaCount) }
-      : {
+      : s.kind === 'recreate'
+        ? { strategy: 'recreate' }
+        : {
           strategy: s.kind,
           maxSurge: formatIntOrPercent(s.maxSurge),
           maxUnavailable: formatIntOrPercent(s.maxUnavailable),
@@ -235,7 +242,9 @@ export function describeConfig(config: PlanConfig): string {
   const strategy =
     s.kind === 'blueGreen'
       ? `blueGreen soak ${s.scaleDownDelaySeconds}s${s.previewReplicaCount === null ? '' : ` preview ${s.previewReplicaCount}`}`
-      : `${s.kind}${s.kind === 'canary' ? ` (${s.template})` : ''} surge ${formatIntOrPercent(s.maxSurge)} unavailable ${formatIntOrPercent(s.maxUnavailable)}`;
+      : s.kind === 'recreate'
+        ? 'recreate'
+        : `${s.kind}${s.kind === 'canary' ? ` (${s.template})` : ''} surge ${formatIntOrPercent(s.maxSurge)} unavailable ${formatIntOrPercent(s.maxUnavailable)}`;
   const parts = [
     strategy,
     `preStop ${config.preStopSeconds}s + drain ${config.shutdownTimeoutSeconds}s (grace ${config.terminationGracePeriodSeconds}s)`,

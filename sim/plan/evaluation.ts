@@ -21,6 +21,11 @@ export interface Evaluation {
   readonly metrics: Record<PlanMetricKey, Estimate | null>;
   readonly checks: readonly ConstraintCheck[];
   readonly feasible: boolean;
+  /**
+   * Non-empty when its later seeds were not run: a seed violated these constraints, which settled what its
+   * stage asked (early elimination; `seeds` then holds the seeds up to that one).
+   */
+  readonly stoppedOn: readonly ConstraintKey[];
 }
 
 /** A configuration the search ruled out without running it, and why. */

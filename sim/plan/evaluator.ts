@@ -7,12 +7,33 @@ import { describeConfig, overridesOf, resolvedConfig, type PlanBase, type PlanCo
 import { checkConstraint, type Constraint, type ConstraintCheck, type ConstraintKey } from './constraints.js';
 import type { Evaluation } from './evaluation.js';
 import type { SeedResult } from './seed-result.js';
+import { settledDuration } from './short-run.js';
 
 export interface EvaluationRequest {
   readonly config: PlanConfig | null;
   readonly stage: string;
   /** Shown instead of the configuration's description (the scenario as written). */
   readonly label?: string;
+  /**
+   * Constraints one violated seed of which settles what the stage asks (a bisection on drops, a scan on
+   * latency): the configuration's later seeds are then not run (early elimination). Default none: every seed.
+   */
+  readonly stopOn?: readonly ConstraintKey[];
+}
+
+/** A configuration to run in a batch: the seeds it already has and those still to run. */
+interface Pending {
+  readonly request: EvaluationRequest;
+  readonly overrides: Overrides;
+  readonly key: string;
+  stopOn: readonly ConstraintKey[];
+  readonly known: readonly SeedResult[];
+  /** Results of the seeds after `known`, by seed index; undefined until run (or never, once settled). */
+  readonly results: (SeedResult | undefined)[];
+  /** Lowest seed index known to violate a `stopOn` constraint. */
+  stopAt: number;
+  /** Where the evaluation it completes sits, when it completes one. */
+  readonly replaces?: Evaluation;
 }
 
 /**
@@ -49,6 +70,11 @@ export class Evaluator {
     return Object.fromEntries(this.stageRuns);
   }
 
+  /** Every constraint: stopping on any of them settles feasibility. */
+  get constraintKeys(): readonly ConstraintKey[] {
+    return this.constraints.map((c) => c.key);
+  }
+
   overridesOf(config: PlanConfig | null): Overrides {
     return config === null ? {} : overridesOf(config, this.base);
   }
@@ -63,25 +89,59 @@ export class Evaluator {
   }
 
   async evaluate(requests: readonly EvaluationRequest[]): Promise<Evaluation[]> {
-    const fresh: { request: EvaluationRequest; overrides: Overrides; key: string }[] = [];
+    const pending: Pending[] = [];
     for (const request of requests) {
-      const overrides = this.overridesOf(request.config);
       const key = this.keyOf(request.config);
-      if (!this.byKey.has(key) && !fresh.some((f) => f.key === key)) fresh.push({ request, overrides, key });
+      const stopOn = request.stopOn ?? [];
+      const queued = pending.find((p) => p.key === key);
+      // Two stages asking for one configuration: stop only on what settles both.
+      if (queued !== undefined) queued.stopOn = queued.stopOn.filter((k) => stopOn.includes(k));
+      if (queued !== undefined) continue;
+      const known = this.byKey.get(key);
+      // Stopped early, and no seed it ran answers this request (none violates what it stops on): the rest run now.
+      const resume = known !== undefined && known.seeds.length < this.seeds.length && !known.checks.some((c) => !c.passed && stopOn.includes(c.key));
+      if (known !== undefined && !resume) continue;
+      const overrides = this.overridesOf(request.config);
+      const seeds = known?.seeds ?? [];
+      pending.push({ request, overrides, key, stopOn, known: seeds, results: [], stopAt: Infinity, ...(known ? { replaces: known } : {}) });
     }
-    if (fresh.length > 0) {
-      const specs = fresh.flatMap(({ overrides }) => this.seeds.map((seed) => this.specFor(overrides, seed)));
-      for (const { request } of fresh) this.stageRuns.set(request.stage, (this.stageRuns.get(request.stage) ?? 0) + this.seeds.length);
-      this.onBatch([...new Set(fresh.map((f) => f.request.stage))].join(' + '), specs.length);
-      const outcomes = await this.pool.run(specs);
-      fresh.forEach(({ request, overrides, key }, i) => {
-        const seeds = outcomes.slice(i * this.seeds.length, (i + 1) * this.seeds.length).map((o) => seedResultOf(o, this.base.baseGpus));
-        const evaluation = this.assemble(`c${this.order.length + 1}`, request, overrides, seeds);
-        this.byKey.set(key, evaluation);
-        this.order.push(evaluation);
-      });
-    }
+    if (pending.length > 0) await this.runPending(pending);
     return requests.map((r) => this.byKey.get(this.keyOf(r.config)) as Evaluation);
+  }
+
+  /**
+   * Runs the pending configurations seed by seed (every configuration's first seed, then every second one...),
+   * so one that violates a constraint it stops on has its later seeds dropped before they start. What the plan
+   * keeps is deterministic whatever the timing: the seeds up to the first violating one, in seed order.
+   */
+  private async runPending(pending: Pending[]): Promise<void> {
+    const n = this.seeds.length;
+    const jobs: { p: Pending; index: number }[] = [];
+    for (let index = 0; index < n; index++) for (const p of pending) if (index >= p.known.length) jobs.push({ p, index });
+    const kept = (p: Pending): number => Math.min(n, p.stopAt + 1);
+    const runs = pending.reduce((sum, p) => sum + n - p.known.length, 0);
+    this.onBatch([...new Set(pending.map((p) => p.request.stage))].join(' + '), runs);
+    await this.pool.runSelectively(
+      jobs.map(({ p, index }) => this.specFor(p.overrides, this.seeds[index])),
+      (i) => jobs[i].index > jobs[i].p.stopAt,
+      (outcome, i) => {
+        const { p, index } = jobs[i];
+        const result = seedResultOf(outcome, this.base.baseGpus);
+        p.results[index] = result;
+        if (this.violatedOn(result).some((k) => p.stopOn.includes(k))) p.stopAt = Math.min(p.stopAt, index);
+      },
+    );
+    for (const p of pending) {
+      const seeds = [...p.known, ...(p.results.slice(p.known.length, kept(p)) as SeedResult[])];
+      const stage = p.replaces?.stage ?? p.request.stage;
+      this.stageRuns.set(stage, (this.stageRuns.get(stage) ?? 0) + seeds.length - p.known.length);
+      const id = p.replaces?.id ?? `c${this.order.length + 1}`;
+      const request = p.replaces ? { ...p.request, stage: p.replaces.stage, label: p.replaces.label } : p.request;
+      const evaluation = this.assemble(id, request, p.overrides, seeds, p.stopOn);
+      this.byKey.set(p.key, evaluation);
+      if (p.replaces) this.order[this.order.indexOf(p.replaces)] = evaluation;
+      else this.order.push(evaluation);
+    }
   }
 
   /**
@@ -92,8 +152,17 @@ export class Evaluator {
     if (seeds.length === 0) return [];
     this.stageRuns.set(stage, (this.stageRuns.get(stage) ?? 0) + seeds.length);
     this.onBatch(stage, seeds.length);
-    const outcomes = await this.pool.run(seeds.map((seed) => this.specFor(evaluation.overrides, seed)));
-    return outcomes.map((o) => seedResultOf(o, this.base.baseGpus));
+    const cut = settledDuration(this.base, evaluation);
+    const shortened = cut === null ? evaluation.overrides : { ...evaluation.overrides, 'spec.duration': `${cut}s` };
+    const outcomes = await this.pool.run(seeds.map((seed) => this.specFor(shortened, seed)));
+    const results = outcomes.map((o) => seedResultOf(o, this.base.baseGpus));
+    // A seed whose rollout had not finished by the cut runs again to spec.duration: slow is not unfinished.
+    const slow = cut === null ? [] : results.flatMap((r, i) => (r.outcome === 'completed' ? [] : [i]));
+    if (slow.length === 0) return results;
+    this.stageRuns.set(stage, (this.stageRuns.get(stage) ?? 0) + slow.length);
+    const again = await this.pool.run(slow.map((i) => this.specFor(evaluation.overrides, seeds[i])));
+    slow.forEach((i, k) => (results[i] = seedResultOf(again[k], this.base.baseGpus)));
+    return results;
   }
 
   /** Every constraint checked over these seeds. */
@@ -110,8 +179,9 @@ export class Evaluator {
     return { file: this.base.file, overrides: [...this.base.baseOverrides, ...toSetList(overrides)], seed };
   }
 
-  private assemble(id: string, request: EvaluationRequest, overrides: Overrides, seeds: SeedResult[]): Evaluation {
+  private assemble(id: string, request: EvaluationRequest, overrides: Overrides, seeds: SeedResult[], stopOn: readonly ConstraintKey[]): Evaluation {
     const checks = this.check(seeds);
+    const stoppedOn = seeds.length < this.seeds.length ? checks.filter((c) => !c.passed && stopOn.includes(c.key)).map((c) => c.key) : [];
     const values = seeds.flatMap((s) => (s.values === null ? [] : [s.values]));
     const extra = seeds.flatMap((s) => (s.extraGpuHours === null ? [] : [s.extraGpuHours]));
     return {
@@ -124,6 +194,7 @@ export class Evaluator {
       metrics: { ...estimateMetrics(values), extraGpuHours: estimate(extra) },
       checks,
       feasible: checks.every((c) => c.passed),
+      stoppedOn,
     };
   }
 }

@@ -49,8 +49,11 @@ function distinctBy<T>(values: readonly T[], key: (v: T) => number): T[] {
   return out.sort((a, b) => key(a) - key(b));
 }
 
+export type CanaryShape = { readonly name: string; readonly weights: readonly number[] };
+
 export interface CanaryTemplate {
   readonly name: string;
+  readonly shape: CanaryShape;
   readonly steps: readonly CanaryStep[];
   /** Seconds the steps pause in all: a template that pauses longer never finishes sooner. */
   readonly pauseSeconds: number;
@@ -58,12 +61,31 @@ export interface CanaryTemplate {
 
 const pause = (seconds: number): CanaryStep => ({ pause: { duration: seconds } });
 
-/** Canary step templates, shortest pause first. */
-export const CANARY_TEMPLATES: readonly CanaryTemplate[] = [
-  { name: 'half, 1m, full', steps: [{ setWeight: 50 }, pause(60)], pauseSeconds: 60 },
-  {
-    name: 'quarters, 1m each',
-    steps: [{ setWeight: 25 }, pause(60), { setWeight: 50 }, pause(60), { setWeight: 75 }, pause(60)],
-    pauseSeconds: 180,
-  },
+/**
+ * Canary step lists are generated from a few shapes of traffic weights (one step to half; a tenth, then half;
+ * quarters; fifths), each weight followed by a pause from CANARY_PAUSES_SECONDS: the short pause first, the
+ * longer one only where it could help (docs/plan.md).
+ */
+export const CANARY_SHAPES: readonly CanaryShape[] = [
+  { name: 'half', weights: [50] },
+  { name: 'tenth, half', weights: [10, 50] },
+  { name: 'quarters', weights: [25, 50, 75] },
+  { name: 'fifths', weights: [20, 40, 60, 80] },
 ];
+/** Pauses after each weight: 30 s lets a new pod's first requests show; 60 s, its first minute of load. */
+export const CANARY_PAUSES_SECONDS: readonly number[] = [30, 60];
+
+/** A shape's step list with `pauseSeconds` after each weight ("quarters, 30s each"). */
+export function canaryTemplate(shape: CanaryShape, pauseSeconds: number): CanaryTemplate {
+  return {
+    name: `${shape.name}, ${pauseSeconds}s each`,
+    shape,
+    steps: shape.weights.flatMap((w) => [{ setWeight: w }, pause(pauseSeconds)]),
+    pauseSeconds: pauseSeconds * shape.weights.length,
+  };
+}
+
+/** Every shape at one pause, shortest total pause first. */
+export function canaryTemplates(pauseSeconds: number): CanaryTemplate[] {
+  return CANARY_SHAPES.map((shape) => canaryTemplate(shape, pauseSeconds)).sort((a, b) => a.pauseSeconds - b.pauseSeconds);
+}

@@ -19,6 +19,7 @@ import {
   canaryStage,
   drainStage,
   neighbourStage,
+  recreateStage,
   referenceConfig,
   refineStage,
   surgeStage,
@@ -80,6 +81,8 @@ export interface CandidateReport {
   readonly failed: readonly FailedConstraint[];
   readonly metrics: Record<PlanMetricKey, Estimate | null>;
   readonly seeds: readonly SeedResult[];
+  /** Constraints that ended its seeds early (early elimination); empty when it ran every search seed. */
+  readonly stoppedOn: readonly ConstraintKey[];
   /** Its runs on fresh seeds, when it was verified (the cheapest feasible ones, until one passes). */
   readonly verification: Verification | null;
 }
@@ -200,6 +203,7 @@ async function search(ctx: SearchContext): Promise<void> {
   const surge = await surgeStage(ctx, drained);
   await unavailableStage(ctx, drained, surge);
   await blueGreenStage(ctx, drained);
+  await recreateStage(ctx, drained);
   await canaryStage(ctx, drained, surge);
   await refineStage(ctx);
   await neighbourStage(ctx);
@@ -249,6 +253,7 @@ function assemble(
       failed: failedOf(e),
       metrics: e.metrics,
       seeds: e.seeds,
+      stoppedOn: e.stoppedOn,
       verification: verifications.get(e) ?? null,
     }),
   );

@@ -14,7 +14,7 @@ const VLLM_PORT = 8000;
 export function strategySnippet(config: PlanConfig, base: PlanBase, candidateId: string): string {
   const name = kubernetesName(base.loaded.scenario.metadata.name);
   const s = config.strategy;
-  const argo = s.kind !== 'rollingUpdate';
+  const argo = s.kind !== 'rollingUpdate' && s.kind !== 'recreate';
   const header = [
     `# rollout-sim plan, candidate ${candidateId}: merge these fields into your ${argo ? 'Argo Rollout' : 'Deployment'}.`,
     `# The container's args add --shutdown-timeout (vLLM 0.18 or later) to the server's own arguments.`,
@@ -76,6 +76,8 @@ function strategyYaml(config: PlanConfig, name: string): Record<string, unknown>
           steps: s.steps.map((step) => ('pause' in step && step.pause.duration !== undefined ? { pause: { duration: `${step.pause.duration}s` } } : step)),
         },
       };
+    case 'recreate':
+      return { type: 'Recreate' };
   }
 }
 

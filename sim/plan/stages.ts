@@ -6,7 +6,10 @@ import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './e
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
 import { firstPassing, type MonotoneSearch } from './bisect.js';
 import {
-  CANARY_TEMPLATES,
+  CANARY_PAUSES_SECONDS,
+  canaryTemplate,
+  canaryTemplates,
+  type CanaryTemplate,
   FAST_PROBE_PERIOD_SECONDS,
   PRESTOP_LADDER,
   REPAIR_MIN_READY_SECONDS,
@@ -50,7 +53,7 @@ const seconds = (values: readonly number[]): string => values.map((v) => `${v}s`
 export function referenceConfig(base: PlanBase): PlanConfig {
   const written = base.asWritten?.strategy;
   const surge =
-    written && written.kind !== 'blueGreen' && surgePods(written.maxSurge, base.replicas) > 0
+    written && (written.kind === 'rollingUpdate' || written.kind === 'canary') && surgePods(written.maxSurge, base.replicas) > 0
       ? written.maxSurge
       : parseIntOrPercent(DEPLOYMENT_DEFAULTS.maxSurge);
   return { ...base.defaults, strategy: rolling(surge, NONE) };
@@ -70,8 +73,8 @@ export async function drainStage(ctx: SearchContext, ref: PlanConfig, alsoRun: r
   const drains = SHUTDOWN_TIMEOUT_LADDER.map((t) => withDrain(ref, 0, t));
   const [p, t] = await firstPassing(
     [
-      { configs: preStops, passes: (e) => passes(e, ['rejected']), start: 'ends' },
-      { configs: drains, passes: (e) => passes(e, ['dropped']), start: 'ends' },
+      { configs: preStops, passes: (e) => passes(e, ['rejected']), start: 'ends', stopOn: ['rejected'] },
+      { configs: drains, passes: (e) => passes(e, ['dropped']), start: 'ends', stopOn: ['dropped'] },
     ],
     ctx.evaluator,
     'drain',
@@ -140,10 +143,10 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
   const n = ladder.length;
   const searches: MonotoneSearch[] = [];
   if (limits.maxDurationSeconds !== undefined) {
-    searches.push({ configs, passes: (e) => passes(e, ['completes', 'duration']), start: 'ends' });
+    searches.push({ configs, passes: (e) => passes(e, ['completes', 'duration']), start: 'ends', stopOn: ['completes', 'duration'] });
   }
   if (limits.budgetGpus !== undefined) {
-    searches.push({ configs: [...configs].reverse(), passes: (e) => passes(e, ['gpuBudget']), start: 'ends' });
+    searches.push({ configs: [...configs].reverse(), passes: (e) => passes(e, ['gpuBudget']), start: 'ends', stopOn: ['gpuBudget'] });
   }
   const found = await firstPassing(searches, ctx.evaluator, 'surge');
   let lo = 0;
@@ -163,7 +166,7 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
   }
   if (lo <= hi) {
     const picks = [...new Set([lo, (lo + hi) >> 1, hi])];
-    await ctx.evaluator.evaluate(picks.map((i) => ({ config: configs[i], stage: 'surge' })));
+    await ctx.evaluator.evaluate(picks.map((i) => ({ config: configs[i], stage: 'surge', stopOn: ctx.evaluator.constraintKeys })));
     pruneUnrun(ctx, 'surge', configs.slice(lo, hi + 1), 'not run: between surges that were run (duration falls and GPUs rise with surge)');
   }
   const feasible = rankFeasible(configs.flatMap((c) => ctx.evaluator.find(c) ?? []));
@@ -188,7 +191,7 @@ export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, 
     const live = scans.filter((s) => !s.stopped);
     if (live.length === 0) break;
     const configs = live.map((s) => withStrategy(drained, rolling(s.surge, ladder[k])));
-    const results = await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'unavailable' })));
+    const results = await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'unavailable', stopOn: capacityBound })));
     live.forEach((scan, i) => {
       if (passes(results[i], capacityBound)) return;
       scan.stopped = true;
@@ -221,12 +224,12 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
     return;
   }
   const configs = SOAK_LADDER.map((s) => blueGreen(s, null));
-  const [found] = await firstPassing([{ configs, passes: (e) => passes(e, ['dropped']), start: 'low-first' }], ctx.evaluator, 'blueGreen');
+  const [found] = await firstPassing([{ configs, passes: (e) => passes(e, ['dropped']), start: 'low-first', stopOn: ['dropped'] }], ctx.evaluator, 'blueGreen');
   const soak = SOAK_LADDER[found ?? SOAK_LADDER.length - 1];
   pruneUnrun(ctx, 'blueGreen', configs, `not run: a longer soak than ${soak}s only keeps blue's GPUs longer`);
   const preview = Math.max(1, Math.ceil(base.replicas / 4));
   if (base.promotionPauses) {
-    await ctx.evaluator.evaluate([{ config: blueGreen(soak, preview), stage: 'blueGreen' }]);
+    await ctx.evaluator.evaluate([{ config: blueGreen(soak, preview), stage: 'blueGreen', stopOn: ctx.evaluator.constraintKeys }]);
   } else {
     ctx.pruned.push({
       stage: 'blueGreen',
@@ -237,25 +240,48 @@ export async function blueGreenStage(ctx: SearchContext, drained: PlanConfig): P
 }
 
 /**
- * Canary step templates on the chosen surge. With --max-duration they run shortest pause first: a template
- * that pauses longer never finishes sooner, so one that is too slow rules out the rest.
+ * Recreate: every old pod goes before a new one starts, so it adds no GPU and no node, and serves nobody for a
+ * whole start-up. Run once on the chosen drain, stopped at its first violating seed: it is the cheapest
+ * rollout there is when the traffic can wait (a gateway that holds requests for a routable pod).
+ */
+export async function recreateStage(ctx: SearchContext, drained: PlanConfig): Promise<void> {
+  await ctx.evaluator.evaluate([{ config: withStrategy(drained, { kind: 'recreate' }), stage: 'recreate', stopOn: ctx.evaluator.constraintKeys }]);
+}
+
+/**
+ * Canary step lists on the chosen surge, generated from a few shapes of weights with a short pause after each
+ * (ladders.ts). With --max-duration they run shortest pause first: a list that pauses longer never finishes
+ * sooner, so one that is too slow rules out the rest. A shape whose short-paused list failed on latency alone
+ * runs again with the longer pause (new pods get a minute before more traffic reaches them); a longer pause
+ * cannot help drops, refusals or a late finish, so it is not run for those.
  */
 export async function canaryStage(ctx: SearchContext, drained: PlanConfig, surge: IntOrPercent): Promise<void> {
   const maxSurge = surgePods(surge, ctx.base.replicas) > 0 ? surge : parseIntOrPercent(ARGO_ROLLOUT_DEFAULTS.maxSurge);
-  const configs = CANARY_TEMPLATES.map((t) =>
-    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE }),
-  );
+  const canary = (t: CanaryTemplate): PlanConfig =>
+    withStrategy(drained, { kind: 'canary', template: t.name, steps: t.steps, maxSurge, maxUnavailable: NONE });
+  const stopOn = ctx.evaluator.constraintKeys;
+  const [short, long] = [CANARY_PAUSES_SECONDS[0], CANARY_PAUSES_SECONDS[CANARY_PAUSES_SECONDS.length - 1]];
+  const shortLists = canaryTemplates(short);
+  const run: { template: CanaryTemplate; evaluation: Evaluation }[] = [];
   if (ctx.limits.maxDurationSeconds === undefined) {
-    await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'canary' })));
-    return;
-  }
-  for (let i = 0; i < configs.length; i++) {
-    const [e] = await ctx.evaluator.evaluate([{ config: configs[i], stage: 'canary' }]);
-    if (!passes(e, ['completes', 'duration'])) {
-      pruneUnrun(ctx, 'canary', configs.slice(i + 1), `not run: pauses at least as long as "${CANARY_TEMPLATES[i].name}", which already took too long`);
-      return;
+    const results = await ctx.evaluator.evaluate(shortLists.map((t) => ({ config: canary(t), stage: 'canary', stopOn })));
+    results.forEach((evaluation, i) => run.push({ template: shortLists[i], evaluation }));
+  } else {
+    for (let i = 0; i < shortLists.length; i++) {
+      const [evaluation] = await ctx.evaluator.evaluate([{ config: canary(shortLists[i]), stage: 'canary', stopOn }]);
+      run.push({ template: shortLists[i], evaluation });
+      if (!passes(evaluation, ['completes', 'duration'])) {
+        const rest = [...shortLists.slice(i + 1), ...canaryTemplates(long)];
+        pruneUnrun(ctx, 'canary', rest.map(canary), `not run: pauses at least as long as "${shortLists[i].name}", which already took too long`);
+        return;
+      }
     }
   }
+  const latencyOnly = (e: Evaluation): boolean => !e.feasible && failedChecks(e).every((c) => LATENCY_CONSTRAINTS.includes(c.key));
+  const longer = long > short ? run.filter((r) => latencyOnly(r.evaluation)).map((r) => canaryTemplate(r.template.shape, long)) : [];
+  await ctx.evaluator.evaluate(longer.map((t) => ({ config: canary(t), stage: 'canary', stopOn })));
+  const unrun = canaryTemplates(long).filter((t) => !longer.some((l) => l.name === t.name));
+  pruneUnrun(ctx, 'canary', unrun.map(canary), `not run: a ${long}s pause only lengthens a rollout whose ${short}s version passed, or failed on more than latency`);
 }
 
 /**
@@ -290,7 +316,7 @@ export async function refineStage(ctx: SearchContext): Promise<void> {
       reason: 'not run: it only lengthens a rollout, and no cheaper configuration failed on latency alone (which it could calm)',
     });
   }
-  await ctx.evaluator.evaluate(variants.map((config) => ({ config, stage: 'refine' })));
+  await ctx.evaluator.evaluate(variants.map((config) => ({ config, stage: 'refine', stopOn: ctx.evaluator.constraintKeys })));
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: one JSON document on stdout with the engine's hold-model throughput against a bare heap loop,
- * the cost of reference scenario R1, how that cost grows with traffic and duration, and a 200-run sweep on all
- * cores. `--save` also writes it to test/bench/results/. docs/performance.md says what the figures mean and
+ * the cost of reference scenario R1, how that cost grows with traffic and duration, a 200-run sweep on all
+ * cores and the 70B plan (plan.seconds, plan.simsPerSecond). `--save` also writes it to test/bench/results/. docs/performance.md says what the figures mean and
  * records them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { runMany } from '../../sim/batch/run-many.js';
+import { openRunPool, runMany } from '../../sim/batch/run-many.js';
+import { plan } from '../../sim/plan/plan.js';
+import { planTiming, timingLine } from '../../sim/plan/timing.js';
 import type { RunSpec } from '../../sim/batch/run-spec.js';
 import { measureCliStart } from './cli-start.js';
 import { measureHold, median, type HoldFigures } from './hold.js';
@@ -17,6 +19,8 @@ import { CHILD_FLAG, childMain, runInChild, type ScenarioCost } from './run-chil
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/bench/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../test/bench/results/', import.meta.url));
 const R1 = `${SCENARIOS}r1.yaml`;
+/** The 70B plan of docs/plan.md, planned once on all cores (about half a minute on two). */
+const PLAN_70B = fileURLToPath(new URL('../../../scenarios/plan/llama-70b-plan.yaml', import.meta.url));
 const SWEEP = `${SCENARIOS}sweep.yaml`;
 
 const HOLD_PENDING = [100, 10_000, 100_000];
@@ -64,6 +68,8 @@ interface BenchDocument {
   r1: { wallSeconds: number; requests: number; requestsPerWallSecond: number; events: number; peakRssMb: number };
   growth: { traffic2x: number; traffic4x: number; duration4x: number; duration84x: WeekFigures };
   sweep: { runs: number; wallSeconds: number };
+  /** `rollout-sim plan scenarios/plan/llama-70b-plan.yaml` with its defaults: simulations started, wall time. */
+  plan: { runs: number; seconds: number; simsPerSecond: number };
   /** Medians of 10 fresh processes of the compiled CLI: `--help`, and `validate scenarios/llama-70b-rolling.yaml`. */
   cli: { helpSeconds: number; validateSeconds: number };
   machine: { cpu: string; cores: number; node: string; loadAverage1m: number };
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
     duration84x: weekFigures(r1, costOf('duration 84x', R1, WEEK)),
   };
   const sweep = await measureSweep();
+  const planFigures = await measurePlan();
   const start = measureCliStart();
   process.stderr.write(`cli: --help ${start.helpSeconds.toFixed(3)} s, validate ${start.validateSeconds.toFixed(3)} s\n`);
   const cli = { helpSeconds: round(start.helpSeconds, 3), validateSeconds: round(start.validateSeconds, 3) };
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
     },
     growth,
     sweep,
+    plan: planFigures,
     cli,
     machine,
   };
@@ -165,6 +173,19 @@ async function measureSweep(): Promise<BenchDocument['sweep']> {
   const failed = outcomes.filter((o) => o.summary === null);
   if (failed.length > 0) throw new Error(`sweep: ${failed.length} runs failed, e.g. ${failed[0].error}`);
   return { runs: outcomes.length, wallSeconds: round(wallSeconds, 2) };
+}
+
+async function measurePlan(): Promise<BenchDocument['plan']> {
+  const pool = openRunPool();
+  const start = performance.now();
+  try {
+    await plan({ file: PLAN_70B, pool, preflight: true });
+  } finally {
+    await pool.close();
+  }
+  const timing = planTiming(pool.runs, (performance.now() - start) / 1000, pool.threads);
+  process.stderr.write(`plan: ${timingLine(timing)}\n`);
+  return { runs: timing.runs, seconds: timing.wallSeconds, simsPerSecond: timing.simsPerSecond };
 }
 
 function roundHold(h: HoldFigures): HoldFigures {

@@ -9,6 +9,7 @@ import { loadScenarioFile } from '../../sim/scenario/load.js';
  * A model of the simulator for planner tests: the scenario (with the run's overrides) is loaded for real, then
  * the figures follow simple monotone rules, so a test knows each answer exactly:
  *  - rejected: 20 when preStop < 2 s (the endpoint removal takes 2 s), else 0; blue-green deletes idle pods: 0;
+ *    recreate: 100 (nobody serves for a wave);
  *  - dropped: streams need 60 s (seed 1) or 50 s (other seeds) of preStop + drain, within the grace period;
  *  - duration: waves of (60 s start-up + probe period + minReadySeconds); blue-green: one wave + soak;
  *    a rollout longer than 500 s stalls;
@@ -30,6 +31,19 @@ export function modelPool(options: { readonly busySeeds?: readonly number[] } = 
       runs += specs.length;
       batches.push(specs.length);
       return specs.map((spec) => ({ spec, summary: modelSummary(spec, options.busySeeds?.includes(spec.seed) ?? false) }));
+    },
+    async runSelectively(specs, skip, settled) {
+      const outcomes: (RunOutcome | null)[] = [];
+      batches.push(0);
+      specs.forEach((spec, i) => {
+        if (skip(i)) return outcomes.push(null);
+        runs++;
+        batches[batches.length - 1]++;
+        const outcome = { spec, summary: modelSummary(spec, options.busySeeds?.includes(spec.seed) ?? false) };
+        outcomes.push(outcome);
+        settled(outcome, i);
+      });
+      return outcomes;
     },
     async close() {},
   };
@@ -65,13 +79,19 @@ function modelSummary(spec: RunSpec, busy: boolean): Summary {
     peak = 2 * n * tp;
     spike = 1.2;
     deletesServing = false;
+  } else if ('recreate' in strategy) {
+    // Nobody serves for a wave: 100 refused, latency as if half the fleet were down.
+    duration = wave;
+    peak = n * tp;
+    unavailable = Math.floor(n / 2);
+    spike = 2 + 3 * unavailable;
   } else {
-    throw new Error('the model covers rolling, canary and blue-green');
+    throw new Error('the model covers rolling, canary, blue-green and recreate');
   }
   const window = Math.min(d.preStop.sleep + (s.server.model === 'llm' ? s.server.shutdownTimeout : 0), d.terminationGracePeriodSeconds);
   const need = spec.seed === 1 ? 60 : 50;
   const dropped = deletesServing && window < need ? Math.ceil((need - window) / 10) : 0;
-  const rejected = deletesServing && d.preStop.sleep < 2 ? 20 : 0;
+  const rejected = 'recreate' in strategy ? 100 : deletesServing && d.preStop.sleep < 2 ? 20 : 0;
   const completed = duration <= STALL_AFTER;
   const serving = n - unavailable;
   const latency = (ttft: number, tpot: number): LatencyStats => ({

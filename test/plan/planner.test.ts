@@ -62,7 +62,9 @@ describe('plan (on a model of the simulator with known answers)', () => {
     // Search runs, then the recommendation's fresh seeds: 10 to verify it, then more up to the 59 that bound a 5% risk.
     expect(r.runsByStage.verify).toBe(10);
     expect(r.runsByStage.risk).toBe(59 - 2 - 10);
-    expect(r.runs).toBe(r.candidates.length * r.seeds.length + 10 + 47);
+    // A configuration settled by one violating seed (early elimination) runs no further seed.
+    expect(r.runs).toBe(r.candidates.reduce((n, c) => n + c.seeds.length, 0) + 10 + 47);
+    expect(r.candidates.some((c) => c.seeds.length < r.seeds.length)).toBe(true);
     expect(r.runs).toBe(Object.values(r.runsByStage).reduce((a, b) => a + b, 0));
     expect(r.batches.reduce((a, b) => a + b, 0)).toBe(r.runs);
   });
@@ -120,5 +122,19 @@ describe('plan (on a model of the simulator with known answers)', () => {
     const b = await planWithModel({ maxSpikeRatio: 4 });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(JSON.stringify(a)).not.toMatch(/wallSeconds/);
+  });
+  it('searches recreate (stopped at its first refusing seed) and canary step lists generated from four shapes', async () => {
+    const r = await planWithModel();
+    const recreate = r.candidates.find((c) => c.stage === 'recreate')!;
+    expect(recreate.label.startsWith('recreate')).toBe(true);
+    expect(recreate.seeds).toHaveLength(1);
+    expect(recreate.stoppedOn).toContain('rejected');
+    const canaries = r.candidates.filter((c) => c.stage === 'canary').map((c) => c.knobs?.steps);
+    expect(canaries).toEqual(expect.arrayContaining(['half, 30s each', 'tenth, half, 30s each', 'quarters, 30s each', 'fifths, 30s each']));
+    // A 60 s pause is only tried for a shape whose 30 s list failed on latency alone.
+    for (const c of r.candidates.filter((x) => x.stage === 'canary' && x.knobs?.steps?.endsWith('60s each'))) {
+      const short = r.candidates.find((x) => x.knobs?.steps === c.knobs?.steps?.replace('60s', '30s'))!;
+      expect(short.failed.every((f) => ['ttftP95', 'tpotP95', 'e2eP95', 'spikeRatio'].includes(f.constraint))).toBe(true);
+    }
   });
 });

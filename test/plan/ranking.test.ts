@@ -28,6 +28,7 @@ function evaluation(id: number, m: { xh: number; peak: number; dur: number; surg
     seeds: [],
     checks: [],
     feasible: true,
+    stoppedOn: [],
     metrics: {
       extraGpuHours: est(m.xh),
       peakGpus: est(m.peak),

@@ -1,8 +1,9 @@
 import { renderPlanJson, renderPlanMarkdown, writePlanOutputs } from '../../../reports/plan.js';
-import { defaultThreads } from '../../batch/run-many.js';
+import { defaultThreads, openRunPool } from '../../batch/run-many.js';
 import { InputError } from '../../errors.js';
 import type { PlanLimits } from '../../plan/constraints.js';
-import { plan } from '../../plan/plan.js';
+import { plan, type PlanResult } from '../../plan/plan.js';
+import { planTiming, timingLine } from '../../plan/timing.js';
 import { parseDuration } from '../../config/units.js';
 import { EXIT_ASSERTION_FAILED, EXIT_OK } from '../exit-codes.js';
 import { parsePositiveInt, toStringList } from '../options.js';
@@ -70,26 +71,34 @@ export async function planCommand(args: PlanArgs): Promise<number> {
   const threads = parsePositiveInt(args.threads, '--threads') ?? defaultThreads();
   const started = Date.now();
   let total = 0;
-  const result = await plan({
-    file: args.scenario,
-    overrides: toStringList(args.set),
-    seeds: parsePositiveInt(args.seeds, '--seeds'),
-    limits: limitsFromArgs(args),
-    risk: parseRisk(args.risk),
-    verifySeeds: parseCount(args['verify-seeds'], '--verify-seeds'),
-    maxSeeds: parsePositiveInt(args['max-seeds'], '--max-seeds'),
-    threads,
-    onBatch: (stages, runs) => {
-      total += runs;
-      process.stderr.write(`plan: ${stages}: ${runs} runs (${total} so far)\n`);
-    },
-  });
-  const wall = (Date.now() - started) / 1000;
-  process.stderr.write(`plan: ${result.runs} simulations in ${wall.toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'}\n`);
+  const pool = openRunPool(threads);
+  let result: PlanResult;
+  try {
+    result = await plan({
+      file: args.scenario,
+      overrides: toStringList(args.set),
+      seeds: parsePositiveInt(args.seeds, '--seeds'),
+      limits: limitsFromArgs(args),
+      risk: parseRisk(args.risk),
+      verifySeeds: parseCount(args['verify-seeds'], '--verify-seeds'),
+      maxSeeds: parsePositiveInt(args['max-seeds'], '--max-seeds'),
+      pool,
+      preflight: true,
+      onBatch: (stages, runs) => {
+        total += runs;
+        process.stderr.write(`plan: ${stages}: ${runs} runs (${total} so far)\n`);
+      },
+    });
+  } finally {
+    await pool.close();
+  }
+  const timing = planTiming(pool.runs, (Date.now() - started) / 1000, threads);
+  process.stderr.write(`plan: ${timingLine(timing)}\n`);
   if (args.out) {
     writePlanOutputs(args.out, result);
     process.stderr.write(`wrote ${args.out}/ (plan.md, plan.html, plan.json${result.recommended ? ', strategy.yaml' : ''})\n`);
   }
-  process.stdout.write(args.json ? renderPlanJson(result) : renderPlanMarkdown(result));
+  // The timing is the one part of the output that changes from run to run; the files under --out leave it out.
+  process.stdout.write(args.json ? renderPlanJson(result, timing) : `${renderPlanMarkdown(result)}\n${timingLine(timing)}\n`);
   return result.recommended ? EXIT_OK : EXIT_ASSERTION_FAILED;
 }
