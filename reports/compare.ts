@@ -308,14 +308,14 @@ export function compareCharts(report: CompareReport): PageChart[] {
 
 function loraHtml(group: CompareGroup): string[] {
   const table = loraCompareTable(group);
-  return table === null ? [] : ['<h3>LoRA adapters</h3>', `<div class="wide">${htmlTable(table, 'compare-lora')}</div>`];
+  return table === null ? [] : ['<h3>LoRA adapters</h3>', htmlTable(table, 'compare-lora')];
 }
 
 export function renderCompareHtml(report: CompareReport): string {
   const sections = report.groups.flatMap((group) => [
     `<h2>${escapeHtml(group.model)}</h2>`,
     `<p class="note">${escapeHtml(fleetLine(group.fleet))}</p>`,
-    `<div class="wide">${htmlTable(compareTable(group), 'compare')}</div>`,
+    htmlTable(compareTable(group), 'compare'),
     ...loraHtml(group),
     ...rowNotes(group).map((note) => `<p class="note">${escapeHtml(note)}</p>`),
   ]);

@@ -6,8 +6,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml, type CompareReport } from '../../reports/compare.js';
 import { writeRunOutputs } from '../../reports/output.js';
+import { renderPlanHtml } from '../../reports/plan.js';
+import { plan } from '../../sim/plan/plan.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenarioFile } from '../../sim/scenario/load.js';
+import { modelPool } from '../plan/model-pool.js';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core drives it, no downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,6 +38,8 @@ interface PageState {
   rendered: string | null;
   error: string | null;
   charts: { id: string; hasSvg: boolean; marks: number }[];
+  /** The document's scroll width: wider than the window means a sideways scroll of the whole page. */
+  documentWidth: number;
 }
 
 /** Runs in the page: the bootstrap's markers and, per chart element, its SVG/canvas and data marks drawn. */
@@ -47,6 +52,7 @@ const READ_PAGE_STATE = `(() => ({
     hasSvg: div.querySelector('svg, canvas') !== null,
     marks: div.querySelectorAll('g.role-mark > *').length,
   })),
+  documentWidth: document.documentElement.scrollWidth,
 }))()`;
 
 /** Temporary folders (the browser profile, output folders), removed at the end. */
@@ -74,10 +80,11 @@ afterAll(async () => {
 });
 
 /** Opens a page; returns its state once the charts rendered, its console errors and any network request. */
-async function openInChromium(htmlFile: string, screenshot: string) {
+async function openInChromium(htmlFile: string, screenshot: string, windowWidth = 1100) {
   expect(browserAvailable, `${CHROMIUM} is missing: apt-get install chromium (CI=${process.env.CI})`).toBe(true);
   const page = await (browser as BrowserContext).newPage();
   try {
+    await page.setViewportSize({ width: windowWidth, height: 900 });
     const consoleErrors: string[] = [];
     const network: string[] = [];
     page.on('console', (message) => {
@@ -133,6 +140,19 @@ describe('report.html in headless Chromium', () => {
     expectEveryChartDrawn(state, state.charts.map((c) => c.id));
     expect(consoleErrors).toEqual([]);
     expect(network).toEqual([]);
+  });
+
+  browserTest('lays out plan.html within a 1,280 px window: long commands wrap, wide tables scroll in their box', async () => {
+    const result = await plan({ file: 'test/plan/small-fleet.yaml', seeds: 2, limits: { maxSpikeRatio: 4 }, pool: modelPool() });
+    // A long override makes the re-run command one unbroken line of several thousand pixels unless it wraps.
+    const overrides = [...result.scenario.overrides, `spec.metadata.note=${'x'.repeat(400)}`];
+    const file = join(scratchDir('rollout-sim-plan-'), 'plan.html');
+    writeFileSync(file, renderPlanHtml({ ...result, scenario: { ...result.scenario, overrides } }));
+
+    const { state, consoleErrors } = await openInChromium(file, join(SCREENSHOTS, 'plan.png'), 1280);
+    expectEveryChartDrawn(state, ['chart-pareto-gpus', 'chart-pareto-spike']);
+    expect(consoleErrors).toEqual([]);
+    expect(state.documentWidth).toBeLessThanOrEqual(1280);
   });
 });
 
