@@ -12,8 +12,12 @@ import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenarioFile } from '../../sim/scenario/load.js';
 import { modelPool } from '../plan/model-pool.js';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core drives it, no downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's or Ubuntu's chromium (`.ci/run` installs it; locally `apt-get install chromium`), or the one
+ * ROLLOUT_SIM_CHROMIUM names; playwright-core drives it, no downloaded browser.
+ */
+const CHROMIUM_CANDIDATES = [process.env.ROLLOUT_SIM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const CHROMIUM = CHROMIUM_CANDIDATES.find((path) => path !== undefined && path !== '' && existsSync(path)) ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -27,10 +31,12 @@ const CHROMIUM_ARGS = [
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOTS = join(REPO, 'test/browser/screenshots');
 
-/** In CI a missing browser must fail the suite, never skip it; on a workstation without one the test is skipped. */
+/** In CI a missing browser must fail the suite, never skip it; on a workstation without one the tests are skipped, saying why. */
 const browserAvailable = existsSync(CHROMIUM);
-const inCi = Boolean(process.env.CI);
-const browserTest = browserAvailable || inCi ? it : it.skip;
+const inCi = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
+const NO_BROWSER = `no chromium (${CHROMIUM_CANDIDATES.filter(Boolean).join(', ')}): apt-get install chromium to run the browser tests`;
+const browserTest = browserAvailable || inCi ? it : (name: string, fn: () => Promise<void>) => it.skip(`${name} [skipped: ${NO_BROWSER}]`, fn);
+if (!browserAvailable && !inCi) process.stderr.write(`test/browser: skipped, ${NO_BROWSER}\n`);
 
 /** What the page looks like once its charts have rendered (or failed to). */
 interface PageState {
@@ -81,7 +87,7 @@ afterAll(async () => {
 
 /** Opens a page; returns its state once the charts rendered, its console errors and any network request. */
 async function openInChromium(htmlFile: string, screenshot: string, windowWidth = 1100) {
-  expect(browserAvailable, `${CHROMIUM} is missing: apt-get install chromium (CI=${process.env.CI})`).toBe(true);
+  expect(browserAvailable, `${NO_BROWSER} (CI=${process.env.CI}: in CI the browser tests must run)`).toBe(true);
   const page = await (browser as BrowserContext).newPage();
   try {
     await page.setViewportSize({ width: windowWidth, height: 900 });
