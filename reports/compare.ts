@@ -368,7 +368,7 @@ function startupHtml(group: CompareGroup, rowLabel: CompareReport['rowLabel']): 
 
 function loraHtml(group: CompareGroup): string[] {
   const table = loraCompareTable(group);
-  return table === null ? [] : ['<h3>LoRA adapters</h3>', `<div class="wide">${htmlTable(table, 'compare-lora')}</div>`];
+  return table === null ? [] : ['<h3>LoRA adapters</h3>', htmlTable(table, 'compare-lora')];
 }
 
 export function renderCompareHtml(report: CompareReport): string {

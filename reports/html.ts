@@ -44,16 +44,21 @@ function bundles(): string[] {
   return bundleScripts;
 }
 
-/** A text table as an HTML table; the first cell of each row is its heading. */
+/**
+ * A text table as an HTML table; the first cell of each row is its heading. It sits in a box that scrolls
+ * sideways, so a table wider than the page never widens the page itself (issue 21: plan.html was 4,044 px wide).
+ */
 export function htmlTable(table: TextTable, className: string): string {
   const cells = (tag: string, row: string[]) => row.map((cell) => `<${tag}>${escapeHtml(cell)}</${tag}>`).join('');
   return [
+    '<div class="wide">',
     `<table class="${className}">`,
     `<thead><tr>${cells('th', table.header)}</tr></thead>`,
     '<tbody>',
     ...table.rows.map(([label, ...values]) => `<tr><th>${escapeHtml(label)}</th>${cells('td', values)}</tr>`),
     '</tbody>',
     '</table>',
+    '</div>',
   ].join('\n');
 }
 
@@ -70,6 +75,8 @@ table.compare { font-size: 12.5px; }
 table.compare th, table.compare td { padding: 0.25rem 0.4rem; }
 table.compare td { white-space: nowrap; }
 .wide { overflow-x: auto; }
+pre { background: #f6f6f6; padding: 0.5rem 0.7rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+p, li { overflow-wrap: anywhere; }
 .note { color: #666; font-size: 0.9em; }
 .chart { margin: 1.5rem 0; }
 `;

@@ -412,7 +412,7 @@ export function renderPlanHtml(plan: PlanResult): string {
   }
   sections.push(htmlSection('Pareto front: rollout duration · extra GPUs · spike', htmlTable(paretoTable(plan), 'pareto')));
   const tables = [
-    htmlSection('Candidates, cheapest feasible first', `<div class="wide">${htmlTable(candidatesTable(plan), 'candidates')}</div>`),
+    htmlSection('Candidates, cheapest feasible first', htmlTable(candidatesTable(plan), 'candidates')),
     ...(plan.pruned.length > 0 ? [htmlSection('Ruled out without running', htmlTable(prunedTable(plan), 'pruned'))] : []),
     htmlSection('How the search went', `<ul>${plan.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`),
   ];

@@ -86,7 +86,10 @@ await yargs(hideBin(process.argv))
   .command(
     'demo',
     'run the built-in 70B scenario as a rolling update and as blue-green and write both reports',
-    (y) => y.option('out', { type: 'string', default: 'out/demo' }),
+    (y) =>
+      y
+        .option('out', { type: 'string', default: 'out/demo' })
+        .option('images', { type: 'string', describe: "also write the README's pictures here (npm run docs:img: docs/img)" }),
     (argv) => exitWith(async () => (await import('./commands/demo.js')).demoCommand(argv as never)),
   )
   .command(

@@ -22,8 +22,10 @@ let instance: { math: MathInstance; parseUnchecked: MathInstance['parse'] } | nu
 function built(): { math: MathInstance; parseUnchecked: MathInstance['parse'] } {
   if (instance !== null) return instance;
   // mathjs' single-file bundle loads several times faster than its ES module build of several hundred modules.
-  const { all, create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof MathJs;
-  const math = create(all, {
+  // The bundle exports its default instance, whose `create(config)` is bound to every factory: it has no `all`
+  // export, and `create(all, config)` would take that undefined `all` as the config and silently drop ours.
+  const { create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as { create: (config: MathJs.ConfigOptions) => MathInstance };
+  const math = create({
     // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for
     // sqrt(-1) / log(-1): comparisons on a complex number would throw.
     matrix: 'Array',

@@ -12,7 +12,7 @@ import { openRunPool, runMany } from '../../sim/batch/run-many.js';
 import { plan } from '../../sim/plan/plan.js';
 import { planTiming, timingLine } from '../../sim/plan/timing.js';
 import type { RunSpec } from '../../sim/batch/run-spec.js';
-import { measureCliStart } from './cli-start.js';
+import { measureCliStart, type CliStart } from './cli-start.js';
 import { measureHold, median, type HoldFigures } from './hold.js';
 import { CHILD_FLAG, childMain, runInChild, type ScenarioCost } from './run-child.js';
 
@@ -70,8 +70,11 @@ interface BenchDocument {
   sweep: { runs: number; wallSeconds: number };
   /** `rollout-sim plan scenarios/plan/llama-70b-plan.yaml` with its defaults: simulations started, wall time. */
   plan: { runs: number; seconds: number; simsPerSecond: number };
-  /** Medians of 10 fresh processes of the compiled CLI: `--help`, and `validate scenarios/llama-70b-rolling.yaml`. */
-  cli: { helpSeconds: number; validateSeconds: number };
+  /**
+   * Medians of 10 fresh processes of the compiled CLI: `--help`, and `validate scenarios/llama-70b-rolling.yaml`;
+   * a bare `node` beside them and the load average then. Measured first, before the bench loads the machine.
+   */
+  cli: CliStart;
   machine: { cpu: string; cores: number; node: string; loadAverage1m: number };
 }
 
@@ -83,6 +86,10 @@ async function main(): Promise<void> {
     // The bench shares the machine: a high load average explains noisy wall times.
     loadAverage1m: round(loadavg()[0], 2),
   };
+  // First: right after the sweep every core is busy and the start-up times would measure the sweep's tail.
+  const start = measureCliStart();
+  process.stderr.write(`cli: --help ${start.helpSeconds.toFixed(3)} s, validate ${start.validateSeconds.toFixed(3)} s, bare node ${start.nodeSeconds.toFixed(3)} s (load ${start.loadAverage1m})\n`);
+  const cli = { ...start, helpSeconds: round(start.helpSeconds, 3), validateSeconds: round(start.validateSeconds, 3), nodeSeconds: round(start.nodeSeconds, 3) };
   const engine = HOLD_PENDING.map((n) => {
     const figures = roundHold(measureHold(n, HOLD));
     process.stderr.write(`hold N=${n}: ${JSON.stringify(figures)}\n`);
@@ -98,9 +105,6 @@ async function main(): Promise<void> {
   };
   const sweep = await measureSweep();
   const planFigures = await measurePlan();
-  const start = measureCliStart();
-  process.stderr.write(`cli: --help ${start.helpSeconds.toFixed(3)} s, validate ${start.validateSeconds.toFixed(3)} s\n`);
-  const cli = { helpSeconds: round(start.helpSeconds, 3), validateSeconds: round(start.validateSeconds, 3) };
   const doc: BenchDocument = {
     engine,
     r1: {

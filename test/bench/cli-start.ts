@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { median } from './hold.js';
@@ -7,21 +8,35 @@ const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const CLI = `${REPO}dist/sim/cli/main.js`;
 const RUNS = 10;
 
-/** Median wall seconds of RUNS fresh `node dist/sim/cli/main.js <args>` processes (the compiled CLI). */
+/** Median wall seconds of RUNS fresh `node <args>` processes. */
 function startSeconds(args: readonly string[]): number {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
-    execFileSync(process.execPath, [CLI, ...args], { cwd: REPO, stdio: 'ignore' });
+    execFileSync(process.execPath, args, { cwd: REPO, stdio: 'ignore' });
     times.push((performance.now() - start) / 1000);
   }
   return median(times);
 }
 
+export interface CliStart {
+  /** `rollout-sim --help`. */
+  helpSeconds: number;
+  /** `rollout-sim validate scenarios/llama-70b-rolling.yaml` (loads the schemas, the model and mathjs). */
+  validateSeconds: number;
+  /** A bare `node -e ''`: what no change to rollout-sim can save; on a loaded machine it grows with the rest. */
+  nodeSeconds: number;
+  /** The 1-minute load average just before: the figures above are only comparable at similar loads. */
+  loadAverage1m: number;
+}
+
 /** How long a person waits for `rollout-sim --help` and for `validate` of a showcase scenario (issue 21). */
-export function measureCliStart(): { helpSeconds: number; validateSeconds: number } {
+export function measureCliStart(): CliStart {
+  const loadAverage1m = Math.round(loadavg()[0] * 100) / 100;
   return {
-    helpSeconds: startSeconds(['--help']),
-    validateSeconds: startSeconds(['validate', 'scenarios/llama-70b-rolling.yaml']),
+    helpSeconds: startSeconds([CLI, '--help']),
+    validateSeconds: startSeconds([CLI, 'validate', 'scenarios/llama-70b-rolling.yaml']),
+    nodeSeconds: startSeconds(['-e', '']),
+    loadAverage1m,
   };
 }

@@ -6,11 +6,18 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml, type CompareReport } from '../../reports/compare.js';
 import { writeRunOutputs } from '../../reports/output.js';
+import { renderPlanHtml } from '../../reports/plan.js';
+import { plan } from '../../sim/plan/plan.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenarioFile } from '../../sim/scenario/load.js';
+import { modelPool } from '../plan/model-pool.js';
 
-/** Debian's chromium (`.ci/run` installs it); playwright-core drives it, no downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's or Ubuntu's chromium (`.ci/run` installs it; locally `apt-get install chromium`), or the one
+ * ROLLOUT_SIM_CHROMIUM names; playwright-core drives it, no downloaded browser.
+ */
+const CHROMIUM_CANDIDATES = [process.env.ROLLOUT_SIM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const CHROMIUM = CHROMIUM_CANDIDATES.find((path) => path !== undefined && path !== '' && existsSync(path)) ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -24,10 +31,12 @@ const CHROMIUM_ARGS = [
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCREENSHOTS = join(REPO, 'test/browser/screenshots');
 
-/** In CI a missing browser must fail the suite, never skip it; on a workstation without one the test is skipped. */
+/** In CI a missing browser must fail the suite, never skip it; on a workstation without one the tests are skipped, saying why. */
 const browserAvailable = existsSync(CHROMIUM);
-const inCi = Boolean(process.env.CI);
-const browserTest = browserAvailable || inCi ? it : it.skip;
+const inCi = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
+const NO_BROWSER = `no chromium (${CHROMIUM_CANDIDATES.filter(Boolean).join(', ')}): apt-get install chromium to run the browser tests`;
+const browserTest = browserAvailable || inCi ? it : (name: string, fn: () => Promise<void>) => it.skip(`${name} [skipped: ${NO_BROWSER}]`, fn);
+if (!browserAvailable && !inCi) process.stderr.write(`test/browser: skipped, ${NO_BROWSER}\n`);
 
 /** What the page looks like once its charts have rendered (or failed to). */
 interface PageState {
@@ -35,6 +44,8 @@ interface PageState {
   rendered: string | null;
   error: string | null;
   charts: { id: string; hasSvg: boolean; marks: number }[];
+  /** The document's scroll width: wider than the window means a sideways scroll of the whole page. */
+  documentWidth: number;
 }
 
 /** Runs in the page: the bootstrap's markers and, per chart element, its SVG/canvas and data marks drawn. */
@@ -47,6 +58,7 @@ const READ_PAGE_STATE = `(() => ({
     hasSvg: div.querySelector('svg, canvas') !== null,
     marks: div.querySelectorAll('g.role-mark > *').length,
   })),
+  documentWidth: document.documentElement.scrollWidth,
 }))()`;
 
 /** Temporary folders (the browser profile, output folders), removed at the end. */
@@ -74,10 +86,11 @@ afterAll(async () => {
 });
 
 /** Opens a page; returns its state once the charts rendered, its console errors and any network request. */
-async function openInChromium(htmlFile: string, screenshot: string) {
-  expect(browserAvailable, `${CHROMIUM} is missing: apt-get install chromium (CI=${process.env.CI})`).toBe(true);
+async function openInChromium(htmlFile: string, screenshot: string, windowWidth = 1100) {
+  expect(browserAvailable, `${NO_BROWSER} (CI=${process.env.CI}: in CI the browser tests must run)`).toBe(true);
   const page = await (browser as BrowserContext).newPage();
   try {
+    await page.setViewportSize({ width: windowWidth, height: 900 });
     const consoleErrors: string[] = [];
     const network: string[] = [];
     page.on('console', (message) => {
@@ -133,6 +146,19 @@ describe('report.html in headless Chromium', () => {
     expectEveryChartDrawn(state, state.charts.map((c) => c.id));
     expect(consoleErrors).toEqual([]);
     expect(network).toEqual([]);
+  });
+
+  browserTest('lays out plan.html within a 1,280 px window: long commands wrap, wide tables scroll in their box', async () => {
+    const result = await plan({ file: 'test/plan/small-fleet.yaml', seeds: 2, limits: { maxSpikeRatio: 4 }, pool: modelPool() });
+    // A long override makes the re-run command one unbroken line of several thousand pixels unless it wraps.
+    const overrides = [...result.scenario.overrides, `spec.metadata.note=${'x'.repeat(400)}`];
+    const file = join(scratchDir('rollout-sim-plan-'), 'plan.html');
+    writeFileSync(file, renderPlanHtml({ ...result, scenario: { ...result.scenario, overrides } }));
+
+    const { state, consoleErrors } = await openInChromium(file, join(SCREENSHOTS, 'plan.png'), 1280);
+    expectEveryChartDrawn(state, ['chart-pareto-gpus', 'chart-pareto-spike']);
+    expect(consoleErrors).toEqual([]);
+    expect(state.documentWidth).toBeLessThanOrEqual(1280);
   });
 });
 

@@ -68,6 +68,13 @@ describe('compileExpression: evaluation', () => {
     expect(odd.evaluate({ this: scope })).toBe(10);
   });
 
+  it('runs in the configured instance: plain lists, NaN (not a complex number) for sqrt(-1) and log(-1)', () => {
+    expect(compileExpression('[1, 2] < 2').evaluate({})).toEqual([true, false]);
+    expect(compileExpression('sqrt(-1)').evaluate({})).toBeNaN();
+    expect(compileExpression('log(-1)').evaluate({})).toBeNaN();
+    expect(() => compileExpression('sqrt(-1) > 0').evaluateBoolean({})).not.toThrow();
+  });
+
   it('insists on true/false for conditions, with a hint for list comparisons', () => {
     expect(() => compileExpression('gpus.peak + 1').evaluateBoolean(scope)).toThrow(/expected true or false, got 9/);
     expect(() => compileExpression('result > 0.05').evaluateBoolean(scope)).toThrow(/all\(\.\.\.\) or any/);
