@@ -363,7 +363,7 @@ function metricChart(report: CompareReport, metric: CompareMetric, figure: (row:
 
 function startupHtml(group: CompareGroup, rowLabel: CompareReport['rowLabel']): string[] {
   const table = startupCompareTable(group, rowLabel);
-  return table === null ? [] : ['<h3>Start-up</h3>', `<div class="wide">${htmlTable(table, 'compare-startup')}</div>`];
+  return table === null ? [] : ['<h3>Start-up</h3>', htmlTable(table, 'compare-startup')];
 }
 
 function loraHtml(group: CompareGroup): string[] {
@@ -375,7 +375,7 @@ export function renderCompareHtml(report: CompareReport): string {
   const sections = report.groups.flatMap((group) => [
     `<h2>${escapeHtml(group.model)}</h2>`,
     `<p class="note">${escapeHtml(fleetLine(group.fleet))}</p>`,
-    `<div class="wide">${htmlTable(compareTable(group, report.rowLabel), 'compare')}</div>`,
+    htmlTable(compareTable(group, report.rowLabel), 'compare'),
     ...startupHtml(group, report.rowLabel),
     ...loraHtml(group),
     ...rowNotes(group).map((note) => `<p class="note">${escapeHtml(note)}</p>`),
