@@ -61,7 +61,9 @@ function loraVariantOf(kind: string, raw: Record<string, unknown>): Record<strin
 
 export function parseStrategies(value: unknown): StrategyName[] {
   const names = splitList(value);
-  if (names.length === 0) throw new InputError(`name at least one strategy: ${STRATEGY_NAMES.join(', ')}`, '--strategies');
+  if (names.length === 0) {
+    throw new InputError(`name at least one strategy: ${STRATEGY_NAMES.join(', ')} (or compare start-up levers with --levers / --variant)`, '--strategies');
+  }
   for (const name of names) {
     if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
       throw new InputError(`"${name}" is not a strategy; expected some of ${STRATEGY_NAMES.join(', ')}`, '--strategies');

@@ -94,7 +94,7 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'compare <scenario>',
-    'run a scenario with several strategies (and model sizes) on the same seeds; one table per model size',
+    'run a scenario with several strategies or start-up levers (and model sizes) on the same seeds; one table per model size',
     (y) =>
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario YAML file' })
