@@ -28,6 +28,23 @@ describe('batches of runs', () => {
     expect(JSON.stringify(one)).not.toContain('wallSeconds');
   });
 
+  it('run selectively: a spec skipped when its turn comes is not run, the others arrive in spec order as they settle', async () => {
+    for (const threads of [1, 2]) {
+      const pool = openRunPool(threads);
+      const settled: number[] = [];
+      try {
+        // Once spec 0 has settled, spec 4 and 5 are no longer wanted.
+        const outcomes = await pool.runSelectively(specs, (i) => i >= 4 && settled.includes(0), (o, i) => settled.push(i));
+        expect(outcomes.slice(0, 4).every((o) => o !== null && o.summary !== null)).toBe(true);
+        if (threads === 1) expect(outcomes.slice(4)).toEqual([null, null]);
+        expect(pool.runs).toBe(outcomes.filter((o) => o !== null).length);
+        expect([...settled].sort()).toEqual(outcomes.flatMap((o, i) => (o === null ? [] : [i])));
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   it('report bad input of one variant as its error and run the others', async () => {
     const outcomes = await runMany([{ ...specs[0], overrides: ['spec.deployment.replicas=many'] }, specs[1]], { threads: 1 });
     expect(outcomes[0].summary).toBeNull();
