@@ -10,15 +10,23 @@ function readDoc(file: string): unknown {
   return parseScenarioText(readInputFile(file, { what: 'scenario file', maxBytes: INPUT_LIMITS.scenario }), file);
 }
 
-/** A `kind: LwsRollout` or `kind: PdRollout` document (group-level, docs/multi-node.md). */
+/** A `kind: LwsRollout` or `kind: PdRollout` document (group-level, docs/multi-node.md); false for one that does not parse. */
 export function isGroupScenarioFile(file: string): boolean {
   try {
-    const doc = readDoc(file);
-    return doc !== null && typeof doc === 'object' && isGroupScenarioKind((doc as { kind?: unknown }).kind);
+    return readsAsGroupScenario(file);
   } catch (err) {
     if (err instanceof InputError) return false;
     throw err;
   }
+}
+
+/**
+ * The same question for a command about to load the file anyway: a file that does not parse is its InputError now.
+ * (Parsing a hostile file a second time after a deep-recursion failure can exhaust V8's regexp compiler.)
+ */
+export function readsAsGroupScenario(file: string): boolean {
+  const doc = readDoc(file);
+  return doc !== null && typeof doc === 'object' && isGroupScenarioKind((doc as { kind?: unknown }).kind);
 }
 
 /** Runs one group-level document (its warnings to stderr); an invalid one throws its InputError. */

@@ -2,7 +2,7 @@ import { preflight, type PreflightReport } from '../../run/preflight.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { EXIT_ASSERTION_FAILED, EXIT_OK } from '../exit-codes.js';
 import { parseSeed, printWarnings, toStringList } from '../options.js';
-import { groupVerdictText, isGroupScenarioFile, runGroupScenarioFile } from './check-groups.js';
+import { groupVerdictText, readsAsGroupScenario, runGroupScenarioFile } from './check-groups.js';
 
 export interface PreflightArgs {
   scenario: string;
@@ -13,7 +13,7 @@ export interface PreflightArgs {
 
 /** `rollout-sim preflight`: will the rollout finish? Exit 1 when it cannot. */
 export function preflightCommand(args: PreflightArgs): number {
-  if (isGroupScenarioFile(args.scenario)) {
+  if (readsAsGroupScenario(args.scenario)) {
     const result = runGroupScenarioFile(args.scenario);
     const verdict = groupVerdictText(result);
     process.stdout.write(args.json ? `${JSON.stringify({ scenario: result.name, stalled: verdict.stalled, ...result.summary }, null, 2)}\n` : verdict.text);

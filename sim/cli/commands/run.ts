@@ -10,7 +10,7 @@ import { loadScenarioFile } from '../../scenario/load.js';
 import { limitsFromFlags, parseSeed, printWarnings, toStringList } from '../options.js';
 import { InputError } from '../../errors.js';
 import { EXIT_ASSERTION_FAILED, EXIT_OK } from '../exit-codes.js';
-import { isGroupScenarioFile, runGroupScenarioFile } from './check-groups.js';
+import { readsAsGroupScenario, runGroupScenarioFile } from './check-groups.js';
 
 export interface RunArgs {
   scenario: string;
@@ -35,7 +35,7 @@ export function printAssertions(results: readonly AssertionResult[], stream: Nod
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
-  if (isGroupScenarioFile(args.scenario)) return runGroupCommand(args);
+  if (readsAsGroupScenario(args.scenario)) return runGroupCommand(args);
   const calibration = args.calibration === undefined ? [] : [`spec.calibration=${JSON.stringify(resolve(args.calibration))}`];
   const catalog = args.catalog === undefined ? [] : [`spec.catalog=${JSON.stringify(resolve(args.catalog))}`];
   const loaded = loadScenarioFile(args.scenario, [...toStringList(args.set), ...calibration, ...catalog]);
