@@ -3,6 +3,7 @@ import type { AdapterRewriteRule } from '../routing/adapter-rewrite.js';
 import type { AnalysisMetric } from './analysis-schema.js';
 import { AnalysisRunner } from './analysis-runner.js';
 import { ControllerBase } from './controller.js';
+import { StepGate } from './step-gate.js';
 import type { RolloutHost } from './host.js';
 import type { CanaryStep, RolloutSpec, WeightStep } from './strategy-schema.js';
 
@@ -25,9 +26,7 @@ export class AdapterRewriteController extends ControllerBase {
   readonly strategy = 'adapterRewrite';
   private stepIndex = 0;
   private weight = 0;
-  private pauseStartedAt: number | null = null;
-  private promoted = false;
-  private stepAnalysis: AnalysisRunner | null = null;
+  private readonly gate: StepGate;
   private background: AnalysisRunner | null = null;
 
   constructor(
@@ -35,6 +34,7 @@ export class AdapterRewriteController extends ControllerBase {
     private readonly params: AdapterRewriteParams,
   ) {
     super(host);
+    this.gate = new StepGate(host);
   }
 
   start(): void {
@@ -45,14 +45,13 @@ export class AdapterRewriteController extends ControllerBase {
   }
 
   override promote(): void {
-    if (this.pauseStartedAt === null) return;
-    this.promoted = true;
+    if (!this.gate.promote()) return;
     this.host.log('Promoted', `operator promoted step ${this.stepIndex}`);
     this.host.wakeAt(this.host.now());
   }
 
   protected override onAbort(): void {
-    this.stepAnalysis?.terminate();
+    this.gate.terminate();
     this.background?.terminate();
   }
 
@@ -83,9 +82,7 @@ export class AdapterRewriteController extends ControllerBase {
       return false;
     }
     this.stepIndex++;
-    this.pauseStartedAt = null;
-    this.promoted = false;
-    this.stepAnalysis = null;
+    this.gate.next();
     this.enterStepPhase();
     return true;
   }
@@ -101,26 +98,10 @@ export class AdapterRewriteController extends ControllerBase {
 
   private stepDone(step: Exclude<WeightStep, { setWeight: number }>): boolean {
     const now = this.host.now();
-    if ('pause' in step) return this.paused(now, step.pause.duration);
-    const runner = (this.stepAnalysis ??= new AnalysisRunner(this.host, `step ${this.stepIndex}`, this.params.stepAnalyses.get(this.stepIndex) ?? []));
-    runner.tick();
-    const phase = runner.phase;
-    if (phase === 'Failed' || phase === 'Error') {
-      this.abort(`analysis at step ${this.stepIndex} ${phase}`, true);
-      return false;
-    }
-    if (phase === 'Inconclusive') return this.paused(now, undefined);
-    return phase === 'Successful';
-  }
-
-  private paused(now: number, duration: number | undefined): boolean {
-    if (this.pauseStartedAt === null) this.pauseStartedAt = now;
-    if (this.promoted) return true;
-    if (duration === undefined) return false;
-    const until = this.pauseStartedAt + duration;
-    if (now >= until) return true;
-    this.host.wakeAt(until);
-    return false;
+    const verdict =
+      'pause' in step ? this.gate.pause(now, step.pause.duration) : this.gate.analyse(now, this.stepIndex, this.params.stepAnalyses.get(this.stepIndex) ?? []);
+    if (verdict.kind === 'abort') this.abort(verdict.reason, true);
+    return verdict.kind === 'done';
   }
 
   private enterStepPhase(): void {

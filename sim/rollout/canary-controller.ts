@@ -15,6 +15,7 @@ import {
   type CanaryPosition,
 } from './canary-arithmetic.js';
 import { ControllerBase } from './controller.js';
+import { StepGate } from './step-gate.js';
 import type { IntOrPercent } from '../config/int-or-percent.js';
 import type { RolloutHost } from './host.js';
 import type { CanaryStep } from './strategy-schema.js';
@@ -48,9 +49,7 @@ export class CanaryController extends ControllerBase {
   readonly strategy = 'canary';
   private canary: ReplicaSet | null = null;
   private stepIndex = 0;
-  private pauseStartedAt: number | null = null;
-  private promoted = false;
-  private stepAnalysis: AnalysisRunner | null = null;
+  private readonly gate: StepGate;
   private background: AnalysisRunner | null = null;
   /** Canary weight the gateway applies (traffic routing only). */
   private routedWeight = 0;
@@ -65,6 +64,7 @@ export class CanaryController extends ControllerBase {
     private readonly stable: ReplicaSet,
   ) {
     super(host);
+    this.gate = new StepGate(host);
     this.abortScaleDown = abortScaleDown(params.trafficRouting, params.abortScaleDownDelaySeconds);
     this.abortDeadline = new AbortScaleDownDeadline(host, this.abortScaleDown.delaySeconds ?? 0, 'canary');
   }
@@ -80,8 +80,7 @@ export class CanaryController extends ControllerBase {
   }
 
   override promote(): void {
-    if (this.pauseStartedAt !== null) {
-      this.promoted = true;
+    if (this.gate.promote()) {
       this.host.log('Promoted', `operator promoted step ${this.stepIndex}`);
       this.host.wakeAt(this.host.now());
     }
@@ -99,7 +98,7 @@ export class CanaryController extends ControllerBase {
   }
 
   protected override onAbort(): void {
-    this.stepAnalysis?.terminate();
+    this.gate.terminate();
     this.background?.terminate();
     // Argo resets status.currentStepIndex to 0 on abort: only a setCanaryScale of the first step can still apply.
     this.stepIndex = 0;
@@ -136,9 +135,7 @@ export class CanaryController extends ControllerBase {
     if (this.stepIndex < this.params.steps.length) {
       if (!this.stepComplete(now, canaryAvailable, counts)) return false;
       this.stepIndex++;
-      this.pauseStartedAt = null;
-      this.promoted = false;
-      this.stepAnalysis = null;
+      this.gate.next();
       this.enterStepPhase();
       return true;
     }
@@ -241,20 +238,10 @@ export class CanaryController extends ControllerBase {
       if (!this.stableCreated(counts)) return false;
       return !this.params.trafficRouting || 'setCanaryScale' in step || this.routedWeight === step.setWeight;
     }
-    if ('pause' in step) return this.paused(now, step.pause.duration);
-    const runner = (this.stepAnalysis ??= new AnalysisRunner(
-      this.host,
-      `step ${this.stepIndex}`,
-      this.params.stepAnalyses.get(this.stepIndex) ?? [],
-    ));
-    runner.tick();
-    const phase = runner.phase;
-    if (phase === 'Failed' || phase === 'Error') {
-      this.abort(`analysis at step ${this.stepIndex} ${phase}`, true);
-      return false;
-    }
-    if (phase === 'Inconclusive') return this.paused(now, undefined);
-    return phase === 'Successful';
+    const verdict =
+      'pause' in step ? this.gate.pause(now, step.pause.duration) : this.gate.analyse(now, this.stepIndex, this.params.stepAnalyses.get(this.stepIndex) ?? []);
+    if (verdict.kind === 'abort') this.abort(verdict.reason, true);
+    return verdict.kind === 'done';
   }
 
   /**
@@ -265,16 +252,6 @@ export class CanaryController extends ControllerBase {
   private stableCreated(counts: CanaryCounts): boolean {
     if (this.params.trafficRouting && this.params.dynamicStableScale) return true;
     return this.stable.spec === counts.stable && this.host.status(this.stable).replicas === counts.stable;
-  }
-
-  private paused(now: number, duration: number | undefined): boolean {
-    if (this.pauseStartedAt === null) this.pauseStartedAt = now;
-    if (this.promoted) return true;
-    if (duration === undefined) return false;
-    const until = this.pauseStartedAt + duration;
-    if (now >= until) return true;
-    this.host.wakeAt(until);
-    return false;
   }
 
   private syncScaleDownOld(now: number): boolean {
