@@ -2,6 +2,7 @@ import type { SimulatorLimits } from '../engine/simulator.js';
 import { InputError } from '../errors.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { parseBytes } from '../config/units.js';
+import { KV_DTYPES, WEIGHT_DTYPES, type KvDtype, type WeightDtype } from '../serving/catalog/dtypes.js';
 
 /** Flags shared by the commands that run scenarios. */
 export interface RunFlags {
@@ -42,4 +43,22 @@ export function limitsFromFlags(args: { 'max-events'?: unknown; 'max-memory'?: u
 /** Unmodelled manifest fields and likely mistakes: listed on stderr, never silently ignored. */
 export function printWarnings(loaded: LoadedScenario): void {
   for (const w of loaded.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+}
+
+/** `--weight-dtype`: one of WEIGHT_DTYPES, or undefined when not given. */
+export function parseWeightDtype(value: string | undefined): WeightDtype | undefined {
+  return oneOf(value, WEIGHT_DTYPES, 'a weight dtype', '--weight-dtype');
+}
+
+/** `--kv-dtype`: one of KV_DTYPES, or undefined when not given. */
+export function parseKvDtype(value: string | undefined): KvDtype | undefined {
+  return oneOf(value, KV_DTYPES, 'a KV dtype', '--kv-dtype');
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string, flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError({ problem: `is not ${what}`, expected: allowed.join(', '), got: JSON.stringify(value) }, flag);
+  }
+  return value as T;
 }

@@ -66,6 +66,17 @@ describe('estimate for people', () => {
     expect(json.weightBytes).toBe(141_107_412_992);
   });
 
+  it('an unknown --kv-dtype or --weight-dtype is exit 2 naming the flag and the choices, single- and multi-node', () => {
+    for (const extra of [[], ['--nodes', '2', '--tp', '8']]) {
+      const kv = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-80gb', '--kv-dtype', 'fp16', ...extra]);
+      expect(kv.code).toBe(2);
+      expect(kv.stderr).toContain('--kv-dtype: "fp16" is not a KV dtype; expected bf16, fp8');
+      const weights = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-80gb', '--weight-dtype', 'fp4', ...extra]);
+      expect(weights.code).toBe(2);
+      expect(weights.stderr).toContain('--weight-dtype: "fp4" is not a weight dtype; expected bf16, fp8, int4');
+    }
+  });
+
   it('--catalog adds GPUs and models that --gpu and --model name; a clash with a built-in name fails (exit 2)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'estimate-catalog-'));
     writeFileSync(join(dir, 'lab.yaml'), 'gpus:\n  - { name: lab-card, memory: 64GiB, memoryBandwidth: 2TB/s, bf16Tflops: 400 }\n');

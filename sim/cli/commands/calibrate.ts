@@ -6,8 +6,7 @@ import { calibrate } from '../../calibrate/calibrate.js';
 import { mergeCalibrations } from '../../calibrate/merge.js';
 import { loadCalibrationInput, zCalibrationFile } from '../../config/calibration-file.js';
 import { InputError, InternalError } from '../../errors.js';
-import type { KvDtype, WeightDtype } from '../../serving/catalog/dtypes.js';
-import { parsePositiveInt, toStringList } from '../options.js';
+import { parseKvDtype, parsePositiveInt, parseWeightDtype, toStringList } from '../options.js';
 
 export interface CalibrateArgs {
   files: unknown;
@@ -28,17 +27,13 @@ export interface CalibrateArgs {
 /** Fits a calibration file from a team's own data and writes it as YAML; prints what was fitted. */
 export function calibrateCommand(args: CalibrateArgs): number {
   const outDir = dirname(resolve(args.out));
-  const weightDtype = args['weight-dtype'];
-  if (weightDtype !== undefined && !['bf16', 'fp8', 'int4'].includes(weightDtype)) throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');
-  const kvDtype = args['kv-dtype'];
-  if (kvDtype !== undefined && !['bf16', 'fp8'].includes(kvDtype)) throw new InputError(`"${kvDtype}" is not a KV dtype; expected bf16 or fp8`, '--kv-dtype');
   const fitted = calibrate({
     files: toStringList(args.files),
     gpu: args.gpu,
     model: args.model,
     tensorParallel: parsePositiveInt(args.tp, '--tp'),
-    weightDtype: weightDtype as WeightDtype | undefined,
-    kvDtype: kvDtype as KvDtype | undefined,
+    weightDtype: parseWeightDtype(args['weight-dtype']),
+    kvDtype: parseKvDtype(args['kv-dtype']),
     maxNumSeqs: parsePositiveInt(args['max-num-seqs'], '--max-num-seqs'),
     maxNumBatchedTokens: parsePositiveInt(args['max-num-batched-tokens'], '--max-num-batched-tokens'),
     kvBlocks: parsePositiveInt(args['kv-blocks'], '--kv-blocks'),

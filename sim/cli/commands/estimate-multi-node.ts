@@ -1,7 +1,5 @@
-import { InputError } from '../../errors.js';
-import type { KvDtype, WeightDtype } from '../../serving/catalog/dtypes.js';
 import { estimateMultiNode } from '../../serving/multi-node-estimate.js';
-import { parsePositiveInt } from '../options.js';
+import { parseKvDtype, parsePositiveInt, parseWeightDtype } from '../options.js';
 
 const GiB = 2 ** 30;
 
@@ -20,10 +18,7 @@ export interface MultiNodeArgs {
 }
 
 export function estimateMultiNodeCommand(args: MultiNodeArgs, gpusPerNode: number, nodes: number): number {
-  const weightDtype = (args['weight-dtype'] ?? 'bf16') as WeightDtype;
-  if (!['bf16', 'fp8', 'int4'].includes(weightDtype)) {
-    throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');
-  }
+  const weightDtype = parseWeightDtype(args['weight-dtype']) ?? 'bf16';
   const e = estimateMultiNode({
     model: args.model,
     gpu: args.gpu,
@@ -34,7 +29,7 @@ export function estimateMultiNodeCommand(args: MultiNodeArgs, gpusPerNode: numbe
     context: parsePositiveInt(args.context ?? 1024, '--context') as number,
     prompt: parsePositiveInt(args.prompt ?? 1024, '--prompt') as number,
     weightDtype,
-    kvDtype: (args['kv-dtype'] ?? 'bf16') as KvDtype,
+    kvDtype: parseKvDtype(args['kv-dtype']) ?? 'bf16',
   });
   if (args.json) {
     process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);

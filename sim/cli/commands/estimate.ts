@@ -9,9 +9,8 @@ import { resolveModel } from '../../serving/catalog/resolve.js';
 import { loadCatalogFile } from '../../scenario/catalog-file.js';
 import { estimateServing } from '../../serving/estimate.js';
 import { estimateMultiNodeCommand } from './estimate-multi-node.js';
-import type { WeightDtype } from '../../serving/catalog/dtypes.js';
 import { renderEstimateText } from '../estimate-text.js';
-import { parsePositiveInt } from '../options.js';
+import { parseKvDtype, parsePositiveInt, parseWeightDtype } from '../options.js';
 
 export interface EstimateArgs {
   model: string;
@@ -53,10 +52,7 @@ function estimateInCatalog(args: EstimateArgs): number {
   const tp = parsePositiveInt(args.tp ?? 1, '--tp') as number;
   const nodes = parsePositiveInt(args.nodes ?? 1, '--nodes') as number;
   if (nodes > 1) return estimateMultiNodeCommand(args, tp, nodes);
-  const weightDtype = (args['weight-dtype'] ?? 'bf16') as WeightDtype;
-  if (!['bf16', 'fp8', 'int4'].includes(weightDtype)) {
-    throw new InputError(`"${weightDtype}" is not a weight dtype; expected bf16, fp8 or int4`, '--weight-dtype');
-  }
+  const weightDtype = parseWeightDtype(args['weight-dtype']) ?? 'bf16';
   const serving = estimateServing({
     model: args.model,
     gpu: args.gpu,
@@ -65,7 +61,7 @@ function estimateInCatalog(args: EstimateArgs): number {
     context: parsePositiveInt(args.context ?? 1024, '--context') as number,
     prompt: parsePositiveInt(args.prompt ?? 1024, '--prompt') as number,
     weightDtype,
-    kvDtype: (args['kv-dtype'] ?? 'bf16') as 'bf16' | 'fp8',
+    kvDtype: parseKvDtype(args['kv-dtype']) ?? 'bf16',
     enforceEager: args['enforce-eager'] ?? false,
     cudaGraphsInKvBudget: args['cuda-graphs-in-kv-budget'] ?? false,
   });
