@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
 import { intOrPercentProblem } from '../config/int-or-percent.js';
 import { InputError } from '../errors.js';
+import { parseDocuments } from './manifest-documents.js';
 import { ManifestReader, type FieldPath } from './manifest-reader.js';
 import { parseK8sQuantity } from './manifest-units.js';
 
@@ -38,13 +38,7 @@ export function importLeaderWorkerSetText(text: string, where: string): { fragme
   const type = r.string(['spec', 'rolloutStrategy', 'type']);
   if (type !== undefined && type !== 'RollingUpdate') r.fail(['spec', 'rolloutStrategy', 'type'], `${JSON.stringify(type)} is not a rollout strategy; LWS has only RollingUpdate`);
   const rolling = ['spec', 'rolloutStrategy', 'rollingUpdateConfiguration'];
-  const count = (key: string): number | string | undefined => {
-    const v = r.take([...rolling, key]);
-    if (v === undefined || v === null) return undefined;
-    const problem = intOrPercentProblem(v);
-    if (problem !== null) r.fail([...rolling, key], `${JSON.stringify(v)} ${problem}`);
-    return v as number | string;
-  };
+  const count = (key: string) => intOrPercentAt(r, [...rolling, key]);
   const workerGpus = podGpus(r, [...lwt, 'workerTemplate', 'spec']);
   if (r.peek([...lwt, 'leaderTemplate']) !== undefined) {
     const leaderGpus = podGpus(r, [...lwt, 'leaderTemplate', 'spec']);
@@ -65,11 +59,8 @@ export function importLeaderWorkerSetText(text: string, where: string): { fragme
 }
 
 function onlyDocument(text: string, where: string, kind: string, apiVersion: string, warnings: string[]): Record<string, unknown> {
-  const docs = parseAllDocuments(text, { uniqueKeys: true }).map((d) => {
-    if (d.errors.length > 0) throw new InputError(`not valid YAML: ${d.errors[0].message.split('\n')[0]}`, where);
-    return d.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
-  });
-  const found = docs.filter((d): d is Record<string, unknown> => d !== null && d.kind === kind);
+  const docs = parseDocuments(text, where);
+  const found = docs.filter((d) => d.kind === kind);
   if (found.length !== 1) throw new InputError(`expected exactly one ${kind}; found ${found.length}`, where);
   if (found[0].apiVersion !== apiVersion) {
     throw new InputError(`${JSON.stringify(found[0].apiVersion)} is not supported for a ${kind}; expected ${apiVersion}`, `${where}: apiVersion`);
@@ -109,13 +100,7 @@ export function importLlmInferenceServiceText(text: string, where: string, workl
   const perPod = multiNode ? podGpus(r, [...base, 'worker']) : gpus;
   if (perPod === 0) r.fail([...base, multiNode ? 'worker' : 'template'], `no container requests ${GPU}; a model server needs GPUs`);
   const rolling = [...base, 'rolloutStrategy'];
-  const count = (key: string): number | string | undefined => {
-    const v = r.take([...rolling, key]);
-    if (v === undefined || v === null) return undefined;
-    const problem = intOrPercentProblem(v);
-    if (problem !== null) r.fail([...rolling, key], `${JSON.stringify(v)} ${problem}`);
-    return v as number | string;
-  };
+  const count = (key: string) => intOrPercentAt(r, [...rolling, key]);
   const weight = r.peek(['spec', 'router', 'route', 'weight']);
   if (weight !== undefined) warnings.push(`${r.field(['spec', 'router', 'route', 'weight'])}: router weight ${JSON.stringify(weight)} splits traffic between services; group documents roll one service and do not simulate the split`);
   const fragment: LwsManifestFragment = {
@@ -130,6 +115,15 @@ export function importLlmInferenceServiceText(text: string, where: string, workl
 }
 
 /** Σ nvidia.com/gpu limits (else requests) over a pod's containers. */
+/** A rolling-update budget (maxUnavailable, maxSurge): a count or a percentage, undefined when left out. */
+function intOrPercentAt(r: ManifestReader, path: FieldPath): number | string | undefined {
+  const v = r.take(path);
+  if (v === undefined || v === null) return undefined;
+  const problem = intOrPercentProblem(v);
+  if (problem !== null) r.fail(path, `${JSON.stringify(v)} ${problem}`);
+  return v as number | string;
+}
+
 function podGpus(r: ManifestReader, spec: FieldPath): number {
   const containers = r.peek([...spec, 'containers']);
   if (!Array.isArray(containers)) return 0;
