@@ -16,6 +16,7 @@ import { Kubelet } from './kubelet.js';
 import type { StartupSummary } from '../metrics/summary-types.js';
 import { Node, type NodePoolSpec } from './nodes.js';
 import { Pod, type PodContext } from './pod.js';
+import { restartRecreatesGroup, workerTemplateOf } from './pod-groups.js';
 import { ReplicaSet, syncReplicaSet, type PodActions, type ReplicaSetStatus } from './replicaset.js';
 import { Scheduler, findNode, poolMatches, requirementsOf, unschedulableMessage, type PodRequirements } from './scheduler.js';
 import type { StoreLimits, WeightSource } from './storage.js';
@@ -122,6 +123,8 @@ export class Cluster implements EndpointSource, PodActions {
   private readonly admission: GpuAdmission;
   /** ReplicaSets the quota refused a pod: retried when quota is released. */
   private readonly quotaRefused = new Set<ReplicaSet>();
+  /** Worker pods of multi-node replicas not yet gone (ReplicaSets count only their leaders). */
+  private readonly liveWorkers = new Set<Pod>();
 
   constructor(
     private readonly sim: Simulator,
@@ -145,6 +148,7 @@ export class Cluster implements EndpointSource, PodActions {
       becameAvailable: () => hooks.statusChanged(),
       podGone: (p) => this.podGone(p),
       usageChanged: (node) => this.pressure.usageChanged(node),
+      groupMemberDied: (p) => this.groupMemberDied(p),
     }, this.log);
     this.endpointTable = new EndpointTable(sim, streams, config.endpointPropagation, (v) => hooks.endpointsChanged(v));
     this.pressure = new PressureMonitor(sim, config.eviction, this.nodeList, pod, {
@@ -202,30 +206,38 @@ export class Cluster implements EndpointSource, PodActions {
     }
     rs.spec = replicas;
     const req = requirementsOf(rs.template);
+    const groupSize = rs.template.group?.size ?? 1;
+    const unit = groupSize > 1 ? `groups of ${groupSize} pods` : 'pods';
     for (let i = rs.activePods().length; i < replicas; i++) {
-      const node = findNode(this.nodeList, req, this.sim.now);
-      if (node === null) {
-        throw new InputError(
-          `the initial fleet of ${replicas} ${rs.name} pods does not fit the node pools (pod ${i + 1}: ` +
-            `${unschedulableMessage(this.nodeList, req, this.sim.now)}); add nodes or lower the replicas`,
-          'spec.cluster.nodePools',
-        );
+      const nodes: Node[] = [];
+      for (let m = 0; m < groupSize; m++) {
+        const node = findNode(this.nodeList, req, this.sim.now);
+        if (node === null) {
+          throw new InputError(
+            `the initial fleet of ${replicas} ${rs.name} ${unit} does not fit the node pools (replica ${i + 1}: ` +
+              `${unschedulableMessage(this.nodeList, req, this.sim.now)}); add nodes or lower the replicas`,
+            'spec.cluster.nodePools',
+          );
+        }
+        if (!this.admission.mayCreate(rs.template.tensorParallel)) {
+          throw new InputError(
+            `the initial fleet of ${replicas} ${rs.name} ${unit} needs more than the ResourceQuota's ${this.admission.quota?.hardGpus} GPUs ` +
+              `(replica ${i + 1}); raise the quota or lower the replicas`,
+            'spec.cluster.resourceQuota.gpus',
+          );
+        }
+        const pod = m === 0 ? this.newPod(rs) : this.newWorker(this.podList[this.podList.length - m]);
+        this.admission.placed(pod);
+        this.scheduler.reserve(pod, node);
+        this.accounting.change(this.sim.now, pod.gpus, 0, 0);
+        this.log.pod(pod, 'Scheduled', node.name);
+        nodes.push(node);
       }
-      if (!this.admission.mayCreate(rs.template.tensorParallel)) {
-        throw new InputError(
-          `the initial fleet of ${replicas} ${rs.name} pods needs more than the ResourceQuota's ${this.admission.quota?.hardGpus} GPUs ` +
-            `(pod ${i + 1}); raise the quota or lower the replicas`,
-          'spec.cluster.resourceQuota.gpus',
-        );
-      }
-      const pod = this.newPod(rs);
-      this.admission.placed(pod);
-      this.scheduler.reserve(pod, node);
-      this.accounting.change(this.sim.now, pod.gpus, 0, 0);
-      this.log.pod(pod, 'Scheduled', node.name);
-      this.kubelet.runWarm(pod, node);
-      this.endpointTable.addNow(pod);
-      this.routerTable?.addNow(pod);
+      // Workers first: the leader's engine starts with every rank up.
+      const members = this.podList.slice(this.podList.length - groupSize);
+      for (let m = groupSize - 1; m >= 0; m--) this.kubelet.runWarm(members[m], nodes[m]);
+      this.endpointTable.addNow(members[0]);
+      this.routerTable?.addNow(members[0]);
     }
     this.hooks.statusChanged();
   }
@@ -289,13 +301,10 @@ export class Cluster implements EndpointSource, PodActions {
             else s.readyNew++;
           }
         }
-        if (!pod.holdsResources) continue;
-        s.gpusHeld += pod.gpus;
-        if (pod.deleting) s.gpusDraining += pod.gpus;
-        else if (pod.admitting) s.gpusServing += pod.gpus;
-        else s.gpusStarting += pod.gpus;
+        addGpus(s, pod, pod.admitting);
       }
     }
+    for (const worker of this.liveWorkers) addGpus(s, worker, (worker.leader as Pod).admitting);
     return s;
   }
 
@@ -316,17 +325,32 @@ export class Cluster implements EndpointSource, PodActions {
   // PodActions (the ReplicaSet controller's)
 
   createPod(rs: ReplicaSet): void {
-    const gpus = rs.template.tensorParallel;
+    const gpus = rs.template.tensorParallel * (rs.template.group?.size ?? 1);
     if (!this.admission.mayCreate(gpus)) {
       this.refuseCreate(rs, gpus);
       return;
     }
-    const pod = this.newPod(rs);
+    const leader = this.newPod(rs);
+    this.admit(leader);
+    // LWS startupPolicy LeaderCreated: the workers' StatefulSet is created with the leader.
+    for (let m = 1; m < (rs.template.group?.size ?? 1); m++) this.admit(this.newWorker(leader));
+  }
+
+  private admit(pod: Pod): void {
     if (this.admission.created(pod)) this.toScheduler(pod);
     else {
       const capacity = kueueCapacity(this.admission.kueue as KueueConfig);
-      this.log.pod(pod, 'SchedulingGated', `Kueue: ${this.admission.kueueUsed} of ${capacity} nvidia.com/gpu admitted, the pod asks ${gpus}`);
+      this.log.pod(pod, 'SchedulingGated', `Kueue: ${this.admission.kueueUsed} of ${capacity} nvidia.com/gpu admitted, the pod asks ${pod.gpus}`);
     }
+  }
+
+  /** A StatefulSet-style scale-down by one chosen pod: spec.replicas − 1 and that pod deleted (the LWS controller's). */
+  deletePodOf(rs: ReplicaSet, pod: Pod): void {
+    if (pod.replicaSetId !== rs.id || pod.leader !== null) throw new InternalError(`pod ${pod.name} is not a replica of ${rs.name}`);
+    rs.spec = Math.max(0, rs.spec - 1);
+    if (!pod.deleting && pod.stage !== 'Gone') this.deletePod(pod);
+    this.scheduler.schedule();
+    this.hooks.statusChanged();
   }
 
   /** What holds pods back now (read when a rollout ends stalled). */
@@ -382,6 +406,14 @@ export class Cluster implements EndpointSource, PodActions {
     this.kubelet.delete(pod);
     this.hooks.deleting?.(pod);
     this.endpointsMayChange(pod);
+    // The leader owns its workers' StatefulSet: the garbage collector deletes them with it. An evicted worker is
+    // already on its way out.
+    for (const worker of [...pod.workers]) if (!worker.deleting && worker.failedReason === null && worker.stage !== 'Gone') this.deleteWorker(worker);
+  }
+
+  private deleteWorker(worker: Pod): void {
+    if (worker.node === null && this.scheduler.remove(worker)) this.accounting.change(this.sim.now, 0, -1, 0);
+    this.kubelet.delete(worker);
   }
 
   colocated(pod: Pod): number {
@@ -400,6 +432,36 @@ export class Cluster implements EndpointSource, PodActions {
     rs.pods.push(pod);
     this.log.pod(pod, 'Created');
     return pod;
+  }
+
+  /** A worker pod of `leader`'s group: outside the ReplicaSet (which counts replicas), deleted with its leader. */
+  private newWorker(leader: Pod): Pod {
+    // LWS names a group's workers after their leader: <leader>-1, <leader>-2, ...
+    const index = leader.workers.length === 0 ? 1 : Math.max(...leader.workers.map(workerIndex)) + 1;
+    const worker = new Pod(this.podList.length, leader.replicaSetId, workerTemplateOf(leader.template), this.context, `${leader.name}-${index}`);
+    worker.leader = leader;
+    leader.workers.push(worker);
+    this.podList.push(worker);
+    this.liveWorkers.add(worker);
+    this.log.pod(worker, 'Created', `worker of ${leader.name}`);
+    return worker;
+  }
+
+  /**
+   * A member's container died outside termination: under RecreateGroupOnPodRestart (or RecreateGroupAfterStart
+   * once no member is Pending) LWS deletes the leader, the workers go with it, and the ReplicaSet (the leader
+   * StatefulSet) creates the group again; true then. Under None the pod restarts alone.
+   */
+  private groupMemberDied(pod: Pod): boolean {
+    const leader = pod.leader ?? pod;
+    if (leader.deleting || leader.stage === 'Gone') return true;
+    if (!restartRecreatesGroup(leader)) return false;
+    this.log.pod(leader, 'GroupRecreate', `${pod === leader ? 'the leader' : `worker ${pod.name}`} restarted: ${leader.template.group?.restartPolicy}`);
+    this.deletePod(leader);
+    syncReplicaSet(this.replicaSets[leader.replicaSetId], this, this.sim.now);
+    this.scheduler.schedule();
+    this.hooks.statusChanged();
+    return true;
   }
 
   private addNode(pool: NodePoolSpec, state: 'allocatable' | 'provisioning'): Node {
@@ -428,6 +490,8 @@ export class Cluster implements EndpointSource, PodActions {
   }
 
   private endpointsMayChange(pod: Pod): void {
+    // Workers serve no traffic: only a leader is behind the Service.
+    if (pod.leader !== null) return;
     this.endpointTable.update(pod);
     this.routerTable?.update(pod);
   }
@@ -445,6 +509,10 @@ export class Cluster implements EndpointSource, PodActions {
       this.accounting.change(this.sim.now, -pod.gpus, 0, 0);
     }
     this.endpointsMayChange(pod);
+    if (pod.leader !== null) {
+      this.workerGone(pod);
+      return;
+    }
     const rs = this.replicaSets[pod.replicaSetId];
     rs.pods.splice(rs.pods.indexOf(pod), 1);
     for (const admitted of this.admission.gone(pod)) {
@@ -457,6 +525,34 @@ export class Cluster implements EndpointSource, PodActions {
     this.scheduler.schedule();
     this.hooks.statusChanged();
   }
+
+  /** A worker is gone; an evicted one of a live group is created again by its StatefulSet (restartPolicy None). */
+  private workerGone(worker: Pod): void {
+    const leader = worker.leader as Pod;
+    this.liveWorkers.delete(worker);
+    leader.workers.splice(leader.workers.indexOf(worker), 1);
+    for (const admitted of this.admission.gone(worker)) {
+      this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
+      this.toScheduler(admitted);
+    }
+    if (worker.failedReason !== null && !worker.deleting && !leader.deleting && leader.stage !== 'Gone') this.admit(this.newWorker(leader));
+    this.retryRefusedCreates();
+    this.scheduler.schedule();
+    this.hooks.statusChanged();
+  }
+}
+
+function workerIndex(worker: Pod): number {
+  return Number(worker.name.slice(worker.name.lastIndexOf('-') + 1));
+}
+
+/** Adds a pod's GPUs to the gauges: held, and draining, serving (its replica's engine) or starting. */
+function addGpus(s: ClusterStats, pod: Pod, serving: boolean): void {
+  if (!pod.holdsResources) return;
+  s.gpusHeld += pod.gpus;
+  if (pod.deleting) s.gpusDraining += pod.gpus;
+  else if (serving) s.gpusServing += pod.gpus;
+  else s.gpusStarting += pod.gpus;
 }
 
 function validatePools(pools: readonly NodePoolSpec[]): void {

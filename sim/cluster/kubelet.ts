@@ -19,6 +19,11 @@ export interface KubeletHooks {
   becameAvailable(pod: Pod): void;
   /** The pod is fully gone: its GPUs and memory are free. */
   podGone(pod: Pod): void;
+  /**
+   * A container of a multi-node replica died (not while terminating): true when the cluster recreates the whole
+   * group (LWS restartPolicy), so the container is not restarted on its own.
+   */
+  groupMemberDied(pod: Pod): boolean;
   /** Memory or disk use on the node changed (eviction checks it). */
   usageChanged(node: Node): void;
 }
@@ -58,15 +63,20 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     this.startup.start(pod);
   }
 
-  /** A pod of the initial fleet: already running, warm and Ready on its node at t=0. */
+  /** A pod of the initial fleet: already running, warm and Ready on its node at t=0 (workers before their leader). */
   runWarm(pod: Pod, node: Node): void {
     this.startup.prime(pod, node);
     pod.stage = 'Starting';
     pod.containerStartedAt = this.sim.now;
     pod.memoryUsage = pod.template.resources.hostMemoryUsage;
-    this.listening(pod);
     pod.warm = true;
-    this.startServer(pod);
+    if (pod.leader !== null) {
+      pod.stage = 'Running';
+      pod.rankUp = true;
+    } else {
+      this.listening(pod);
+      this.startServer(pod);
+    }
     this.setReady(pod, true, this.sim.now - pod.template.minReadySeconds);
   }
 
@@ -102,12 +112,21 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
   }
 
   servable(pod: Pod): void {
+    if (pod.leader !== null) {
+      this.rankJoined(pod);
+      return;
+    }
+    if (!pod.ranksUp) {
+      pod.awaitingRanks = true;
+      this.log.pod(pod, 'WaitingForWorkers', `${pod.workers.filter((w) => w.rankUp && !w.deleting).length} of ${pod.workers.length} worker ranks up`);
+      return;
+    }
     this.startServer(pod);
     this.log.pod(pod, 'EngineReady', pod.warm ? 'warm' : 'cold kernels');
   }
 
   crashed(pod: Pod, phase: StartupPhase): void {
-    this.containerDied(pod, `process exited during ${phase}`);
+    this.containerDied(pod, `process exited during ${phase}`, 'crash');
   }
 
   usageChanged(node: Node): void {
@@ -117,7 +136,8 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
   // ProberListener
 
   becameReady(pod: Pod): void {
-    if (Number.isNaN(pod.firstReadyAt)) {
+    // A worker has no probe: Ready at container start, which is not the replica's start-up.
+    if (Number.isNaN(pod.firstReadyAt) && pod.leader === null) {
       pod.firstReadyAt = this.sim.now;
       this.startup.stats.ready(pod.version, this.sim.now - pod.boundAt);
     }
@@ -126,7 +146,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
 
   probeFailed(pod: Pod, probe: 'startup' | 'liveness', detail: string): void {
     this.log.pod(pod, 'Unhealthy', `${probe}: ${detail}`);
-    this.containerDied(pod, `${probe} probe failed`);
+    this.containerDied(pod, `${probe} probe failed`, 'crash');
   }
 
   // TerminationListener
@@ -136,6 +156,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     // Flags first: whatever the abort triggers (client retries) must find the pod refusing.
     pod.admitting = false;
     pod.listening = false;
+    pod.awaitingRanks = false;
     pod.server = null;
     this.startup.stop(pod);
     this.prober.stop(pod);
@@ -143,6 +164,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     if (pod.ready) this.setReady(pod, false, NaN);
     if (server !== null && cause !== null) server.abortAll(cause, 'aborted-before-start');
     if (pod.node !== null) this.hooks.usageChanged(pod.node);
+    if (pod.leader !== null) this.rankLost(pod);
   }
 
   gone(pod: Pod): void {
@@ -162,20 +184,53 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     server.onIdle(() => this.terminator.idle(pod));
   }
 
-  /** A container died (crash, failed probe): restart it after the back-off, unless the pod is terminating. */
-  private containerDied(pod: Pod, reason: string): void {
+  /**
+   * A container died (crash, failed probe, a lost rank): restart it after the back-off, unless the pod is
+   * terminating or the group it belongs to is recreated instead.
+   */
+  private containerDied(pod: Pod, reason: string, cause: DropCause): void {
     if (pod.deleting) {
-      this.terminator.containerDied(pod);
+      this.terminator.containerDied(pod, cause);
       return;
     }
     const ran = this.sim.now - pod.containerStartedAt;
-    this.stopContainer(pod, 'crash');
+    // Stage first: a group recreated from within stopContainer finds this container already dead.
+    pod.stage = 'BackOff';
+    this.stopContainer(pod, cause);
+    pod.restarts++;
+    if ((pod.leader !== null || pod.template.group !== null) && this.hooks.groupMemberDied(pod)) {
+      this.log.pod(pod, 'ContainerDied', `${reason}; the group is recreated`);
+      return;
+    }
     const { deaths, delay } = nextCrashLoop(pod.consecutiveDeaths, ran);
     pod.consecutiveDeaths = deaths;
-    pod.restarts++;
-    pod.stage = 'BackOff';
     this.log.pod(pod, 'BackOff', `${reason}; back-off ${delay}s restarting failed container`);
     pod.restartTimer = this.sim.after(delay, this.onRestart, pod.podId);
+  }
+
+  /** A worker's rank finished its start-up; the leader's engine starts once every rank is up. */
+  private rankJoined(worker: Pod): void {
+    worker.stage = 'Running';
+    worker.rankUp = true;
+    const leader = worker.leader as Pod;
+    if (!leader.awaitingRanks || !leader.ranksUp) return;
+    leader.awaitingRanks = false;
+    this.startServer(leader);
+    this.log.pod(leader, 'EngineReady', `${leader.warm ? 'warm' : 'cold kernels'}; the last worker rank joined`);
+  }
+
+  /**
+   * A worker's process ended (exit at SIGTERM, crash, eviction): the leader's engine loses that rank and dies with
+   * whatever it was generating, unless it has already stopped.
+   */
+  private rankLost(worker: Pod): void {
+    worker.rankUp = false;
+    const leader = worker.leader as Pod;
+    const containerRunning = leader.stage === 'Running' || (leader.stage === 'Starting' && leader.phase !== 'imagePull');
+    if (!containerRunning) return;
+    const reason = `worker ${worker.name} exited: the engine lost a rank`;
+    this.log.pod(leader, 'RankLost', reason);
+    this.containerDied(leader, reason, 'worker-lost');
   }
 
   private restart(pod: Pod): void {

@@ -86,13 +86,24 @@ export class Pod implements Endpoint {
   /** The serving peer the current container's weights (and compiled artefacts) came from; null: none. */
   copiedFrom: Pod | null = null;
 
+  // Multi-node replicas (template.group): the leader serves, its workers hold the other ranks.
+  /** A worker's leader; null for a leader or a single-pod replica. */
+  leader: Pod | null = null;
+  /** A leader's worker pods not yet gone. */
+  readonly workers: Pod[] = [];
+  /** A worker finished its start-up: its rank has joined the leader's engine. */
+  rankUp = false;
+  /** A leader whose own start-up is done waits for its workers' ranks before its engine serves. */
+  awaitingRanks = false;
+
   constructor(
     readonly podId: number,
     readonly replicaSetId: number,
     readonly template: PodTemplate,
     private readonly context: PodContext,
+    name?: string,
   ) {
-    this.name = `${template.name}-${podId}`;
+    this.name = name ?? `${template.name}-${podId}`;
     this.version = template.version;
     this.createdAt = context.sim.now;
   }
@@ -119,6 +130,25 @@ export class Pod implements Endpoint {
 
   get gpus(): number {
     return this.template.tensorParallel;
+  }
+
+  /** Every rank of the replica is up: a single pod, or a leader whose size − 1 workers have all joined. */
+  get ranksUp(): boolean {
+    const group = this.template.group;
+    if (group === null) return true;
+    if (this.workers.length !== group.size - 1) return false;
+    for (const w of this.workers) if (!w.rankUp || w.deleting) return false;
+    return true;
+  }
+
+  /** The group is ready as LeaderWorkerSet reads it: the leader and every worker Ready. */
+  get groupReady(): boolean {
+    if (!this.ready) return false;
+    const group = this.template.group;
+    if (group === null) return true;
+    if (this.workers.length !== group.size - 1) return false;
+    for (const w of this.workers) if (!w.ready || w.deleting) return false;
+    return true;
   }
 
   /** Ready for minReadySeconds (availableAt ≤ now, "recent versions use <= now", rollout-semantics.md §1.3). */

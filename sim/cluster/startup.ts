@@ -81,6 +81,8 @@ export class StartupPipeline implements TransferListener {
 
   /** The pod's engine serves: later pods of its version may copy from it. */
   private served(pod: Pod): void {
+    // A worker holds one rank's shard and no engine: no one copies from it.
+    if (pod.leader !== null) return;
     const list = this.servedBy.get(pod.template.weightsKey);
     if (list === undefined) this.servedBy.set(pod.template.weightsKey, [pod]);
     else if (!list.includes(pod)) list.push(pod);

@@ -63,6 +63,28 @@ export interface PodFaults {
 
 export const NO_FAULTS: PodFaults = { crashAfter: null, startupFactor: 1, extraLoadSeconds: 0 };
 
+/**
+ * LeaderWorkerSet's `restartPolicy`: a member's container restart recreates the whole group (the default), the
+ * same unless a member is still Pending (`RecreateGroupAfterStart`), or restarts that pod alone (`None`).
+ */
+export type GroupRestartPolicy = 'RecreateGroupOnPodRestart' | 'RecreateGroupAfterStart' | 'None';
+
+/**
+ * A replica that spans several pods (LeaderWorkerSet `leaderWorkerTemplate`): the template's pod is the leader,
+ * which runs the serving engine; `size − 1` worker pods of the same template hold the other ranks' GPUs and
+ * weights. The leader serves only while every worker is up.
+ */
+export interface PodGroupSpec {
+  /** Pods per replica, the leader included (LWS `size`). */
+  readonly size: number;
+  readonly restartPolicy: GroupRestartPolicy;
+  /**
+   * A worker's preStop sleep: a worker process (a Ray worker) exits at SIGTERM, and the leader's engine loses that
+   * rank, so this bounds how long a deleted group can drain.
+   */
+  readonly workerPreStopSleep: number;
+}
+
 /** A ReplicaSet's pod template: everything a pod of one version needs. Seconds and bytes. */
 export interface PodTemplate {
   readonly name: string;
@@ -87,6 +109,8 @@ export interface PodTemplate {
   readonly minReadySeconds: number;
   readonly resources: PodResources;
   readonly faults: PodFaults;
+  /** A multi-node replica's group; null: one pod per replica. */
+  readonly group: PodGroupSpec | null;
   /** Called when the engine can serve; `warm` is false when no warm-up ran (first requests are slow). */
   createServer(podId: number, options: { warm: boolean }): Server;
 }
@@ -128,6 +152,7 @@ export interface PodTemplateArgs {
   readonly weightsKey?: string;
   readonly resources?: Partial<PodResources>;
   readonly faults?: Partial<PodFaults>;
+  readonly group?: PodGroupSpec | null;
   readonly createServer: PodTemplate['createServer'];
 }
 
@@ -152,6 +177,7 @@ export function makePodTemplate(args: PodTemplateArgs): PodTemplate {
     minReadySeconds: args.pod.minReadySeconds,
     resources: { ...defaultPodResources(args.model, args.tensorParallel, hub), ...args.resources },
     faults: { ...NO_FAULTS, ...args.faults },
+    group: args.group ?? null,
     createServer: args.createServer,
   };
 }

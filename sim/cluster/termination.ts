@@ -90,11 +90,11 @@ export class Terminator {
     this.exit(pod, null);
   }
 
-  /** Dead container of a terminating pod (crash during preStop): nothing is left to wait for. */
-  containerDied(pod: Pod): void {
+  /** Dead container of a terminating pod (crash during preStop, a lost rank): nothing is left to wait for. */
+  containerDied(pod: Pod, cause: DropCause): void {
     this.sim.cancel(pod.terminationTimer);
     pod.terminationTimer = NO_EVENT;
-    this.exit(pod, 'crash');
+    this.exit(pod, cause);
   }
 
   private sigterm(pod: Pod): void {

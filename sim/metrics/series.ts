@@ -12,6 +12,7 @@ export const DROP_CAUSES = [
   'crash',
   'server-error',
   'gateway-terminated',
+  'worker-lost',
 ] as const satisfies readonly DropCause[];
 
 export const REJECT_CAUSES = [

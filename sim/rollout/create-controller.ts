@@ -11,6 +11,7 @@ import type { RolloutController } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { FlaggerController, flaggerParams } from './flagger-controller.js';
 import { GatewayCutoverController } from './gateway-cutover-controller.js';
+import { LeaderWorkerSetController } from './leader-worker-set-controller.js';
 import type { RolloutHost } from './host.js';
 import { ShadowBlueGreenController } from './shadow-controller.js';
 import type { RolloutSpec, WeightStep } from './strategy-schema.js';
@@ -76,6 +77,7 @@ export function createController(
       stable,
     );
   }
+  if ('leaderWorkerSet' in s) return new LeaderWorkerSetController(host, { replicas, ...s.leaderWorkerSet }, stable);
   if ('blueGreen' in s) {
     const bg = s.blueGreen;
     if (!bg.previewMirrorPercent && rollout.previewTraffic === undefined) {

@@ -74,6 +74,7 @@ export class RolloutDriver {
       now: () => sim.now,
       createReplicaSet: (version) => world.createReplicaSet(version),
       setReplicas: (rs, n) => world.cluster.setReplicas(rs, n),
+      deletePod: (rs, pod) => world.cluster.deletePodOf(rs, pod),
       status: (rs) => world.cluster.status(rs),
       setSplit: (split) => world.gateway.apply(() => world.router.setSplit(split)),
       setMirror: (mirror) => world.gateway.apply(() => world.router.setMirror(mirror)),

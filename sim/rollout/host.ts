@@ -1,3 +1,4 @@
+import type { Pod } from '../cluster/pod.js';
 import type { ReplicaSet, ReplicaSetStatus } from '../cluster/replicaset.js';
 import type { Telemetry } from '../metrics/recorder.js';
 import type { MirrorSpec } from '../routing/router.js';
@@ -14,6 +15,8 @@ export interface RolloutHost {
   /** A new ReplicaSet (spec 0) from the version's pod template. */
   createReplicaSet(version: VersionRole): ReplicaSet;
   setReplicas(rs: ReplicaSet, replicas: number): void;
+  /** A StatefulSet-style scale-down by one chosen pod (spec.replicas − 1, that pod deleted): the LWS controller's. */
+  deletePod(rs: ReplicaSet, pod: Pod): void;
   status(rs: ReplicaSet): ReplicaSetStatus;
   setSplit(split: Split): void;
   setMirror(mirror: MirrorSpec | null): void;

@@ -31,6 +31,19 @@ export const zRollingUpdate = z
 export const zRecreate = z.strictObject({});
 
 /**
+ * LeaderWorkerSet's RollingUpdate (spec.rolloutStrategy.rollingUpdateConfiguration; docs/multi-node.md): budgets in
+ * replicas (groups), LWS's defaults maxUnavailable 1 and maxSurge 0, and the partition below which groups keep
+ * the old revision.
+ */
+export const zLeaderWorkerSetRollout = z
+  .strictObject({
+    maxUnavailable: zIntOrPercent.prefault(1),
+    maxSurge: zIntOrPercent.prefault(0),
+    partition: zNonNegativeInt.default(0).meta({ description: 'groups with an ordinal below it keep the old revision (a staged rollout)' }),
+  })
+  .superRefine(checkBudgets);
+
+/**
  * A zero-surge model swap on the same GPUs with vLLM sleep mode (docs/startup-levers.md): the new version's
  * engine waits asleep beside each old pod; `maxUnavailable` pods at a time, the old one drains and is put to
  * sleep, freeing its GPUs, and the new one wakes there. Level 1: the new weights wait in host memory (checked
@@ -202,8 +215,12 @@ export const zStrategy = z.union(
     z.strictObject({ adapterRewrite: zAdapterRewrite }),
     z.strictObject({ inferencePoolSplit: zInferencePoolSplit }),
     z.strictObject({ sleepWake: zSleepWake }),
+    z.strictObject({ leaderWorkerSet: zLeaderWorkerSetRollout }),
   ],
-  { error: 'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit, sleepWake' },
+  {
+    error:
+      'expected exactly one of rollingUpdate, recreate, blueGreen, canary, shadowBlueGreen, flagger, gatewayCutover, adapterRewrite, inferencePoolSplit, sleepWake, leaderWorkerSet',
+  },
 );
 export type StrategySpec = z.output<typeof zStrategy>;
 

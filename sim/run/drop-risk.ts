@@ -15,7 +15,7 @@ export interface DropRisk {
 }
 
 /** The cuts a pod's deletion schedules: their time is known the moment the termination begins. */
-const SCHEDULED_CUTS: ReadonlySet<string> = new Set(['sigterm-abort', 'drain-timeout', 'sigkill']);
+const SCHEDULED_CUTS: ReadonlySet<string> = new Set(['sigterm-abort', 'drain-timeout', 'sigkill', 'worker-lost']);
 
 /**
  * Seconds from deletion to the moment a deleted pod cuts what it still holds: SIGTERM itself when the server
@@ -23,7 +23,10 @@ const SCHEDULED_CUTS: ReadonlySet<string> = new Set(['sigterm-abort', 'drain-tim
  */
 export function cutDelay(template: PodTemplate): number {
   const plan = terminationPlan(template.terminationGracePeriodSeconds, template.preStopSleep, template.shutdownTimeout);
-  return template.shutdownTimeout > 0 ? plan.cutAfter : plan.sigtermAfter;
+  const own = template.shutdownTimeout > 0 ? plan.cutAfter : plan.sigtermAfter;
+  if (template.group === null) return own;
+  // A multi-node replica's workers exit at their own SIGTERM, and the engine with them.
+  return Math.min(own, terminationPlan(template.terminationGracePeriodSeconds, template.group.workerPreStopSleep, 0).sigtermAfter);
 }
 
 /** P(length > reachable | length > streamed): the chance the cut would find the stream still generating. */

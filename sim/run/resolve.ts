@@ -4,7 +4,8 @@ import type { ClusterConfig } from '../cluster/cluster.js';
 import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePodSettings, resolveStartupInput } from '../cluster/schema.js';
 import { resolveStartup } from '../cluster/startup-spec.js';
 import { checkSleepHostMemory, sleepWakeLevel, wakingStartup } from '../rollout/sleep-wake.js';
-import { defaultPodResources, modelFactsOf, type PodTemplateArgs } from '../cluster/template.js';
+import { defaultPodResources, modelFactsOf, type PodGroupSpec, type PodTemplateArgs } from '../cluster/template.js';
+import type { ModelFacts } from '../cluster/startup-spec.js';
 import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
@@ -26,6 +27,42 @@ import type { WarmupSpec } from '../serving/warmup.js';
 import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { checkRunSize } from './size-budget.js';
+
+/** deployment.leaderWorkerSet as the pods' group; null for one pod per replica. */
+function podGroupOf(spec: ScenarioSpec): PodGroupSpec | null {
+  const lws = spec.deployment.leaderWorkerSet;
+  if (lws === undefined || lws.size === 1) return null;
+  return { size: lws.size, restartPolicy: lws.restartPolicy, workerPreStopSleep: lws.workerPreStop?.sleep ?? spec.deployment.preStop.sleep };
+}
+
+function podModelFacts(replica: ModelFacts, pods: number): ModelFacts {
+  return pods === 1 ? replica : { ...replica, weightBytes: replica.weightBytes / pods };
+}
+
+/**
+ * A LeaderWorkerSet rolls its groups with its own rolling update (LWS has no Recreate, and neither Argo Rollouts nor
+ * Flagger drive it), and that rolling update has no analysis, pause or abort to script.
+ */
+function checkGroupStrategy(spec: ScenarioSpec): void {
+  const rollout = spec.rollout;
+  if (!rollout) return;
+  const lwsStrategy = 'leaderWorkerSet' in rollout.strategy;
+  if (spec.deployment.leaderWorkerSet !== undefined && !lwsStrategy) {
+    throw new InputError(
+      {
+        problem: `a LeaderWorkerSet deployment rolled with the ${strategyName(rollout)} strategy`,
+        expected: 'strategy: { leaderWorkerSet: { maxUnavailable, maxSurge, partition } }, the rolling update LWS itself runs',
+      },
+      'spec.rollout.strategy',
+    );
+  }
+  if (lwsStrategy && (rollout.abortAt !== undefined || rollout.promoteAt.length > 0)) {
+    throw new InputError(
+      { problem: 'promoteAt or abortAt with the leaderWorkerSet strategy', expected: 'neither: an LWS rolling update has no pause to promote and no abort (stage it with partition instead)' },
+      rollout.abortAt !== undefined ? 'spec.rollout.abortAt' : 'spec.rollout.promoteAt',
+    );
+  }
+}
 
 /** A pod template as the scenario resolves it; the run adds the server factory when it builds the fleet. */
 export type ResolvedTemplate = Omit<PodTemplateArgs, 'createServer'>;
@@ -79,9 +116,14 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
   // The model runs on the first node pool's GPU (pools of other GPU types serve other workloads).
   const gpu = resolveGpu(spec.cluster.nodePools[0].gpu, 'spec.cluster.nodePools[0].gpu');
   const calibration = spec.calibration === undefined ? undefined : { file: loadCalibrationFile(resolve(baseDir, spec.calibration), 'spec.calibration'), path: 'spec.calibration' };
-  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec', calibration);
+  const lws = spec.deployment.leaderWorkerSet;
+  const span = lws === undefined ? null : { pods: lws.size, layout: lws.layout, network: lws.network };
+  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec', calibration, span);
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
-  const modelFacts = modelFactsOf(serving.model.architecture, serving.model.weightDtype);
+  const group = podGroupOf(spec);
+  // Each pod of a multi-node replica loads its own shard of the checkpoint.
+  const modelFacts = podModelFacts(modelFactsOf(serving.model.architecture, serving.model.weightDtype), group?.size ?? 1);
+  checkGroupStrategy(spec);
   const startupSpec = calibration === undefined ? spec.startup : withCalibratedPhases(spec.startup, calibration.file);
   const startupInput = engineStartup(resolveStartupInput(startupSpec, baseDir, 'spec.startup'), spec.server);
   const startup = resolveStartup(startupInput, modelFacts, serving.model.tensorParallel, 'spec.startup');
@@ -108,6 +150,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
       version === 'new' && newVersion
         ? resolvePodFaults({ crashOnStart: newVersion.crashOnStart, startupFactor: newVersion.startupFactor, extraLoadSeconds: 0 })
         : undefined,
+    group,
   });
   const rollout = spec.rollout;
   const adapters = spec.traffic.adapters === undefined ? [] : adapterNames(spec.traffic.adapters, rolloutAdapters(rollout));

@@ -16,6 +16,7 @@ import { Replica, type ReplicaConfig, type WarmPrefix } from './replica.js';
 import type { ServerSpec } from './server-schema.js';
 import type { Server } from './server.js';
 import { createStepTimeModel, zStepTimeSpec, type StepTimeSpec } from './step-time/factory.js';
+import { multiNodeStepTime, resolveNetwork, type MultiNodeLayout } from './step-time/multi-node.js';
 import type { StepTimeModel } from './step-time/types.js';
 
 /** How the new version differs (rollout.newVersion); the old version is the baseline. */
@@ -46,6 +47,14 @@ export type ServingSettings = {
     }
 );
 
+/** A replica spread over several pods (deployment.leaderWorkerSet), each with model.tensorParallel GPUs. */
+export interface ReplicaSpan {
+  readonly pods: number;
+  readonly layout: MultiNodeLayout;
+  /** A NODE_NETWORKS name. */
+  readonly network: string;
+}
+
 /** A calibration file (spec.calibration) and where the scenario named it. */
 export interface CalibrationInput {
   readonly file: CalibrationFile;
@@ -57,7 +66,15 @@ export interface CalibrationInput {
  * them (`spec`): every error names the field as the user wrote it. A calibration sets the roofline's fitted
  * parameters under the scenario's own `stepTime.roofline` overrides (those win).
  */
-export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpec, baseDir: string, path: string, calibration?: CalibrationInput): ServingSettings {
+export function resolveServing(
+  model: ModelSpec,
+  server: ServerSpec,
+  gpu: GpuSpec,
+  baseDir: string,
+  path: string,
+  calibration?: CalibrationInput,
+  span: ReplicaSpan | null = null,
+): ServingSettings {
   const resolvedModel = resolveModelSpec(model, baseDir, `${path}.model`);
   if (server.model === 'queue') {
     return {
@@ -77,12 +94,24 @@ export function resolveServing(model: ModelSpec, server: ServerSpec, gpu: GpuSpe
   }
   const dtypes = { weightDtype: resolvedModel.weightDtype, kvDtype: resolvedModel.kvDtype };
   const stepTimeSpec = calibration === undefined ? parsedStepTime.data : calibrated(parsedStepTime.data, calibration, resolvedModel, gpu);
-  const stepTime = createStepTimeModel(stepTimeSpec, resolvedModel.architecture, gpu, resolvedModel.tensorParallel, dtypes, baseDir);
+  const pods = span?.pods ?? 1;
+  // A measured table or fitted coefficients already describe the whole replica; the roofline is spread over its pods.
+  const stepTime =
+    span !== null && pods > 1 && 'roofline' in stepTimeSpec
+      ? multiNodeStepTime(
+          resolvedModel.architecture,
+          gpu,
+          { nodes: pods, gpusPerNode: resolvedModel.tensorParallel, layout: span.layout, network: resolveNetwork(span.network, `${path}.deployment.leaderWorkerSet.network`) },
+          dtypes,
+          stepTimeSpec.roofline,
+        )
+      : createStepTimeModel(stepTimeSpec, resolvedModel.architecture, gpu, resolvedModel.tensorParallel, dtypes, baseDir);
   const capacity = atScenarioModel(`${path}.model`, () =>
     kvCacheCapacity({
       model: resolvedModel.architecture,
       gpu,
-      tensorParallel: resolvedModel.tensorParallel,
+      // Weights and KV are spread over every GPU of the replica, whichever way it spans its pods.
+      tensorParallel: resolvedModel.tensorParallel * pods,
       ...dtypes,
       gpuMemoryUtilization: server.gpuMemoryUtilization,
       blockSize: server.blockSize,

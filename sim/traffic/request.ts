@@ -9,7 +9,8 @@ export type DropCause =
   | 'eviction'
   | 'crash'
   | 'server-error'
-  | 'gateway-terminated'; // the router replica the stream went through was killed (routing.gateway)
+  | 'gateway-terminated' // the router replica the stream went through was killed (routing.gateway)
+  | 'worker-lost'; // a worker pod of the multi-node replica exited or died: the engine lost a rank
 export type RejectCause =
   | 'no-endpoint'          // no ready endpoint for the chosen version
   | 'connection-refused'   // endpoint points at a pod whose server is not listening (gone, killed, not started)

@@ -246,8 +246,13 @@ export class ScriptedHost implements RolloutHost {
     rs.spec = replicas;
     const active = this.podList(rs).filter(isActive);
     for (let i = active.length; i < replicas; i++) this.createPod(rs);
-    for (const pod of this.deletionOrder(active).slice(0, Math.max(0, active.length - replicas))) this.deletePod(pod);
+    for (const pod of this.deletionOrder(active).slice(0, Math.max(0, active.length - replicas))) this.removePod(pod);
     this.statusChanged = true;
+  }
+
+  /** Scripted pods are not cluster pods: the LWS controller, which picks pods by ordinal, runs on the real cluster. */
+  deletePod(): void {
+    throw new InternalError('the scripted host has no cluster pods to delete by name');
   }
 
   status(rs: ReplicaSet): ReplicaSetStatus {
@@ -369,7 +374,7 @@ export class ScriptedHost implements RolloutHost {
     });
   }
 
-  private deletePod(pod: ScriptedPod): void {
+  private removePod(pod: ScriptedPod): void {
     pod.state = 'terminating';
     pod.readySince = null;
     if (this.terminationSeconds === 0) {

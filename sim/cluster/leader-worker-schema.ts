@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { zDuration } from '../config/zod-units.js';
+import { NODE_NETWORKS } from '../serving/step-time/multi-node.js';
+
+/**
+ * `spec.deployment.leaderWorkerSet`: every replica is a LeaderWorkerSet group of `size` pods (docs/multi-node.md):
+ * the leader runs the serving engine and takes the traffic, the workers hold the other nodes' ranks. Each pod has
+ * the deployment's template (its GPUs are `model.tensorParallel`), so a replica spans size × tensorParallel GPUs.
+ */
+export const zLeaderWorkerSetDeployment = z.strictObject({
+  size: z
+    .int()
+    .min(1)
+    .max(64)
+    .meta({ description: 'pods per replica (LWS leaderWorkerTemplate.size): the leader and size − 1 workers, each with model.tensorParallel GPUs' }),
+  layout: z
+    .enum(['pipeline', 'tensor'])
+    .default('pipeline')
+    .meta({ description: 'how the replica spans its pods: pipeline stages (vLLM --pipeline-parallel-size = size) or one tensor-parallel group over all GPUs' }),
+  network: z
+    .enum([...NODE_NETWORKS.keys()] as [string, ...string[]])
+    .default('infiniband-ndr')
+    .meta({ description: 'the inter-node network the ranks talk over (per-GPU NIC bandwidth and latency)' }),
+  restartPolicy: z
+    .enum(['RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'])
+    .default('RecreateGroupOnPodRestart')
+    .meta({ description: "LWS restartPolicy: a member's restart recreates the whole group (default), the same once no member is Pending, or restarts the pod alone" }),
+  workerPreStop: z
+    .strictObject({ sleep: zDuration })
+    .optional()
+    .meta({
+      description:
+        "the workers' preStop sleep (default: deployment.preStop, the one template LWS uses for both): a worker exits at SIGTERM and the leader's engine with it, so this bounds the drain",
+    }),
+});
+export type LeaderWorkerSetDeployment = z.output<typeof zLeaderWorkerSetDeployment>;

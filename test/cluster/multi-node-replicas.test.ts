@@ -1,0 +1,169 @@
+/**
+ * Multi-node replicas request by request (docs/multi-node.md): LeaderWorkerSet groups in the cluster (a leader that
+ * serves and workers that hold the other ranks), group start-up at the slowest member, the cascade of a group's
+ * deletion and the worker's exit cutting the leader's drain, the restart policies, and LWS's rolling update on
+ * the real cluster.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PodEvent } from '../../sim/cluster/event-log.js';
+import { evaluateAssertions } from '../../sim/run/assertions.js';
+import { cutDelay } from '../../sim/run/drop-risk.js';
+import { resolveRun } from '../../sim/run/resolve.js';
+import { runScenario } from '../../sim/run/run-scenario.js';
+import { loadScenarioText } from '../../sim/scenario/load.js';
+import { scenarioWarnings } from '../../sim/scenario/lint.js';
+import { makePodTemplate } from '../../sim/cluster/template.js';
+import { inputError } from '../helpers/input-error.js';
+
+/** 405B BF16 needs two 8-GPU nodes: four two-pod groups on ten nodes, rolled by LWS with one surge group. */
+const LWS = `
+apiVersion: rollout-sim/v1alpha1
+kind: Scenario
+metadata: { name: lws-405b }
+spec:
+  seed: 3
+  duration: 70m
+  cluster: { nodePools: [{ name: h100, gpu: h100-80gb, gpusPerNode: 8, nodes: 10 }] }
+  model: { name: llama-3.1-405b, tensorParallel: 8 }
+  server: { maxNumSeqs: 64, shutdownTimeout: 60s }
+  deployment:
+    replicas: 4
+    preStop: { sleep: 10s }
+    terminationGracePeriodSeconds: 90
+    leaderWorkerSet: { size: 2, workerPreStop: { sleep: 80s } }
+  rollout:
+    at: 2m
+    strategy: { leaderWorkerSet: { maxUnavailable: 0, maxSurge: 1 } }
+  traffic:
+    arrival: { poisson: { rate: 0.3/s } }
+    promptTokens: { constant: 500 }
+    outputTokens: { lognormal: { p50: 100, p90: 400 } }
+    maxOutputTokens: 600
+`;
+
+const load = (overrides: string[] = []) => loadScenarioText(LWS, { overrides });
+const run = (overrides: string[] = []) => runScenario(load(overrides));
+const named = (events: readonly PodEvent[], event: string) => events.filter((e) => e.event === event);
+
+describe('a LeaderWorkerSet replica in the cluster', () => {
+  it('places every member on its own node, serves from the leader only, and holds size × TP GPUs per replica', () => {
+    const result = run(['spec.rollout.at=1h', 'spec.duration=5m']);
+    expect(result.summary.capacity.peakGpus).toBe(64);
+    const first = result.series[0];
+    expect(first.endpointsOld).toBe(4);
+    expect(first.readyOld).toBe(4);
+    // Every request was served by a leader: the pods that took requests are the four leaders.
+    expect(result.summary.requests.completed).toBeGreaterThan(50);
+    expect(result.summary.requests.dropped + result.summary.requests.rejected).toBe(0);
+  });
+
+  it("starts a group's engine only when its slowest member's start-up is done", () => {
+    const result = run();
+    const { events } = result;
+    // The third recreated group's worker waits for a node its old worker still holds: its leader finishes first.
+    const waiting = named(events, 'WaitingForWorkers');
+    expect(waiting.length).toBeGreaterThan(0);
+    const waits = waiting.map((w) => {
+      const ready = events.find((e) => e.pod === w.pod && e.event === 'EngineReady' && e.t >= w.t);
+      expect(ready, `${w.pod} never started its engine`).toBeDefined();
+      // The engine starts in the instant the last worker's start-up ends (its rank joins), never before.
+      expect(events.some((e) => e.pod === `${w.pod}-1` && e.event === 'warmup' && e.t <= ready!.t)).toBe(true);
+      return ready!.t - w.t;
+    });
+    // The group whose worker waited for a node its old worker still held started minutes after its leader was done.
+    expect(Math.max(...waits)).toBeGreaterThan(30);
+  });
+
+  it('deletes the workers with their leader; a worker exiting at SIGTERM cuts what the leader still drains', () => {
+    const held = run();
+    expect(held.summary.requests.droppedByCause['worker-lost'] ?? 0).toBe(0);
+    const cut = run(['spec.deployment.leaderWorkerSet.workerPreStop.sleep=10s']);
+    expect(cut.summary.requests.droppedByCause['worker-lost']).toBeGreaterThan(0);
+    // Each deleted leader's workers got Killing in the same instant.
+    for (const kill of named(cut.events, 'Killing').filter((e) => !/-\d+-\d+$/.test(e.pod))) {
+      expect(cut.events.some((e) => e.pod === `${kill.pod}-1` && e.event === 'Killing' && e.t === kill.t)).toBe(true);
+    }
+    // The estimator's cut is the workers' SIGTERM, not the leader's drain deadline.
+    expect(cut.summary.requests.expectedDropped).toBeGreaterThan(0);
+    expect(Math.abs(cut.summary.requests.expectedDropped - cut.summary.requests.dropped)).toBeLessThan(cut.summary.requests.dropped);
+  });
+
+  it('restart policies: a crashing member recreates its group, or restarts alone under None', () => {
+    const crash = ['spec.rollout.newVersion={"crashOnStart":true}', 'spec.duration=40m'];
+    const recreate = run(crash);
+    expect(named(recreate.events, 'GroupRecreate').length).toBeGreaterThan(1);
+    expect(named(recreate.events, 'BackOff').length).toBe(0);
+    expect(recreate.summary.rollout.outcome).toBe('stalled');
+    const alone = run([...crash, 'spec.deployment.leaderWorkerSet.restartPolicy=None']);
+    expect(named(alone.events, 'GroupRecreate').length).toBe(0);
+    expect(named(alone.events, 'BackOff').length).toBeGreaterThan(1);
+    // Pending members (image still pulling) do not trigger RecreateGroupAfterStart: the crash comes after the pull.
+    const afterStart = run([...crash, 'spec.deployment.leaderWorkerSet.restartPolicy=RecreateGroupAfterStart']);
+    expect(named(afterStart.events, 'GroupRecreate').length).toBeGreaterThan(1);
+  });
+
+  it("rolls with LWS's partition and surge: the trace the LWS documentation tabulates", () => {
+    // replicas 4, maxUnavailable 2, maxSurge 2 (docs: concepts/rollout-strategy): replicas 4 → 6 at partition 4, the
+    // partition steps to 2 and then 0 as the tail becomes ready, and the surge is reclaimed back to 4.
+    const result = run(['spec.rollout.strategy.leaderWorkerSet.maxUnavailable=2', 'spec.rollout.strategy.leaderWorkerSet.maxSurge=2', 'spec.cluster.nodePools[0].nodes=12']);
+    const writes = named(result.events, 'LwsStatefulSet').map((e) => e.reason);
+    expect(writes).toEqual(['replicas 6, partition 4', 'replicas 6, partition 2', 'replicas 6, partition 0', 'replicas 4, partition 0']);
+    expect(result.summary.rollout.outcome).toBe('completed');
+    expect(result.summary.capacity.peakGpus).toBe(96);
+  });
+
+  it('stages a rollout at a partition: groups below it keep the old revision', () => {
+    const result = run(['spec.rollout.strategy.leaderWorkerSet.partition=2']);
+    expect(result.summary.rollout.outcome).toBe('stalled');
+    expect(result.summary.rollout.reason).toMatch(/staged at partition 2/);
+    // LWS keeps its surge group while more than maxSurge targets are outdated: 2, 3 and the surge 4 are new.
+    const last = result.series.at(-1)!;
+    expect(last.readyOld).toBe(2);
+    expect(last.readyNew).toBe(3);
+  });
+
+  it('passes the assertions a demanding user would write, and is the same bytes for the same seed', () => {
+    const loaded = load();
+    const a = runScenario(loaded);
+    const b = runScenario(loaded);
+    const simulated = (r: typeof a) => JSON.stringify({ ...r.summary, engine: { events: r.summary.engine.events } });
+    expect(simulated(a)).toBe(simulated(b));
+    const failed = evaluateAssertions(a.summary, ["rollout.outcome == 'completed'", 'rollout.minReadyReplicas >= 4', 'capacity.peakGpus <= 80']).filter((x) => !x.passed);
+    expect(failed).toEqual([]);
+  });
+});
+
+describe('multi-node settings that cannot be right', () => {
+  it('refuses a Deployment strategy for a LeaderWorkerSet, and an abort for the LWS rolling update', () => {
+    expect(inputError(() => resolveRun(load(['spec.rollout.strategy={"rollingUpdate":{}}']))).message).toMatch(
+      /spec\.rollout\.strategy: a LeaderWorkerSet deployment rolled with the rollingUpdate strategy; expected strategy: \{ leaderWorkerSet/,
+    );
+    expect(inputError(() => resolveRun(load(['spec.rollout.abortAt=10m']))).message).toMatch(/spec\.rollout\.abortAt: .*no abort/);
+  });
+
+  it('warns when the workers exit before the leader has drained', () => {
+    const warnings = scenarioWarnings(load(['spec.deployment.leaderWorkerSet.workerPreStop.sleep=10s']).scenario.spec, {});
+    expect(warnings.join('\n')).toMatch(/workers exit at SIGTERM after their preStop \(10 s\).*until 70 s.*at least 70 s/);
+    expect(scenarioWarnings(load().scenario.spec, {})).toEqual([]);
+  });
+
+  it("the drop estimator's cut is the earlier of the leader's drain and the workers' SIGTERM", () => {
+    const base = { name: 't', version: 'old' as const, model: { name: 'm', params: 1, weightBytes: 1, jitAddOns: [] }, gpu: 'h100-80gb', tensorParallel: 8 };
+    const pod = { probes: { readiness: null, liveness: null, startup: null }, preStopSleep: 10, terminationGracePeriodSeconds: 90, minReadySeconds: 0 };
+    const template = (workerPreStopSleep: number | null) =>
+      makePodTemplate({
+        ...base,
+        startup: resolveRun(load()).templates.old.startup,
+        pod,
+        listenAt: 'engine-ready',
+        shutdownTimeout: 60,
+        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep },
+        createServer: () => {
+          throw new Error('not started');
+        },
+      });
+    expect(cutDelay(template(null))).toBe(70);
+    expect(cutDelay(template(80))).toBe(70);
+    expect(cutDelay(template(10))).toBe(10);
+  });
+});
