@@ -197,16 +197,17 @@ function diagnose(run: ResolvedRun, blockedBy: BlockedBy | 'none', counter: { ru
   const fixes: VerifiedFix[] = [];
   if (!CAPACITY_BLOCKERS.includes(blockedBy as BlockedBy)) return { minExtraGpus: null, fixes };
   const spec = run.rollout!.spec;
-  const tp = run.templates.new.tensorParallel;
+  const replicaGpus = replicaGpusOf(run);
   const pool = blockingPool(run);
-  const podsPerNode = pool === null ? 1 : Math.max(1, Math.floor(pool.gpusPerNode / tp));
+  const replicasPerNode = pool === null ? 1 : Math.max(1, Math.floor(pool.gpusPerNode / replicaGpus));
+  const unit = run.templates.new.group === null ? 'pod' : 'group';
 
-  for (const unavailable of [...new Set([1, podsPerNode])]) {
+  for (const unavailable of [...new Set([1, replicasPerNode])]) {
     const changed = withBudgets(spec, unavailable);
     if (changed === null) break;
     const at = finishes(withStrategy(run, changed));
     if (at !== null) {
-      fixes.push({ kind: 'budgets', text: `maxSurge: 0, maxUnavailable: ${unavailable} (frees ${gpusText(unavailable * tp)} before a new pod needs them)`, finishedAt: at });
+      fixes.push({ kind: 'budgets', text: `maxSurge: 0, maxUnavailable: ${unavailable} (frees ${gpusText(unavailable * replicaGpus)} before a new ${unit} needs them)`, finishedAt: at });
       break;
     }
   }
@@ -222,7 +223,8 @@ function diagnose(run: ResolvedRun, blockedBy: BlockedBy | 'none', counter: { ru
     }
   }
 
-  if (!('recreate' in spec.strategy)) {
+  // LeaderWorkerSet has no Recreate: its all-at-once is maxUnavailable = replicas, which the budgets above cover.
+  if (!('recreate' in spec.strategy) && !('leaderWorkerSet' in spec.strategy)) {
     const at = finishes(withStrategy(run, { ...spec, strategy: { recreate: {} } }));
     if (at !== null) fixes.push({ kind: 'recreate', text: 'strategy: Recreate (every old pod stops first: no service while the new pods start)', finishedAt: at });
   }
@@ -244,6 +246,12 @@ export function smallestPassing(max: number, passes: (n: number) => boolean): nu
   return hi;
 }
 
+/** GPUs of one replica of the new version: its pod, or its LeaderWorkerSet group's pods. */
+function replicaGpusOf(run: ResolvedRun): number {
+  const t = run.templates.new;
+  return t.tensorParallel * (t.group?.size ?? 1);
+}
+
 /** The pool the new pods run in: the first with their GPU and room for one. */
 function blockingPool(run: ResolvedRun): NodePoolSpec | null {
   const t = run.templates.new;
@@ -251,7 +259,9 @@ function blockingPool(run: ResolvedRun): NodePoolSpec | null {
 }
 
 function capacityLever(run: ResolvedRun, blockedBy: BlockedBy, pool: NodePoolSpec | null): CapacityLever | null {
-  const tp = run.templates.new.tensorParallel;
+  const tp = replicaGpusOf(run);
+  const podGpus = run.templates.new.tensorParallel;
+  const podsPerReplica = tp / podGpus;
   const replicas = run.fleet.replicas;
   const cluster = run.cluster;
   if (blockedBy === 'quota') {
@@ -275,12 +285,12 @@ function capacityLever(run: ResolvedRun, blockedBy: BlockedBy, pool: NodePoolSpe
     };
   }
   if (pool === null) return null;
-  const podsPerNode = Math.max(1, Math.floor(pool.gpusPerNode / tp));
+  const podsPerNode = Math.max(1, Math.floor(pool.gpusPerNode / podGpus));
   const grown = (n: number): NodePoolSpec => ({ ...pool, nodes: pool.nodes + n, maxNodes: pool.maxNodes + n });
   const verb = blockedBy === 'stockout' ? 'reserve' : 'add';
   return {
     unitGpus: pool.gpusPerNode,
-    maxUnits: Math.ceil(replicas / podsPerNode),
+    maxUnits: Math.ceil((replicas * podsPerReplica) / podsPerNode),
     apply: (r, n) => ({ ...r, cluster: { ...cluster, nodePools: cluster.nodePools.map((p) => (p === pool ? grown(n) : p)) } }),
     describe: (n) =>
       `${verb} ${gpusText(n * pool.gpusPerNode)} in pool ${pool.name} (${n} node${n === 1 ? '' : 's'}: nodes ${pool.nodes} → ${pool.nodes + n}, maxNodes ${pool.maxNodes} → ${pool.maxNodes + n})`,
@@ -293,6 +303,7 @@ function withBudgets(spec: RolloutSpec, unavailable: number): RolloutSpec | null
   const budgets = { maxSurge: intCount(0), maxUnavailable: intCount(unavailable) };
   if ('rollingUpdate' in s) return { ...spec, strategy: { rollingUpdate: budgets } };
   if ('canary' in s) return { ...spec, strategy: { canary: { ...s.canary, ...budgets } } };
+  if ('leaderWorkerSet' in s) return { ...spec, strategy: { leaderWorkerSet: { ...s.leaderWorkerSet, ...budgets } } };
   return null;
 }
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { PodEvent } from '../../sim/cluster/event-log.js';
 import { evaluateAssertions } from '../../sim/run/assertions.js';
 import { cutDelay } from '../../sim/run/drop-risk.js';
+import { preflight } from '../../sim/run/preflight.js';
 import { resolveRun } from '../../sim/run/resolve.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenarioText } from '../../sim/scenario/load.js';
@@ -130,6 +131,21 @@ describe('a LeaderWorkerSet replica in the cluster', () => {
     expect(simulated(a)).toBe(simulated(b));
     const failed = evaluateAssertions(a.summary, ["rollout.outcome == 'completed'", 'rollout.minReadyReplicas >= 4', 'capacity.peakGpus <= 80']).filter((x) => !x.passed);
     expect(failed).toEqual([]);
+  });
+});
+
+describe('will a LeaderWorkerSet rollout finish?', () => {
+  it('a half-placed surge group holds a node while its worker waits: preflight says so and verifies the fixes', () => {
+    // Nine nodes: the surge group's leader takes the spare node, its worker never finds one (no gang scheduling).
+    const report = preflight(load(['spec.cluster.nodePools[0].nodes=9']));
+    expect(report.outcome).toBe('stalled');
+    expect(report.blockedBy).toBe('gpu-capacity');
+    expect(report.minExtraGpus).toBe(8);
+    expect(report.fixes.map((f) => f.text)).toEqual([
+      'maxSurge: 0, maxUnavailable: 1 (frees 16 GPUs before a new group needs them)',
+      'add 8 GPUs in pool h100 (1 node: nodes 9 → 10, maxNodes 9 → 10)',
+    ]);
+    expect(preflight(load()).outcome).toBe('completed');
   });
 });
 
