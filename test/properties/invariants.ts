@@ -63,6 +63,14 @@ export function timeViolation(result: RunResult, duration: number): string | nul
  * until NodeRemoved, none between TriggeredScaleUp and NodeAllocatable). The series must agree with the event log and keep gpusHeld ≤ gpusAllocatable.
  */
 export function gpuViolation(result: RunResult, gpusPerPod: number, gpusPerNode: number): string | null {
+  const nodes = nodeGpuViolation(result, gpusPerPod, gpusPerNode);
+  if (nodes !== null) return nodes;
+  const states = podTimeline(result.events, { gpusPerPod, minReadySeconds: 0 });
+  return seriesDisagreement(result, states);
+}
+
+/** The node-level part of gpuViolation, for every pod of the event log (a multi-node replica's workers included). */
+export function nodeGpuViolation(result: RunResult, gpusPerPod: number, gpusPerNode: number): string | null {
   const capacity = new Map<string, number>();
   const held = new Map<string, number>();
   const nodeOf = new Map<string, string>();
@@ -91,8 +99,7 @@ export function gpuViolation(result: RunResult, gpusPerPod: number, gpusPerNode:
     if (row.gpusHeld > row.gpusAllocatable) return `t=${row.t}: series gpusHeld ${row.gpusHeld} > allocatable ${row.gpusAllocatable}`;
     if (row.gpusHeld !== row.gpusStarting + row.gpusServing + row.gpusDraining) return `t=${row.t}: GPU gauges do not add up`;
   }
-  const states = podTimeline(result.events, { gpusPerPod, minReadySeconds: 0 });
-  return seriesDisagreement(result, states);
+  return null;
 }
 
 /** [from, to] spans during which a pod was in the gateway's endpoint list. */
