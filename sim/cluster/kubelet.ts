@@ -108,6 +108,8 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
   }
 
   listening(pod: Pod): void {
+    // A multi-node engine initialises with all its ranks: its HTTP port opens only once they have joined.
+    if (pod.template.listenAt === 'engine-ready' && !pod.ranksUp) return;
     pod.listening = true;
   }
 
@@ -215,6 +217,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     const leader = worker.leader as Pod;
     if (!leader.awaitingRanks || !leader.ranksUp) return;
     leader.awaitingRanks = false;
+    this.listening(leader);
     this.startServer(leader);
     this.log.pod(leader, 'EngineReady', `${leader.warm ? 'warm' : 'cold kernels'}; the last worker rank joined`);
   }

@@ -116,7 +116,7 @@ export function importLlmInferenceServiceText(text: string, where: string, workl
 
 /** Σ nvidia.com/gpu limits (else requests) over a pod's containers. */
 /** A rolling-update budget (maxUnavailable, maxSurge): a count or a percentage, undefined when left out. */
-function intOrPercentAt(r: ManifestReader, path: FieldPath): number | string | undefined {
+export function intOrPercentAt(r: ManifestReader, path: FieldPath): number | string | undefined {
   const v = r.take(path);
   if (v === undefined || v === null) return undefined;
   const problem = intOrPercentProblem(v);
@@ -124,7 +124,7 @@ function intOrPercentAt(r: ManifestReader, path: FieldPath): number | string | u
   return v as number | string;
 }
 
-function podGpus(r: ManifestReader, spec: FieldPath): number {
+export function podGpus(r: ManifestReader, spec: FieldPath): number {
   const containers = r.peek([...spec, 'containers']);
   if (!Array.isArray(containers)) return 0;
   let gpus = 0;

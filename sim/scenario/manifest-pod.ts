@@ -23,7 +23,8 @@ const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'grpc', 'exec'] as const;
 /** OpenAI-compatible endpoints that run the model: a probe on them is a small inference. */
 const INFERENCE_ENDPOINT = /\/v1\/(chat\/)?completions\b/;
 
-export function importPodTemplate(r: ManifestReader, template: FieldPath, warnings: string[]): PodImport {
+/** `replicaPods` > 1: a LeaderWorkerSet leader whose engine spans that many pods (manifest-server.ts). */
+export function importPodTemplate(r: ManifestReader, template: FieldPath, warnings: string[], replicaPods = 1): PodImport {
   const pod = [...template, 'spec'];
   const containers = r.list([...pod, 'containers']);
   if (containers.length === 0) r.fail([...pod, 'containers'], 'no containers; expected the vLLM server container');
@@ -43,7 +44,7 @@ export function importPodTemplate(r: ManifestReader, template: FieldPath, warnin
   if (memory !== undefined) deployment.resources = { hostMemoryRequest: memory };
 
   const gpus = gpuCount(r, [...container, 'resources']);
-  const server = importServer(r, container, /vllm/i.test(image), gpus, warnings);
+  const server = importServer(r, container, /vllm/i.test(image), gpus, warnings, replicaPods);
   if (gpus === undefined) {
     const size = server.tensorParallel === undefined ? 'spec.model.tensorParallel' : `--tensor-parallel-size ${server.tensorParallel}`;
     warnings.push(
@@ -98,7 +99,7 @@ function probeKind(r: ManifestReader, handlerPath: FieldPath, handler: (typeof P
 }
 
 /** Seconds of a preStop sleep (native hook or an exec of `sleep N`), or undefined without one. */
-function importPreStop(r: ManifestReader, path: FieldPath, warnings: string[]): number | undefined {
+export function importPreStop(r: ManifestReader, path: FieldPath, warnings: string[]): number | undefined {
   const hook = r.object(path);
   if (hook === undefined) return undefined;
   if (hook.sleep !== undefined) {

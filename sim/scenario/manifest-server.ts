@@ -11,7 +11,10 @@ import { findVllmCommandLine, type VllmFlag } from './manifest-vllm.js';
 export interface ServerImport {
   /** Fields of spec.server; empty when the command line sets none. */
   readonly server: Record<string, unknown>;
+  /** GPUs of one pod: --tensor-parallel-size, else its nvidia.com/gpu (for a multi-pod replica, always the latter). */
   readonly tensorParallel: number | undefined;
+  /** A multi-pod replica's layout across its pods, read from --pipeline-parallel-size and --tensor-parallel-size. */
+  readonly layout?: 'pipeline' | 'tensor';
   /** vLLM arguments the simulator does not model, as `<field> (--flag)`. */
   readonly unmodelledArguments: readonly string[];
 }
@@ -41,9 +44,21 @@ const PREFIX_CACHING_SWITCHES: ReadonlyMap<string, boolean> = new Map([
   ['--no-enable-prefix-caching', false],
 ]);
 const TENSOR_PARALLEL_FLAGS = new Set(['--tensor-parallel-size', '-tp']);
+const PIPELINE_PARALLEL_FLAGS = new Set(['--pipeline-parallel-size', '-pp']);
 const MODEL_FLAG = '--model';
 
-export function importServer(r: ManifestReader, container: FieldPath, vllmImage: boolean, gpus: number | undefined, warnings: string[]): ServerImport {
+/**
+ * `replicaPods` > 1: the container is a LeaderWorkerSet leader whose engine spans that many pods of `gpus` GPUs, so
+ * --pipeline-parallel-size and a tensor parallelism over every pod's GPUs describe the layout, not one pod.
+ */
+export function importServer(
+  r: ManifestReader,
+  container: FieldPath,
+  vllmImage: boolean,
+  gpus: number | undefined,
+  warnings: string[],
+  replicaPods = 1,
+): ServerImport {
   const command = r.strings([...container, 'command']);
   const args = r.strings([...container, 'args']);
   const line = findVllmCommandLine(command, args, container, vllmImage);
@@ -57,6 +72,7 @@ export function importServer(r: ManifestReader, container: FieldPath, vllmImage:
   const server: Record<string, unknown> = {};
   const unmodelledArguments: string[] = [];
   let tensorParallel: number | undefined;
+  let pipelineParallel: number | undefined;
   let model = line.model;
   for (const flag of line.flags) {
     const valueFlag = SERVER_FLAGS.get(flag.name);
@@ -67,6 +83,8 @@ export function importServer(r: ManifestReader, container: FieldPath, vllmImage:
       server.prefixCaching = PREFIX_CACHING_SWITCHES.get(flag.name);
     } else if (TENSOR_PARALLEL_FLAGS.has(flag.name)) {
       tensorParallel = flagValue(r, flag, { field: 'tensorParallel', parse: wholeAtLeast(1), expected: 'a whole number ≥ 1' }, warnings);
+    } else if (replicaPods > 1 && PIPELINE_PARALLEL_FLAGS.has(flag.name)) {
+      pipelineParallel = flagValue(r, flag, { field: 'leaderWorkerSet.layout', parse: wholeAtLeast(1), expected: 'a whole number ≥ 1' }, warnings);
     } else if (flag.name === MODEL_FLAG && flag.value !== undefined) {
       model = { value: flag.value, field: flag.field };
     } else {
@@ -78,10 +96,38 @@ export function importServer(r: ManifestReader, container: FieldPath, vllmImage:
       `${r.field(model.field)}: the served model ${JSON.stringify(model.value)} does not look like a catalog model (${[...MODEL_CATALOG.keys()].join(', ')}); spec.model names the model simulated`,
     );
   }
+  if (replicaPods > 1) return { server, unmodelledArguments, ...groupLayout(r, container, gpus, tensorParallel, pipelineParallel, replicaPods, warnings) };
   if (tensorParallel !== undefined && gpus !== undefined && gpus !== tensorParallel) {
     warnings.push(`${r.field(container)}: ${gpus} GPUs (nvidia.com/gpu) but --tensor-parallel-size ${tensorParallel}; tensorParallel ${tensorParallel} is simulated`);
   }
   return { server, tensorParallel: tensorParallel ?? gpus, unmodelledArguments };
+}
+
+/**
+ * A group's layout from the leader's command line: --pipeline-parallel-size = pods is pipeline stages (TP inside a
+ * pod); --tensor-parallel-size = pods × GPUs is one tensor-parallel group over all of them. Each pod holds its
+ * nvidia.com/gpu (else the per-stage tensor parallelism).
+ * Example: 2 pods of 8 GPUs, `--tensor-parallel-size 8 --pipeline-parallel-size 2` → pipeline, 8 GPUs per pod.
+ */
+function groupLayout(
+  r: ManifestReader,
+  container: FieldPath,
+  gpus: number | undefined,
+  tensorParallel: number | undefined,
+  pipelineParallel: number | undefined,
+  pods: number,
+  warnings: string[],
+): Pick<ServerImport, 'tensorParallel' | 'layout'> {
+  const perPod = gpus ?? tensorParallel;
+  if (tensorParallel !== undefined && perPod !== undefined && tensorParallel === perPod * pods && (pipelineParallel ?? 1) === 1) return { tensorParallel: perPod, layout: 'tensor' };
+  if ((pipelineParallel === undefined || pipelineParallel === pods) && (tensorParallel === undefined || tensorParallel === perPod)) {
+    return { tensorParallel: perPod, layout: 'pipeline' };
+  }
+  warnings.push(
+    `${r.field(container)}: --tensor-parallel-size ${tensorParallel ?? '(unset)'} and --pipeline-parallel-size ${pipelineParallel ?? '(unset)'} do not span ` +
+      `the group's ${pods} pods × ${perPod ?? '?'} GPUs; simulated as ${pods} pipeline stages of ${perPod ?? tensorParallel} GPUs`,
+  );
+  return { tensorParallel: perPod ?? tensorParallel, layout: 'pipeline' };
 }
 
 /** The parsed value; undefined (with a warning) when the shell or Kubernetes would substitute a variable. */

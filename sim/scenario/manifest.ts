@@ -6,6 +6,10 @@ import { parseDocuments } from './manifest-documents.js';
 import { applyGatewayManifests } from './manifest-gateway.js';
 import { importAnalysisTemplate, isAnalysisTemplate } from './manifest-analysis.js';
 import { importPodTemplate } from './manifest-pod.js';
+import { importLeaderWorkerSet } from './manifest-lws.js';
+import type { ManifestFragment } from './manifest-fragment.js';
+
+export type { ManifestFragment } from './manifest-fragment.js';
 import { tensorParallelOverride } from './lint.js';
 import { ManifestReader } from './manifest-reader.js';
 import { importDeploymentStrategy, importRolloutStrategy, type TemplateNames } from './manifest-strategy.js';
@@ -18,25 +22,12 @@ import { INPUT_LIMITS, readInputFile } from '../config/input-file.js';
  * simulator does not model is listed in one warning, never dropped silently.
  */
 
-export interface ManifestFragment {
-  spec: {
-    deployment: Record<string, unknown>;
-    rollout?: {
-      strategy: Record<string, unknown>;
-      progressDeadlineSeconds?: number;
-      analysisTemplates?: Record<string, Record<string, unknown>>;
-    };
-    model?: { tensorParallel: number };
-    server?: Record<string, unknown>;
-  };
-}
-
 export interface ManifestImport {
   fragment: ManifestFragment;
   warnings: string[];
 }
 
-const WORKLOADS: Readonly<Record<string, string>> = { Deployment: 'apps/v1', Rollout: 'argoproj.io/v1alpha1' };
+const WORKLOADS: Readonly<Record<string, string>> = { Deployment: 'apps/v1', Rollout: 'argoproj.io/v1alpha1', LeaderWorkerSet: 'leaderworkerset.x-k8s.io/v1' };
 /** Fields that name or select things but change no behaviour. */
 const METADATA_FIELDS = [['apiVersion'], ['kind'], ['metadata'], ['spec', 'selector'], ['spec', 'template', 'metadata']];
 
@@ -53,7 +44,7 @@ export function importManifestText(text: string, where: string): ManifestImport 
   const workloads = documents.filter((d) => typeof d.kind === 'string' && Object.hasOwn(WORKLOADS, d.kind));
   if (workloads.length !== 1) {
     const found = workloads.length === 0 ? 'none' : workloads.map(describe).join(', ');
-    throw new InputError(`expected exactly one Deployment (apps/v1) or Rollout (argoproj.io/v1alpha1); found ${found}`, where);
+    throw new InputError(`expected exactly one Deployment (apps/v1), Rollout (argoproj.io/v1alpha1) or LeaderWorkerSet (leaderworkerset.x-k8s.io/v1); found ${found}`, where);
   }
   const doc = workloads[0];
   if (doc.apiVersion !== WORKLOADS[doc.kind as string]) {
@@ -65,7 +56,8 @@ export function importManifestText(text: string, where: string): ManifestImport 
   const others = documents.filter((d) => d !== doc && d !== canary?.doc && !isAnalysisTemplate(d));
   if (others.length > 0) warnings.push(`other documents are not imported: ${others.map(describe).join(', ')}`);
   const r = new ManifestReader(doc, where);
-  const imported = importWorkload(r, doc.kind === 'Rollout', importTemplates(analyses, where, warnings), warnings);
+  const imported =
+    doc.kind === 'LeaderWorkerSet' ? importLwsWorkload(r, warnings) : importWorkload(r, doc.kind === 'Rollout', importTemplates(analyses, where, warnings), warnings);
   const unread = [...r.unread(), ...imported.unmodelledArguments];
   if (unread.length > 0) warnings.push(`not modelled, ignored: ${unread.join(', ')}`);
   if (canary) {
@@ -123,6 +115,11 @@ function flaggerCanary(documents: readonly Doc[], workload: Doc, where: string):
 function describe(doc: Record<string, unknown>): string {
   const name = (doc.metadata as { name?: unknown } | undefined)?.name;
   return `${String(doc.kind ?? '(no kind)')}/${String(name ?? '(no name)')}`;
+}
+
+function importLwsWorkload(r: ManifestReader, warnings: string[]): { fragment: ManifestFragment; unmodelledArguments: readonly string[] } {
+  for (const path of [['apiVersion'], ['kind'], ['metadata'], ['spec', 'leaderWorkerTemplate', 'leaderTemplate', 'metadata'], ['spec', 'leaderWorkerTemplate', 'workerTemplate', 'metadata']]) r.markRead(path);
+  return importLeaderWorkerSet(r, warnings);
 }
 
 function importWorkload(
