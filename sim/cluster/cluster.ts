@@ -211,7 +211,8 @@ export class Cluster implements EndpointSource, PodActions {
     for (let i = rs.activePods().length; i < replicas; i++) {
       const nodes: Node[] = [];
       for (let m = 0; m < groupSize; m++) {
-        const node = findNode(this.nodeList, req, this.sim.now);
+        const spread = rs.template.group?.onePodPerNode === true && nodes.length > 0;
+        const node = findNode(this.nodeList, spread ? { ...req, avoid: nodes } : req, this.sim.now);
         if (node === null) {
           throw new InputError(
             `the initial fleet of ${replicas} ${rs.name} ${unit} does not fit the node pools (replica ${i + 1}: ` +

@@ -7,20 +7,23 @@ import { NODE_NETWORKS } from '../serving/step-time/multi-node.js';
  * the leader runs the serving engine and takes the traffic, the workers hold the other nodes' ranks. Each pod has
  * the deployment's template (its GPUs are `model.tensorParallel`), so a replica spans size × tensorParallel GPUs.
  */
+const zSize = z.int().min(1).max(64).meta({ description: 'pods per replica (LWS leaderWorkerTemplate.size): the leader and size − 1 workers, each with model.tensorParallel GPUs' });
+const zLayout = z
+  .enum(['pipeline', 'tensor'])
+  .meta({ description: 'how the replica spans its pods: pipeline stages (vLLM --pipeline-parallel-size = size) or one tensor-parallel group over all GPUs' });
+const zNetwork = z
+  .enum([...NODE_NETWORKS.keys()] as [string, ...string[]])
+  .meta({ description: 'the inter-node network the ranks talk over (per-GPU NIC bandwidth and latency)' });
+const zOnePodPerNode = z.boolean().meta({
+  description:
+    "members repel each other (pod anti-affinity on LWS's group key), each on its own node: needed when a pod takes less than a node's GPUs but must drive that node's NICs",
+});
+
 export const zLeaderWorkerSetDeployment = z.strictObject({
-  size: z
-    .int()
-    .min(1)
-    .max(64)
-    .meta({ description: 'pods per replica (LWS leaderWorkerTemplate.size): the leader and size − 1 workers, each with model.tensorParallel GPUs' }),
-  layout: z
-    .enum(['pipeline', 'tensor'])
-    .default('pipeline')
-    .meta({ description: 'how the replica spans its pods: pipeline stages (vLLM --pipeline-parallel-size = size) or one tensor-parallel group over all GPUs' }),
-  network: z
-    .enum([...NODE_NETWORKS.keys()] as [string, ...string[]])
-    .default('infiniband-ndr')
-    .meta({ description: 'the inter-node network the ranks talk over (per-GPU NIC bandwidth and latency)' }),
+  size: zSize,
+  layout: zLayout.default('pipeline'),
+  network: zNetwork.default('infiniband-ndr'),
+  onePodPerNode: zOnePodPerNode.default(false),
   restartPolicy: z
     .enum(['RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'])
     .default('RecreateGroupOnPodRestart')
@@ -34,3 +37,8 @@ export const zLeaderWorkerSetDeployment = z.strictObject({
     }),
 });
 export type LeaderWorkerSetDeployment = z.output<typeof zLeaderWorkerSetDeployment>;
+
+/** `rollout.newVersion.leaderWorkerSet`: the new version's group shape, where it differs from the deployment's. */
+export const zLeaderWorkerSetShapeChange = z
+  .strictObject({ size: zSize.optional(), layout: zLayout.optional(), network: zNetwork.optional(), onePodPerNode: zOnePodPerNode.optional() })
+  .meta({ description: "the new version's group shape where it differs (e.g. 1 × 8 GPUs → size 2 with newVersion.tensorParallel 4)" });

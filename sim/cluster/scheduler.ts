@@ -8,10 +8,25 @@ export interface PodRequirements {
   readonly memory: number;
   readonly gpu: string;
   readonly selector: Readonly<Record<string, string>>;
+  /** Nodes the pod must not share (pod anti-affinity with the other members of its multi-node replica). */
+  readonly avoid?: readonly Node[];
 }
 
 export function requirementsOf(t: PodTemplate): PodRequirements {
   return { gpus: t.tensorParallel, memory: t.resources.hostMemoryRequest, gpu: t.gpu, selector: t.nodeSelector };
+}
+
+/**
+ * What one pod asks: its template's requirements and, for a member of a multi-node replica whose members repel
+ * each other (leaderWorkerSet.onePodPerNode), the nodes its other members are bound to.
+ */
+export function podRequirements(pod: Pod): PodRequirements {
+  const req = requirementsOf(pod.template);
+  const leader = pod.leader ?? pod;
+  if (leader.template.group?.onePodPerNode !== true) return req;
+  const avoid: Node[] = [];
+  for (const member of [leader, ...leader.workers]) if (member !== pod && member.node !== null && member.stage !== 'Gone') avoid.push(member.node);
+  return avoid.length === 0 ? req : { ...req, avoid };
 }
 
 /** The pool's nodes carry the pod's GPU and every label of its nodeSelector. */
@@ -49,7 +64,7 @@ export function findNode(nodes: readonly Node[], req: PodRequirements, now: numb
   let best: Node | null = null;
   let bestScore = -Infinity;
   for (const node of nodes) {
-    if (!registered(node) || !poolMatches(node.pool, req) || tainted(node, now) || !fits(node, req)) continue;
+    if (!registered(node) || !poolMatches(node.pool, req) || tainted(node, now) || !fits(node, req) || req.avoid?.includes(node)) continue;
     const score = mostAllocatedScore(node, req);
     if (score > bestScore) {
       best = node;
@@ -69,6 +84,7 @@ export function unschedulableMessage(nodes: readonly Node[], req: PodRequirement
     total++;
     if (!poolMatches(node.pool, req)) add("node(s) didn't match selector");
     else if (tainted(node, now)) add(`node(s) had untolerated taint {node.kubernetes.io/${node.pressureKind}-pressure: }`);
+    else if (req.avoid?.includes(node)) add("node(s) didn't match pod anti-affinity rules");
     else {
       if (node.gpusFree < req.gpus) add('Insufficient nvidia.com/gpu');
       if (node.memoryFree < req.memory) add('Insufficient memory');
@@ -167,11 +183,12 @@ export class Scheduler {
         i++;
         continue;
       }
-      const req = requirementsOf(pod.template);
+      const req = podRequirements(pod);
       const node = findNode(this.nodes, req, now);
       if (node === null) {
         const message = unschedulableMessage(this.nodes, req, now);
-        failed.set(pod.template, message);
+        // A pod kept off its group's nodes fails for reasons of its own.
+        if (req.avoid === undefined) failed.set(pod.template, message);
         this.listener.unschedulable(pod, message);
         i++;
         continue;

@@ -83,6 +83,8 @@ export interface PodGroupSpec {
    * rank, so this bounds how long a deleted group can drain.
    */
   readonly workerPreStopSleep: number;
+  /** Members repel each other (pod anti-affinity on the group key): each pod of a replica on its own node. */
+  readonly onePodPerNode: boolean;
 }
 
 /** A ReplicaSet's pod template: everything a pod of one version needs. Seconds and bytes. */

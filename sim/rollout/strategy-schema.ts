@@ -7,6 +7,7 @@ import { zAnalysisTemplate } from './analysis-schema.js';
 import { rollingBudgetProblem } from './fenceposts.js';
 import { zFlagger } from './flagger-schema.js';
 import { zGatewayCutover } from './gateway-cutover-schema.js';
+import { zLeaderWorkerSetShapeChange } from '../cluster/leader-worker-schema.js';
 
 /**
  * The scenario's `rollout` field. Defaults are the real controllers' (config/upstream-defaults.ts), written out
@@ -234,6 +235,8 @@ export const zNewVersion = z.strictObject({
   crashOnStart: z.boolean().default(false),
   /** Multiplies every start-up phase (a bigger image or slower load). */
   startupFactor: z.number().positive().default(1),
+  tensorParallel: z.int().min(1).optional().meta({ description: "the new version's GPUs per pod, where it differs from model.tensorParallel" }),
+  leaderWorkerSet: zLeaderWorkerSetShapeChange.optional(),
 });
 
 export const zRollout = z.strictObject({

@@ -83,7 +83,9 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const prefixWindow = new PrefixWindowCounts(prefixTally);
   const fleetHooks: FleetHooks = { prefixTally };
   const lora = run.adapters.length > 0 ? new LoraStats(run.adapters, adapterLoadLog(run, sim, events)) : null;
-  const createServer = serverFactory(run.serving, sim, streams, run.behaviour, fleetHooks, lora);
+  const oldServers = serverFactory(run.serving.old, sim, streams, run.behaviour, fleetHooks, lora);
+  const newServers = run.serving.new === run.serving.old ? oldServers : serverFactory(run.serving.new, sim, streams, run.behaviour, fleetHooks, lora);
+  const createServer = (podId: number, version: VersionRole, warm: boolean, sink: Router) => (version === 'old' ? oldServers : newServers)(podId, version, warm, sink);
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');

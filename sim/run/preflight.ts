@@ -202,7 +202,7 @@ function diagnose(run: ResolvedRun, blockedBy: BlockedBy | 'none', counter: { ru
   const replicasPerNode = pool === null ? 1 : Math.max(1, Math.floor(pool.gpusPerNode / replicaGpus));
   const unit = run.templates.new.group === null ? 'pod' : 'group';
 
-  for (const unavailable of [...new Set([1, replicasPerNode])]) {
+  for (const unavailable of [...new Set([1, replicasPerNode, pool === null ? 1 : groupsFreeingANewGroup(run, pool.gpusPerNode)])].sort((a, b) => a - b)) {
     const changed = withBudgets(spec, unavailable);
     if (changed === null) break;
     const at = finishes(withStrategy(run, changed));
@@ -250,6 +250,18 @@ export function smallestPassing(max: number, passes: (n: number) => boolean): nu
 function replicaGpusOf(run: ResolvedRun): number {
   const t = run.templates.new;
   return t.tensorParallel * (t.group?.size ?? 1);
+}
+
+/**
+ * How many old replicas must go at once to free the nodes one new replica needs, when the versions' shapes differ
+ * (1 × 8 GPUs → 2 × 4 on distinct nodes: each old replica frees one node, a new one needs two → 2).
+ */
+function groupsFreeingANewGroup(run: ResolvedRun, gpusPerNode: number): number {
+  const nodesOf = (t: ResolvedRun['templates']['old']): number => {
+    const size = t.group?.size ?? 1;
+    return t.group?.onePodPerNode ? size : Math.ceil((size * t.tensorParallel) / gpusPerNode);
+  };
+  return Math.max(1, Math.ceil(nodesOf(run.templates.new) / nodesOf(run.templates.old)));
 }
 
 /** The pool the new pods run in: the first with their GPU and room for one. */

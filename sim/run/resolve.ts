@@ -5,7 +5,9 @@ import { resolveClusterConfig, resolvePodFaults, resolvePodResources, resolvePod
 import { resolveStartup } from '../cluster/startup-spec.js';
 import { checkSleepHostMemory, sleepWakeLevel, wakingStartup } from '../rollout/sleep-wake.js';
 import { defaultPodResources, modelFactsOf, type PodGroupSpec, type PodTemplateArgs } from '../cluster/template.js';
-import type { ModelFacts } from '../cluster/startup-spec.js';
+import type { ModelFacts, StartupSpec } from '../cluster/startup-spec.js';
+import type { MultiNodeLayout } from '../serving/step-time/multi-node.js';
+import { validateTensorParallel } from '../serving/catalog/models.js';
 import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
 import { analysisReach, routesByWeight, strategyName } from '../rollout/create-controller.js';
@@ -28,11 +30,34 @@ import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { checkRunSize } from './size-budget.js';
 
-/** deployment.leaderWorkerSet as the pods' group; null for one pod per replica. */
-function podGroupOf(spec: ScenarioSpec): PodGroupSpec | null {
-  const lws = spec.deployment.leaderWorkerSet;
-  if (lws === undefined || lws.size === 1) return null;
-  return { size: lws.size, restartPolicy: lws.restartPolicy, workerPreStopSleep: lws.workerPreStop?.sleep ?? spec.deployment.preStop.sleep };
+/** One version's pods: its server, its group, its checkpoint shard and its start-up. */
+interface VersionShape {
+  readonly serving: ServingSettings;
+  readonly group: PodGroupSpec | null;
+  readonly modelFacts: ModelFacts;
+  readonly startup: StartupSpec;
+}
+
+/**
+ * deployment.leaderWorkerSet as a version's group (the new version's with rollout.newVersion.leaderWorkerSet
+ * over it), with its layout across pods; null for one pod per replica.
+ */
+function podGroupOf(spec: ScenarioSpec, version: VersionRole): { spec: PodGroupSpec; layout: MultiNodeLayout; network: string } | null {
+  const base = spec.deployment.leaderWorkerSet;
+  const change = version === 'new' ? spec.rollout?.newVersion.leaderWorkerSet : undefined;
+  if (base === undefined && change === undefined) return null;
+  const size = change?.size ?? base?.size ?? 1;
+  if (size === 1) return null;
+  return {
+    spec: {
+      size,
+      restartPolicy: base?.restartPolicy ?? 'RecreateGroupOnPodRestart',
+      workerPreStopSleep: base?.workerPreStop?.sleep ?? spec.deployment.preStop.sleep,
+      onePodPerNode: change?.onePodPerNode ?? base?.onePodPerNode ?? false,
+    },
+    layout: change?.layout ?? base?.layout ?? 'pipeline',
+    network: change?.network ?? base?.network ?? 'infiniband-ndr',
+  };
 }
 
 function podModelFacts(replica: ModelFacts, pods: number): ModelFacts {
@@ -47,7 +72,7 @@ function checkGroupStrategy(spec: ScenarioSpec): void {
   const rollout = spec.rollout;
   if (!rollout) return;
   const lwsStrategy = 'leaderWorkerSet' in rollout.strategy;
-  if (spec.deployment.leaderWorkerSet !== undefined && !lwsStrategy) {
+  if ((spec.deployment.leaderWorkerSet !== undefined || rollout.newVersion.leaderWorkerSet !== undefined) && !lwsStrategy) {
     throw new InputError(
       {
         problem: `a LeaderWorkerSet deployment rolled with the ${strategyName(rollout)} strategy`,
@@ -79,7 +104,8 @@ export interface ResolvedRun {
   readonly duration: number;
   readonly windowSeconds: number;
   readonly slo: ScenarioSpec['slo'];
-  readonly serving: ServingSettings;
+  /** Each version's server: the new one differs when rollout.newVersion changes the pods' or groups' shape. */
+  readonly serving: Readonly<Record<VersionRole, ServingSettings>>;
   readonly behaviour: Readonly<Record<VersionRole, VersionBehaviour>>;
   readonly cluster: ClusterConfig;
   readonly templates: Readonly<Record<VersionRole, ResolvedTemplate>>;
@@ -116,17 +142,25 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
   // The model runs on the first node pool's GPU (pools of other GPU types serve other workloads).
   const gpu = resolveGpu(spec.cluster.nodePools[0].gpu, 'spec.cluster.nodePools[0].gpu');
   const calibration = spec.calibration === undefined ? undefined : { file: loadCalibrationFile(resolve(baseDir, spec.calibration), 'spec.calibration'), path: 'spec.calibration' };
-  const lws = spec.deployment.leaderWorkerSet;
-  const span = lws === undefined ? null : { pods: lws.size, layout: lws.layout, network: lws.network };
-  const serving = resolveServing(spec.model, spec.server, gpu, baseDir, 'spec', calibration, span);
   const cluster = resolveClusterConfig(spec.cluster, baseDir, 'spec.cluster');
-  const group = podGroupOf(spec);
-  // Each pod of a multi-node replica loads its own shard of the checkpoint.
-  const modelFacts = podModelFacts(modelFactsOf(serving.model.architecture, serving.model.weightDtype), group?.size ?? 1);
   checkGroupStrategy(spec);
   const startupSpec = calibration === undefined ? spec.startup : withCalibratedPhases(spec.startup, calibration.file);
   const startupInput = engineStartup(resolveStartupInput(startupSpec, baseDir, 'spec.startup'), spec.server);
-  const startup = resolveStartup(startupInput, modelFacts, serving.model.tensorParallel, 'spec.startup');
+  const shapeOf = (version: VersionRole): VersionShape => {
+    const group = podGroupOf(spec, version);
+    const tensorParallel = version === 'new' ? (spec.rollout?.newVersion.tensorParallel ?? spec.model.tensorParallel) : spec.model.tensorParallel;
+    const span = group === null ? null : { pods: group.spec.size, layout: group.layout, network: group.network };
+    if (version === 'new' && spec.model.architecture !== undefined) validateTensorParallel(spec.model.architecture, tensorParallel, 'spec.rollout.newVersion.tensorParallel');
+    const serving = resolveServing({ ...spec.model, tensorParallel }, spec.server, gpu, baseDir, 'spec', calibration, span);
+    // Each pod of a multi-node replica loads its own shard of the checkpoint.
+    const modelFacts = podModelFacts(modelFactsOf(serving.model.architecture, serving.model.weightDtype), group?.spec.size ?? 1);
+    const startup = resolveStartup(startupInput, modelFacts, tensorParallel, 'spec.startup');
+    return { serving, group: group === null ? null : group.spec, modelFacts, startup };
+  };
+  const shapes = { old: shapeOf('old'), new: spec.rollout?.newVersion.tensorParallel === undefined && spec.rollout?.newVersion.leaderWorkerSet === undefined ? null : shapeOf('new') };
+  const shape = (version: VersionRole): VersionShape => shapes[version] ?? shapes.old;
+  const serving = shapes.old.serving;
+  const { modelFacts } = shapes.old;
   const podSettings = resolvePodSettings(spec.deployment);
   const pod = { ...podSettings, minReadySeconds: gatedMinReadySeconds(podSettings.minReadySeconds, spec.routing.discovery ?? null) };
   const resources = resolvePodResources(spec.deployment.resources);
@@ -139,10 +173,10 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
   const template = (version: VersionRole): ResolvedTemplate => ({
     name: `${scenario.metadata.name}-${version}`.replace(/[^a-z0-9-]/gi, '-').toLowerCase(),
     version,
-    model: modelFacts,
+    model: shape(version).modelFacts,
     gpu: serving.gpu.name,
-    tensorParallel: serving.model.tensorParallel,
-    startup: version === 'new' && sleepLevel !== null ? wakingStartup(startup, sleepLevel) : startup,
+    tensorParallel: shape(version).serving.model.tensorParallel,
+    startup: version === 'new' && sleepLevel !== null ? wakingStartup(shapes.old.startup, sleepLevel) : shape(version).startup,
     pod,
     ...serving.lifecycle,
     resources,
@@ -150,7 +184,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
       version === 'new' && newVersion
         ? resolvePodFaults({ crashOnStart: newVersion.crashOnStart, startupFactor: newVersion.startupFactor, extraLoadSeconds: 0 })
         : undefined,
-    group,
+    group: shape(version).group,
   });
   const rollout = spec.rollout;
   const adapters = spec.traffic.adapters === undefined ? [] : adapterNames(spec.traffic.adapters, rolloutAdapters(rollout));
@@ -166,7 +200,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
     duration: spec.duration,
     windowSeconds: spec.metrics.windowSeconds,
     slo: spec.slo,
-    serving,
+    serving: { old: serving, new: shape('new').serving },
     behaviour: {
       old: { stepTimeFactor: 1, errorRate: 0 },
       new: { stepTimeFactor: newVersion?.stepTimeFactor ?? 1, errorRate: newVersion?.errorRate ?? 0 },

@@ -115,9 +115,9 @@ spec:
 
   test('runs the roofline with the fitted parameters and draws the phases it leaves auto from the calibration', () => {
     const run = resolveRun(loadScenarioText(scenario('llama-3.1-8b'), { source: 'test', baseDir: dir }));
-    if (run.serving.kind !== 'llm') throw new Error('expected the LLM server');
+    if (run.serving.old.kind !== 'llm') throw new Error('expected the LLM server');
     const fitted = new RooflineStepTime(resolveModel('llama-3.1-8b'), resolveGpu('h100-80gb'), 1, { weightDtype: 'bf16', kvDtype: 'bf16' }, calibration.serving[0].roofline);
-    for (const batch of [decodeBatch(32, 2000), prefillBatch(3000)]) expect(run.serving.stepTime.stepSeconds(batch)).toBe(fitted.stepSeconds(batch));
+    for (const batch of [decodeBatch(32, 2000), prefillBatch(3000)]) expect(run.serving.old.stepTime.stepSeconds(batch)).toBe(fitted.stepSeconds(batch));
     const startup = run.templates.new.startup;
     expect(startup.graphCapture.mean).toBeCloseTo(13.5, 6);
     expect(startup.compile).not.toBe('auto');

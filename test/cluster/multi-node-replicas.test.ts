@@ -11,7 +11,7 @@ import { cutDelay } from '../../sim/run/drop-risk.js';
 import { preflight } from '../../sim/run/preflight.js';
 import { resolveRun } from '../../sim/run/resolve.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
-import { loadScenarioText } from '../../sim/scenario/load.js';
+import { loadScenarioFile, loadScenarioText } from '../../sim/scenario/load.js';
 import { scenarioWarnings } from '../../sim/scenario/lint.js';
 import { makePodTemplate } from '../../sim/cluster/template.js';
 import { inputError } from '../helpers/input-error.js';
@@ -149,6 +149,39 @@ describe('will a LeaderWorkerSet rollout finish?', () => {
   });
 });
 
+describe('a new version of another shape: 1 × 8 GPUs → 2 × 4 (rollout.newVersion)', () => {
+  const DEADLOCK = 'scenarios/multi-node/one-by-eight-to-two-by-four-deadlock.yaml';
+
+  it('deadlocks on full nodes when the ranks repel each other, and preflight verifies maxUnavailable 2 and one more node', () => {
+    const loaded = loadScenarioFile(DEADLOCK, ['spec.duration=40m', 'spec.traffic.arrival.poisson.rate=0.5/s']);
+    const run = resolveRun(loaded);
+    expect(run.templates.old).toMatchObject({ tensorParallel: 8, group: null });
+    expect(run.templates.new).toMatchObject({ tensorParallel: 4, group: { size: 2, onePodPerNode: true } });
+    // Each new pod loads half of the checkpoint the old pod loaded.
+    expect(run.templates.new.model.weightBytes * 2).toBeCloseTo(run.templates.old.model.weightBytes, 0);
+    const result = runScenario(loaded);
+    expect(result.summary.rollout.outcome).toBe('stalled');
+    expect(result.summary.rollout.blockedBy).toBe('gpu-capacity');
+    expect(named(result.events, 'FailedScheduling').at(-1)!.reason).toMatch(/didn't match pod anti-affinity rules/);
+    const report = preflight(loaded);
+    expect(report.fixes.map((f) => f.text)).toEqual([
+      'maxSurge: 0, maxUnavailable: 2 (frees 16 GPUs before a new group needs them)',
+      'add 8 GPUs in pool h100 (1 node: nodes 8 → 9, maxNodes 8 → 9)',
+    ]);
+  });
+
+  it('completes when the two ranks may share a node', () => {
+    const result = runScenario(loadScenarioFile(DEADLOCK, ['spec.duration=60m', 'spec.traffic.arrival.poisson.rate=0.5/s', 'spec.rollout.newVersion.leaderWorkerSet.onePodPerNode=false']));
+    expect(result.summary.rollout.outcome).toBe('completed');
+    // One group at a time (maxUnavailable 1): the partition steps 8 → 0 one ordinal per write.
+    expect(named(result.events, 'LwsStatefulSet').map((e) => e.reason.split(', ')[1])).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0].map((p) => `partition ${p}`));
+  });
+
+  it("refuses a new tensor parallelism the model's heads do not divide", () => {
+    expect(inputError(() => resolveRun(loadScenarioFile(DEADLOCK, ['spec.rollout.newVersion.tensorParallel=3']))).message).toMatch(/spec\.rollout\.newVersion\.tensorParallel/);
+  });
+});
+
 describe('multi-node settings that cannot be right', () => {
   it('refuses a Deployment strategy for a LeaderWorkerSet, and an abort for the LWS rolling update', () => {
     expect(inputError(() => resolveRun(load(['spec.rollout.strategy={"rollingUpdate":{}}']))).message).toMatch(
@@ -173,7 +206,7 @@ describe('multi-node settings that cannot be right', () => {
         pod,
         listenAt: 'engine-ready',
         shutdownTimeout: 60,
-        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep },
+        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep, onePodPerNode: false },
         createServer: () => {
           throw new Error('not started');
         },

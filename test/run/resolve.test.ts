@@ -23,8 +23,8 @@ describe('resolveRun', () => {
     expect(run.seed).toBe(7);
     expect(run.duration).toBe(600);
     expect(run.windowSeconds).toBe(10);
-    expect(run.serving.kind).toBe('queue');
-    expect(run.serving.lifecycle).toEqual({ listenAt: 'engine-ready', shutdownTimeout: 0 });
+    expect(run.serving.old.kind).toBe('queue');
+    expect(run.serving.old.lifecycle).toEqual({ listenAt: 'engine-ready', shutdownTimeout: 0 });
     expect(run.templates.old.listenAt).toBe('engine-ready');
     expect(run.templates.new.shutdownTimeout).toBe(0);
     expect(run.templates.old.pod.terminationGracePeriodSeconds).toBe(90);
@@ -40,11 +40,11 @@ describe('resolveRun', () => {
     const loaded = loadScenarioFile('scenarios/llama-70b-blue-green.yaml', ['spec.server.shutdownTimeout=45s']);
     const run = resolveRun(loaded);
     expect(run.seed).toBe(loaded.scenario.spec.seed);
-    expect(run.serving.kind).toBe('llm');
-    expect(run.serving.lifecycle.shutdownTimeout).toBe(45);
+    expect(run.serving.old.kind).toBe('llm');
+    expect(run.serving.old.lifecycle.shutdownTimeout).toBe(45);
     expect(run.templates.new.shutdownTimeout).toBe(45);
     expect(run.routing).toBe('weights');
-    expect(run.templates.new.tensorParallel).toBe(run.serving.model.tensorParallel);
+    expect(run.templates.new.tensorParallel).toBe(run.serving.old.model.tensorParallel);
   });
 
   it('names the field of an input error, as the user wrote it', () => {

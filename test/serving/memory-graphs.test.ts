@@ -68,7 +68,7 @@ spec:
   traffic: { arrival: { poisson: { rate: 1/s } }, promptTokens: { constant: 100 }, outputTokens: { constant: 10 } }
 `;
     const blocks = (server: string) => {
-      const serving = resolveRun(loadScenarioText(text(server))).serving;
+      const serving = resolveRun(loadScenarioText(text(server))).serving.old;
       if (serving.kind !== 'llm') throw new Error('expected the LLM server');
       return serving.replica.kvBlocks;
     };

@@ -78,13 +78,13 @@ describe('user catalog file', () => {
     const loaded = loadScenarioFile(join(dir, 'scenario.yaml'));
     expect(loaded.scenario.spec.model.architecture?.name).toBe('tiny-llama');
     const run = resolveRun(loaded);
-    expect(run.serving.gpu.name).toBe('MI300X-Lab');
+    expect(run.serving.old.gpu.name).toBe('MI300X-Lab');
     expect(run.cluster.nodePools[0].gpu).toBe('MI300X-Lab');
     // Without the catalog the same names are unknown.
     expect(() => loadScenarioText(scenario('h100-80gb', 'tiny-llama', 'seed: 1'), { baseDir: dir })).toThrow(/unknown model "tiny-llama"/);
     // --catalog of `run` is an override of spec.catalog.
     const viaOverride = loadScenarioText(scenario('mi300x-lab', 'tiny-llama', 'seed: 1'), { baseDir: dir, overrides: [`spec.catalog=${JSON.stringify(join(dir, 'lab.yaml'))}`] });
-    expect(resolveRun(viaOverride).serving.gpu.memoryBytes).toBe(192 * 1024 ** 3);
+    expect(resolveRun(viaOverride).serving.old.gpu.memoryBytes).toBe(192 * 1024 ** 3);
   });
 
   it('a bad spec.catalog is an error at spec.catalog', () => {
