@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zCluster, zPodResources, zPodSettings, zStartup } from '../cluster/schema.js';
+import { zDisaggregation } from '../cluster/disaggregation-schema.js';
 import { zRouting } from '../routing/config.js';
 import { zAutoscaling } from '../rollout/autoscaling-schema.js';
 import { zRollout } from '../rollout/strategy-schema.js';
@@ -27,6 +28,7 @@ export const zDeployment = zPodSettings.extend({
   resources: zPodResources.prefault({}),
   warmup: zWarmup.nullable().optional().meta({ description: "what a new pod's server does before Ready (prefix-cache warm-up; null: none)" }),
   autoscaling: zAutoscaling.optional().meta({ description: 'a HorizontalPodAutoscaler (or KEDA ScaledObject) on the workload (docs/autoscaling.md)' }),
+  disaggregation: zDisaggregation.optional().meta({ description: 'prefill/decode disaggregation: this deployment is the decode role, plus a prefill role (docs/disaggregation.md)' }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });
