@@ -113,6 +113,7 @@ interface CoordinatedRole {
 export class CoordinatedPdController extends ControllerBase {
   readonly strategy = 'rollingUpdate';
   readonly steps: number;
+  /** The shared step in progress (1..steps; steps + 1 once the last one is done). */
   private step = 0;
   private readonly roles: Readonly<Record<PdRole, CoordinatedRole>>;
 
@@ -130,11 +131,6 @@ export class CoordinatedPdController extends ControllerBase {
         return { replicas: w.replicas, batch: rollingBatch(f.surge, Math.min(f.unavailable, w.replicas)) };
       }),
     );
-  }
-
-  /** The shared step in progress (1..steps; steps + 1 once the last one is done). */
-  get currentStep(): number {
-    return this.step;
   }
 
   start(): void {
