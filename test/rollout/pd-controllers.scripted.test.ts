@@ -56,6 +56,20 @@ describe('coordinated prefill/decode rollout', () => {
   });
 });
 
+describe('coordinated prefill/decode rollout, aborted', () => {
+  it('scales both new ReplicaSets to 0 and the old ones back, and ends aborted once the old pods are available', () => {
+    const host = new ScriptedHost({ readyAfter: { old: 10, new: 10 } });
+    const controller = new CoordinatedPdController(host, world(host));
+    host.drive(controller, 0);
+    host.at(15, () => controller.abort('operator'));
+    host.advance(100);
+    expect(scales(host).filter(([t]) => t >= 15)).toEqual([
+      [15, 'new 0'], [15, 'old 6'], [15, 'new#2 0'], [15, 'old#2 2'],
+    ]);
+    expect(controller.state).toMatchObject({ outcome: 'aborted', finishedAt: 25, reason: 'operator' });
+  });
+});
+
 describe('independent prefill/decode rollout', () => {
   it('reports a stalled role as the rollout\'s outcome when the run ends', () => {
     const host = new ScriptedHost({ readyAfter: { new: null } });
