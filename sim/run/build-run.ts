@@ -203,7 +203,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   };
 }
 
-/** The rollout has started and not finished (its last instant included). */
+/** The rollout has started and not finished yet. */
 function rolloutRunning(driver: RolloutDriver | null): boolean {
   const state = driver?.state;
   return state !== null && state !== undefined && state.startedAt !== null && state.finishedAt === null;
