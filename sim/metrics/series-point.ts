@@ -1,6 +1,6 @@
 import { InternalError } from '../errors.js';
 import { statisticMs } from './latency-fields.js';
-import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, prefixHitRate, SERIES_COLUMNS, SERIES_LATENCY_FIELDS } from './series.js';
+import { CAUSE_COLUMNS, GAUGE_FIELDS, GAUGES, pdRatio, prefixHitRate, SERIES_COLUMNS, SERIES_LATENCY_FIELDS } from './series.js';
 import type { GaugeMerge, SeriesRow } from './series.js';
 import type { QuantileView } from './sketch.js';
 import { ALL_SLOTS, COMPLETED, DROPPED, METRICS, newLatencySketches, OUTCOMES, REJECTED, TIMED_OUT, TTFT } from './window-stats.js';
@@ -85,6 +85,8 @@ export class SeriesPoint {
     CAUSE_COLUMNS.forEach((column, i) => (row[column] = this.causes[i]));
     GAUGE_FIELDS.forEach((field, i) => (row[field] = this.gauges[i]));
     row.prefixHitRate = prefixHitRate(row);
+    row.pdRatioOld = pdRatio(row.prefillReadyOld, row.decodeReadyOld);
+    row.pdRatioNew = pdRatio(row.prefillReadyNew, row.decodeReadyNew);
     return row;
   }
 

@@ -98,6 +98,11 @@ export const GAUGES = {
   /** Pods waiting for a node. */
   pendingPods: 'max',
   nodes: 'max',
+  /** Ready pods of each role per version in a disaggregated run (docs/disaggregation.md); 0 otherwise. */
+  prefillReadyOld: 'min',
+  prefillReadyNew: 'min',
+  decodeReadyOld: 'min',
+  decodeReadyNew: 'min',
   /** Prompt tokens the servers looked up in their prefix caches during the window (vLLM's prefix_cache_queries). */
   prefixQueryTokens: 'sum',
   /** Of those, tokens found in the cache (prefix_cache_hits). */
@@ -139,6 +144,9 @@ export type CauseCounts = Record<CauseColumn, number>;
 export interface SeriesRatios {
   /** prefixHitTokens / prefixQueryTokens, 0..1; null when nothing was looked up. */
   prefixHitRate: number | null;
+  /** Ready prefill pods / ready decode pods of a version; null when it has no decode pod ready (or no disaggregation). */
+  pdRatioOld: number | null;
+  pdRatioNew: number | null;
 }
 
 /** One row per time window: the timeseries.csv line and the data behind the charts. */
@@ -167,4 +175,11 @@ export const SERIES_COLUMNS: readonly (keyof SeriesRow)[] = [
   ...CAUSE_COLUMNS,
   ...GAUGE_FIELDS,
   'prefixHitRate',
+  'pdRatioOld',
+  'pdRatioNew',
 ];
+
+/** A version's prefill:decode ready-pod ratio, null without a decode pod ready. */
+export function pdRatio(prefillReady: number, decodeReady: number): number | null {
+  return decodeReady > 0 ? prefillReady / decodeReady : null;
+}

@@ -102,6 +102,23 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     toShare: true,
     extraGpuHours: true,
   },
+  disaggregation: {
+    prefillReplicas: true,
+    decodeReplicas: true,
+    targetRatio: true,
+    ratioOldMin: true,
+    ratioOldMax: true,
+    ratioNewMin: true,
+    ratioNewMax: true,
+    maxRatioDrift: true,
+    prefillSecondsMean: true,
+    prefillSecondsP95: true,
+    transferSecondsMean: true,
+    transferSecondsP95: true,
+    noPrefillEndpoint: true,
+    failedOnPrefillPod: true,
+    cutByDecodePod: true,
+  },
   engine: { events: true, wallSeconds: true },
 };
 

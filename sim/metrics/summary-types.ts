@@ -175,5 +175,35 @@ export interface Summary {
     maxDesiredDuringRollout: number | null;
   };
   lora?: LoraSummary;
+  /** Prefill/decode disaggregation (docs/disaggregation.md): present when deployment.disaggregation is set. */
+  disaggregation?: DisaggregationSummary;
   engine: { events: number; wallSeconds: number };
+}
+
+/** The prefill role, the KV transfers and the prefill:decode ratio of a disaggregated run. */
+export interface DisaggregationSummary {
+  /** spec.replicas of each role, and prefill / decode: the ratio the fleet was sized for. */
+  prefillReplicas: number;
+  decodeReplicas: number;
+  targetRatio: number;
+  /**
+   * Ready prefill pods / ready decode pods of each version while the rollout ran (at every readiness change,
+   * whenever the version had a decode pod ready); null without a rollout or when it never had one.
+   */
+  ratioOldMin: number | null;
+  ratioOldMax: number | null;
+  ratioNewMin: number | null;
+  ratioNewMax: number | null;
+  /** Most prefill pods any version was off its share of the target ratio, max over v of |P_v − D_v × P / D|, during the rollout; null without one. */
+  maxRatioDrift: number | null;
+  /** Seconds from a request's arrival at its prefill pod to its first token there (queue + prefill). */
+  prefillSecondsMean: number | null;
+  prefillSecondsP95: number | null;
+  /** Seconds of a KV transfer (latency + bytes / bandwidth). */
+  transferSecondsMean: number | null;
+  transferSecondsP95: number | null;
+  /** Requests that ended in their prefill stage: no prefill pod of their version, refused or cut by it, cut with their decode pod. */
+  noPrefillEndpoint: number;
+  failedOnPrefillPod: number;
+  cutByDecodePod: number;
 }

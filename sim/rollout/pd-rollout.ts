@@ -4,9 +4,10 @@ import { RandomStreams } from '../engine/random.js';
 import { Simulator } from '../engine/simulator.js';
 import { fleetPdLatency, ratioDrift, type PdLoad, type PdReplicaCosts, type RoleCounts } from '../serving/disaggregation.js';
 import { lwsBudgets, type LwsRollingConfig } from './lws-arithmetic.js';
+import { coordinatedStepCount, coordinatedTarget, PD_ROLES, rollingBatch, type PdRole } from './pd-arithmetic.js';
 import { LwsController } from './lws-controller.js';
 
-export type PdRole = 'prefill' | 'decode';
+export type { PdRole };
 /** `independent`: each role's LWS rolls on its own. `coordinated`: both roles step their partitions together. */
 export type PdRolloutMode = 'independent' | 'coordinated';
 
@@ -48,19 +49,17 @@ export interface PdSample {
  * and the next step waits until every role's groups above its partition are updated and ready.
  */
 export function coordinatedPartitions(replicas: Readonly<Record<PdRole, number>>, steps: number, step: number): Record<PdRole, number> {
-  const at = (r: number): number => r - Math.min(r, Math.ceil((step * r) / steps));
+  const at = (r: number): number => r - coordinatedTarget(r, steps, step);
   return { prefill: at(replicas.prefill), decode: at(replicas.decode) };
 }
 
 export function coordinatedSteps(roles: Readonly<Record<PdRole, LwsRollingConfig>>): number {
-  let steps = 0;
-  for (const role of ['prefill', 'decode'] as const) {
-    const c = roles[role];
-    const b = lwsBudgets(c);
-    const batch = b.maxSurge > 0 ? b.maxSurge : Math.max(1, b.maxUnavailable);
-    steps = Math.max(steps, Math.ceil(c.replicas / batch));
-  }
-  return steps;
+  return coordinatedStepCount(
+    PD_ROLES.map((role) => {
+      const b = lwsBudgets(roles[role]);
+      return { replicas: roles[role].replicas, batch: rollingBatch(b.maxSurge, b.maxUnavailable) };
+    }),
+  );
 }
 
 function tailDone(states: readonly GroupState[], from: number, replicas: number): boolean {

@@ -239,6 +239,16 @@ export const zNewVersion = z.strictObject({
   leaderWorkerSet: zLeaderWorkerSetShapeChange.optional(),
 });
 
+/**
+ * How the two roles of a disaggregated deployment (deployment.disaggregation) roll (docs/disaggregation.md):
+ * `independent`, each role's own Deployment RollingUpdate; `coordinated`, one controller stepping both roles'
+ * new ReplicaSets by the same share of their replicas (LWS DisaggregatedSet's planner).
+ */
+export const zDisaggregatedRollout = z.strictObject({
+  mode: z.enum(['independent', 'coordinated']).meta({ description: 'independent: each role its own RollingUpdate; coordinated: both roles step together' }),
+  prefillRollingUpdate: zRollingUpdate.optional().meta({ description: "the prefill role's maxSurge/maxUnavailable (default: the strategy's rollingUpdate)" }),
+});
+
 export const zRollout = z.strictObject({
   at: zDuration,
   strategy: zStrategy,
@@ -265,6 +275,7 @@ export const zRollout = z.strictObject({
     .string()
     .optional()
     .meta({ description: 'path of Inference Extension YAML (InferenceModelRewrite, InferenceModel targetModels, or HTTPRoute over two InferencePools) to import as the strategy' }),
+  disaggregated: zDisaggregatedRollout.optional().meta({ description: 'how the prefill and decode roles roll (with deployment.disaggregation; default independent)' }),
   /** Argo AnalysisTemplates by name, referenced by the strategy's analysis steps. */
   analysisTemplates: z.record(z.string(), zAnalysisTemplate).default({}),
 });

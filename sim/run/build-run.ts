@@ -19,12 +19,15 @@ import { GatewayPropagation } from '../routing/propagation.js';
 import { Router } from '../routing/router.js';
 import { PrefixCacheTally } from '../serving/prefix-tally.js';
 import { LoraStats, type AdapterLoadListener } from '../serving/lora.js';
+import { podRefusalSink } from '../routing/prefill-dispatch.js';
+import type { Server } from '../serving/server.js';
 import { serverFactory, type FleetHooks } from '../serving/setup.js';
 import { warmupPrefixes } from '../serving/warmup.js';
 import { TrafficSource } from '../traffic/source.js';
 import type { VersionRole } from '../traffic/request.js';
 import { gauges, PrefixWindowCounts } from './gauges.js';
 import { DropRiskEstimator } from './drop-risk.js';
+import { DisaggregatedFleet } from './disaggregated-fleet.js';
 import { recordingRequests } from './request-records.js';
 import type { ResolvedRun } from './resolve.js';
 import type { RequestRecord } from './result.js';
@@ -61,6 +64,8 @@ export interface BuiltRun {
   readonly autoscaler: HorizontalAutoscaler | null;
   /** The workload's spec.replicas now (the autoscaler's, else the Deployment's). */
   desiredReplicas(): number;
+  /** deployment.disaggregation's prefill role and prefill stage; null without it. */
+  readonly disaggregation: DisaggregatedFleet | null;
 }
 
 export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
@@ -83,9 +88,13 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const prefixWindow = new PrefixWindowCounts(prefixTally);
   const fleetHooks: FleetHooks = { prefixTally };
   const lora = run.adapters.length > 0 ? new LoraStats(run.adapters, adapterLoadLog(run, sim, events)) : null;
-  const oldServers = serverFactory(run.serving.old, sim, streams, run.behaviour, fleetHooks, lora);
-  const newServers = run.serving.new === run.serving.old ? oldServers : serverFactory(run.serving.new, sim, streams, run.behaviour, fleetHooks, lora);
+  const decodeHooks: FleetHooks = run.disaggregation === null ? fleetHooks : { ...fleetHooks, disaggregation: 'prefilled' };
+  const oldServers = serverFactory(run.serving.old, sim, streams, run.behaviour, decodeHooks, lora);
+  const newServers = run.serving.new === run.serving.old ? oldServers : serverFactory(run.serving.new, sim, streams, run.behaviour, decodeHooks, lora);
   const createServer = (podId: number, version: VersionRole, warm: boolean, sink: Router) => (version === 'old' ? oldServers : newServers)(podId, version, warm, sink);
+  // Prompts are prefilled on the prefill pods: their prefix caches are the ones a warm-up fills.
+  const prefillHooks: FleetHooks = { prefixTally, disaggregation: 'prefill-only' };
+  let pd: DisaggregatedFleet | null = null;
 
   const routerOf = (): Router => {
     if (!router) throw new InternalError('a server started before the router exists');
@@ -93,13 +102,23 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   };
   const dropRisk = new DropRiskEstimator(duration);
   const cluster = new Cluster(sim, streams, run.cluster, {
-    statusChanged: () => driver?.requestSync(),
-    endpointsChanged: () => router?.endpointsChanged(),
+    statusChanged: () => {
+      driver?.requestSync();
+      pd?.statusChanged();
+    },
+    endpointsChanged: (version) => {
+      pd?.roles.refresh(version);
+      router?.endpointsChanged();
+    },
     podEvent: (e) => events.push(e),
     deleting: (pod) => dropRisk.deleting(pod),
   });
+  const decodeServer = (podId: number, version: VersionRole, warm: boolean): Server => {
+    const engine = createServer(podId, version, warm, routerOf());
+    return pd === null ? engine : pd.decodeServer(engine, routerOf());
+  };
   const template = (version: VersionRole): PodTemplate =>
-    makePodTemplate({ ...run.templates[version], createServer: (podId, { warm }) => createServer(podId, version, warm, routerOf()) });
+    makePodTemplate({ ...run.templates[version], createServer: (podId, { warm }) => decodeServer(podId, version, warm) });
   const templates = { old: template('old'), new: template('new') };
 
   const requests: RequestRecord[] | undefined = options.collectRequests ? [] : undefined;
@@ -107,18 +126,23 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   const traffic = new TrafficSource(sim, streams, run.traffic, outcomes, run.baseDir);
   dropRisk.bind(traffic.outputSurvival(), (req, outcome) => !traffic.client.retries(req, outcome));
   // Before the first server starts: the warm-up replays the traffic's own prefixes.
-  if (run.warmup !== null) fleetHooks.warmPrefixes = warmupPrefixes(run.warmup, traffic.prefix);
-  const liveRouter = new Router(sim, streams, cluster.routerView(run.discovery), traffic.client, run.router, {
+  if (run.warmup !== null) fleetHooks.warmPrefixes = prefillHooks.warmPrefixes = warmupPrefixes(run.warmup, traffic.prefix);
+  const routerView = cluster.routerView(run.discovery);
+  if (run.disaggregation !== null) {
+    pd = new DisaggregatedFleet(sim, cluster, routerView, run.disaggregation, run.fleet.replicas, () => rolloutRunning(driver), { streams, behaviour: run.behaviour, hooks: prefillHooks });
+  }
+  const liveRouter = new Router(sim, streams, pd === null ? routerView : pd.roles.decode, traffic.client, run.router, {
     mirrored: (_req, at) => mirrors.arrived(at),
     completed: (req, at) => mirrors.completed(req, at),
     failed: (req, at, outcome, cause) => mirrors.failed(req, at, outcome, cause),
   });
   router = liveRouter;
-  cluster.setRequestSink(liveRouter);
+  cluster.setRequestSink(pd === null ? liveRouter : podRefusalSink(pd.dispatcher, liveRouter));
   if (run.adapterRule !== null) liveRouter.setAdapterRewrite(run.adapterRule);
 
   const stable = cluster.createReplicaSet(templates.old);
   cluster.initialFleet(stable, run.fleet.replicas, { cold: run.fleet.cold });
+  pd?.placeInitialFleet(run.fleet.cold);
   if (run.routing === 'pods') liveRouter.setSplit('pods');
   const initialGpus = cluster.stats().gpusHeld;
 
@@ -141,7 +165,9 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
           : recorder.query(source, from, to, source === 'new' ? previewCopies : null),
       log: (e) => events.push(e),
     });
-    rolloutDriver.schedule(createController(spec, rolloutDriver.host(), stable, run.fleet.replicas), run.rollout.schedule);
+    const host = rolloutDriver.host();
+    const controller = pd?.controller(host, stable, run.fleet.replicas, spec.progressDeadlineSeconds) ?? createController(spec, host, stable, run.fleet.replicas);
+    rolloutDriver.schedule(controller, run.rollout.schedule);
     driver = rolloutDriver;
   }
 
@@ -165,7 +191,7 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   // Time series: one sample per window end.
   const sampleHandler = sim.handler(() => {
     prefixWindow.advance();
-    const windowGauges = gauges(cluster, liveRouter, prefixWindow, desiredReplicas());
+    const windowGauges = gauges(cluster, liveRouter, prefixWindow, desiredReplicas(), pd?.counts());
     recorder.sample(sim.now, windowGauges);
     mirrors.sample(sim.now, windowGauges);
     const next = sim.now + windowSeconds;
@@ -173,7 +199,16 @@ export function buildRun(run: ResolvedRun, options: BuildOptions): BuiltRun {
   });
   if (windowSeconds < duration) sim.at(windowSeconds, sampleHandler);
 
-  return { sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow, lora, autoscaler, desiredReplicas };
+  return {
+    sim, cluster, router: liveRouter, traffic, recorder, mirrors, driver, events, requests, dropRisk, initialGpus, prefixWindow, lora, autoscaler, desiredReplicas,
+    disaggregation: pd,
+  };
+}
+
+/** The rollout has started and not finished yet. */
+function rolloutRunning(driver: RolloutDriver | null): boolean {
+  const state = driver?.state;
+  return state !== null && state !== undefined && state.startedAt !== null && state.finishedAt === null;
 }
 
 /** Adapter loads as rows of the event log: the pod (named as the cluster names it), the adapter and its source. */

@@ -2,6 +2,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Gauges } from '../metrics/recorder.js';
 import type { Router } from '../routing/router.js';
 import type { PrefixCacheTally } from '../serving/prefix-tally.js';
+import { NO_ROLES, type RoleReadyCounts } from './disaggregation-metrics.js';
 
 /** The fleet's prefix-cache counts since the previous window's sample. */
 export class PrefixWindowCounts {
@@ -25,7 +26,7 @@ export class PrefixWindowCounts {
  * The fleet's state at a window's end: queues, KV use, pods, endpoints and GPUs by phase, prefix-cache counts,
  * and the workload's spec.replicas (the autoscaler's desired replicas).
  */
-export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCounts, desiredReplicas: number): Gauges {
+export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCounts, desiredReplicas: number, roles: RoleReadyCounts = NO_ROLES): Gauges {
   const s = cluster.stats();
   let waiting = 0;
   let running = 0;
@@ -58,6 +59,10 @@ export function gauges(cluster: Cluster, router: Router, prefix: PrefixWindowCou
     gpusAllocatable: s.gpusAllocatable,
     pendingPods: s.pendingPods,
     nodes: s.nodes,
+    prefillReadyOld: roles.prefill.old,
+    prefillReadyNew: roles.prefill.new,
+    decodeReadyOld: roles.decode.old,
+    decodeReadyNew: roles.decode.new,
     prefixQueryTokens: prefix.queryTokens,
     prefixHitTokens: prefix.hitTokens,
   };

@@ -28,6 +28,7 @@ import { resolveServing, type ServingSettings, type VersionBehaviour } from '../
 import type { WarmupSpec } from '../serving/warmup.js';
 import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
+import { resolveDisaggregation, type ResolvedDisaggregation } from './disaggregation-resolve.js';
 import { checkRunSize } from './size-budget.js';
 
 /** One version's pods: its server, its group, its checkpoint shard and its start-up. */
@@ -129,6 +130,8 @@ export interface ResolvedRun {
   readonly analysisReach: number;
   /** deployment.autoscaling: the HPA (or KEDA) on the workload; null without one. */
   readonly autoscaling: AutoscalingSpec | null;
+  /** deployment.disaggregation: the prefill role and the KV link (docs/disaggregation.md); null without it. */
+  readonly disaggregation: ResolvedDisaggregation | null;
 }
 
 export function resolveRun(loaded: LoadedScenario, seed?: number): ResolvedRun {
@@ -192,6 +195,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
     throw new InputError({ problem: 'requests name LoRA adapters', expected: 'server.lora (the LLM server with --enable-lora)' }, 'spec.traffic.adapters');
   }
   if (spec.deployment.autoscaling) checkAutoscaledStrategy(strategyName(rollout), 'spec.deployment.autoscaling');
+  const disaggregation = resolveDisaggregation({ spec, decodeServing: serving, gpu, baseDir, calibration, modelFacts, startupInput, decodeTemplate: template });
   return {
     name: scenario.metadata.name,
     hash: loaded.hash,
@@ -220,5 +224,6 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
     adapterRule: adapterRewriteRule(rollout, adapters),
     analysisReach: Math.max(analysisReach(rollout), autoscalingReach(spec.deployment.autoscaling)),
     autoscaling: spec.deployment.autoscaling ?? null,
+    disaggregation,
   };
 }

@@ -45,7 +45,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
   // The last (possibly short) window ends with the run.
   for (const pod of cluster.pods) pod.server?.materialise();
   built.prefixWindow.advance();
-  const lastGauges = gauges(cluster, router, built.prefixWindow, built.desiredReplicas());
+  const lastGauges = gauges(cluster, router, built.prefixWindow, built.desiredReplicas(), built.disaggregation?.counts());
   recorder.sample(duration, lastGauges);
   mirrors.sample(duration, lastGauges);
   // What holds a stalled rollout is read before finish() closes its phases.
@@ -65,6 +65,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     wallSeconds: (performance.now() - wallStart) / 1000,
     dropRisk: built.dropRisk,
     verdict: driver?.state?.outcome === 'stalled' ? stallVerdict(run, holding) : undefined,
+    disaggregation: built.disaggregation?.summary(),
   });
   return {
     summary,

@@ -1,6 +1,6 @@
 import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
-import type { Summary } from '../metrics/summary-types.js';
+import type { DisaggregationSummary, Summary } from '../metrics/summary-types.js';
 import type { HorizontalAutoscaler } from '../rollout/autoscaler-loop.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
@@ -26,6 +26,8 @@ export interface RunFacts {
   readonly dropRisk: DropRiskEstimator;
   /** Why a stalled rollout is held and what lets it finish (absent: it did not stall). */
   readonly verdict?: StallVerdict;
+  /** The prefill role's figures (absent without deployment.disaggregation). */
+  readonly disaggregation?: DisaggregationSummary;
 }
 
 /** The summary contract (docs: README "Outputs") of a finished run. */
@@ -74,6 +76,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
     ...(facts.lora === null
       ? {}
       : { lora: summariseLora(facts.lora, run.adapterRule, cluster.podGpuHours - (facts.steadyGpus * run.duration) / 3600) }),
+    ...(facts.disaggregation === undefined ? {} : { disaggregation: facts.disaggregation }),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zCluster, zPodResources, zPodSettings, zStartup } from '../cluster/schema.js';
+import { zDisaggregation } from '../cluster/disaggregation-schema.js';
 import { zLeaderWorkerSetDeployment } from '../cluster/leader-worker-schema.js';
 import { zRouting } from '../routing/config.js';
 import { zAutoscaling } from '../rollout/autoscaling-schema.js';
@@ -31,6 +32,7 @@ export const zDeployment = zPodSettings.extend({
   leaderWorkerSet: zLeaderWorkerSetDeployment.optional().meta({
     description: 'multi-node replicas: each replica is a LeaderWorkerSet group of pods (docs/multi-node.md); roll it with strategy leaderWorkerSet',
   }),
+  disaggregation: zDisaggregation.optional().meta({ description: 'prefill/decode disaggregation: this deployment is the decode role, plus a prefill role (docs/disaggregation.md)' }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
   manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
 });

@@ -8,6 +8,16 @@ import { decodeBatch, prefillBatch, type StepTimeModel } from './step-time/types
  * share of the load keeps in flight.
  */
 
+/** The link between the pools as a run resolves it (deployment.disaggregation.kvTransfer and the model). */
+export interface KvTransferLink {
+  /** Bytes per second. */
+  readonly bandwidth: number;
+  /** Seconds per transfer. */
+  readonly latency: number;
+  /** KV cache bytes of one token of the model (every layer, K and V). */
+  readonly bytesPerToken: number;
+}
+
 /** Seconds to move a prompt's KV cache between the pools: latency + bytes per token × prompt / bandwidth. */
 export function kvTransferSeconds(promptTokens: number, kvBytesPerToken: number, linkBytesPerSec: number, linkLatencySec: number): number {
   if (!(linkBytesPerSec > 0)) throw new InputError(`KV transfer bandwidth is ${linkBytesPerSec}; expected bytes per second > 0`, 'kvTransfer.bandwidth');

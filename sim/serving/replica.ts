@@ -59,7 +59,16 @@ export interface ReplicaOptions {
   prefixTally?: PrefixCacheTally;
   /** Its LoRA adapters (slots, host cache, the run's stats); absent when it serves none. */
   lora?: ReplicaLora;
+  /** Its part in disaggregated serving (docs/disaggregation.md); absent: it serves whole requests. */
+  disaggregation?: DisaggregatedRole;
 }
+
+/**
+ * `prefill-only`: a prefill pod's engine, which computes the prompt and its first token, then lets the request go
+ * (its KV is sent to a decode pod). `prefilled`: a decode pod's engine, whose requests arrive with the prompt's KV
+ * already computed elsewhere.
+ */
+export type DisaggregatedRole = 'prefill-only' | 'prefilled';
 
 /** A shared prompt prefix to load into a new replica's prefix cache before it serves. */
 export interface WarmPrefix {
@@ -114,6 +123,8 @@ export class Replica implements Server {
   /** Steps that pay the cold-start cost: 1 + coldStart.steps, or 0 when warm. */
   private readonly coldSteps: number;
   private readonly lora: ReplicaLora | null;
+  private readonly prefillOnly: boolean;
+  private readonly prefilled: boolean;
   /** Requests held (waiting or running) per adapter, and the adapters with any: what the gateway reads. */
   private readonly heldByAdapter: Int32Array | null;
   private adaptersHeld = 0;
@@ -162,6 +173,8 @@ export class Replica implements Server {
     this.config = config;
     this.kv = new KvCache(config.kvBlocks, config.blockSize);
     this.lora = options.lora ?? null;
+    this.prefillOnly = options.disaggregation === 'prefill-only';
+    this.prefilled = options.disaggregation === 'prefilled';
     this.heldByAdapter = this.lora === null ? null : new Int32Array(this.lora.config.adapterCount);
     this.engine = { running: this.running, waiting: this.waiting, kv: this.kv, lora: this.lora };
     this.maxWaiting = config.maxWaiting ?? Infinity;
@@ -201,15 +214,17 @@ export class Replica implements Server {
       this.sink.rejected(req, now, 'server-error');
       return;
     }
+    const outputTokens = this.prefillOnly ? 1 : req.outputTokens;
     // Without this a request could preempt itself forever; vLLM refuses it up front (max_model_len).
-    if (this.kv.blocksFor(req.promptTokens + Math.max(req.outputTokens, 1) - 1) > this.kv.totalBlocks) {
+    if (this.kv.blocksFor(req.promptTokens + Math.max(outputTokens, 1) - 1) > this.kv.totalBlocks) {
       this.counters.tooLong++;
       this.sink.rejected(req, now, 'server-error');
       return;
     }
     const prefixBlocks =
-      this.config.prefixCaching && req.prefixGroup >= 0 ? this.kv.fullBlocks(Math.min(req.prefixTokens, req.promptTokens)) : 0;
-    const seq = new Sequence(req, prefixBlocks);
+      this.config.prefixCaching && req.prefixGroup >= 0 && !this.prefilled ? this.kv.fullBlocks(Math.min(req.prefixTokens, req.promptTokens)) : 0;
+    // The last prompt token is computed by the decode pod's first step: it produces the first token there.
+    const seq = new Sequence(req, prefixBlocks, outputTokens, this.prefilled ? req.promptTokens - 1 : 0);
     if (seq.adapter >= 0) this.holdAdapter(seq);
     const queueWasEmpty = this.waiting.size === 0;
     this.waiting.pushBack(seq);

@@ -29,15 +29,24 @@ export class Sequence {
   /** The LoRA adapter it is served with (-1: the base model), and whether it was not in a GPU slot on arrival. */
   readonly adapter: number;
   adapterMiss = false;
+  /**
+   * Prompt tokens whose KV a prefill pod computed and sent (a disaggregated decode replica): admitted as already
+   * computed, like a full prefix-cache hit. 0 otherwise, and 0 again once a preemption freed them (recomputed here).
+   */
+  transferredTokens: number;
 
+  /** `outputTokens`: 1 on a prefill-only replica (it stops at the first token); `transferredTokens` as above. */
   constructor(
     readonly req: Request,
     prefixBlocks: number,
+    outputTokens = req.outputTokens,
+    transferredTokens = 0,
   ) {
     this.numTokens = req.promptTokens;
     this.prefixBlocks = prefixBlocks;
-    this.outputTokens = req.outputTokens;
+    this.outputTokens = outputTokens;
     this.adapter = req.adapter;
+    this.transferredTokens = transferredTokens;
   }
 
   get blocks(): number {

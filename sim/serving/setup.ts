@@ -12,7 +12,7 @@ import { ReplicaLora, resolveLora, type LoraServerSpec, type LoraStats } from '.
 import { kvCacheCapacity } from './memory.js';
 import { QueueStation } from './queue-station.js';
 import type { PrefixCacheTally } from './prefix-tally.js';
-import { Replica, type ReplicaConfig, type WarmPrefix } from './replica.js';
+import { Replica, type DisaggregatedRole, type ReplicaConfig, type WarmPrefix } from './replica.js';
 import type { ServerSpec } from './server-schema.js';
 import type { Server } from './server.js';
 import { createStepTimeModel, zStepTimeSpec, type StepTimeSpec } from './step-time/factory.js';
@@ -151,6 +151,8 @@ export interface FleetHooks {
   prefixTally?: PrefixCacheTally;
   /** Prefixes each new replica loads into its prefix cache before it serves (deployment.warmup). */
   warmPrefixes?: readonly WarmPrefix[];
+  /** The replicas' part in disaggregated serving (one factory per role); absent: whole requests. */
+  disaggregation?: DisaggregatedRole;
 }
 
 export function serverFactory(
@@ -179,6 +181,7 @@ export function serverFactory(
       errorRate: behaviour[version].errorRate,
       errorRng: streams.stream(`serving.errors.pod-${podId}`),
       prefixTally: hooks.prefixTally,
+      ...(hooks.disaggregation === undefined ? {} : { disaggregation: hooks.disaggregation }),
       ...(lora === null ? {} : { lora: new ReplicaLora(lora, loraStats as LoraStats, podId, version) }),
     });
     if (hooks.warmPrefixes !== undefined) replica.warmPrefixes(hooks.warmPrefixes);

@@ -92,6 +92,9 @@ export function emptyStepSchedule(): StepSchedule {
  * - **Prefix-cache hits at admission.** An admitted request in a prefix group starts with the group's resident
  *   full blocks as computed tokens (one token short of a full hit, since the last prompt token must be computed
  *   to produce logits) and references the group, pinning its blocks; only the rest is prefilled and budgeted.
+ * - **KV sent by a prefill pod** (disaggregated serving, `Sequence.transferredTokens`): admitted with that many
+ *   prompt tokens computed (all but the last, which the first decode step computes to produce the first token);
+ *   no prefix lookup. A preemption frees them: the request is then recomputed here like any other.
  * - **LoRA slots.** With adapters, a batch holds at most `maxLoras` distinct ones: a waiting request whose
  *   adapter is not in the batch while every slot is taken is skipped and keeps its place (vLLM V1's
  *   `skipped_waiting_requests`), and admission goes on behind it. The running requests' adapters count as in
@@ -181,7 +184,9 @@ function admit(seq: Sequence, budget: number, kv: KvCache, out: StepSchedule): b
     hitBlocks = Math.min(kv.prefix.residentBlocks(group), seq.prefixBlocks, kv.fullBlocks(seq.numTokens - 1));
     pinnedByAdmission = kv.prefix.unpinnedBlocks(group);
   }
-  const computed = hitBlocks * kv.blockSize;
+  const hit = hitBlocks * kv.blockSize;
+  // A request prefilled elsewhere (no prefix lookup then) starts with the sent KV as computed tokens.
+  const computed = hit + seq.transferredTokens;
   const tokens = Math.min(seq.numTokens - computed, budget);
   const need = kv.blocksFor(computed + tokens) - hitBlocks;
   if (need > kv.availableBlocks - pinnedByAdmission) return false;
@@ -191,8 +196,8 @@ function admit(seq: Sequence, budget: number, kv: KvCache, out: StepSchedule): b
   seq.sharedBlocks = hitBlocks;
   seq.numComputed = computed;
   seq.prefillEnd = seq.numTokens;
-  out.prefixHitTokens += computed;
-  out.prefixQueryTokens += seq.numTokens;
+  out.prefixHitTokens += hit;
+  if (seq.transferredTokens === 0) out.prefixQueryTokens += seq.numTokens;
   addToBatch(seq, tokens, out.batch);
   return true;
 }
@@ -214,5 +219,6 @@ function addToBatch(seq: Sequence, tokens: number, batch: BatchShape): void {
 function preempt(seq: Sequence, state: EngineState): void {
   seq.releaseBlocks(state.kv);
   seq.numComputed = 0;
+  seq.transferredTokens = 0;
   state.waiting.pushFront(seq);
 }
