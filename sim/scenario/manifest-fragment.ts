@@ -6,8 +6,10 @@ export interface ManifestFragment {
       strategy: Record<string, unknown>;
       progressDeadlineSeconds?: number;
       analysisTemplates?: Record<string, Record<string, unknown>>;
+      disaggregated?: Record<string, unknown>;
     };
     model?: { tensorParallel: number };
     server?: Record<string, unknown>;
+    routing?: Record<string, unknown>;
   };
 }

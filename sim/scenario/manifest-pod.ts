@@ -25,7 +25,11 @@ const INFERENCE_ENDPOINT = /\/v1\/(chat\/)?completions\b/;
 
 /** `replicaPods` > 1: a LeaderWorkerSet leader whose engine spans that many pods (manifest-server.ts). */
 export function importPodTemplate(r: ManifestReader, template: FieldPath, warnings: string[], replicaPods = 1): PodImport {
-  const pod = [...template, 'spec'];
+  return importPodSpec(r, [...template, 'spec'], warnings, replicaPods);
+}
+
+/** The same from a bare PodSpec (KServe's LLMInferenceService `template` and `worker` are PodSpecs). */
+export function importPodSpec(r: ManifestReader, pod: FieldPath, warnings: string[], replicaPods = 1): PodImport {
   const containers = r.list([...pod, 'containers']);
   if (containers.length === 0) r.fail([...pod, 'containers'], 'no containers; expected the vLLM server container');
   const index = Math.max(0, containers.findIndex(runsVllm));

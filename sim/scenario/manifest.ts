@@ -7,6 +7,7 @@ import { applyGatewayManifests } from './manifest-gateway.js';
 import { importAnalysisTemplate, isAnalysisTemplate } from './manifest-analysis.js';
 import { importPodTemplate } from './manifest-pod.js';
 import { importLeaderWorkerSet } from './manifest-lws.js';
+import { importLlmInferenceService } from './manifest-llmisvc.js';
 import type { ManifestFragment } from './manifest-fragment.js';
 
 export type { ManifestFragment } from './manifest-fragment.js';
@@ -27,7 +28,12 @@ export interface ManifestImport {
   warnings: string[];
 }
 
-const WORKLOADS: Readonly<Record<string, string>> = { Deployment: 'apps/v1', Rollout: 'argoproj.io/v1alpha1', LeaderWorkerSet: 'leaderworkerset.x-k8s.io/v1' };
+const WORKLOADS: Readonly<Record<string, string>> = {
+  Deployment: 'apps/v1',
+  Rollout: 'argoproj.io/v1alpha1',
+  LeaderWorkerSet: 'leaderworkerset.x-k8s.io/v1',
+  LLMInferenceService: 'serving.kserve.io/v1alpha1',
+};
 /** Fields that name or select things but change no behaviour. */
 const METADATA_FIELDS = [['apiVersion'], ['kind'], ['metadata'], ['spec', 'selector'], ['spec', 'template', 'metadata']];
 
@@ -44,7 +50,7 @@ export function importManifestText(text: string, where: string): ManifestImport 
   const workloads = documents.filter((d) => typeof d.kind === 'string' && Object.hasOwn(WORKLOADS, d.kind));
   if (workloads.length !== 1) {
     const found = workloads.length === 0 ? 'none' : workloads.map(describe).join(', ');
-    throw new InputError(`expected exactly one Deployment (apps/v1), Rollout (argoproj.io/v1alpha1) or LeaderWorkerSet (leaderworkerset.x-k8s.io/v1); found ${found}`, where);
+    throw new InputError(`expected exactly one workload: ${Object.entries(WORKLOADS).map(([kind, api]) => `${kind} (${api})`).join(', ')}; found ${found}`, where);
   }
   const doc = workloads[0];
   if (doc.apiVersion !== WORKLOADS[doc.kind as string]) {
@@ -57,7 +63,11 @@ export function importManifestText(text: string, where: string): ManifestImport 
   if (others.length > 0) warnings.push(`other documents are not imported: ${others.map(describe).join(', ')}`);
   const r = new ManifestReader(doc, where);
   const imported =
-    doc.kind === 'LeaderWorkerSet' ? importLwsWorkload(r, warnings) : importWorkload(r, doc.kind === 'Rollout', importTemplates(analyses, where, warnings), warnings);
+    doc.kind === 'LeaderWorkerSet'
+      ? importLwsWorkload(r, warnings)
+      : doc.kind === 'LLMInferenceService'
+        ? importKserveWorkload(r, warnings)
+        : importWorkload(r, doc.kind === 'Rollout', importTemplates(analyses, where, warnings), warnings);
   const unread = [...r.unread(), ...imported.unmodelledArguments];
   if (unread.length > 0) warnings.push(`not modelled, ignored: ${unread.join(', ')}`);
   if (canary) {
@@ -120,6 +130,11 @@ function describe(doc: Record<string, unknown>): string {
 function importLwsWorkload(r: ManifestReader, warnings: string[]): { fragment: ManifestFragment; unmodelledArguments: readonly string[] } {
   for (const path of [['apiVersion'], ['kind'], ['metadata'], ['spec', 'leaderWorkerTemplate', 'leaderTemplate', 'metadata'], ['spec', 'leaderWorkerTemplate', 'workerTemplate', 'metadata']]) r.markRead(path);
   return importLeaderWorkerSet(r, warnings);
+}
+
+function importKserveWorkload(r: ManifestReader, warnings: string[]): { fragment: ManifestFragment; unmodelledArguments: readonly string[] } {
+  for (const path of [['apiVersion'], ['kind'], ['metadata']]) r.markRead(path);
+  return importLlmInferenceService(r, warnings);
 }
 
 function importWorkload(

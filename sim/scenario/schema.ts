@@ -34,7 +34,7 @@ export const zDeployment = zPodSettings.extend({
   }),
   disaggregation: zDisaggregation.optional().meta({ description: 'prefill/decode disaggregation: this deployment is the decode role, plus a prefill role (docs/disaggregation.md)' }),
   /** Read by the loader before validation; kept so --set and the JSON Schema accept it. */
-  manifest: z.string().optional().meta({ description: 'path of a Deployment or Argo Rollout YAML to import' }),
+  manifest: z.string().optional().meta({ description: 'path of a Deployment, Argo Rollout, LeaderWorkerSet or KServe LLMInferenceService YAML to import' }),
 });
 
 const zPositiveDuration = zDuration.refine((s) => s > 0, { error: 'must be longer than 0s' });
