@@ -24,6 +24,13 @@ export const zLeaderWorkerSetDeployment = z.strictObject({
   layout: zLayout.default('pipeline'),
   network: zNetwork.default('infiniband-ndr'),
   onePodPerNode: zOnePodPerNode.default(false),
+  gangScheduling: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        'a PodGroup per replica and a gang scheduler (LWS KEP-407, e.g. Volcano or the coscheduling plugin): a group binds all its pods at once or none, so a group that cannot be placed holds no GPUs',
+    }),
   restartPolicy: z
     .enum(['RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'])
     .default('RecreateGroupOnPodRestart')

@@ -45,8 +45,12 @@ function tainted(node: Node, now: number): boolean {
   return node.pressureUntil > now;
 }
 
-function fits(node: Node, req: PodRequirements): boolean {
-  return node.gpusFree >= req.gpus && node.memoryFree >= req.memory;
+/** Requests a trial placement has put on nodes without binding (a gang's members placed so far). */
+export type TrialReservations = ReadonlyMap<Node, { readonly gpus: number; readonly memory: number }>;
+
+function fits(node: Node, req: PodRequirements, trial?: TrialReservations): boolean {
+  const held = trial?.get(node);
+  return node.gpusFree - (held?.gpus ?? 0) >= req.gpus && node.memoryFree - (held?.memory ?? 0) >= req.memory;
 }
 
 /**
@@ -60,11 +64,11 @@ export function mostAllocatedScore(node: Node, req: PodRequirements): number {
 }
 
 /** The best feasible node, or null. Ties go to the lowest node id (kube-scheduler picks at random among them). */
-export function findNode(nodes: readonly Node[], req: PodRequirements, now: number): Node | null {
+export function findNode(nodes: readonly Node[], req: PodRequirements, now: number, trial?: TrialReservations): Node | null {
   let best: Node | null = null;
   let bestScore = -Infinity;
   for (const node of nodes) {
-    if (!registered(node) || !poolMatches(node.pool, req) || tainted(node, now) || !fits(node, req) || req.avoid?.includes(node)) continue;
+    if (!registered(node) || !poolMatches(node.pool, req) || tainted(node, now) || !fits(node, req, trial) || req.avoid?.includes(node)) continue;
     const score = mostAllocatedScore(node, req);
     if (score > bestScore) {
       best = node;
@@ -170,6 +174,37 @@ export class Scheduler {
     if (node.pods.length === 0) node.emptySince = this.now();
   }
 
+  /**
+   * A gang-scheduled group (a PodGroup with minMember = size, as LWS creates for Volcano or the coscheduling
+   * plugin): its pending members are placed on trial, each after the others; all bind at once, or none and each
+   * stays Pending with the reason. False when the gang does not fit.
+   */
+  private bindGang(pod: Pod, now: number): boolean {
+    const leader = pod.leader ?? pod;
+    const members = [leader, ...leader.workers].filter((m) => this.queue.includes(m));
+    const trial = new Map<Node, { gpus: number; memory: number }>();
+    const chosen: Node[] = [];
+    for (const member of members) {
+      const req = podRequirements(member);
+      const spread = leader.template.group?.onePodPerNode === true;
+      const node = findNode(this.nodes, spread ? { ...req, avoid: [...(req.avoid ?? []), ...chosen] } : req, now, trial);
+      if (node === null) {
+        const message = `${unschedulableMessage(this.nodes, req, now)} (gang-scheduled: none of the group's ${members.length} pending pods binds until all fit)`;
+        for (const m of members) this.listener.unschedulable(m, message);
+        return false;
+      }
+      const held = trial.get(node) ?? { gpus: 0, memory: 0 };
+      trial.set(node, { gpus: held.gpus + req.gpus, memory: held.memory + req.memory });
+      chosen.push(node);
+    }
+    members.forEach((member, k) => {
+      this.queue.splice(this.queue.indexOf(member), 1);
+      this.reserve(member, chosen[k]);
+      this.listener.bound(member, chosen[k]);
+    });
+    return true;
+  }
+
   private pass(): void {
     const now = this.now();
     // Pods of one template ask for the same thing: once one fails in a pass, the rest fail the same way.
@@ -181,6 +216,12 @@ export class Scheduler {
       if (known !== undefined) {
         this.listener.unschedulable(pod, known);
         i++;
+        continue;
+      }
+      if ((pod.leader ?? pod).template.group?.gangScheduling === true) {
+        // A bound gang may take members from before i out of the queue: scan again from the front.
+        if (this.bindGang(pod, now)) i = 0;
+        else i++;
         continue;
       }
       const req = podRequirements(pod);

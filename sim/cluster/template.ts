@@ -85,6 +85,8 @@ export interface PodGroupSpec {
   readonly workerPreStopSleep: number;
   /** Members repel each other (pod anti-affinity on the group key): each pod of a replica on its own node. */
   readonly onePodPerNode: boolean;
+  /** A PodGroup per replica with a gang scheduler (LWS KEP-407): its pods bind together or not at all. */
+  readonly gangScheduling: boolean;
 }
 
 /** A ReplicaSet's pod template: everything a pod of one version needs. Seconds and bytes. */

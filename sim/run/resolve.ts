@@ -55,6 +55,7 @@ function podGroupOf(spec: ScenarioSpec, version: VersionRole): { spec: PodGroupS
       restartPolicy: base?.restartPolicy ?? 'RecreateGroupOnPodRestart',
       workerPreStopSleep: base?.workerPreStop?.sleep ?? spec.deployment.preStop.sleep,
       onePodPerNode: change?.onePodPerNode ?? base?.onePodPerNode ?? false,
+      gangScheduling: base?.gangScheduling ?? false,
     },
     layout: change?.layout ?? base?.layout ?? 'pipeline',
     network: change?.network ?? base?.network ?? 'infiniband-ndr',

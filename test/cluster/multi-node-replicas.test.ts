@@ -149,6 +149,27 @@ describe('will a LeaderWorkerSet rollout finish?', () => {
   });
 });
 
+describe('gang scheduling (a PodGroup per replica)', () => {
+  it('binds all of a group or none: the half-placed surge group holds no node', () => {
+    const nine = ['spec.cluster.nodePools[0].nodes=9', 'spec.duration=30m'];
+    const halfPlaced = run(nine);
+    const gang = run([...nine, 'spec.deployment.leaderWorkerSet.gangScheduling=true']);
+    const surgeLeader = (r: typeof gang) => named(r.events, 'Created').find((e) => e.version === 'new')!.pod;
+    const scheduled = (r: typeof gang) => named(r.events, 'Scheduled').filter((e) => e.pod.startsWith(surgeLeader(r))).length;
+    expect(scheduled(halfPlaced)).toBe(1);
+    expect(halfPlaced.summary.capacity.peakGpus).toBe(72);
+    expect(scheduled(gang)).toBe(0);
+    expect(gang.summary.capacity.peakGpus).toBe(64);
+    expect(named(gang.events, 'FailedScheduling').at(-1)!.reason).toMatch(/gang-scheduled: none of the group's 2 pending pods binds until all fit/);
+    // With room for the whole group it binds at once, both members in the same instant.
+    const roomy = run(['spec.deployment.leaderWorkerSet.gangScheduling=true']);
+    const bound = named(roomy.events, 'Scheduled').filter((e) => e.pod.startsWith(surgeLeader(roomy)));
+    expect(bound.length).toBe(2);
+    expect(bound[0].t).toBe(bound[1].t);
+    expect(roomy.summary.rollout.outcome).toBe('completed');
+  });
+});
+
 describe('a new version of another shape: 1 × 8 GPUs → 2 × 4 (rollout.newVersion)', () => {
   const DEADLOCK = 'scenarios/multi-node/one-by-eight-to-two-by-four-deadlock.yaml';
 
@@ -206,7 +227,7 @@ describe('multi-node settings that cannot be right', () => {
         pod,
         listenAt: 'engine-ready',
         shutdownTimeout: 60,
-        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep, onePodPerNode: false },
+        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep, onePodPerNode: false, gangScheduling: false },
         createServer: () => {
           throw new Error('not started');
         },

@@ -1,8 +1,8 @@
 /**
  * Invariants of multi-node replicas (deployment.leaderWorkerSet) over random small LeaderWorkerSet scenarios: groups
  * of one to three pods of 4 or 8 GPUs on two to six 8-GPU nodes, LWS rolling updates with random budgets and
- * partitions, the three restart policies, crashing new versions, workers' preStop shorter or longer than the
- * leader's drain. Every request ends one way, no node holds more GPUs than it has, only leaders serve, time moves
+ * partitions, the three restart policies, gang scheduling and anti-affinity, crashing new versions, workers'
+ * preStop shorter or longer than the leader's drain. Every request ends one way, no node holds more GPUs than it has, only leaders serve, time moves
  * forward, and every rollout ends with an outcome (a stall with its reason).
  */
 import fc from 'fast-check';
@@ -32,6 +32,8 @@ const lwsCase: fc.Arbitrary<LwsCase> = fc
     partition: fc.constantFrom(0, 0, 0, 1),
     restartPolicy: fc.constantFrom('RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'),
     crashOnStart: fc.boolean(),
+    gangScheduling: fc.boolean(),
+    onePodPerNode: fc.boolean(),
     preStop: seconds(0, 10),
     workerPreStop: seconds(0, 30),
     drain: seconds(0, 20),
@@ -39,9 +41,11 @@ const lwsCase: fc.Arbitrary<LwsCase> = fc
     rolloutAt: seconds(2, 20),
     span: seconds(60, 200),
   })
-  .filter((r) => r.size * r.tp <= r.nodes * 8 && r.maxUnavailable + r.maxSurge > 0)
+  .filter((r) => r.size * r.tp <= r.nodes * 8 && r.maxUnavailable + r.maxSurge > 0 && (!r.onePodPerNode || r.size <= r.nodes))
   .map((r) => {
-    const replicas = Math.max(1, Math.floor((r.nodes * 8) / (r.size * r.tp)) - (r.maxSurge > 0 ? 1 : 0));
+    // Members that repel each other need distinct nodes: the scheduler places them greedily, as kube-scheduler does.
+    const fitting = r.onePodPerNode ? Math.floor(r.nodes / r.size) : Math.floor((r.nodes * 8) / (r.size * r.tp));
+    const replicas = Math.max(1, fitting - (r.maxSurge > 0 ? 1 : 0));
     const duration = Math.round((r.rolloutAt + r.span) * 10) / 10;
     const doc: Doc = {
       apiVersion: 'rollout-sim/v1alpha1',
@@ -59,7 +63,13 @@ const lwsCase: fc.Arbitrary<LwsCase> = fc
           readinessProbe: { periodSeconds: 2 },
           preStop: { sleep: s(r.preStop) },
           terminationGracePeriodSeconds: 30,
-          leaderWorkerSet: { size: r.size, restartPolicy: r.restartPolicy, workerPreStop: { sleep: s(r.workerPreStop) } },
+          leaderWorkerSet: {
+            size: r.size,
+            restartPolicy: r.restartPolicy,
+            workerPreStop: { sleep: s(r.workerPreStop) },
+            gangScheduling: r.gangScheduling,
+            onePodPerNode: r.onePodPerNode,
+          },
         },
         rollout: {
           at: s(r.rolloutAt),
