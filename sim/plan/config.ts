@@ -5,6 +5,7 @@ import { formatIntOrPercent, intCount, intOrPercentText, scaledValue, type IntOr
 import { maxSurge, maxUnavailable, type Fenceposts } from '../rollout/fenceposts.js';
 import type { CanaryStep, StrategySpec } from '../rollout/strategy-schema.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import { lwsBudgets } from '../rollout/lws-arithmetic.js';
 
 /**
  * One point of the planner's decision space: every knob it sets. `overridesOf` turns it into `--set` overrides
@@ -13,6 +14,8 @@ import type { LoadedScenario } from '../scenario/load.js';
 
 export type StrategyChoice =
   | { readonly kind: 'rollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
+  /** LeaderWorkerSet's own rolling update (budgets in groups; the scenario's partition is kept). */
+  | { readonly kind: 'leaderWorkerSet'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
   | { readonly kind: 'blueGreen'; readonly scaleDownDelaySeconds: number; readonly previewReplicaCount: number | null }
   /** Every old pod goes, then the new ones come up: no extra GPUs, and no service in between. */
   | { readonly kind: 'recreate' }
@@ -52,7 +55,17 @@ export interface PlanBase {
   /** The user's own --set overrides of the scenario, applied before the planner's. */
   readonly baseOverrides: readonly string[];
   readonly replicas: number;
+  /** GPUs of one replica: its pod's, or its LeaderWorkerSet group's pods'. */
   readonly gpusPerPod: number;
+  /**
+   * The rolling update the workload has: a Deployment's, or LeaderWorkerSet's for multi-node replicas (which roll
+   * only with it: no blue-green, canary or Recreate).
+   */
+  readonly rollingKind: 'rollingUpdate' | 'leaderWorkerSet';
+  /** Pods per replica of a LeaderWorkerSet group whose workers exit at SIGTERM (their preStop then covers the drain); 1 otherwise. */
+  readonly groupSize: number;
+  /** Why the workload rolls only with its rolling update (blue-green, Recreate and canary not searched); null when it may use any. */
+  readonly rollingOnly: string | null;
   /** The model's node pool (pool 0: the one whose GPU the model runs on). */
   readonly pool: { readonly name: string; readonly nodes: number; readonly maxNodes: number; readonly gpusPerNode: number };
   /** Most GPUs the cluster can ever have (every pool at maxNodes). */
@@ -94,6 +107,8 @@ export function planBase(loaded: LoadedScenario, file: string, baseOverrides: re
     minReadySeconds: d.minReadySeconds,
     headroomNodes: 0,
   };
+  const groups = d.leaderWorkerSet !== undefined || spec.rollout.newVersion.leaderWorkerSet !== undefined;
+  const groupSize = d.leaderWorkerSet?.size ?? 1;
   const written = writtenStrategy(strategy);
   const asWritten: PlanConfig | null = written === null ? null : { ...common, strategy: written };
   const bg = 'blueGreen' in strategy ? strategy.blueGreen : null;
@@ -102,7 +117,15 @@ export function planBase(loaded: LoadedScenario, file: string, baseOverrides: re
     file,
     baseOverrides,
     replicas: d.replicas,
-    gpusPerPod: spec.model.tensorParallel,
+    gpusPerPod: spec.model.tensorParallel * groupSize,
+    rollingKind: groups || 'leaderWorkerSet' in strategy ? 'leaderWorkerSet' : 'rollingUpdate',
+    groupSize,
+    rollingOnly:
+      groups || 'leaderWorkerSet' in strategy
+        ? 'a LeaderWorkerSet rolls only with its own rolling update (Argo Rollouts and Flagger do not drive it)'
+        : d.disaggregation !== undefined
+          ? 'a disaggregated deployment rolls its prefill and decode roles with rolling updates'
+          : null,
     pool: { name: pool0.name, nodes: pool0.nodes, maxNodes: pool0.maxNodes ?? pool0.nodes, gpusPerNode: pool0.gpusPerNode },
     maxClusterGpus: pools.reduce((sum, p) => sum + (p.maxNodes ?? p.nodes) * p.gpusPerNode, 0),
     baseGpus: pools.reduce((sum, p) => sum + p.nodes * p.gpusPerNode, 0),
@@ -128,6 +151,10 @@ function writtenStrategy(strategy: StrategySpec): StrategyChoice | null {
     return { kind: 'blueGreen', scaleDownDelaySeconds: bg.scaleDownDelaySeconds, previewReplicaCount: bg.previewReplicaCount ?? null };
   }
   if ('recreate' in strategy) return { kind: 'recreate' };
+  if ('leaderWorkerSet' in strategy) {
+    const { maxSurge, maxUnavailable } = strategy.leaderWorkerSet;
+    return { kind: 'leaderWorkerSet', maxSurge, maxUnavailable };
+  }
   return null;
 }
 
@@ -157,6 +184,10 @@ export function budgetPods(budgets: { readonly maxSurge: IntOrPercent; readonly 
 export function resolvedConfig(config: PlanConfig, replicas: number): PlanConfig {
   const s = config.strategy;
   if (s.kind === 'blueGreen' || s.kind === 'recreate') return config;
+  if (s.kind === 'leaderWorkerSet') {
+    const b = lwsBudgets({ replicas, maxSurge: s.maxSurge, maxUnavailable: s.maxUnavailable, partition: 0 });
+    return { ...config, strategy: { ...s, maxSurge: intCount(b.maxSurge), maxUnavailable: intCount(b.maxUnavailable) } };
+  }
   const pods = budgetPods(s, replicas);
   return { ...config, strategy: { ...s, maxSurge: intCount(pods.surge), maxUnavailable: intCount(pods.unavailable) } };
 }
@@ -171,6 +202,8 @@ const DEPLOYMENT = 'spec.deployment';
 export function overridesOf(config: PlanConfig, base: PlanBase): Overrides {
   const out: Overrides = { ...strategyOverrides(config.strategy, base) };
   out['spec.deployment.preStop.sleep'] = `${config.preStopSeconds}s`;
+  // A group's workers exit at SIGTERM, and the engine with them: their preStop must outlast the leader's drain.
+  if (base.groupSize > 1) out[`${DEPLOYMENT}.leaderWorkerSet.workerPreStop.sleep`] = `${config.preStopSeconds + config.shutdownTimeoutSeconds}s`;
   out['spec.server.shutdownTimeout'] = `${config.shutdownTimeoutSeconds}s`;
   out[`${DEPLOYMENT}.terminationGracePeriodSeconds`] = String(config.terminationGracePeriodSeconds);
   if (config.readiness === null) {
@@ -197,6 +230,7 @@ function strategyOverrides(s: StrategyChoice, base: PlanBase): Overrides {
 function strategyFields(s: StrategyChoice): Record<string, unknown> {
   switch (s.kind) {
     case 'rollingUpdate':
+    case 'leaderWorkerSet':
       return { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) };
     case 'blueGreen':
       return { scaleDownDelaySeconds: s.scaleDownDelaySeconds, ...(s.previewReplicaCount === null ? {} : { previewReplicaCount: s.previewReplicaCount }) };

@@ -202,9 +202,13 @@ async function search(ctx: SearchContext): Promise<void> {
   const drained = await drainStage(ctx, referenceConfig(base), [asWritten]);
   const surge = await surgeStage(ctx, drained);
   await unavailableStage(ctx, drained, surge);
-  await blueGreenStage(ctx, drained);
-  await recreateStage(ctx, drained);
-  await canaryStage(ctx, drained, surge);
+  if (base.rollingOnly !== null) {
+    for (const stage of ['blueGreen', 'recreate', 'canary']) ctx.pruned.push({ stage, label: stage, reason: `not run: ${base.rollingOnly}` });
+  } else {
+    await blueGreenStage(ctx, drained);
+    await recreateStage(ctx, drained);
+    await canaryStage(ctx, drained, surge);
+  }
   await refineStage(ctx);
   await neighbourStage(ctx);
 }

@@ -181,6 +181,7 @@ function riskClaim(
  */
 export function percent(p: number, round: 'nearest' | 'up' = 'nearest'): string {
   const x = p * 100;
+  if (x <= 0) return '0%';
   const digits = x >= 10 ? 0 : Math.max(0, 1 - Math.floor(Math.log10(x)));
   const scale = 10 ** digits;
   const rounded = round === 'up' ? Math.ceil(x * scale - 1e-9) / scale : Math.round(x * scale) / scale;

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { intOrPercentText } from '../config/int-or-percent.js';
 import { PROBE_TIMING_DEFAULTS } from '../config/upstream-defaults.js';
 import type { PlanBase, PlanConfig, ReadinessChoice } from './config.js';
+import { InternalError } from '../errors.js';
 
 /** vLLM's OpenAI server port (`vllm serve` default). */
 const VLLM_PORT = 8000;
@@ -14,9 +15,10 @@ const VLLM_PORT = 8000;
 export function strategySnippet(config: PlanConfig, base: PlanBase, candidateId: string): string {
   const name = kubernetesName(base.loaded.scenario.metadata.name);
   const s = config.strategy;
-  const argo = s.kind !== 'rollingUpdate' && s.kind !== 'recreate';
+  const argo = s.kind !== 'rollingUpdate' && s.kind !== 'recreate' && s.kind !== 'leaderWorkerSet';
+  const workload = s.kind === 'leaderWorkerSet' ? 'LeaderWorkerSet' : argo ? 'Argo Rollout' : 'Deployment';
   const header = [
-    `# rollout-sim plan, candidate ${candidateId}: merge these fields into your ${argo ? 'Argo Rollout' : 'Deployment'}.`,
+    `# rollout-sim plan, candidate ${candidateId}: merge these fields into your ${workload}.`,
     `# The container's args add --shutdown-timeout (vLLM 0.18 or later) to the server's own arguments.`,
   ];
   if (config.headroomNodes > 0) {
@@ -35,6 +37,7 @@ export function strategySnippet(config: PlanConfig, base: PlanBase, candidateId:
   if (config.waitForEndpointSeconds !== undefined) {
     header.push(`# Router: hold a request up to ${config.waitForEndpointSeconds}s for a routable pod instead of an instant 503.`);
   }
+  if (s.kind === 'leaderWorkerSet') return `${header.join('\n')}\n${stringify(leaderWorkerSetYaml(config, base, name), { lineWidth: 0 })}`;
   const manifest = {
     apiVersion: argo ? 'argoproj.io/v1alpha1' : 'apps/v1',
     kind: argo ? 'Rollout' : 'Deployment',
@@ -54,9 +57,38 @@ function kubernetesName(name: string): string {
   return label === '' ? 'model' : label;
 }
 
+/**
+ * A LeaderWorkerSet: LWS's rolling update, the leader's pod, and the workers' preStop that keeps them up while the
+ * leader drains (a worker exits at SIGTERM and the engine with it).
+ */
+function leaderWorkerSetYaml(config: PlanConfig, base: PlanBase, name: string): Record<string, unknown> {
+  const s = config.strategy as Extract<PlanConfig['strategy'], { kind: 'leaderWorkerSet' }>;
+  const workerPreStop = config.preStopSeconds + config.shutdownTimeoutSeconds;
+  const template: Record<string, unknown> = { leaderTemplate: { spec: podSpec(config, base) } };
+  if (base.groupSize > 1) {
+    template.workerTemplate = {
+      spec: {
+        terminationGracePeriodSeconds: config.terminationGracePeriodSeconds,
+        containers: [{ name: 'vllm-worker', ...(workerPreStop > 0 ? { lifecycle: { preStop: { sleep: { seconds: workerPreStop } } } } : {}) }],
+      },
+    };
+  }
+  return {
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name },
+    spec: {
+      rolloutStrategy: { type: 'RollingUpdate', rollingUpdateConfiguration: { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) } },
+      leaderWorkerTemplate: template,
+    },
+  };
+}
+
 function strategyYaml(config: PlanConfig, name: string): Record<string, unknown> {
   const s = config.strategy;
   switch (s.kind) {
+    case 'leaderWorkerSet':
+      throw new InternalError('a LeaderWorkerSet is written whole by leaderWorkerSetYaml');
     case 'rollingUpdate':
       return { type: 'RollingUpdate', rollingUpdate: { maxSurge: intOrPercentText(s.maxSurge), maxUnavailable: intOrPercentText(s.maxUnavailable) } };
     case 'blueGreen':

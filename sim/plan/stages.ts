@@ -1,6 +1,6 @@
 import { ARGO_ROLLOUT_DEFAULTS, DEPLOYMENT_DEFAULTS } from '../config/upstream-defaults.js';
 import { formatIntOrPercent, intCount, parseIntOrPercent, type IntOrPercent } from '../config/int-or-percent.js';
-import { budgetPods, describeConfig, graceFor, surgePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
+import { budgetPods, describeConfig, graceFor, surgePods, unavailablePods, type PlanBase, type PlanConfig, type StrategyChoice } from './config.js';
 import { LATENCY_CONSTRAINTS, type ConstraintKey, type PlanLimits } from './constraints.js';
 import { failedChecks, passes, type Evaluation, type PrunedCandidate } from './evaluation.js';
 import type { EvaluationRequest, Evaluator } from './evaluator.js';
@@ -36,7 +36,8 @@ export interface SearchContext {
   readonly notes: string[];
 }
 
-export const rolling = (maxSurge: IntOrPercent, maxUnavailable: IntOrPercent): StrategyChoice => ({ kind: 'rollingUpdate', maxSurge, maxUnavailable });
+/** The workload's rolling update (a Deployment's, or LeaderWorkerSet's for groups) with these budgets. */
+export const rolling = (base: PlanBase, maxSurge: IntOrPercent, maxUnavailable: IntOrPercent): StrategyChoice => ({ kind: base.rollingKind, maxSurge, maxUnavailable });
 export const withStrategy = (c: PlanConfig, strategy: StrategyChoice): PlanConfig => ({ ...c, strategy });
 export const withDrain = (c: PlanConfig, preStopSeconds: number, shutdownTimeoutSeconds: number): PlanConfig => ({
   ...c,
@@ -53,10 +54,10 @@ const seconds = (values: readonly number[]): string => values.map((v) => `${v}s`
 export function referenceConfig(base: PlanBase): PlanConfig {
   const written = base.asWritten?.strategy;
   const surge =
-    written && (written.kind === 'rollingUpdate' || written.kind === 'canary') && surgePods(written.maxSurge, base.replicas) > 0
+    written && (written.kind === 'rollingUpdate' || written.kind === 'leaderWorkerSet' || written.kind === 'canary') && surgePods(written.maxSurge, base.replicas) > 0
       ? written.maxSurge
       : parseIntOrPercent(DEPLOYMENT_DEFAULTS.maxSurge);
-  return { ...base.defaults, strategy: rolling(surge, NONE) };
+  return { ...base.defaults, strategy: rolling(base, surge, NONE) };
 }
 
 /**
@@ -139,7 +140,7 @@ function longestGeneration(ctx: SearchContext, reference: PlanConfig): { seconds
 export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promise<IntOrPercent> {
   const { base, limits } = ctx;
   const ladder = surgeLadder(base.replicas);
-  const configs = ladder.map((s) => withStrategy(drained, rolling(s, NONE)));
+  const configs = ladder.map((s) => withStrategy(drained, rolling(base, s, NONE)));
   const n = ladder.length;
   const searches: MonotoneSearch[] = [];
   if (limits.maxDurationSeconds !== undefined) {
@@ -172,7 +173,7 @@ export async function surgeStage(ctx: SearchContext, drained: PlanConfig): Promi
   const feasible = rankFeasible(configs.flatMap((c) => ctx.evaluator.find(c) ?? []));
   if (feasible.length > 0) {
     const strategy = feasible[0].config?.strategy;
-    return strategy?.kind === 'rollingUpdate' ? strategy.maxSurge : ladder[0];
+    return strategy?.kind === 'rollingUpdate' || strategy?.kind === 'leaderWorkerSet' ? strategy.maxSurge : ladder[0];
   }
   return ladder[Math.min(Math.max(lo, 0), n - 1)];
 }
@@ -190,13 +191,13 @@ export async function unavailableStage(ctx: SearchContext, drained: PlanConfig, 
   for (let k = 0; k < ladder.length; k++) {
     const live = scans.filter((s) => !s.stopped);
     if (live.length === 0) break;
-    const configs = live.map((s) => withStrategy(drained, rolling(s.surge, ladder[k])));
+    const configs = live.map((s) => withStrategy(drained, rolling(ctx.base, s.surge, ladder[k])));
     const results = await ctx.evaluator.evaluate(configs.map((config) => ({ config, stage: 'unavailable', stopOn: capacityBound })));
     live.forEach((scan, i) => {
       if (passes(results[i], capacityBound)) return;
       scan.stopped = true;
       const failed = failedChecks(results[i]).map((c) => c.label).join(', ');
-      const rest = ladder.slice(k + 1).map((u) => withStrategy(drained, rolling(scan.surge, u)));
+      const rest = ladder.slice(k + 1).map((u) => withStrategy(drained, rolling(ctx.base, scan.surge, u)));
       pruneUnrun(ctx, 'unavailable', rest, `not run: less capacity than maxUnavailable ${formatIntOrPercent(ladder[k])}, which already failed ${failed}`);
     });
   }
@@ -352,13 +353,14 @@ export async function neighbourStage(ctx: SearchContext): Promise<void> {
   const replicas = ctx.base.replicas;
   const variants: PlanConfig[] = [];
   const s = c.strategy;
-  if (s.kind === 'rollingUpdate' || s.kind === 'canary') {
+  if (s.kind === 'rollingUpdate' || s.kind === 'leaderWorkerSet' || s.kind === 'canary') {
     const lower = [...surgeLadder(replicas)].reverse().find((v) => surgePods(v, replicas) < surgePods(s.maxSurge, replicas));
     if (lower !== undefined) variants.push(withStrategy(c, { ...s, maxSurge: lower }));
   }
-  if (s.kind === 'rollingUpdate') {
+  if (s.kind === 'rollingUpdate' || s.kind === 'leaderWorkerSet') {
     // Compared by the pods they resolve to: the best may spell its budget unlike the ladder (25% for 1 of 4).
-    const unavailable = (v: IntOrPercent): number => budgetPods({ ...s, maxUnavailable: v }, replicas).unavailable;
+    const unavailable = (v: IntOrPercent): number =>
+      s.kind === 'leaderWorkerSet' ? unavailablePods(v, replicas) : budgetPods({ ...s, maxUnavailable: v }, replicas).unavailable;
     const more = unavailableLadder(replicas).find((v) => unavailable(v) > unavailable(s.maxUnavailable));
     if (more !== undefined) variants.push(withStrategy(c, { ...s, maxUnavailable: more }));
   }

@@ -61,7 +61,7 @@ describe('verification runs that end once the rollout has settled', () => {
   it('end at the start + 1.25 × the longest rollout + grace + a minute, rounded up to a minute, and never past spec.duration', async () => {
     const { base, evaluator, config } = setup();
     // All four replicas in one wave: the rollout takes a fraction of the 10 simulated minutes.
-    const [e] = await evaluator.evaluate([{ config: withStrategy(config(5, 60), rolling(percent(100), intCount(0))), stage: 'surge' }]);
+    const [e] = await evaluator.evaluate([{ config: withStrategy(config(5, 60), rolling(base, percent(100), intCount(0))), stage: 'surge' }]);
     const longest = Math.max(...e.seeds.map((s) => s.values?.rolloutSeconds ?? NaN));
     const expected = Math.ceil((120 + 1.25 * longest + 70 + 60) / 60) * 60;
     expect(settledDuration(base, e)).toBe(expected);

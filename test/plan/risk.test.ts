@@ -45,5 +45,8 @@ describe('the one-sided Clopper-Pearson bound (95%)', () => {
     expect(percent(clopperPearsonUpper(0, 3), 'up')).toBe('64%');
     expect(percent(clopperPearsonUpper(0, 59), 'up')).toBe('5%');
     expect(percent(0.0413, 'up')).toBe('4.2%');
+    // An estimator that finds no stream it could cut gives exactly 0 (log10 of 0 once printed "NaN%").
+    expect(percent(0)).toBe('0%');
+    expect(percent(0, 'up')).toBe('0%');
   });
 });
