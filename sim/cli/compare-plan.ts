@@ -14,7 +14,7 @@ import type { GpuSpec } from '../serving/catalog/gpus.js';
  * as a `--set` of the model with a fleet and node pools resized to carry the scenario's traffic.
  */
 
-export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'sleep-wake', 'flagger', 'lora-in-pool', 'lora-two-pool'] as const;
+export const STRATEGY_NAMES = ['rolling', 'blue-green', 'canary', 'recreate', 'sleep-wake', 'flagger', 'lora-in-pool', 'lora-two-pool', 'lws'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** The scenario's strategy kind (the key under spec.rollout.strategy) each name stands for. */
@@ -27,6 +27,7 @@ const STRATEGY_KINDS: Readonly<Record<StrategyName, string>> = {
   flagger: 'flagger',
   'lora-in-pool': 'adapterRewrite',
   'lora-two-pool': 'inferencePoolSplit',
+  lws: 'leaderWorkerSet',
 };
 
 /**
@@ -45,6 +46,8 @@ const DEFAULT_STRATEGIES: Readonly<Record<StrategyName, object>> = {
   // An adapter rollout's two forms are derived from each other (loraVariantOf): they need the scenario's adapters.
   'lora-in-pool': {},
   'lora-two-pool': {},
+  // LeaderWorkerSet's own defaults: one group down at a time, no surge.
+  lws: { leaderWorkerSet: {} },
 };
 
 /**

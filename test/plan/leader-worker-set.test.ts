@@ -10,6 +10,7 @@ import { overridesOf, planBase, resolvedConfig, type PlanConfig } from '../../si
 import { plan } from '../../sim/plan/plan.js';
 import { strategySnippet } from '../../sim/plan/snippet.js';
 import { loadScenarioFile } from '../../sim/scenario/load.js';
+import { strategyVariant } from '../../sim/cli/compare-plan.js';
 
 const FILE = 'test/plan/lws-fleet.yaml';
 const base = planBase(loadScenarioFile(FILE), FILE, []);
@@ -53,4 +54,12 @@ describe('planning a LeaderWorkerSet rollout', () => {
     expect(r.recommended).not.toBeNull();
     expect(r.recommended!.snippet).toMatch(/kind: LeaderWorkerSet/);
   }, 120_000);
+});
+
+describe('compare --strategies lws', () => {
+  it("runs LWS's rolling update: the scenario's own budgets, else LWS's defaults", () => {
+    expect(strategyVariant('lws', loadScenarioFile(FILE))).toMatchObject({ overrides: [], description: 'leaderWorkerSet {"maxUnavailable":0,"maxSurge":1} (the scenario\'s)' });
+    const deployment = loadScenarioFile('test/plan/small-fleet.yaml');
+    expect(strategyVariant('lws', deployment).overrides).toEqual(['spec.rollout.strategy={"leaderWorkerSet":{}}']);
+  });
 });
