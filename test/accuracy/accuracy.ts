@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { accuracyTable, formatAccuracyMarkdown } from '../../sim/serving/accuracy/table.js';
-import { loadVidurAllReduces, loadVidurGemms, predictGemm } from '../../sim/serving/accuracy/vidur.js';
+import { loadVidurAllReduces, loadVidurGemms, loadVidurSendRecvs, predictGemm } from '../../sim/serving/accuracy/vidur.js';
+import { NODE_NETWORKS, sendRecvSeconds, type NodeNetwork } from '../../sim/serving/step-time/multi-node.js';
 import { allReduceSeconds } from '../../sim/serving/step-time/roofline.js';
 
 const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -79,4 +80,10 @@ function fit(): void {
     const y = descend([0.5, 10e-6], [[0.05, 1], [0, 1e-4]], arLoss);
     console.log(`all-reduce ${kind}: efficiency ${y[0].toFixed(3)}, step latency ${y[1].toExponential(2)} s (${points.length} rows)`);
   }
+
+  const hops = loadVidurSendRecvs(resolve(SHARED, 'calibration/vidur')).filter((p) => p.fit);
+  const ndr = NODE_NETWORKS.get('infiniband-ndr') as NodeNetwork;
+  const hopLoss = (y: number[]) => msle(hops.map((p) => [sendRecvSeconds(p.bytes, { ...ndr, sendRecvEfficiency: y[0], sendRecvLatencySec: y[1] }), p.measuredSec]));
+  const h = descend([0.7, 10e-6], [[0.1, 1], [0, 1e-4]], hopLoss);
+  console.log(`cross-node send/recv (infiniband-ndr): efficiency ${h[0].toFixed(3)}, latency ${h[1].toExponential(2)} s (${hops.length} rows)`);
 }

@@ -363,7 +363,7 @@ describe('bad manifests are InputErrors naming the field', () => {
 
   it.each<[string, () => unknown, string, RegExp]>([
     ['not YAML', () => importManifestText('spec: [unclosed', WHERE), WHERE, /not valid YAML/],
-    ['no workload', () => importManifestText(service, WHERE), WHERE, /exactly one Deployment .* found none/],
+    ['no workload', () => importManifestText(service, WHERE), WHERE, /exactly one workload: Deployment \(apps\/v1\), .* found none/],
     ['two workloads', () => importManifestText(`${deploymentText({})}---\n${rollout}`, WHERE), WHERE, /found Deployment\/m, Rollout\/r/],
     ['old apiVersion', () => importManifestText(deploymentText({}).replace('apps/v1', 'extensions/v1beta1'), WHERE), `${WHERE}: apiVersion`, /expected apps\/v1/],
     ['replicas not an integer', deployment({}, { replicas: 'three' }), `${WHERE}: spec.replicas`, /"three" is not an integer/],
@@ -399,7 +399,7 @@ describe('bad manifests are InputErrors naming the field', () => {
 
   it('stops the scenario load with the manifest named', () => {
     const err = inputError(() => loadScenarioFile(`${DIR}/vllm-deployment.scenario.yaml`, ['spec.deployment.manifest=rollout-blue-green.scenario.yaml']));
-    expect(err.message).toMatch(/^spec\.deployment\.manifest \(rollout-blue-green\.scenario\.yaml\): expected exactly one Deployment/);
+    expect(err.message).toMatch(/^spec\.deployment\.manifest \(rollout-blue-green\.scenario\.yaml\): expected exactly one workload: Deployment/);
   });
 });
 

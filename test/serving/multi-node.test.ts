@@ -27,7 +27,7 @@ describe('pipeline parallelism across nodes', () => {
     expect(pp.bubbleFraction(64)).toBeCloseTo(1 / 3);
     const b = decodeBatch(64, 2048);
     const micro = decodeBatch(32, 2048);
-    const hop = IB.latencySec + (32 * L405.hidden * 2) / (IB.bytesPerSecPerGpu * IB.efficiency);
+    const hop = IB.sendRecvLatencySec + (32 * L405.hidden * 2) / (IB.bytesPerSecPerGpu * IB.sendRecvEfficiency);
     expect(pp.stepSeconds(b)).toBeCloseTo(stage.overheadSeconds(b) + 3 * stage.gpuSeconds(micro) + hop, 12);
   });
 

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { GPU_CATALOG, type GpuEfficiency, type InterconnectKind } from '../catalog/gpus.js';
 import { columnIndex, readCsvFile, requiredNumberCell } from '../step-time/csv.js';
 import { allReduceSeconds, DEFAULT_KERNEL_PARAMS, DEFAULT_OVERHEAD_PARAMS, gemmSeconds, type KernelParams } from '../step-time/roofline.js';
+import { NODE_NETWORKS, sendRecvSeconds, type NodeNetwork } from '../step-time/multi-node.js';
 import { inFitHalf, type AccuracyRow } from './rows.js';
 
 /**
@@ -156,6 +157,52 @@ export function allReduceRows(points: readonly AllReducePoint[], params: Pick<Ke
     fit: p.fit,
     measuredSec: p.measuredSec,
     predictedSec: allReduceSeconds(p.bytes, p.tp, p.linkBytesPerSec, p.kind, params),
+  }));
+}
+
+/** One cross-node send/recv of `bytes`, timed on rank 0 of two ranks on two nodes. */
+export interface SendRecvPoint {
+  readonly topology: string;
+  readonly key: string;
+  readonly fit: boolean;
+  readonly bytes: number;
+  readonly measuredSec: number;
+}
+
+/**
+ * The nodes' networks of Vidur's DGX profiles: DGX-H100 nodes joined by 400 Gb/s InfiniBand NDR per GPU. (The
+ * DGX-A100 cross-node rows reach a fraction of any per-GPU HDR link, the mark of a network the profile does not
+ * describe, so they are not used.)
+ */
+const CROSS_NODE_NETWORKS: Readonly<Record<string, string>> = { h100_dgx: 'infiniband-ndr' };
+
+/** The send/recv rows whose two ranks sit on two nodes (devices_per_node 1): a pipeline stage's hop. */
+export function loadVidurSendRecvs(vidurRoot: string): SendRecvPoint[] {
+  const points: SendRecvPoint[] = [];
+  for (const topology of Object.keys(CROSS_NODE_NETWORKS)) {
+    const file = join(vidurRoot, 'network', topology, 'send_recv.csv');
+    if (!existsSync(file) || isHeldOut(vidurRoot, file)) continue;
+    const table = readCsvFile(file);
+    const c = { rank: columnIndex(table, 'rank'), workers: columnIndex(table, 'num_workers'), perNode: columnIndex(table, 'devices_per_node'), size: columnIndex(table, 'size'), median: columnIndex(table, 'time_stats.send_recv.median') };
+    for (const row of table.rows) {
+      const num = (i: number) => requiredNumberCell(table, row, i);
+      if (num(c.rank) !== 0 || num(c.workers) !== 2 || num(c.perNode) !== 1) continue;
+      const bytes = num(c.size);
+      const key = `vidur/${topology}/send_recv/cross-node/${bytes}`;
+      points.push({ topology, key, fit: inFitHalf(key), bytes, measuredSec: num(c.median) / 1000 });
+    }
+  }
+  return points;
+}
+
+export function sendRecvRows(points: readonly SendRecvPoint[], networkOf: (topology: string) => NodeNetwork = (t) => NODE_NETWORKS.get(CROSS_NODE_NETWORKS[t]) as NodeNetwork): AccuracyRow[] {
+  return points.map((p) => ({
+    dataset: 'vidur send/recv (cross-node)',
+    gpu: p.topology,
+    key: p.key,
+    fit: p.fit,
+    measuredSec: p.measuredSec,
+    predictedSec: sendRecvSeconds(p.bytes, networkOf(p.topology)),
   }));
 }
 

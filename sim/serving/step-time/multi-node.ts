@@ -14,19 +14,36 @@ import type { BatchShape, StepTimeModel } from './types.js';
 export interface NodeNetwork {
   readonly name: string;
   readonly bytesPerSecPerGpu: number;
-  /** Latency of one message between two nodes (one ring step). */
+  /** Latency of one ring step of a collective between two nodes. */
   readonly latencySec: number;
   /** Fraction of the line rate a collective reaches. */
   readonly efficiency: number;
+  /** A point-to-point send/recv between two nodes (a pipeline stage's hop): its fixed cost, launch included. */
+  readonly sendRecvLatencySec: number;
+  /** Fraction of the line rate a point-to-point transfer reaches. */
+  readonly sendRecvEfficiency: number;
 }
 
+/**
+ * InfiniBand NDR's send/recv is fitted on Vidur's DGX-H100 cross-node send/recv profile (two ranks on two nodes,
+ * 2 KB to 64 MB; the fit half by key hash, least squares in log error: `npm run accuracy -- --fit`): 20 µs +
+ * bytes / (0.72 × 50 GB/s), held-out median error 2.6 % against 12.5 % for the unfitted 5 µs and 0.8
+ * (docs/accuracy.md). The collective constants are estimates (no public profile of multi-node collectives on
+ * these networks is available here); RoCE's and 100 GbE's send/recv scale the fitted NDR figures by the ratios
+ * of their collective estimates to NDR's.
+ */
 export const NODE_NETWORKS: ReadonlyMap<string, NodeNetwork> = new Map(
   [
-    { name: 'infiniband-ndr', bytesPerSecPerGpu: 50e9, latencySec: 5e-6, efficiency: 0.8 },
-    { name: 'roce-400g', bytesPerSecPerGpu: 50e9, latencySec: 8e-6, efficiency: 0.7 },
-    { name: 'ethernet-100g', bytesPerSecPerGpu: 12.5e9, latencySec: 20e-6, efficiency: 0.6 },
+    { name: 'infiniband-ndr', bytesPerSecPerGpu: 50e9, latencySec: 5e-6, efficiency: 0.8, sendRecvLatencySec: 20e-6, sendRecvEfficiency: 0.72 },
+    { name: 'roce-400g', bytesPerSecPerGpu: 50e9, latencySec: 8e-6, efficiency: 0.7, sendRecvLatencySec: 23e-6, sendRecvEfficiency: 0.63 },
+    { name: 'ethernet-100g', bytesPerSecPerGpu: 12.5e9, latencySec: 20e-6, efficiency: 0.6, sendRecvLatencySec: 35e-6, sendRecvEfficiency: 0.54 },
   ].map((n) => [n.name, n]),
 );
+
+/** Seconds of one send/recv of `bytes` between two nodes. */
+export function sendRecvSeconds(bytes: number, network: NodeNetwork): number {
+  return network.sendRecvLatencySec + bytes / (network.bytesPerSecPerGpu * network.sendRecvEfficiency);
+}
 
 export function resolveNetwork(name: string, path: string): NodeNetwork {
   const n = NODE_NETWORKS.get(name);
@@ -64,8 +81,8 @@ export class PipelineParallelStepTime implements StepTimeModel {
     validateTensorParallel(model, shape.gpusPerNode, 'gpusPerNode');
     this.p = shape.nodes;
     this.stage = new RooflineStepTime({ ...model, layers: Math.ceil(model.layers / shape.nodes) }, gpu, shape.gpusPerNode, dtypes, overrides);
-    this.hopSecPerToken = (model.hidden * ACTIVATION_BYTES) / (shape.network.bytesPerSecPerGpu * shape.network.efficiency);
-    this.hopLatencySec = shape.network.latencySec;
+    this.hopSecPerToken = (model.hidden * ACTIVATION_BYTES) / (shape.network.bytesPerSecPerGpu * shape.network.sendRecvEfficiency);
+    this.hopLatencySec = shape.network.sendRecvLatencySec;
     this.name = `pipeline(${shape.nodes} nodes × TP ${shape.gpusPerNode} ${gpu.name}, ${shape.network.name})`;
   }
 
