@@ -22,7 +22,7 @@ const zOnePodPerNode = z.boolean().meta({
 export const zLeaderWorkerSetDeployment = z.strictObject({
   size: zSize,
   layout: zLayout.default('pipeline'),
-  network: zNetwork.default('infiniband-ndr'),
+  network: zNetwork.optional().meta({ description: "the network the ranks talk over; default: the node pool's network (cluster.nodePools[0].network), else infiniband-ndr" }),
   onePodPerNode: zOnePodPerNode.default(false),
   gangScheduling: z
     .boolean()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NODE_NETWORKS } from '../serving/step-time/multi-node.js';
 import type { Distribution } from '../engine/distributions.js';
 import { buildDistribution, zDistribution, type DistributionSpec } from '../config/distribution-spec.js';
 import { DEPLOYMENT_DEFAULTS, POD_DEFAULTS } from '../config/upstream-defaults.js';
@@ -50,6 +51,10 @@ export const zNodePool = z
       .meta({ description: 'default by GPU: 256 GiB per H100/H200/B200, 144 GiB per A100, 96 GiB per L4/L40S (2 TiB for 8×H100)' }),
     ephemeralDisk: zBytes.prefault(DEFAULT_EPHEMERAL_DISK).meta({ description: 'nodefs: images and emptyDirs (kubelet eviction counts it)' }),
     labels: z.record(z.string(), z.string()).default({}),
+    network: z
+      .enum([...NODE_NETWORKS.keys()] as [string, ...string[]])
+      .optional()
+      .meta({ description: "the nodes' network between nodes, per GPU (multi-node replicas' ranks talk over it); default infiniband-ndr" }),
     stockout: z
       .strictObject({
         probability: z.number().min(0).max(1).default(0).meta({ description: 'chance that any one VM request of the pool fails' }),

@@ -58,7 +58,7 @@ function podGroupOf(spec: ScenarioSpec, version: VersionRole): { spec: PodGroupS
       gangScheduling: base?.gangScheduling ?? false,
     },
     layout: change?.layout ?? base?.layout ?? 'pipeline',
-    network: change?.network ?? base?.network ?? 'infiniband-ndr',
+    network: change?.network ?? base?.network ?? spec.cluster.nodePools[0].network ?? 'infiniband-ndr',
   };
 }
 

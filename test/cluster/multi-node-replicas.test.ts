@@ -149,6 +149,19 @@ describe('will a LeaderWorkerSet rollout finish?', () => {
   });
 });
 
+describe("the replica's network", () => {
+  it("is the node pool's unless the group names its own, and the step time follows it", () => {
+    const stepOf = (overrides: string[]) => {
+      const serving = resolveRun(load(overrides)).serving.old;
+      if (serving.kind !== 'llm') throw new Error('expected the LLM server');
+      return serving.stepTime.name;
+    };
+    expect(stepOf([])).toMatch(/infiniband-ndr/);
+    expect(stepOf(['spec.cluster.nodePools[0].network=ethernet-100g'])).toMatch(/ethernet-100g/);
+    expect(stepOf(['spec.cluster.nodePools[0].network=ethernet-100g', 'spec.deployment.leaderWorkerSet.network=roce-400g'])).toMatch(/roce-400g/);
+  });
+});
+
 describe('gang scheduling (a PodGroup per replica)', () => {
   it('binds all of a group or none: the half-placed surge group holds no node', () => {
     const nine = ['spec.cluster.nodePools[0].nodes=9', 'spec.duration=30m'];
