@@ -247,6 +247,9 @@ export const zNewVersion = z.strictObject({
 export const zDisaggregatedRollout = z.strictObject({
   mode: z.enum(['independent', 'coordinated']).meta({ description: 'independent: each role its own RollingUpdate; coordinated: both roles step together' }),
   prefillRollingUpdate: zRollingUpdate.optional().meta({ description: "the prefill role's maxSurge/maxUnavailable (default: the strategy's rollingUpdate)" }),
+  prefillLeaderWorkerSet: zLeaderWorkerSetRollout.optional().meta({
+    description: "with strategy leaderWorkerSet: the prefill role's maxUnavailable/maxSurge/partition in groups (default: the strategy's)",
+  }),
 });
 
 export const zRollout = z.strictObject({

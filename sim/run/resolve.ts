@@ -29,6 +29,7 @@ import type { WarmupSpec } from '../serving/warmup.js';
 import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { resolveDisaggregation, type ResolvedDisaggregation } from './disaggregation-resolve.js';
+import { podModelFacts } from './role-group.js';
 import { checkRunSize } from './size-budget.js';
 
 /** One version's pods: its server, its group, its checkpoint shard and its start-up. */
@@ -59,10 +60,6 @@ function podGroupOf(spec: ScenarioSpec, version: VersionRole): { spec: PodGroupS
     layout: change?.layout ?? base?.layout ?? 'pipeline',
     network: change?.network ?? base?.network ?? 'infiniband-ndr',
   };
-}
-
-function podModelFacts(replica: ModelFacts, pods: number): ModelFacts {
-  return pods === 1 ? replica : { ...replica, weightBytes: replica.weightBytes / pods };
 }
 
 /**
@@ -195,7 +192,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
     throw new InputError({ problem: 'requests name LoRA adapters', expected: 'server.lora (the LLM server with --enable-lora)' }, 'spec.traffic.adapters');
   }
   if (spec.deployment.autoscaling) checkAutoscaledStrategy(strategyName(rollout), 'spec.deployment.autoscaling');
-  const disaggregation = resolveDisaggregation({ spec, decodeServing: serving, gpu, baseDir, calibration, modelFacts, startupInput, decodeTemplate: template });
+  const disaggregation = resolveDisaggregation({ spec, decodeServing: serving, gpu, baseDir, calibration, startupInput, decodeTemplate: template });
   return {
     name: scenario.metadata.name,
     hash: loaded.hash,
