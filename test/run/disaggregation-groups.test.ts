@@ -10,6 +10,7 @@ import type { RunResult } from '../../sim/run/result.js';
 import { modelFactsOf } from '../../sim/cluster/template.js';
 import { resolveRun } from '../../sim/run/resolve.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
+import { scenarioWarnings } from '../../sim/scenario/lint.js';
 import { loadScenarioFile, loadScenarioText } from '../../sim/scenario/load.js';
 import { inputError } from '../helpers/input-error.js';
 
@@ -84,6 +85,14 @@ describe('disaggregated roles as LeaderWorkerSet groups', () => {
     // Independently the decode role is done first: the new version then has 1 prefill pod per decode group.
     expect(independent.disaggregation?.ratioNewMax).toBe(2);
     expect(coordinated.disaggregation?.ratioNewMax).toBe(3);
+  });
+
+  it("warns when a prefill group's workers exit before its leader's drain ends", () => {
+    const warnings = (overrides: string[]): string => scenarioWarnings(loadScenarioFile(FILE, [...BOTH_GROUPS, ...overrides]).scenario.spec, {}).join('\n');
+    expect(warnings([])).not.toMatch(/prefill\.leaderWorkerSet/);
+    expect(warnings(['spec.deployment.disaggregation.prefill.leaderWorkerSet.workerPreStop.sleep=20s'])).toMatch(
+      /spec\.deployment\.disaggregation\.prefill\.leaderWorkerSet: the workers exit at SIGTERM after their preStop \(20 s\).*at least 70 s/,
+    );
   });
 
   it('is deterministic: the same seed gives the same summary', () => {
