@@ -85,6 +85,8 @@ describe('disaggregated roles as LeaderWorkerSet groups', () => {
     // Independently the decode role is done first: the new version then has 1 prefill pod per decode group.
     expect(independent.disaggregation?.ratioNewMax).toBe(2);
     expect(coordinated.disaggregation?.ratioNewMax).toBe(3);
+    // The new version's two prefill pods then feed both decode groups: prompts queue longer (TPOT is the decode groups').
+    expect(independent.latency.rollout.ttftP95Ms!).toBeGreaterThan(coordinated.latency.rollout.ttftP95Ms! + 30);
   });
 
   it("warns when a prefill group's workers exit before its leader's drain ends", () => {
