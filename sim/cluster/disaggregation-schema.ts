@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zBandwidth, zDuration } from '../config/zod-units.js';
+import { zLeaderWorkerSetDeployment } from './leader-worker-schema.js';
 import { zPodResources } from './schema.js';
 
 /**
@@ -13,6 +14,10 @@ export const zDisaggregation = z.strictObject({
     replicas: z.int().min(1).max(100_000).meta({ description: 'pods of the prefill role (its own Deployment, rolled out with the decode role)' }),
     tensorParallel: z.int().min(1).optional().meta({ description: 'GPUs per prefill pod (default: model.tensorParallel)' }),
     resources: zPodResources.optional().meta({ description: "the prefill pods' host resources (default: the deployment's)" }),
+    leaderWorkerSet: zLeaderWorkerSetDeployment.optional().meta({
+      description:
+        'multi-node prefill replicas: each is a LeaderWorkerSet group of size pods of tensorParallel GPUs (docs/disaggregation.md); roll with strategy leaderWorkerSet',
+    }),
   }),
   kvTransfer: z.strictObject({
     bandwidth: zBandwidth

@@ -33,7 +33,7 @@ export class LeaderWorkerSetController extends ControllerBase {
 
   constructor(
     host: RolloutHost,
-    private readonly config: LwsRollingConfig,
+    private config: LwsRollingConfig,
     stable: ReplicaSet,
   ) {
     super(host);
@@ -65,6 +65,22 @@ export class LeaderWorkerSetController extends ControllerBase {
     }
     if (this.createDue()) return true;
     return this.write(lwsRollingUpdateParameters({ config: this.config, sts: this.sts, states, templateChanged: false, replicasAtStart: this.config.replicas }));
+  }
+
+  /**
+   * Writes spec.rolloutStrategy.rollingUpdateConfiguration.partition, as a coordinator of several LWS does (LWS
+   * KEP-511's DisaggregatedSet): the next sync steps the StatefulSet's partition down to it, never back up.
+   */
+  setPartition(partition: number): void {
+    this.config = { ...this.config, partition };
+    this.host.wakeAt(this.host.now());
+  }
+
+  /** Every group from ordinal `from` up to spec.replicas is at the new revision and ready (leader and workers). */
+  updatedAndReadyFrom(from: number): boolean {
+    const states = this.states();
+    for (let i = from; i < this.config.replicas; i++) if (states[i] === undefined || !states[i].ready || !states[i].updated) return false;
+    return true;
   }
 
   protected override stalledReason(): string {

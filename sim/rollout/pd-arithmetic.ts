@@ -3,7 +3,7 @@
  * (kubernetes-sigs/lws pkg/controllers/disaggregatedset/planner.go): one shared step index for every role, each
  * role at ⌈step × replicas / steps⌉ of its target, and as many steps as the role that needs the most at its batch.
  * Used by the group-level PdRollout document (pd-rollout.ts, LWS partitions) and the request-level run's
- * coordinated controller (pd-controllers.ts, Deployment ReplicaSets).
+ * coordinated controllers (pd-controllers.ts, Deployment ReplicaSets; pd-lws-controller.ts, LWS partitions).
  */
 
 export type PdRole = 'prefill' | 'decode';

@@ -33,29 +33,30 @@ export function roleHost(host: RolloutHost, role: PdRole, createReplicaSet: Roll
   };
 }
 
+/** Each role's own Kubernetes Deployment controller, rolling with the role's RollingUpdate budgets. */
+export function deploymentRoles(workloads: PdWorkloads, progressDeadlineSeconds: number): Record<PdRole, RolloutController> {
+  const deployment = (w: PdRoleWorkload): DeploymentController =>
+    new DeploymentController(
+      w.host,
+      { replicas: w.replicas, strategy: { kind: 'rollingUpdate', maxSurge: w.maxSurge, maxUnavailable: w.maxUnavailable }, progressDeadlineSeconds },
+      w.stable,
+    );
+  return { prefill: deployment(workloads.prefill), decode: deployment(workloads.decode) };
+}
+
 /**
- * `independent`: each role is its own Kubernetes Deployment rolling with its own RollingUpdate, as two
- * Deployments (or two LWS) do when nothing ties them: their pace differs with their sizes and start-up times, so
- * each version's prefill:decode ratio drifts while they roll. Done when both are.
+ * `independent`: each role rolls with its own controller (two Kubernetes Deployments, or two LeaderWorkerSets)
+ * as it does when nothing ties them: their pace differs with their sizes and start-up times, so each version's
+ * prefill:decode ratio drifts while they roll. Done when both are.
  */
 export class IndependentPdController implements RolloutController {
-  readonly strategy = 'rollingUpdate';
   readonly state: RolloutState = { startedAt: null, finishedAt: null, outcome: 'none', reason: undefined };
-  private readonly roles: Readonly<Record<PdRole, DeploymentController>>;
 
   constructor(
     private readonly host: RolloutHost,
-    workloads: PdWorkloads,
-    progressDeadlineSeconds: number,
-  ) {
-    const deployment = (w: PdRoleWorkload): DeploymentController =>
-      new DeploymentController(
-        w.host,
-        { replicas: w.replicas, strategy: { kind: 'rollingUpdate', maxSurge: w.maxSurge, maxUnavailable: w.maxUnavailable }, progressDeadlineSeconds },
-        w.stable,
-      );
-    this.roles = { prefill: deployment(workloads.prefill), decode: deployment(workloads.decode) };
-  }
+    readonly strategy: string,
+    private readonly roles: Readonly<Record<PdRole, RolloutController>>,
+  ) {}
 
   start(): void {
     this.state.startedAt = this.host.now();

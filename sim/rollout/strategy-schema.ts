@@ -241,12 +241,16 @@ export const zNewVersion = z.strictObject({
 
 /**
  * How the two roles of a disaggregated deployment (deployment.disaggregation) roll (docs/disaggregation.md):
- * `independent`, each role's own Deployment RollingUpdate; `coordinated`, one controller stepping both roles'
- * new ReplicaSets by the same share of their replicas (LWS DisaggregatedSet's planner).
+ * `independent`, each role's own Deployment RollingUpdate (or LWS rolling update with strategy leaderWorkerSet);
+ * `coordinated`, one controller stepping both roles' new ReplicaSets (or LWS partitions) by the same share of
+ * their replicas (LWS DisaggregatedSet's planner).
  */
 export const zDisaggregatedRollout = z.strictObject({
   mode: z.enum(['independent', 'coordinated']).meta({ description: 'independent: each role its own RollingUpdate; coordinated: both roles step together' }),
   prefillRollingUpdate: zRollingUpdate.optional().meta({ description: "the prefill role's maxSurge/maxUnavailable (default: the strategy's rollingUpdate)" }),
+  prefillLeaderWorkerSet: zLeaderWorkerSetRollout.optional().meta({
+    description: "with strategy leaderWorkerSet: the prefill role's maxUnavailable/maxSurge/partition in groups (default: the strategy's)",
+  }),
 });
 
 export const zRollout = z.strictObject({

@@ -7,7 +7,8 @@ import type { Simulator } from '../engine/simulator.js';
 import type { DisaggregationSummary } from '../metrics/summary-types.js';
 import type { RolloutController } from '../rollout/controller.js';
 import type { RolloutHost } from '../rollout/host.js';
-import { CoordinatedPdController, IndependentPdController, roleHost, type PdWorkloads } from '../rollout/pd-controllers.js';
+import { CoordinatedPdController, deploymentRoles, IndependentPdController, roleHost, type PdWorkloads } from '../rollout/pd-controllers.js';
+import { CoordinatedLwsPdController, lwsRoles, type PdLwsRoles } from '../rollout/pd-lws-controller.js';
 import type { EndpointSource } from '../routing/endpoint.js';
 import { PrefillDispatcher } from '../routing/prefill-dispatch.js';
 import { RoleEndpoints } from '../routing/role-endpoints.js';
@@ -75,16 +76,24 @@ export class DisaggregatedFleet {
   controller(host: RolloutHost, decodeStable: ReplicaSet, decodeReplicas: number, progressDeadlineSeconds: number): RolloutController | null {
     const plan = this.config.rollout;
     if (plan === null || this.stable === null) return null;
-    const workloads: PdWorkloads = {
-      decode: { host: roleHost(host, 'decode', host.createReplicaSet), stable: decodeStable, replicas: decodeReplicas, ...plan.decode },
-      prefill: {
-        host: roleHost(host, 'prefill', (version) => this.cluster.createReplicaSet(this.templates[version])),
-        stable: this.stable,
-        replicas: this.config.prefillReplicas,
-        ...plan.prefill,
-      },
+    const hosts = {
+      decode: roleHost(host, 'decode', host.createReplicaSet),
+      prefill: roleHost(host, 'prefill', (version) => this.cluster.createReplicaSet(this.templates[version])),
     };
-    return plan.mode === 'coordinated' ? new CoordinatedPdController(host, workloads) : new IndependentPdController(host, workloads, progressDeadlineSeconds);
+    if (plan.strategy === 'leaderWorkerSet') {
+      const roles: PdLwsRoles = {
+        decode: { host: hosts.decode, stable: decodeStable, config: { replicas: decodeReplicas, ...plan.decode } },
+        prefill: { host: hosts.prefill, stable: this.stable, config: { replicas: this.config.prefillReplicas, ...plan.prefill } },
+      };
+      return plan.mode === 'coordinated' ? new CoordinatedLwsPdController(host, roles) : new IndependentPdController(host, 'leaderWorkerSet', lwsRoles(roles));
+    }
+    const workloads: PdWorkloads = {
+      decode: { host: hosts.decode, stable: decodeStable, replicas: decodeReplicas, ...plan.decode },
+      prefill: { host: hosts.prefill, stable: this.stable, replicas: this.config.prefillReplicas, ...plan.prefill },
+    };
+    return plan.mode === 'coordinated'
+      ? new CoordinatedPdController(host, workloads)
+      : new IndependentPdController(host, 'rollingUpdate', deploymentRoles(workloads, progressDeadlineSeconds));
   }
 
   counts(): RoleReadyCounts {

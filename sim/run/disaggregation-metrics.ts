@@ -3,7 +3,7 @@ import type { DisaggregationSummary } from '../metrics/summary-types.js';
 import type { PrefillStageStats } from '../routing/prefill-dispatch.js';
 import { ratioDrift, type RoleCounts } from '../serving/disaggregation.js';
 
-/** Ready pods of each role per version. */
+/** Ready replicas (pods, or groups of a multi-node role) of each role per version. */
 export interface RoleReadyCounts {
   readonly prefill: RoleCounts;
   readonly decode: RoleCounts;
@@ -11,12 +11,12 @@ export interface RoleReadyCounts {
 
 export const NO_ROLES: RoleReadyCounts = { prefill: { old: 0, new: 0 }, decode: { old: 0, new: 0 } };
 
-/** Ready (active) pods of each role and version. */
+/** Ready replicas of each role and version: active single pods or leaders Ready, a leader's workers all Ready too. */
 export function roleReadyCounts(pods: readonly Pod[], isPrefill: (pod: Pod) => boolean): RoleReadyCounts {
   const prefill = { old: 0, new: 0 };
   const decode = { old: 0, new: 0 };
   for (const pod of pods) {
-    if (!pod.active || !pod.ready) continue;
+    if (pod.leader !== null || !pod.active || !pod.groupReady) continue;
     (isPrefill(pod) ? prefill : decode)[pod.version]++;
   }
   return { prefill, decode };

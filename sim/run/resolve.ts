@@ -6,7 +6,6 @@ import { resolveStartup } from '../cluster/startup-spec.js';
 import { checkSleepHostMemory, sleepWakeLevel, wakingStartup } from '../rollout/sleep-wake.js';
 import { defaultPodResources, modelFactsOf, type PodGroupSpec, type PodTemplateArgs } from '../cluster/template.js';
 import type { ModelFacts, StartupSpec } from '../cluster/startup-spec.js';
-import type { MultiNodeLayout } from '../serving/step-time/multi-node.js';
 import { validateTensorParallel } from '../serving/catalog/models.js';
 import { loadCalibrationFile } from '../config/calibration-file.js';
 import type { RolloutSchedule } from '../rollout/driver.js';
@@ -29,6 +28,8 @@ import type { WarmupSpec } from '../serving/warmup.js';
 import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { resolveDisaggregation, type ResolvedDisaggregation } from './disaggregation-resolve.js';
+import { podModelFacts, roleGroupOf, type RoleGroup } from './role-group.js';
+import type { LeaderWorkerSetDeployment } from '../cluster/leader-worker-schema.js';
 import { checkRunSize } from './size-budget.js';
 
 /** One version's pods: its server, its group, its checkpoint shard and its start-up. */
@@ -41,29 +42,18 @@ interface VersionShape {
 
 /**
  * deployment.leaderWorkerSet as a version's group (the new version's with rollout.newVersion.leaderWorkerSet
- * over it), with its layout across pods; null for one pod per replica.
+ * over it), with its span across pods; null for one pod per replica.
  */
-function podGroupOf(spec: ScenarioSpec, version: VersionRole): { spec: PodGroupSpec; layout: MultiNodeLayout; network: string } | null {
+function podGroupOf(spec: ScenarioSpec, version: VersionRole): RoleGroup | null {
   const base = spec.deployment.leaderWorkerSet;
   const change = version === 'new' ? spec.rollout?.newVersion.leaderWorkerSet : undefined;
   if (base === undefined && change === undefined) return null;
-  const size = change?.size ?? base?.size ?? 1;
-  if (size === 1) return null;
-  return {
-    spec: {
-      size,
-      restartPolicy: base?.restartPolicy ?? 'RecreateGroupOnPodRestart',
-      workerPreStopSleep: base?.workerPreStop?.sleep ?? spec.deployment.preStop.sleep,
-      onePodPerNode: change?.onePodPerNode ?? base?.onePodPerNode ?? false,
-      gangScheduling: base?.gangScheduling ?? false,
-    },
-    layout: change?.layout ?? base?.layout ?? 'pipeline',
-    network: change?.network ?? base?.network ?? spec.cluster.nodePools[0].network ?? 'infiniband-ndr',
+  const written = Object.fromEntries(Object.entries(change ?? {}).filter(([, v]) => v !== undefined));
+  const lws: LeaderWorkerSetDeployment = {
+    ...(base ?? { size: 1, layout: 'pipeline', restartPolicy: 'RecreateGroupOnPodRestart', onePodPerNode: false, gangScheduling: false }),
+    ...written,
   };
-}
-
-function podModelFacts(replica: ModelFacts, pods: number): ModelFacts {
-  return pods === 1 ? replica : { ...replica, weightBytes: replica.weightBytes / pods };
+  return roleGroupOf(lws, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network);
 }
 
 /**
@@ -153,7 +143,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
   const shapeOf = (version: VersionRole): VersionShape => {
     const group = podGroupOf(spec, version);
     const tensorParallel = version === 'new' ? (spec.rollout?.newVersion.tensorParallel ?? spec.model.tensorParallel) : spec.model.tensorParallel;
-    const span = group === null ? null : { pods: group.spec.size, layout: group.layout, network: group.network };
+    const span = group === null ? null : group.span;
     if (version === 'new' && spec.model.architecture !== undefined) validateTensorParallel(spec.model.architecture, tensorParallel, 'spec.rollout.newVersion.tensorParallel');
     const serving = resolveServing({ ...spec.model, tensorParallel }, spec.server, gpu, baseDir, 'spec', calibration, span);
     // Each pod of a multi-node replica loads its own shard of the checkpoint.
@@ -196,7 +186,7 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
     throw new InputError({ problem: 'requests name LoRA adapters', expected: 'server.lora (the LLM server with --enable-lora)' }, 'spec.traffic.adapters');
   }
   if (spec.deployment.autoscaling) checkAutoscaledStrategy(strategyName(rollout), 'spec.deployment.autoscaling');
-  const disaggregation = resolveDisaggregation({ spec, decodeServing: serving, gpu, baseDir, calibration, modelFacts, startupInput, decodeTemplate: template });
+  const disaggregation = resolveDisaggregation({ spec, decodeServing: serving, gpu, baseDir, calibration, startupInput, decodeTemplate: template });
   return {
     name: scenario.metadata.name,
     hash: loaded.hash,

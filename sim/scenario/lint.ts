@@ -57,16 +57,21 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
         `${seconds(needed)}: SIGKILL cuts the streams still draining; give a grace period of at least ${seconds(needed)}`,
     );
   }
-  const lws = deployment.leaderWorkerSet;
-  if (lws !== undefined && lws.size > 1) {
+  // A role of LeaderWorkerSet groups (the deployment, a disaggregated deployment's prefill role) drains on its leader.
+  const groups = [
+    { lws: deployment.leaderWorkerSet, path: 'spec.deployment.leaderWorkerSet' },
+    { lws: deployment.disaggregation?.prefill.leaderWorkerSet, path: 'spec.deployment.disaggregation.prefill.leaderWorkerSet' },
+  ];
+  for (const { lws, path } of groups) {
+    if (lws === undefined || lws.size === 1) continue;
     const workerPreStop = lws.workerPreStop?.sleep ?? deployment.preStop.sleep;
     const leaderCut = Math.min(needed, deployment.terminationGracePeriodSeconds);
     if (workerPreStop < leaderCut) {
       warnings.push(
-        `spec.deployment.leaderWorkerSet: the workers exit at SIGTERM after their preStop (${seconds(workerPreStop)}` +
+        `${path}: the workers exit at SIGTERM after their preStop (${seconds(workerPreStop)}` +
           `${lws.workerPreStop ? '' : ', the same as the leader\'s'}), and the leader's engine with them, while the leader may drain until ` +
           `${seconds(leaderCut)} (preStop ${seconds(deployment.preStop.sleep)} + shutdownTimeout ${seconds(drain)}): streams still running then are ` +
-          `cut (dropped:worker-lost); set leaderWorkerSet.workerPreStop.sleep to at least ${seconds(leaderCut)}`,
+          `cut (dropped:worker-lost); set ${path}.workerPreStop.sleep to at least ${seconds(leaderCut)}`,
       );
     }
   }

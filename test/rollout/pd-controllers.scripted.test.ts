@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intCount } from '../../sim/config/int-or-percent.js';
-import { CoordinatedPdController, IndependentPdController, type PdWorkloads } from '../../sim/rollout/pd-controllers.js';
+import { CoordinatedPdController, deploymentRoles, IndependentPdController, type PdWorkloads } from '../../sim/rollout/pd-controllers.js';
 import { ScriptedHost } from './scripted-host.js';
 
 /** 6 prefill and 2 decode pods, maxSurge 1 / maxUnavailable 0 for both roles; the prefill role's new ReplicaSet is created first. */
@@ -73,7 +73,7 @@ describe('coordinated prefill/decode rollout, aborted', () => {
 describe('independent prefill/decode rollout', () => {
   it('reports a stalled role as the rollout\'s outcome when the run ends', () => {
     const host = new ScriptedHost({ readyAfter: { new: null } });
-    const controller = new IndependentPdController(host, world(host), 600);
+    const controller = new IndependentPdController(host, 'rollingUpdate', deploymentRoles(world(host), 600));
     host.drive(controller, 0);
     host.advance(30);
     controller.finish();
@@ -83,7 +83,7 @@ describe('independent prefill/decode rollout', () => {
 
   it('rolls each role with its own RollingUpdate and finishes when both have', () => {
     const host = new ScriptedHost({ readyAfter: { new: 10 } });
-    const controller = new IndependentPdController(host, world(host), 600);
+    const controller = new IndependentPdController(host, 'rollingUpdate', deploymentRoles(world(host), 600));
     host.drive(controller, 0);
     host.advance(200);
     // The decode role is done at t=20, the prefill role at t=60: the old version keeps 4 prefill pods and no decode pod.
