@@ -29,8 +29,12 @@ export function importLlmInferenceService(r: ManifestReader, warnings: string[])
     const role: Record<string, unknown> = { replicas: r.int([...prefillBase, 'replicas'], 1) ?? 1, tensorParallel: podGpus(r, [...prefillBase, 'template']) };
     if (size > 1) role.leaderWorkerSet = { size, layout: multiNodeLayout(r, prefillBase) };
     deployment.disaggregation = { prefill: role };
+    // When either role is a group both roll as LeaderWorkerSets (a single-pod role as groups of one).
+    const lws = size > 1 || 'leaderWorkerSet' in main.strategy;
+    if (lws) fragment.spec.rollout!.strategy = { leaderWorkerSet: Object.values(main.strategy)[0] };
     const prefillStrategy = rollingBudgets(r, prefillBase);
-    fragment.spec.rollout!.disaggregated = { mode: 'independent', ...(Object.keys(prefillStrategy).length === 0 ? {} : { prefillRollingUpdate: prefillStrategy }) };
+    const override = lws ? 'prefillLeaderWorkerSet' : 'prefillRollingUpdate';
+    fragment.spec.rollout!.disaggregated = { mode: 'independent', ...(Object.keys(prefillStrategy).length === 0 ? {} : { [override]: prefillStrategy }) };
   }
 
   const router: FieldPath = ['spec', 'router'];

@@ -52,6 +52,21 @@ describe('importing a KServe LLMInferenceService into a scenario', () => {
     expect(inputError(() => imported(doc)).message).toMatch(/spec\.parallelism.*needs parallelism\.pipeline ≥ 2, or data \/ dataLocal ≥ 2/);
   });
 
+  it('with a multi-node role both roles roll as LeaderWorkerSets, the prefill budgets as prefillLeaderWorkerSet', () => {
+    const doc = base();
+    doc.spec.parallelism = { tensor: 4, data: 4, dataLocal: 2 };
+    doc.spec.worker = { containers: [{ name: 'main', resources: { limits: { 'nvidia.com/gpu': '4' } } }] };
+    const { fragment } = imported(doc);
+    expect(fragment.spec.rollout).toEqual({
+      strategy: { leaderWorkerSet: { maxUnavailable: 0, maxSurge: 1 } },
+      disaggregated: { mode: 'independent', prefillLeaderWorkerSet: { maxUnavailable: 1, maxSurge: 1 } },
+    });
+    // The DeepSeek-V3 service of the group-level documents runs request by request too.
+    const run = resolveRun(loadScenarioFile('scenarios/pd/kserve-deepseek-v3-from-manifest.yaml'));
+    expect(run.templates.old.group).toMatchObject({ size: 2 });
+    expect(run.disaggregation?.prefillReplicas).toBe(4);
+  });
+
   it('router weights between services are warned, not silently applied', () => {
     const doc = base();
     doc.spec.router.route = { weight: 90 };
