@@ -24,6 +24,6 @@ function packageRoot(): string {
 }
 
 /** `relativePath` (e.g. `dist/sim/batch/worker.js`) under the package root. */
-export function packageFile(relativePath: string): string {
+export function ownPackageFile(relativePath: string): string {
   return join(packageRoot(), relativePath);
 }

@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
-import { packageFile } from '../package-files.js';
+import { ownPackageFile } from '../package-files.js';
 import type * as MathInstanceModule from './math-instance.js';
 
 type MathInstance = ReturnType<typeof MathInstanceModule.createExpressionMath>;
@@ -25,7 +25,7 @@ let instance: { math: MathInstance; parseUnchecked: MathInstance['parse'] } | nu
 function built(): { math: MathInstance; parseUnchecked: MathInstance['parse'] } {
   if (instance !== null) return instance;
   const { createExpressionMath } = createRequire(import.meta.url)(
-    packageFile('dist/sim/expressions/math-instance.cjs'),
+    ownPackageFile('dist/sim/expressions/math-instance.cjs'),
   ) as typeof MathInstanceModule;
   const math = createExpressionMath({
     // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for

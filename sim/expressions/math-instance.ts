@@ -88,7 +88,11 @@ interface Factory {
  */
 function requiredFactories(roots: readonly FactoryFunctionMap[]): FactoryFunctionMap {
   const byName = new Map<string, Factory>();
+  // The objects nest and share (every one holds `typedDependencies`): each is read once.
+  const seen = new Set<FactoryFunctionMap>();
   const collect = (map: FactoryFunctionMap): void => {
+    if (seen.has(map)) return;
+    seen.add(map);
     for (const value of Object.values(map)) {
       if (typeof value !== 'function') collect(value);
       // A dependency names a function, never its transform.
