@@ -4,7 +4,7 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const LAYERS = [
-  { name: 'foundation', paths: ['sim/errors\\.ts', 'sim/engine/', 'sim/expressions/', 'sim/config/'] },
+  { name: 'foundation', paths: ['sim/errors\\.ts', 'sim/package-files\\.ts', 'sim/engine/', 'sim/expressions/', 'sim/config/'] },
   { name: 'traffic', paths: ['sim/traffic/'] },
   { name: 'serving, routing, metrics', paths: ['sim/serving/', 'sim/routing/', 'sim/metrics/'] },
   { name: 'cluster', paths: ['sim/cluster/'] },

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { ownPackageFile } from '../package-files.js';
 import { runSpec, type RunOutcome, type RunSpec } from './run-spec.js';
 
 export interface RunManyOptions {
@@ -46,7 +46,8 @@ export function openRunPool(threads: number = defaultThreads()): RunPool {
   let runs = 0;
   let pool: Piscina | null = null;
   const workers = (): Piscina => {
-    pool ??= new Piscina({ filename: workerFile(), minThreads: size, maxThreads: size });
+    // The build's worker, from the TypeScript sources (tests) too.
+    pool ??= new Piscina({ filename: ownPackageFile('dist/sim/batch/worker.js'), minThreads: size, maxThreads: size });
     return pool;
   };
   return {
@@ -105,11 +106,4 @@ export async function runMany(specs: readonly RunSpec[], options: RunManyOptions
   } finally {
     await pool.close();
   }
-}
-
-/** The compiled worker beside this module; from the TypeScript sources (tests), the build's copy. */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return fileURLToPath(new URL('./worker.js', import.meta.url));
-  return fileURLToPath(new URL('../../dist/sim/batch/worker.js', import.meta.url));
 }

@@ -1,31 +1,33 @@
 /**
  * The one mathjs instance expressions run in, locked down as the mathjs security guide recommends
- * (docs/expressions/security.md, examples/advanced/more_secure_eval.js): a fresh `create(all)` instance whose
- * functions that change the instance (`import`, `createUnit`) or parse and build new expressions (`evaluate`,
- * `parse`, `compile`, `simplify`, `derivative`, ...) throw when called from inside an expression.
+ * (docs/expressions/security.md, examples/advanced/more_secure_eval.js): an instance of only the functions
+ * expressions need (math-instance.ts) in which the functions that change the instance (`import`, `createUnit`) or
+ * parse and build new expressions (`evaluate`, `parse`, `compile`, `simplify`, `derivative`, ...) throw when
+ * called from inside an expression.
  * This is the second line of defence: safe-eval.ts only lets allow-listed functions reach it at all.
  * `config` and `typed` cannot be replaced without breaking mathjs itself (its lazily built functions use them);
  * the allow-list is what keeps them out of expressions.
  */
 import { createRequire } from 'node:module';
-import type * as MathJs from 'mathjs';
 import type { MathNode } from 'mathjs';
+import { ownPackageFile } from '../package-files.js';
+import type * as MathInstanceModule from './math-instance.js';
 
-type MathInstance = ReturnType<typeof MathJs.create>;
+type MathInstance = ReturnType<typeof MathInstanceModule.createExpressionMath>;
 
 let instance: { math: MathInstance; parseUnchecked: MathInstance['parse'] } | null = null;
 
 /**
- * Built on first use: mathjs takes a large part of a second to load, which `--help`, `validate` of a scenario
- * without expressions and every other command that compiles none should not pay (issue 21).
+ * Built on first use, which `--help`, `validate` of a scenario without expressions and every other command that
+ * compiles none do not pay. The instance comes from the build's single-file bundle of math-instance.ts (from the
+ * TypeScript sources too, as the batch worker does): required, as compiling an expression is synchronous.
  */
 function built(): { math: MathInstance; parseUnchecked: MathInstance['parse'] } {
   if (instance !== null) return instance;
-  // mathjs' single-file bundle loads several times faster than its ES module build of several hundred modules.
-  // The bundle exports its default instance, whose `create(config)` is bound to every factory: it has no `all`
-  // export, and `create(all, config)` would take that undefined `all` as the config and silently drop ours.
-  const { create } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as { create: (config: MathJs.ConfigOptions) => MathInstance };
-  const math = create({
+  const { createExpressionMath } = createRequire(import.meta.url)(
+    ownPackageFile('dist/sim/expressions/math-instance.cjs'),
+  ) as typeof MathInstanceModule;
+  const math = createExpressionMath({
     // Plain JS arrays in and out (scope lists, `result` vectors), and NaN rather than complex numbers for
     // sqrt(-1) / log(-1): comparisons on a complex number would throw.
     matrix: 'Array',

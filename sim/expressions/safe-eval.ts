@@ -41,7 +41,7 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** mathjs operator functions behind + - * / ^ %, unary ± and not, and/or/xor, and the comparisons. */
-const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
+export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
   'add', 'subtract', 'multiply', 'divide', 'pow', 'mod', 'unaryMinus', 'unaryPlus',
   'not', 'and', 'or', 'xor',
   'equal', 'unequal', 'smaller', 'smallerEq', 'larger', 'largerEq',

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   };
   // First: right after the sweep every core is busy and the start-up times would measure the sweep's tail.
   const start = measureCliStart();
-  process.stderr.write(`cli: --help ${start.helpSeconds.toFixed(3)} s, validate ${start.validateSeconds.toFixed(3)} s, bare node ${start.nodeSeconds.toFixed(3)} s (load ${start.loadAverage1m})\n`);
+  process.stderr.write(
+    `cli: --help ${start.helpSeconds.toFixed(3)} s (target ${start.targets.helpSeconds}), validate ${start.validateSeconds.toFixed(3)} s (target ${start.targets.validateSeconds}), bare node ${start.nodeSeconds.toFixed(3)} s (load ${start.loadAverage1m})\n`,
+  );
   const cli = { ...start, helpSeconds: round(start.helpSeconds, 3), validateSeconds: round(start.validateSeconds, 3), nodeSeconds: round(start.nodeSeconds, 3) };
   const engine = HOLD_PENDING.map((n) => {
     const figures = roundHold(measureHold(n, HOLD));

@@ -66,11 +66,12 @@ describe('npm pack', () => {
     const scenarios = filesUnder('scenarios').filter((f) => !f.startsWith('scenarios/bench/'));
     expect(files).toContain(pkg.bin['rollout-sim']);
     expect(files).toContain('dist/sim/batch/worker.js'); // piscina loads it by path
+    expect(files).toContain('dist/sim/expressions/math-instance.cjs'); // the build's bundle, required by path
     expect(files).toContain('scenarios/data/azure-conv-2023.csv');
     expect(files).toContain('schema/scenario.schema.json'); // the scenarios' editor line points at it
     expect(files).toEqual(expect.arrayContaining([...compiled, ...scenarios]));
     const stray = files.filter(
-      (f) => !/^(dist\/(sim|reports)\/.*\.js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|schema\/scenario\.schema\.json|package\.json|README\.md|LICENSE)$/.test(f),
+      (f) => !/^(dist\/(sim|reports)\/.*\.c?js|dist\/(sim|reports)\/.*\.d\.ts|scenarios\/.*|schema\/scenario\.schema\.json|package\.json|README\.md|LICENSE)$/.test(f),
     );
     expect(stray).toEqual([]);
     expect(files.filter((f) => f.startsWith('scenarios/bench/'))).toEqual([]);
@@ -133,7 +134,8 @@ describe('.dockerignore', () => {
 
   it('leaves out what the build makes itself and keeps everything the build compiles', () => {
     for (const dir of ['node_modules', 'dist', 'out', '.git']) expect(kept(dir), dir).toBe(false);
-    const build = JSON.parse(readFileSync(join(ROOT, pkg.scripts.build.split(' -p ')[1]), 'utf8'));
-    for (const dir of [...build.include, 'scenarios']) expect(kept(dir), dir).toBe(true);
+    const [, tsconfig, bundles] = /tsc -p (\S+) && rolldown -c (\S+)$/.exec(pkg.scripts.build)!;
+    const build = JSON.parse(readFileSync(join(ROOT, tsconfig), 'utf8'));
+    for (const path of [...build.include, 'scenarios', bundles]) expect(kept(path), path).toBe(true);
   });
 });

@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../../reports/atomic-write.js';
 import { buildCharts } from '../../../reports/charts.js';
 import { writeRunOutputs } from '../../../reports/output.js';
 import { renderSvg } from '../../../reports/svg.js';
 import { InternalError } from '../../errors.js';
+import { ownPackageFile } from '../../package-files.js';
 import type { RunResult } from '../../run/result.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { formatDuration } from '../../config/units.js';
 
 /** The built-in scenarios, shipped in the package's scenarios/ folder. */
-export const SCENARIO_DIR = fileURLToPath(new URL('../../../../scenarios/', import.meta.url));
+export const SCENARIO_DIR = ownPackageFile('scenarios');
 
 const DEMO_SCENARIOS = ['llama-70b-rolling.yaml', 'llama-70b-blue-green.yaml'];
 
