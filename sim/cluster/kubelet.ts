@@ -143,6 +143,11 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
       pod.firstReadyAt = this.sim.now;
       this.startup.stats.ready(pod.version, this.sim.now - pod.boundAt);
     }
+    // LWS hash mode's group-ready readiness gate: the leader's Ready condition waits for its whole group.
+    if (pod.template.group?.hash != null && !pod.ranksUp) {
+      pod.readinessGated = true;
+      return;
+    }
     this.setReady(pod, true, this.sim.now);
   }
 
@@ -159,6 +164,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     pod.admitting = false;
     pod.listening = false;
     pod.awaitingRanks = false;
+    pod.readinessGated = false;
     pod.server = null;
     this.startup.stop(pod);
     this.prober.stop(pod);
@@ -215,11 +221,21 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
     worker.stage = 'Running';
     worker.rankUp = true;
     const leader = worker.leader as Pod;
-    if (!leader.awaitingRanks || !leader.ranksUp) return;
-    leader.awaitingRanks = false;
-    this.listening(leader);
-    this.startServer(leader);
-    this.log.pod(leader, 'EngineReady', `${leader.warm ? 'warm' : 'cold kernels'}; the last worker rank joined`);
+    if (!leader.ranksUp) return;
+    if (leader.awaitingRanks) {
+      leader.awaitingRanks = false;
+      this.listening(leader);
+      this.startServer(leader);
+      this.log.pod(leader, 'EngineReady', `${leader.warm ? 'warm' : 'cold kernels'}; the last worker rank joined`);
+    }
+    this.releaseReadinessGate(leader);
+  }
+
+  /** The group is whole: a leader whose probe already passed becomes Ready now. */
+  private releaseReadinessGate(leader: Pod): void {
+    if (!leader.readinessGated || !leader.ranksUp) return;
+    leader.readinessGated = false;
+    this.becameReady(leader);
   }
 
   /**

@@ -31,6 +31,20 @@ export const zLeaderWorkerSetDeployment = z.strictObject({
       description:
         'a PodGroup per replica and a gang scheduler (LWS KEP-407, e.g. Volcano or the coscheduling plugin): a group binds all its pods at once or none, so a group that cannot be placed holds no GPUs',
     }),
+  groupIdentity: z
+    .enum(['Ordinal', 'Hash'])
+    .default('Ordinal')
+    .meta({
+      description:
+        "LWS spec.groupIdentity: Ordinal (a leader StatefulSet, groups by ordinal, partition and surge ordinals) or Hash (a leader Deployment: groups roll as a Deployment's RollingUpdate, each leader Ready only with its group, by the group-ready readiness gate)",
+    }),
+  groupReplacementPolicy: z
+    .enum(['PostTermination', 'Immediate'])
+    .default('PostTermination')
+    .meta({
+      description:
+        'Hash mode: a replacement group waits (scheduling-gated) until the group it replaces is fully gone (PostTermination, the default), or is scheduled at once (Immediate)',
+    }),
   restartPolicy: z
     .enum(['RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'])
     .default('RecreateGroupOnPodRestart')

@@ -95,6 +95,8 @@ export class Pod implements Endpoint {
   rankUp = false;
   /** A leader whose own start-up is done waits for its workers' ranks before its engine serves. */
   awaitingRanks = false;
+  /** A hash-mode leader whose readiness probe passed while its group-ready readiness gate still held it. */
+  readinessGated = false;
 
   constructor(
     readonly podId: number,

@@ -87,6 +87,12 @@ export interface PodGroupSpec {
   readonly onePodPerNode: boolean;
   /** A PodGroup per replica with a gang scheduler (LWS KEP-407): its pods bind together or not at all. */
   readonly gangScheduling: boolean;
+  /**
+   * LWS hash group identity (PR #987): leaders in a Deployment, each Ready only once its whole group is (the
+   * group-ready readiness gate). `replacement` (PR #1050): PostTermination holds new leaders scheduling-gated
+   * while the LeaderWorkerSet's deleted groups still tear down; Immediate schedules them at once. Null: ordinal identity.
+   */
+  readonly hash: { readonly replacement: 'PostTermination' | 'Immediate'; readonly workload: string } | null;
 }
 
 /** A ReplicaSet's pod template: everything a pod of one version needs. Seconds and bytes. */

@@ -77,7 +77,15 @@ export function createController(
       stable,
     );
   }
-  if ('leaderWorkerSet' in s) return new LeaderWorkerSetController(host, { replicas, ...s.leaderWorkerSet }, stable);
+  if ('leaderWorkerSet' in s) {
+    // Hash group identity (lws#987): the leaders are a Deployment's pods, rolled by its RollingUpdate with LWS's
+    // budgets; the group-ready readiness gate makes each leader Ready only with its whole group.
+    if (stable.template.group?.hash != null) {
+      const { maxSurge, maxUnavailable } = s.leaderWorkerSet;
+      return new DeploymentController(host, { replicas, strategy: { kind: 'rollingUpdate', maxSurge, maxUnavailable }, progressDeadlineSeconds: rollout.progressDeadlineSeconds }, stable);
+    }
+    return new LeaderWorkerSetController(host, { replicas, ...s.leaderWorkerSet }, stable);
+  }
   if ('blueGreen' in s) {
     const bg = s.blueGreen;
     if (!bg.previewMirrorPercent && rollout.previewTraffic === undefined) {

@@ -86,7 +86,15 @@ export function resolveDisaggregation(inputs: DisaggregationInputs): ResolvedDis
       `spec.rollout.newVersion.${newShape}`,
     );
   }
-  const prefillGroup = roleGroupOf(config.prefill.leaderWorkerSet, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network);
+  for (const [block, path] of [
+    [spec.deployment.leaderWorkerSet, 'spec.deployment.leaderWorkerSet.groupIdentity'],
+    [config.prefill.leaderWorkerSet, 'spec.deployment.disaggregation.prefill.leaderWorkerSet.groupIdentity'],
+  ] as const) {
+    if (block?.groupIdentity === 'Hash') {
+      throw new InputError({ problem: 'hash group identity with disaggregation', expected: 'Ordinal: the roles roll by their LWS partitions (DisaggregatedSet steps them)' }, path);
+    }
+  }
+  const prefillGroup = roleGroupOf(config.prefill.leaderWorkerSet, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network, 'prefill');
   const plan = rollout === undefined ? null : rolloutPlan(rollout, prefillGroup !== null);
   const tensorParallel = config.prefill.tensorParallel ?? spec.model.tensorParallel;
   const prefillServing = resolvePrefillServing(inputs, tensorParallel, prefillGroup?.span ?? null);

@@ -50,10 +50,18 @@ function podGroupOf(spec: ScenarioSpec, version: VersionRole): RoleGroup | null 
   if (base === undefined && change === undefined) return null;
   const written = Object.fromEntries(Object.entries(change ?? {}).filter(([, v]) => v !== undefined));
   const lws: LeaderWorkerSetDeployment = {
-    ...(base ?? { size: 1, layout: 'pipeline', restartPolicy: 'RecreateGroupOnPodRestart', onePodPerNode: false, gangScheduling: false }),
+    ...(base ?? {
+      size: 1,
+      layout: 'pipeline',
+      restartPolicy: 'RecreateGroupOnPodRestart',
+      onePodPerNode: false,
+      gangScheduling: false,
+      groupIdentity: 'Ordinal',
+      groupReplacementPolicy: 'PostTermination',
+    }),
     ...written,
   };
-  return roleGroupOf(lws, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network);
+  return roleGroupOf(lws, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network, 'main');
 }
 
 /**
@@ -71,6 +79,13 @@ function checkGroupStrategy(spec: ScenarioSpec): void {
         expected: 'strategy: { leaderWorkerSet: { maxUnavailable, maxSurge, partition } }, the rolling update LWS itself runs',
       },
       'spec.rollout.strategy',
+    );
+  }
+  const lws = spec.deployment.leaderWorkerSet;
+  if ('leaderWorkerSet' in rollout.strategy && lws?.groupIdentity === 'Hash' && rollout.strategy.leaderWorkerSet.partition !== 0) {
+    throw new InputError(
+      { problem: 'a partition with hash group identity', expected: 'partition 0: a hash-mode LeaderWorkerSet has no ordinals to stage (LWS validation rejects it)' },
+      'spec.rollout.strategy.leaderWorkerSet.partition',
     );
   }
   if (lwsStrategy && (rollout.abortAt !== undefined || rollout.promoteAt.length > 0)) {

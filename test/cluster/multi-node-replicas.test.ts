@@ -149,6 +149,57 @@ describe('will a LeaderWorkerSet rollout finish?', () => {
   });
 });
 
+describe('hash group identity (lws#987) and group replacement (lws#1050)', () => {
+  const hash = ['spec.deployment.leaderWorkerSet.groupIdentity=Hash'];
+
+  it("rolls the leaders as a Deployment's RollingUpdate with LWS's budgets, and completes", () => {
+    const result = run(hash);
+    expect(result.summary.rollout.outcome).toBe('completed');
+    expect(named(result.events, 'LwsStatefulSet')).toEqual([]);
+    expect(named(result.events, 'RolloutStarted')[0].reason).toMatch(/^rollingUpdate/);
+    expect(result.summary.capacity.peakGpus).toBe(80);
+  });
+
+  it('PostTermination: a replacement leader stays gated until the group it replaces is fully gone', () => {
+    const result = run(hash);
+    const gatedAt = new Map(named(result.events, 'SchedulingGated').map((e) => [e.pod, e.t]));
+    const waited = named(result.events, 'SchedulingGateRemoved').filter((e) => e.t > (gatedAt.get(e.pod) ?? Infinity));
+    // Each old group is replaced one for one (maxUnavailable 0, surge 1): three replacements waited.
+    expect(waited.length).toBe(3);
+    // A gate lifts in the instant the last pod of a deleted group is gone, never before.
+    const gone = new Set(named(result.events, 'Gone').map((e) => e.t));
+    for (const e of waited) expect(gone.has(e.t), `${e.pod} admitted at ${e.t}`).toBe(true);
+    expect(result.summary.capacity.pendingPodSeconds).toBe(0);
+    const immediate = run([...hash, 'spec.deployment.leaderWorkerSet.groupReplacementPolicy=Immediate']);
+    expect(named(immediate.events, 'SchedulingGated')).toEqual([]);
+    // The replacement waits in the scheduler instead, holding its place in the queue against the old group.
+    expect(immediate.summary.capacity.pendingPodSeconds).toBeGreaterThan(0);
+  });
+
+  it("the group-ready gate: a leader without a readiness probe is Ready only once its worker's rank has joined", () => {
+    const noProbe = ['spec.deployment.readinessProbe=null', 'spec.rollout.at=1h', 'spec.duration=70m', 'spec.coldStart=true'];
+    const firstReady = (r: ReturnType<typeof run>) => {
+      const leader = named(r.events, 'Created')[0].pod;
+      const ready = r.events.find((e) => e.pod === leader && e.event === 'Ready')!.t;
+      const engine = r.events.find((e) => e.pod === leader && e.event === 'EngineReady')!.t;
+      return { ready, engine };
+    };
+    const ordinal = firstReady(run(noProbe));
+    expect(ordinal.ready).toBeLessThan(ordinal.engine);
+    const gated = firstReady(run([...noProbe, ...hash]));
+    expect(gated.ready).toBe(gated.engine);
+  });
+
+  it('refuses what LWS validation refuses', () => {
+    expect(inputError(() => resolveRun(load([...hash, 'spec.rollout.strategy.leaderWorkerSet.partition=1']))).message).toMatch(
+      /spec\.rollout\.strategy\.leaderWorkerSet\.partition: a partition with hash group identity/,
+    );
+    expect(inputError(() => resolveRun(load(['spec.deployment.leaderWorkerSet.groupReplacementPolicy=Immediate']))).message).toMatch(
+      /spec\.deployment\.leaderWorkerSet\.groupReplacementPolicy: groupReplacementPolicy Immediate with ordinal group identity/,
+    );
+  });
+});
+
 describe("the replica's network", () => {
   it("is the node pool's unless the group names its own, and the step time follows it", () => {
     const stepOf = (overrides: string[]) => {
@@ -240,7 +291,7 @@ describe('multi-node settings that cannot be right', () => {
         pod,
         listenAt: 'engine-ready',
         shutdownTimeout: 60,
-        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep, onePodPerNode: false, gangScheduling: false },
+        group: workerPreStopSleep === null ? null : { size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep, onePodPerNode: false, gangScheduling: false, hash: null },
         createServer: () => {
           throw new Error('not started');
         },

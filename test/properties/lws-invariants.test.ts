@@ -1,8 +1,8 @@
 /**
  * Invariants of multi-node replicas (deployment.leaderWorkerSet) over random small LeaderWorkerSet scenarios: groups
  * of one to three pods of 4 or 8 GPUs on two to six 8-GPU nodes, LWS rolling updates with random budgets and
- * partitions, the three restart policies, gang scheduling and anti-affinity, crashing new versions, workers'
- * preStop shorter or longer than the leader's drain. Every request ends one way, no node holds more GPUs than it has, only leaders serve, time moves
+ * partitions, the three restart policies, gang scheduling and anti-affinity, ordinal and hash identity (gated
+ * or immediate replacements), crashing new versions, workers' preStop shorter or longer than the leader's drain. Every request ends one way, no node holds more GPUs than it has, only leaders serve, time moves
  * forward, and every rollout ends with an outcome (a stall with its reason).
  */
 import fc from 'fast-check';
@@ -33,6 +33,8 @@ const lwsCase: fc.Arbitrary<LwsCase> = fc
     restartPolicy: fc.constantFrom('RecreateGroupOnPodRestart', 'RecreateGroupAfterStart', 'None'),
     crashOnStart: fc.boolean(),
     gangScheduling: fc.boolean(),
+    hash: fc.boolean(),
+    immediate: fc.boolean(),
     onePodPerNode: fc.boolean(),
     preStop: seconds(0, 10),
     workerPreStop: seconds(0, 30),
@@ -69,11 +71,13 @@ const lwsCase: fc.Arbitrary<LwsCase> = fc
             workerPreStop: { sleep: s(r.workerPreStop) },
             gangScheduling: r.gangScheduling,
             onePodPerNode: r.onePodPerNode,
+            groupIdentity: r.hash ? 'Hash' : 'Ordinal',
+            ...(r.hash && r.immediate ? { groupReplacementPolicy: 'Immediate' } : {}),
           },
         },
         rollout: {
           at: s(r.rolloutAt),
-          strategy: { leaderWorkerSet: { maxUnavailable: r.maxUnavailable, maxSurge: r.maxSurge, partition: r.partition } },
+          strategy: { leaderWorkerSet: { maxUnavailable: r.maxUnavailable, maxSurge: r.maxSurge, partition: r.hash ? 0 : r.partition } },
           newVersion: { crashOnStart: r.crashOnStart },
         },
         traffic: {

@@ -71,7 +71,7 @@ describe('importing a LeaderWorkerSet into a scenario', () => {
 
   it('the shipped scenario resolves to two-pod groups of 8 GPUs with the manifest settings', () => {
     const run = resolveRun(loadScenarioFile('scenarios/multi-node/vllm-405b-from-lws-manifest.yaml'));
-    expect(run.templates.new.group).toEqual({ size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep: 140, onePodPerNode: false, gangScheduling: false });
+    expect(run.templates.new.group).toEqual({ size: 2, restartPolicy: 'RecreateGroupOnPodRestart', workerPreStopSleep: 140, onePodPerNode: false, gangScheduling: false, hash: null });
     expect(run.templates.new.tensorParallel).toBe(8);
     expect(run.strategy).toBe('leaderWorkerSet');
   });
