@@ -17,6 +17,7 @@ import type { StartupSummary } from '../metrics/summary-types.js';
 import { Node, type NodePoolSpec } from './nodes.js';
 import { Pod, type PodContext } from './pod.js';
 import { restartRecreatesGroup, workerTemplateOf } from './pod-groups.js';
+import { ReplacementGate } from './group-replacement.js';
 import { ReplicaSet, syncReplicaSet, type PodActions, type ReplicaSetStatus } from './replicaset.js';
 import { Scheduler, findNode, poolMatches, requirementsOf, unschedulableMessage, type PodRequirements } from './scheduler.js';
 import type { StoreLimits, WeightSource } from './storage.js';
@@ -125,10 +126,11 @@ export class Cluster implements EndpointSource, PodActions {
   private readonly quotaRefused = new Set<ReplicaSet>();
   /** Worker pods of multi-node replicas not yet gone (ReplicaSets count only their leaders). */
   private readonly liveWorkers = new Set<Pod>();
-  /** LWS hash mode, PostTermination: new leaders held by their scheduling gate, oldest first. */
-  private readonly replacementGated: Pod[] = [];
-  /** LWS hash mode: deleted groups some pod of which still exists (what a gated replacement waits for). */
-  private readonly tearingDown = new Set<Pod>();
+  /** LWS hash mode's group replacement gate (PostTermination). */
+  private readonly replacementGate = new ReplacementGate(
+    (leader) => this.admitGroup(leader),
+    (leader, event, reason) => this.log.pod(leader, event, reason),
+  );
 
   constructor(
     private readonly sim: Simulator,
@@ -337,10 +339,7 @@ export class Cluster implements EndpointSource, PodActions {
     }
     const leader = this.newPod(rs);
     if (rs.template.group?.hash?.replacement === 'PostTermination') {
-      // LWS's webhook gates every hash-mode leader at creation; the pod controller lifts the gate.
-      this.log.pod(leader, 'SchedulingGated', 'group replacement (PostTermination): admitted once no deleted group of its LeaderWorkerSet is still tearing down');
-      this.replacementGated.push(leader);
-      this.admitReplacements();
+      this.replacementGate.hold(leader);
       return;
     }
     this.admitGroup(leader);
@@ -350,39 +349,6 @@ export class Cluster implements EndpointSource, PodActions {
   private admitGroup(leader: Pod): void {
     this.admit(leader);
     for (let m = 1; m < (leader.template.group?.size ?? 1); m++) this.admit(this.newWorker(leader));
-  }
-
-  /**
-   * LWS's group replacement gate (PostTermination, lws#1050): per LeaderWorkerSet, with G leaders gated and T
-   * deleted groups still tearing down, the oldest G − T leaders lose their gate (and get their workers); the rest
-   * wait, invisible to the scheduler, so a replacement never competes with the group it replaces for nodes.
-   */
-  private admitReplacements(): void {
-    if (this.replacementGated.length === 0) return;
-    const tearing = new Map<string, number>();
-    for (const leader of this.tearingDown) {
-      const workload = leader.template.group?.hash?.workload ?? '';
-      tearing.set(workload, (tearing.get(workload) ?? 0) + 1);
-    }
-    const gated = new Map<string, number>();
-    for (const leader of this.replacementGated) {
-      const workload = leader.template.group?.hash?.workload ?? '';
-      gated.set(workload, (gated.get(workload) ?? 0) + 1);
-    }
-    const admit = new Map<string, number>([...gated].map(([w, g]) => [w, Math.max(0, g - (tearing.get(w) ?? 0))]));
-    let write = 0;
-    for (const leader of this.replacementGated) {
-      const workload = leader.template.group?.hash?.workload ?? '';
-      const left = admit.get(workload) ?? 0;
-      if (left > 0) {
-        admit.set(workload, left - 1);
-        this.log.pod(leader, 'SchedulingGateRemoved', `group replacement: ${tearing.get(workload) ?? 0} deleted groups tearing down, ${gated.get(workload)} gated`);
-        this.admitGroup(leader);
-      } else {
-        this.replacementGated[write++] = leader;
-      }
-    }
-    this.replacementGated.length = write;
   }
 
   private admit(pod: Pod): void {
@@ -451,9 +417,7 @@ export class Cluster implements EndpointSource, PodActions {
   }
 
   deletePod(pod: Pod): void {
-    const gated = this.replacementGated.indexOf(pod);
-    if (gated >= 0) this.replacementGated.splice(gated, 1);
-    else if (pod.template.group?.hash != null) this.tearingDown.add(pod);
+    if (pod.template.group?.hash != null) this.replacementGate.deleted(pod);
     if (pod.node === null && this.scheduler.remove(pod)) this.accounting.change(this.sim.now, 0, -1, 0);
     this.kubelet.delete(pod);
     this.hooks.deleting?.(pod);
@@ -567,7 +531,7 @@ export class Cluster implements EndpointSource, PodActions {
     }
     const rs = this.replicaSets[pod.replicaSetId];
     rs.pods.splice(rs.pods.indexOf(pod), 1);
-    this.groupTornDown(pod);
+    this.replacementGate.podGone(pod);
     for (const admitted of this.admission.gone(pod)) {
       this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
       this.toScheduler(admitted);
@@ -579,19 +543,12 @@ export class Cluster implements EndpointSource, PodActions {
     this.hooks.statusChanged();
   }
 
-  /** A deleted hash-mode group whose last pod is gone stops holding back the gated replacements. */
-  private groupTornDown(leader: Pod): void {
-    if (!this.tearingDown.has(leader) || leader.stage !== 'Gone' || leader.workers.length > 0) return;
-    this.tearingDown.delete(leader);
-    this.admitReplacements();
-  }
-
   /** A worker is gone; an evicted one of a live group is created again by its StatefulSet (restartPolicy None). */
   private workerGone(worker: Pod): void {
     const leader = worker.leader as Pod;
     this.liveWorkers.delete(worker);
     leader.workers.splice(leader.workers.indexOf(worker), 1);
-    this.groupTornDown(leader);
+    this.replacementGate.podGone(leader);
     for (const admitted of this.admission.gone(worker)) {
       this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
       this.toScheduler(admitted);
