@@ -119,6 +119,7 @@ const SUMMARY_ORDER: KeyOrder<Summary> = {
     failedOnPrefillPod: true,
     cutByDecodePod: true,
   },
+  groups: { size: true, newSize: true, recreated: true, rankLosses: true },
   engine: { events: true, wallSeconds: true },
 };
 

@@ -177,7 +177,20 @@ export interface Summary {
   lora?: LoraSummary;
   /** Prefill/decode disaggregation (docs/disaggregation.md): present when deployment.disaggregation is set. */
   disaggregation?: DisaggregationSummary;
+  /** Multi-node replicas (docs/multi-node.md): present when a version's replicas are LeaderWorkerSet groups. */
+  groups?: GroupsSummary;
   engine: { events: number; wallSeconds: number };
+}
+
+/** What a fleet of LeaderWorkerSet groups went through (docs/multi-node.md). */
+export interface GroupsSummary {
+  /** Pods per replica of each version (1: one pod). */
+  size: number;
+  newSize: number;
+  /** Groups deleted and created again after a member's container restarted (restartPolicy), not by the rollout. */
+  recreated: number;
+  /** Times a leader's engine lost a rank (a worker exited or died while it ran). */
+  rankLosses: number;
 }
 
 /** The prefill role, the KV transfers and the prefill:decode ratio of a disaggregated run. */

@@ -7,6 +7,8 @@ import type { RunResult } from './result.js';
 import { stallVerdict } from './preflight.js';
 import { summarise } from './summary.js';
 import { classifyStall, openPhase } from './verdict.js';
+import type { PodEvent } from '../cluster/event-log.js';
+import type { GroupsSummary } from '../metrics/summary-types.js';
 
 export interface RunOptions extends BuildOptions {
   /** Overrides spec.seed. */
@@ -66,6 +68,7 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     dropRisk: built.dropRisk,
     verdict: driver?.state?.outcome === 'stalled' ? stallVerdict(run, holding) : undefined,
     disaggregation: built.disaggregation?.summary(),
+    groups: groupsSummary(run, built.events),
   });
   return {
     summary,
@@ -76,4 +79,17 @@ function finishRun(run: ResolvedRun, built: BuiltRun, wallStart: number): RunRes
     clusterGpus: clusterSummary.clusterGpus,
     ...(built.requests ? { requests: built.requests } : {}),
   };
+}
+
+/** The groups' figures, read off the event log; undefined when neither version's replicas are groups. */
+function groupsSummary(run: ResolvedRun, events: readonly PodEvent[]): GroupsSummary | undefined {
+  const { old, new: next } = run.templates;
+  if (old.group == null && next.group == null) return undefined;
+  let recreated = 0;
+  let rankLosses = 0;
+  for (const e of events) {
+    if (e.event === 'GroupRecreate') recreated++;
+    else if (e.event === 'RankLost') rankLosses++;
+  }
+  return { size: old.group?.size ?? 1, newSize: next.group?.size ?? 1, recreated, rankLosses };
 }

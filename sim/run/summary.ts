@@ -1,6 +1,6 @@
 import type { ClusterSummary } from '../cluster/cluster.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
-import type { DisaggregationSummary, Summary } from '../metrics/summary-types.js';
+import type { DisaggregationSummary, GroupsSummary, Summary } from '../metrics/summary-types.js';
 import type { HorizontalAutoscaler } from '../rollout/autoscaler-loop.js';
 import type { RolloutState } from '../rollout/controller.js';
 import type { DropRiskEstimator } from './drop-risk.js';
@@ -28,6 +28,8 @@ export interface RunFacts {
   readonly verdict?: StallVerdict;
   /** The prefill role's figures (absent without deployment.disaggregation). */
   readonly disaggregation?: DisaggregationSummary;
+  /** The multi-node replicas' figures (absent when no version's replicas are groups). */
+  readonly groups?: GroupsSummary;
 }
 
 /** The summary contract (docs: README "Outputs") of a finished run. */
@@ -77,6 +79,7 @@ export function summarise(run: ResolvedRun, recorder: MetricsRecorder, facts: Ru
       ? {}
       : { lora: summariseLora(facts.lora, run.adapterRule, cluster.podGpuHours - (facts.steadyGpus * run.duration) / 3600) }),
     ...(facts.disaggregation === undefined ? {} : { disaggregation: facts.disaggregation }),
+    ...(facts.groups === undefined ? {} : { groups: facts.groups }),
     engine: { events: facts.events, wallSeconds: facts.wallSeconds },
   };
 }

@@ -80,6 +80,8 @@ describe('a LeaderWorkerSet replica in the cluster', () => {
     expect(held.summary.requests.droppedByCause['worker-lost'] ?? 0).toBe(0);
     const cut = run(['spec.deployment.leaderWorkerSet.workerPreStop.sleep=10s']);
     expect(cut.summary.requests.droppedByCause['worker-lost']).toBeGreaterThan(0);
+    expect(cut.summary.groups?.rankLosses).toBeGreaterThan(0);
+    expect(held.summary.groups).toEqual({ size: 2, newSize: 2, recreated: 0, rankLosses: 0 });
     // Each deleted leader's workers got Killing in the same instant.
     for (const kill of named(cut.events, 'Killing').filter((e) => !/-\d+-\d+$/.test(e.pod))) {
       expect(cut.events.some((e) => e.pod === `${kill.pod}-1` && e.event === 'Killing' && e.t === kill.t)).toBe(true);
@@ -93,6 +95,7 @@ describe('a LeaderWorkerSet replica in the cluster', () => {
     const crash = ['spec.rollout.newVersion={"crashOnStart":true}', 'spec.duration=40m'];
     const recreate = run(crash);
     expect(named(recreate.events, 'GroupRecreate').length).toBeGreaterThan(1);
+    expect(recreate.summary.groups).toMatchObject({ size: 2, newSize: 2, recreated: named(recreate.events, 'GroupRecreate').length });
     expect(named(recreate.events, 'BackOff').length).toBe(0);
     expect(recreate.summary.rollout.outcome).toBe('stalled');
     const alone = run([...crash, 'spec.deployment.leaderWorkerSet.restartPolicy=None']);
