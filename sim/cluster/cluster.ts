@@ -216,6 +216,7 @@ export class Cluster implements EndpointSource, PodActions {
     const unit = groupSize > 1 ? `groups of ${groupSize} pods` : 'pods';
     for (let i = rs.activePods().length; i < replicas; i++) {
       const nodes: Node[] = [];
+      const members: Pod[] = [];
       for (let m = 0; m < groupSize; m++) {
         const spread = rs.template.group?.onePodPerNode === true && nodes.length > 0;
         const node = findNode(this.nodeList, spread ? { ...req, avoid: nodes } : req, this.sim.now);
@@ -233,15 +234,15 @@ export class Cluster implements EndpointSource, PodActions {
             'spec.cluster.resourceQuota.gpus',
           );
         }
-        const pod = m === 0 ? this.newPod(rs) : this.newWorker(this.podList[this.podList.length - m]);
+        const pod = m === 0 ? this.newPod(rs) : this.newWorker(members[0]);
         this.admission.placed(pod);
         this.scheduler.reserve(pod, node);
         this.accounting.change(this.sim.now, pod.gpus, 0, 0);
         this.log.pod(pod, 'Scheduled', node.name);
         nodes.push(node);
+        members.push(pod);
       }
       // Workers first: the leader's engine starts with every rank up.
-      const members = this.podList.slice(this.podList.length - groupSize);
       for (let m = groupSize - 1; m >= 0; m--) this.kubelet.runWarm(members[m], nodes[m]);
       this.endpointTable.addNow(members[0]);
       this.routerTable?.addNow(members[0]);
@@ -452,10 +453,12 @@ export class Cluster implements EndpointSource, PodActions {
 
   /** A worker pod of `leader`'s group: outside the ReplicaSet (which counts replicas), deleted with its leader. */
   private newWorker(leader: Pod): Pod {
-    // LWS names a group's workers after their leader: <leader>-1, <leader>-2, ...
-    const index = leader.workers.length === 0 ? 1 : Math.max(...leader.workers.map(workerIndex)) + 1;
+    // LWS names a group's workers after their leader and index: <leader>-1, <leader>-2, ...; a replacement takes
+    // one past the highest index still in use.
+    const index = 1 + leader.workers.reduce((most, w) => Math.max(most, w.groupIndex), 0);
     const worker = new Pod(this.podList.length, leader.replicaSetId, workerTemplateOf(leader.template), this.context, `${leader.name}-${index}`);
     worker.leader = leader;
+    worker.groupIndex = index;
     leader.workers.push(worker);
     this.podList.push(worker);
     this.liveWorkers.add(worker);
@@ -525,43 +528,28 @@ export class Cluster implements EndpointSource, PodActions {
       this.accounting.change(this.sim.now, -pod.gpus, 0, 0);
     }
     this.endpointsMayChange(pod);
-    if (pod.leader !== null) {
-      this.workerGone(pod);
-      return;
-    }
+    const leader = pod.leader;
     const rs = this.replicaSets[pod.replicaSetId];
-    rs.pods.splice(rs.pods.indexOf(pod), 1);
-    this.replacementGate.podGone(pod);
+    if (leader === null) rs.pods.splice(rs.pods.indexOf(pod), 1);
+    else {
+      this.liveWorkers.delete(pod);
+      leader.workers.splice(leader.workers.indexOf(pod), 1);
+    }
+    this.replacementGate.podGone(leader ?? pod);
     for (const admitted of this.admission.gone(pod)) {
       this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
       this.toScheduler(admitted);
     }
-    // A failed (evicted) pod is replaced; a deleted one was already discounted at deletion.
-    if (pod.failedReason !== null && !pod.deleting) syncReplicaSet(rs, this, this.sim.now);
-    this.retryRefusedCreates();
-    this.scheduler.schedule();
-    this.hooks.statusChanged();
-  }
-
-  /** A worker is gone; an evicted one of a live group is created again by its StatefulSet (restartPolicy None). */
-  private workerGone(worker: Pod): void {
-    const leader = worker.leader as Pod;
-    this.liveWorkers.delete(worker);
-    leader.workers.splice(leader.workers.indexOf(worker), 1);
-    this.replacementGate.podGone(leader);
-    for (const admitted of this.admission.gone(worker)) {
-      this.log.pod(admitted, 'Admitted', 'Kueue admitted the workload: scheduling gate removed');
-      this.toScheduler(admitted);
+    // A failed (evicted) pod is replaced (a worker of a live group by its StatefulSet, restartPolicy None); a deleted
+    // one was already discounted at deletion.
+    if (pod.failedReason !== null && !pod.deleting) {
+      if (leader === null) syncReplicaSet(rs, this, this.sim.now);
+      else if (!leader.deleting && leader.stage !== 'Gone') this.admit(this.newWorker(leader));
     }
-    if (worker.failedReason !== null && !worker.deleting && !leader.deleting && leader.stage !== 'Gone') this.admit(this.newWorker(leader));
     this.retryRefusedCreates();
     this.scheduler.schedule();
     this.hooks.statusChanged();
   }
-}
-
-function workerIndex(worker: Pod): number {
-  return Number(worker.name.slice(worker.name.lastIndexOf('-') + 1));
 }
 
 /** Adds a pod's GPUs to the gauges: held, and draining, serving (its replica's engine) or starting. */

@@ -245,8 +245,7 @@ export class Kubelet implements StartupListener, ProberListener, TerminationList
   private rankLost(worker: Pod): void {
     worker.rankUp = false;
     const leader = worker.leader as Pod;
-    const containerRunning = leader.stage === 'Running' || (leader.stage === 'Starting' && leader.phase !== 'imagePull');
-    if (!containerRunning) return;
+    if (!leader.containerRunning) return;
     const reason = `worker ${worker.name} exited: the engine lost a rank`;
     this.log.pod(leader, 'RankLost', reason);
     this.containerDied(leader, reason, 'worker-lost');

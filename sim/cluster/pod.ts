@@ -89,6 +89,8 @@ export class Pod implements Endpoint {
   // Multi-node replicas (template.group): the leader serves, its workers hold the other ranks.
   /** A worker's leader; null for a leader or a single-pod replica. */
   leader: Pod | null = null;
+  /** Its index in its group (LWS's worker index): 0 for a leader or a single pod. */
+  groupIndex = 0;
   /** A leader's worker pods not yet gone. */
   readonly workers: Pod[] = [];
   /** A worker finished its start-up: its rank has joined the leader's engine. */
@@ -136,20 +138,25 @@ export class Pod implements Endpoint {
 
   /** Every rank of the replica is up: a single pod, or a leader whose size − 1 workers have all joined. */
   get ranksUp(): boolean {
-    const group = this.template.group;
-    if (group === null) return true;
-    if (this.workers.length !== group.size - 1) return false;
-    for (const w of this.workers) if (!w.rankUp || w.deleting) return false;
-    return true;
+    return this.everyWorker((w) => w.rankUp);
   }
 
   /** The group is ready as LeaderWorkerSet reads it: the leader and every worker Ready. */
   get groupReady(): boolean {
-    if (!this.ready) return false;
+    return this.ready && this.everyWorker((w) => w.ready);
+  }
+
+  /** The container runs (it started, or its image pull is done and it is starting), whatever its engine does. */
+  get containerRunning(): boolean {
+    return this.stage === 'Running' || (this.stage === 'Starting' && this.phase !== 'imagePull');
+  }
+
+  /** A single pod, or a leader whose group has all its workers, none terminating, each passing `test`. */
+  private everyWorker(test: (worker: Pod) => boolean): boolean {
     const group = this.template.group;
     if (group === null) return true;
     if (this.workers.length !== group.size - 1) return false;
-    for (const w of this.workers) if (!w.ready || w.deleting) return false;
+    for (const w of this.workers) if (w.deleting || !test(w)) return false;
     return true;
   }
 

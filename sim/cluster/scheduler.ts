@@ -184,9 +184,9 @@ export class Scheduler {
     const members = [leader, ...leader.workers].filter((m) => this.queue.includes(m));
     const trial = new Map<Node, { gpus: number; memory: number }>();
     const chosen: Node[] = [];
+    const spread = leader.template.group?.onePodPerNode === true;
     for (const member of members) {
       const req = podRequirements(member);
-      const spread = leader.template.group?.onePodPerNode === true;
       const node = findNode(this.nodes, spread ? { ...req, avoid: [...(req.avoid ?? []), ...chosen] } : req, now, trial);
       if (node === null) {
         const message = `${unschedulableMessage(this.nodes, req, now)} (gang-scheduled: none of the group's ${members.length} pending pods binds until all fit)`;

@@ -69,8 +69,7 @@ export class Terminator {
     pod.deleting = true;
     pod.deletedAt = this.sim.now;
     this.log.pod(pod, 'Killing', `grace period ${t.terminationGracePeriodSeconds}s`);
-    const containerRunning = pod.stage === 'Running' || (pod.stage === 'Starting' && pod.phase !== 'imagePull');
-    if (!containerRunning) {
+    if (!pod.containerRunning) {
       this.exit(pod, null);
       return;
     }

@@ -29,7 +29,7 @@ import type { VersionRole } from '../traffic/request.js';
 import { engineStartup } from './engine-startup.js';
 import { resolveDisaggregation, type ResolvedDisaggregation } from './disaggregation-resolve.js';
 import { podModelFacts, roleGroupOf, type RoleGroup } from './role-group.js';
-import type { LeaderWorkerSetDeployment } from '../cluster/leader-worker-schema.js';
+import { zLeaderWorkerSetDeployment, type LeaderWorkerSetDeployment } from '../cluster/leader-worker-schema.js';
 import { checkRunSize } from './size-budget.js';
 
 /** One version's pods: its server, its group, its checkpoint shard and its start-up. */
@@ -49,18 +49,8 @@ function podGroupOf(spec: ScenarioSpec, version: VersionRole): RoleGroup | null 
   const change = version === 'new' ? spec.rollout?.newVersion.leaderWorkerSet : undefined;
   if (base === undefined && change === undefined) return null;
   const written = Object.fromEntries(Object.entries(change ?? {}).filter(([, v]) => v !== undefined));
-  const lws: LeaderWorkerSetDeployment = {
-    ...(base ?? {
-      size: 1,
-      layout: 'pipeline',
-      restartPolicy: 'RecreateGroupOnPodRestart',
-      onePodPerNode: false,
-      gangScheduling: false,
-      groupIdentity: 'Ordinal',
-      groupReplacementPolicy: 'PostTermination',
-    }),
-    ...written,
-  };
+  // Without a deployment block the old version is one pod per replica: the schema's defaults at size 1.
+  const lws: LeaderWorkerSetDeployment = { ...(base ?? zLeaderWorkerSetDeployment.parse({ size: 1 })), ...written };
   return roleGroupOf(lws, spec.deployment.preStop.sleep, spec.cluster.nodePools[0].network, 'main');
 }
 
@@ -158,13 +148,12 @@ function resolveRunInCatalog(loaded: LoadedScenario, seed?: number): ResolvedRun
   const shapeOf = (version: VersionRole): VersionShape => {
     const group = podGroupOf(spec, version);
     const tensorParallel = version === 'new' ? (spec.rollout?.newVersion.tensorParallel ?? spec.model.tensorParallel) : spec.model.tensorParallel;
-    const span = group === null ? null : group.span;
     if (version === 'new' && spec.model.architecture !== undefined) validateTensorParallel(spec.model.architecture, tensorParallel, 'spec.rollout.newVersion.tensorParallel');
-    const serving = resolveServing({ ...spec.model, tensorParallel }, spec.server, gpu, baseDir, 'spec', calibration, span);
+    const serving = resolveServing({ ...spec.model, tensorParallel }, spec.server, gpu, baseDir, 'spec', calibration, group?.span ?? null);
     // Each pod of a multi-node replica loads its own shard of the checkpoint.
     const modelFacts = podModelFacts(modelFactsOf(serving.model.architecture, serving.model.weightDtype), group?.spec.size ?? 1);
     const startup = resolveStartup(startupInput, modelFacts, tensorParallel, 'spec.startup');
-    return { serving, group: group === null ? null : group.spec, modelFacts, startup };
+    return { serving, group: group?.spec ?? null, modelFacts, startup };
   };
   const shapes = { old: shapeOf('old'), new: spec.rollout?.newVersion.tensorParallel === undefined && spec.rollout?.newVersion.leaderWorkerSet === undefined ? null : shapeOf('new') };
   const shape = (version: VersionRole): VersionShape => shapes[version] ?? shapes.old;
