@@ -58,18 +58,20 @@ export function scenarioWarnings(spec: ScenarioSpec, raw: unknown): string[] {
     );
   }
   // A role of LeaderWorkerSet groups (the deployment, a disaggregated deployment's prefill role) drains on its leader.
+  // The new version's groups (rollout.newVersion.leaderWorkerSet) take their workers' preStop from the deployment's.
+  const newSize = spec.rollout?.newVersion.leaderWorkerSet?.size ?? deployment.leaderWorkerSet?.size ?? 1;
   const groups = [
-    { lws: deployment.leaderWorkerSet, path: 'spec.deployment.leaderWorkerSet' },
-    { lws: deployment.disaggregation?.prefill.leaderWorkerSet, path: 'spec.deployment.disaggregation.prefill.leaderWorkerSet' },
+    { size: Math.max(deployment.leaderWorkerSet?.size ?? 1, newSize), lws: deployment.leaderWorkerSet, path: 'spec.deployment.leaderWorkerSet' },
+    { size: deployment.disaggregation?.prefill.leaderWorkerSet?.size ?? 1, lws: deployment.disaggregation?.prefill.leaderWorkerSet, path: 'spec.deployment.disaggregation.prefill.leaderWorkerSet' },
   ];
-  for (const { lws, path } of groups) {
-    if (lws === undefined || lws.size === 1) continue;
-    const workerPreStop = lws.workerPreStop?.sleep ?? deployment.preStop.sleep;
+  for (const { size, lws, path } of groups) {
+    if (size === 1) continue;
+    const workerPreStop = lws?.workerPreStop?.sleep ?? deployment.preStop.sleep;
     const leaderCut = Math.min(needed, deployment.terminationGracePeriodSeconds);
     if (workerPreStop < leaderCut) {
       warnings.push(
         `${path}: the workers exit at SIGTERM after their preStop (${seconds(workerPreStop)}` +
-          `${lws.workerPreStop ? '' : ', the same as the leader\'s'}), and the leader's engine with them, while the leader may drain until ` +
+          `${lws?.workerPreStop ? '' : ', the same as the leader\'s'}), and the leader's engine with them, while the leader may drain until ` +
           `${seconds(leaderCut)} (preStop ${seconds(deployment.preStop.sleep)} + shutdownTimeout ${seconds(drain)}): streams still running then are ` +
           `cut (dropped:worker-lost); set ${path}.workerPreStop.sleep to at least ${seconds(leaderCut)}`,
       );

@@ -282,6 +282,9 @@ describe('multi-node settings that cannot be right', () => {
     const warnings = scenarioWarnings(load(['spec.deployment.leaderWorkerSet.workerPreStop.sleep=10s']).scenario.spec, {});
     expect(warnings.join('\n')).toMatch(/workers exit at SIGTERM after their preStop \(10 s\).*until 70 s.*at least 70 s/);
     expect(scenarioWarnings(load().scenario.spec, {})).toEqual([]);
+    // A fleet that becomes multi-node only in its new version: its workers take the deployment's preStop.
+    const reshaped = loadScenarioFile('scenarios/multi-node/one-by-eight-to-two-by-four-deadlock.yaml', ['spec.deployment.leaderWorkerSet={"size":1}', 'spec.server.shutdownTimeout=60s', 'spec.deployment.terminationGracePeriodSeconds=90']);
+    expect(scenarioWarnings(reshaped.scenario.spec, {}).join('\n')).toMatch(/spec\.deployment\.leaderWorkerSet: the workers exit at SIGTERM after their preStop \(10 s, the same as the leader's\)/);
   });
 
   it("the drop estimator's cut is the earlier of the leader's drain and the workers' SIGTERM", () => {
